@@ -1,0 +1,97 @@
+"""The NinjaAPI instance at /api/v1/: auth, consistent error bodies, and the routers.
+
+Every error leaves as ``{"code": "...", "message": "..."}`` (plus ``details`` where useful) with
+a 4xx status, so a client never has to parse two shapes.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyHeader, HttpBearer, django_auth
+
+from core.errors import DomainError
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer <key>`` against org.ApiToken (digest stored, never the key)."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        from org.models import ApiToken
+        from org.services import token_digest
+
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(digest=token_digest(token), is_active=True, user__is_active=True)
+            .first()
+        )
+        if row is None:
+            return None
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        return row.user
+
+
+class TokenHeaderAuth(APIKeyHeader):
+    """The same token in ``X-API-Key`` for clients that cannot set Authorization."""
+
+    param_name = "X-API-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        return TokenAuth().authenticate(request, key) if key else None
+
+
+api = NinjaAPI(
+    title="CityOps API",
+    version="1",
+    description="City operations management service platform (城市运行管理服务平台) REST API.",
+    urls_namespace="api",
+    auth=[TokenAuth(), TokenHeaderAuth(), django_auth],
+)
+
+
+def _error(request, code: str, message: str, status: int, details=None):
+    body = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request, exc: DomainError):
+    return _error(request, exc.code, exc.message, exc.http_status, exc.details or None)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request, exc: NinjaValidationError):
+    parts = []
+    for err in exc.errors:
+        where = ".".join(str(p) for p in err.get("loc", []) if p not in ("body", "query", "path"))
+        parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+    return _error(request, "invalid", "; ".join(parts) or "Invalid input.", 422, exc.errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc):
+    return _error(request, "unauthorized", "Log in or send 'Authorization: Bearer <token>'.", 401)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return _error(request, getattr(exc, "code", None) or "http_error", str(exc), exc.status_code)
+
+
+def _register_routers() -> None:
+    from areas.api import router as areas_router
+    from catalog.api import router as catalog_router
+    from org.api import router as org_router
+
+    api.add_router("/", areas_router)
+    api.add_router("/", catalog_router)
+    api.add_router("/", org_router)
+
+
+_register_routers()

@@ -1,0 +1,94 @@
+"""Named system checks that fail loudly on a bad configuration (STYLE.md rule 6)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+SUPPORTED_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
+
+
+@register(Tags.database, deploy=False)
+def check_database(app_configs=None, **kwargs):
+    errors = []
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine not in SUPPORTED_ENGINES:
+        errors.append(
+            Error(
+                f"DATABASE_URL uses {engine}; CityOps supports SQLite and PostgreSQL only.",
+                hint="Set DATABASE_URL=postgres://user@host:5432/db or leave it unset for SQLite.",
+                id="cityops.E001",
+            )
+        )
+    return errors
+
+
+@register()
+def check_redis_url(app_configs=None, **kwargs):
+    url = settings.REDIS_URL
+    if url and urlparse(url).scheme not in {"redis", "rediss", "unix"}:
+        return [
+            Error(
+                f"REDIS_URL={url!r} is not a redis:// URL.",
+                hint="Use redis://host:6379/0, or unset REDIS_URL to queue jobs in SQLite.",
+                id="cityops.E002",
+            )
+        ]
+    return []
+
+
+@register()
+def check_time_zone(app_configs=None, **kwargs):
+    try:
+        ZoneInfo(settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return [
+            Error(
+                f"TIME_ZONE={settings.TIME_ZONE!r} is not a known IANA time zone.",
+                hint="Use e.g. Asia/Shanghai.",
+                id="cityops.E003",
+            )
+        ]
+    return []
+
+
+@register()
+def check_language(app_configs=None, **kwargs):
+    codes = {code for code, _name in settings.LANGUAGES}
+    if settings.LANGUAGE_CODE not in codes:
+        return [
+            Error(
+                f"LANGUAGE_CODE={settings.LANGUAGE_CODE!r} is not one of {sorted(codes)}.",
+                id="cityops.E004",
+            )
+        ]
+    return []
+
+
+@register()
+def check_work_windows(app_configs=None, **kwargs):
+    from core.workcalendar import WorkWindowError, parse_windows
+
+    try:
+        parse_windows(settings.WORK_WINDOWS)
+    except WorkWindowError as exc:
+        return [
+            Error(f"WORK_WINDOWS: {exc}", hint="e.g. 08:00-12:00,14:00-18:00", id="cityops.E005")
+        ]
+    return []
+
+
+@register(deploy=True)
+def check_secret_key(app_configs=None, **kwargs):
+    if not settings.SECRET_KEY_FROM_ENV:
+        return [
+            Warning(
+                "SECRET_KEY is not set; a per-checkout development key from var/ is in use.",
+                hint="Set SECRET_KEY in the environment for any shared deployment.",
+                id="cityops.W001",
+            )
+        ]
+    return []

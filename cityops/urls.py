@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from cityops.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+]
+# zh-Hans is the default and has no prefix; English lives under /en/.
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("", include("web.urls")),
+    prefix_default_language=False,
+)
