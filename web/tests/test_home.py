@@ -1,0 +1,46 @@
+"""Login and the home page: the user's scope and counts per tier."""
+
+from __future__ import annotations
+
+from org.factories import DEFAULT_PASSWORD
+
+
+def test_home_requires_login(client, db):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_login_page_is_chinese_by_default_and_english_under_en(client, db):
+    assert "登录" in client.get("/login/").content.decode()
+    assert "Log in" in client.get("/en/login/").content.decode()
+
+
+def test_login_with_wrong_password_says_so(client, personas):
+    response = client.post("/login/", {"username": "inspector_alpha", "password": "wrong"})
+    assert response.status_code == 200
+    assert "用户名或密码错误" in response.content.decode()
+
+
+def test_street_inspector_home_shows_only_their_street(client, personas):
+    assert client.login(username="inspector_alpha", password=DEFAULT_PASSWORD)
+    response = client.get("/")
+    assert response.status_code == 200
+    ctx = response.context
+    counts = {level: n for level, _label, n in ctx["tiers"]}
+    assert counts == {"city": 0, "district": 0, "street": 1, "community": 2}
+    assert ctx["grid_count"] == 8
+    assert [a.code for a in ctx["scope_areas"]] == ["330203001"]
+
+
+def test_city_leader_home_counts_every_tier(client, personas):
+    client.force_login(personas["city_leader"])
+    counts = {level: n for level, _label, n in client.get("/").context["tiers"]}
+    assert counts == {"city": 1, "district": 2, "street": 3, "community": 4}
+
+
+def test_user_without_areas_is_told(client, db, django_user_model):
+    user = django_user_model.objects.create_user("nobody", password="x" * 12)
+    client.force_login(user)
+    body = client.get("/en/").content.decode()
+    assert "No area is assigned to you yet" in body
