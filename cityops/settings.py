@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from cityops.env import env_bool, env_int, env_list, env_str
 
@@ -87,9 +88,18 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 SQLITE_PATH = VAR_DIR / "cityops.sqlite3"
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}"
-DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
-}
+SUPPORTED_DB_ENGINES = ("django.db.backends.sqlite3", "django.db.backends.postgresql")
+try:
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+except ValueError as exc:
+    raise ImproperlyConfigured(f"cityops.E001: DATABASE_URL is not usable: {exc}") from exc
+if _db["ENGINE"] not in SUPPORTED_DB_ENGINES:
+    # Fail here, before Django tries to import a driver we do not ship.
+    raise ImproperlyConfigured(
+        f"cityops.E001: DATABASE_URL uses {_db['ENGINE']}; CityOps supports SQLite and "
+        "PostgreSQL only (postgres://user@host:5432/db, or unset for SQLite)."
+    )
+DATABASES = {"default": _db}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the worker writes; the busy timeout (seconds) makes a
     # writer wait for the lock instead of failing with "database is locked".
@@ -152,4 +162,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
-WHITENOISE_USE_FINDERS = True  # serve static/ directly in the embedded profile (no collectstatic step)
+WHITENOISE_USE_FINDERS = (
+    True  # serve static/ directly in the embedded profile (no collectstatic step)
+)
