@@ -24,6 +24,16 @@ from org.services import staff_create
 CELL = 0.01
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    """The working calendar is cached per process; a test's calendar rows must not leak."""
+    from core.workcalendar import invalidate_cache
+
+    invalidate_cache()
+    yield
+    invalidate_cache()
+
+
 @dataclass
 class SmallCity:
     city: AdminArea
