@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStamped, TimeUnit
 
+# Smallest time limit amount (DecimalField with 2 places): a limit is always positive.
+MIN_LIMIT = Decimal("0.01")
+
 
 class CategoryKind(models.TextChoices):
     COMPONENT = "component", _("Component 部件")
@@ -71,19 +74,37 @@ class FilingStandard(TimeStamped):
         _("time limit"),
         max_digits=6,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01"))],
+        validators=[MinValueValidator(MIN_LIMIT)],
     )
     time_unit = models.CharField(_("time unit"), max_length=12, choices=TimeUnit.choices)
     limit_a = models.DecimalField(
-        _("limit in class A"), max_digits=6, decimal_places=2, null=True, blank=True
+        _("limit in class A"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MIN_LIMIT)],
     )
     limit_b = models.DecimalField(
-        _("limit in class B"), max_digits=6, decimal_places=2, null=True, blank=True
+        _("limit in class B"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MIN_LIMIT)],
     )
     limit_c = models.DecimalField(
-        _("limit in class C"), max_digits=6, decimal_places=2, null=True, blank=True
+        _("limit in class C"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MIN_LIMIT)],
     )
     responsible_note = models.CharField(_("responsible unit (note)"), max_length=100, blank=True)
+    # Where the row comes from (a published local standard, or "CityOps example"): standards
+    # differ between cities and nobody should mistake an example for a national rule.
+    source = models.CharField(_("source"), max_length=200, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
