@@ -17,11 +17,49 @@ import pytest
 
 from areas.factories import AdminAreaFactory, UnitGridFactory, box_polygon
 from areas.models import AdminArea, AreaLevel
+from areas.services import refresh_area_boundaries
 from org.factories import DEFAULT_PASSWORD, DepartmentFactory
 from org.models import DepartmentLevel, DepartmentType, Role
 from org.services import staff_create
 
 CELL = 0.01
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Tests assert English messages; zh-Hans (the product default) is tested explicitly.
+
+    Code running outside a request (services, commands) uses the active language, which this
+    sets to English; requests get English through the ``client`` fixture's Accept-Language.
+    """
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client():
+    """Django's test client asking for English; use ``Client()`` to see the zh-Hans default."""
+    from django.test import Client
+
+    return Client(headers={"accept-language": "en"})
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Personas create several users; the production hasher would cost ~0.3 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_grid_index():
+    # Test transactions roll back without signals: never carry one test's grids into the next.
+    from core.spatial import grid_index
+
+    grid_index.invalidate()
+    yield
+    grid_index.invalidate()
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +114,10 @@ def small_city(db) -> SmallCity:
         "beta1": _community_with_grids(beta, "330203002001", "Beta-1", 121.54, 29.85),
         "gamma1": _community_with_grids(gamma, "330205001001", "Gamma-1", 121.46, 29.85),
     }
+    # As after a real import or seed: areas get boundaries derived from their grids.
+    refresh_area_boundaries()
+    for area in (city, east, west, alpha, beta, gamma, *communities.values()):
+        area.refresh_from_db()
     return SmallCity(city, east, west, alpha, beta, gamma, communities)
 
 

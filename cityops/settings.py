@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "areas",
     "org",
     "catalog",
+    "cases",
     "demo",
     "web",
 ]
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "cityops.middleware.MachineLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -165,3 +167,8 @@ LOGGING = {
 WHITENOISE_USE_FINDERS = (
     True  # serve static/ directly in the embedded profile (no collectstatic step)
 )
+
+# --- Cases ----------------------------------------------------------------------------------
+CASE_NUMBER_PREFIX = env_str("CASE_NUMBER_PREFIX", "NB")  # city prefix of case numbers (NB = 宁波)
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)  # per photo upload
+EVIDENCE_MAX_PIXELS = env_int("EVIDENCE_MAX_PIXELS", 40_000_000)  # refuse decompression bombs

@@ -13,7 +13,16 @@ from org.services import api_token_create
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "level", "type", "area", "contact_name", "contact_phone", "is_active")
+    list_display = (
+        "code",
+        "name",
+        "level",
+        "type",
+        "area",
+        "contact_name",
+        "contact_phone",
+        "is_active",
+    )
     list_filter = ("level", "type", "is_active", "area__level")
     search_fields = ("code", "name", "short_name", "contact_name", "contact_phone")
     autocomplete_fields = ("parent", "area")
@@ -24,7 +33,13 @@ class DepartmentAdmin(admin.ModelAdmin):
 class StaffProfileAdmin(admin.ModelAdmin):
     list_display = ("user", "role", "department", "phone")
     list_filter = ("role", "department__level", "department")
-    search_fields = ("user__username", "user__first_name", "user__last_name", "phone", "department__name")
+    search_fields = (
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "phone",
+        "department__name",
+    )
     autocomplete_fields = ("user", "department", "areas")
     list_select_related = ("user", "department")
 

@@ -16,13 +16,20 @@ def home_context(user) -> dict:
     by_level = dict(areas.values_list("level").annotate(n=Count("id")).values_list("level", "n"))
     profile = staff_profile(user)
     scope_areas = list(profile.areas.order_by("code")) if profile else []
-    if profile and not scope_areas and profile.department_id and visible_area_paths(user) is not ALL:
+    if (
+        profile
+        and not scope_areas
+        and profile.department_id
+        and visible_area_paths(user) is not ALL
+    ):
         scope_areas = [profile.department.area]
     return {
         "profile": profile,
         "scope_areas": scope_areas,
         "unrestricted": visible_area_paths(user) is ALL,
-        "tiers": [(level, AreaLevel(level).label, by_level.get(level, 0)) for level in AreaLevel.values],
+        "tiers": [
+            (level, AreaLevel(level).label, by_level.get(level, 0)) for level in AreaLevel.values
+        ],
         "grid_count": grids.count(),
         "tile_url": settings.MAP_TILE_URL,
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,

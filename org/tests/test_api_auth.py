@@ -70,3 +70,15 @@ def test_openapi_document_is_served(client, db):
     spec = response.json()
     assert spec["info"]["title"] == "CityOps API"
     assert "/api/v1/areas" in spec["paths"]
+
+
+def test_api_messages_follow_accept_language_defaulting_to_chinese(personas):
+    from django.test import Client
+
+    outside = {"lon": 100.0, "lat": 20.0}
+    default = Client()
+    default.force_login(personas["city_leader"])
+    assert "没有单元网格包含该点" in default.get("/api/v1/grids/locate", outside).json()["message"]
+    english = Client(headers={"accept-language": "en"})
+    english.force_login(personas["city_leader"])
+    assert "No unit grid contains" in english.get("/api/v1/grids/locate", outside).json()["message"]

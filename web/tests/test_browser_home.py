@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from org.factories import DEFAULT_PASSWORD
-from web.tests.browser import browser_page  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.test import Client
+
 from org.factories import DEFAULT_PASSWORD
 
 
@@ -11,13 +13,14 @@ def test_home_requires_login(client, db):
     assert "/login/" in response["Location"]
 
 
-def test_login_page_is_chinese_by_default_and_english_under_en(client, db):
-    assert "登录" in client.get("/login/").content.decode()
-    assert "Log in" in client.get("/en/login/").content.decode()
+def test_login_page_is_chinese_by_default_and_english_under_en(db):
+    browser = Client()  # no Accept-Language: the platform default applies
+    assert "登录" in browser.get("/login/").content.decode()
+    assert "Log in" in browser.get("/en/login/").content.decode()
 
 
-def test_login_with_wrong_password_says_so(client, personas):
-    response = client.post("/login/", {"username": "inspector_alpha", "password": "wrong"})
+def test_login_with_wrong_password_says_so(personas):
+    response = Client().post("/login/", {"username": "inspector_alpha", "password": "wrong"})
     assert response.status_code == 200
     assert "用户名或密码错误" in response.content.decode()
 

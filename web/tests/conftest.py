@@ -1,4 +1,4 @@
-"""Playwright helpers: Debian's Chromium only (never a downloaded browser)."""
+"""Browser test fixtures: Playwright driving Debian's Chromium only (never a downloaded browser)."""
 
 from __future__ import annotations
 

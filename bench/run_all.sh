@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Run every benchmark at its default size; print each one's output, then the result lines.
+# Usage: bench/run_all.sh            (from anywhere; uses .venv/bin/python of the checkout)
+set -uo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+python="${PYTHON:-$root/.venv/bin/python}"
+results="$(mktemp)"
+trap 'rm -f "$results"' EXIT
+failed=0
+
+for bench in "$root"/bench/[!_]*.py; do
+    name="$(basename "$bench" .py)"
+    echo "=== $name"
+    output="$("$python" "$bench" 2>&1)"
+    status=$?
+    echo "$output"
+    if [ "$status" -eq 0 ]; then
+        echo "$output" | tail -n 1 >>"$results"
+    else
+        echo "{\"bench\": \"$name\", \"error\": \"exit status $status\"}" >>"$results"
+        failed=1
+    fi
+done
+
+echo "=== results (one JSON object per bench, DESIGN.md 'Benchmarks')"
+cat "$results"
+exit "$failed"

@@ -1,0 +1,44 @@
+"""Every write on a case: one service per move (DESIGN.md "The case", STYLE.md rule 1).
+
+All services take keyword-only arguments and an explicit ``actor``, run in one transaction,
+change the case by compare-and-swap on (status, version), write exactly one CaseEvent, and raise
+``core.errors.DomainError`` subclasses: ``DomainError`` (illegal move, code ``illegal_move``),
+``PermissionDenied`` (role, scope, department), ``ValidationFailed`` (bad input),
+``Conflict`` (someone else moved first). ``now`` defaults to the current time.
+"""
+
+from __future__ import annotations
+
+from cases.services.checking import case_check_fail, case_check_pass, case_close, case_start_check
+from cases.services.dispatching import (
+    case_dispatch,
+    case_resume,
+    case_suspend,
+    case_upgrade,
+    task_approve_extension,
+    task_reject_extension,
+)
+from cases.services.reporting import case_file, case_report, case_verify, case_void, evidence_attach
+from cases.services.tasks import task_accept, task_dispose, task_request_extension, task_return
+
+__all__ = [
+    "case_check_fail",
+    "case_check_pass",
+    "case_close",
+    "case_dispatch",
+    "case_file",
+    "case_report",
+    "case_resume",
+    "case_start_check",
+    "case_suspend",
+    "case_upgrade",
+    "case_verify",
+    "case_void",
+    "evidence_attach",
+    "task_accept",
+    "task_approve_extension",
+    "task_dispose",
+    "task_reject_extension",
+    "task_request_extension",
+    "task_return",
+]

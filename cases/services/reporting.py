@@ -1,0 +1,282 @@
+"""Moves before dispatch: report 上报, verify 核实, file 立案, void 作废, and attaching photos."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from areas.models import AdminArea, UnitGrid
+from cases import permissions
+from cases.evidence import store_evidence
+from cases.models import Case, Evidence, Task
+from cases.numbering import next_case_number
+from cases.services._base import (
+    cas_case,
+    check_transition,
+    now_or,
+    require_reason,
+    write_event,
+)
+from cases.states import (
+    TRANSITIONS,
+    TRUSTED_BY_DEFAULT,
+    CaseAction,
+    CaseStatus,
+    EvidenceKind,
+    Priority,
+    SourceChannel,
+)
+from catalog.models import Category, FilingStandard
+from core.errors import DomainError, PermissionDenied, ValidationFailed
+
+DESCRIPTION_MAX = 4000
+
+
+def _check_location(lon: float | None, lat: float | None) -> None:
+    if (lon is None) != (lat is None):
+        raise ValidationFailed(
+            _("Give both longitude and latitude, or neither."), details={"field": "lon"}
+        )
+    if lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValidationFailed(
+            _("Location %(lon)s, %(lat)s is not a WGS-84 longitude/latitude.")
+            % {"lon": lon, "lat": lat},
+            details={"field": "lon"},
+        )
+
+
+@transaction.atomic
+def case_report(
+    *,
+    actor,
+    source: SourceChannel | str,
+    description: str,
+    grid: UnitGrid | None = None,
+    area: AdminArea | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    address: str = "",
+    category: Category | None = None,
+    priority: Priority | str = Priority.NORMAL,
+    trusted: bool | None = None,
+    source_ref: str = "",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    reporter_email: str = "",
+    photos: Iterable = (),
+    now: datetime | None = None,
+) -> Case:
+    """Create a case (上报). Trusted sources wait for 立案, others for an inspector's 核实.
+
+    ``trusted=None`` uses the source's default (TRUSTED_BY_DEFAULT); intake decides otherwise
+    (e.g. video AI under its confidence threshold). ``actor`` is the staff member or the channel's
+    service user; ``None`` for an anonymous public report the intake layer has already accepted.
+    ``grid`` (or, without a location, ``area``) says whose territory the case is in.
+    """
+    now = now_or(now)
+    if source not in SourceChannel.values:
+        raise ValidationFailed(
+            _("Unknown source channel %(source)r.") % {"source": source},
+            details={"field": "source"},
+        )
+    if priority not in Priority.values:
+        raise ValidationFailed(
+            _("Unknown priority %(p)r.") % {"p": priority}, details={"field": "priority"}
+        )
+    description = (description or "").strip()
+    if not description:
+        raise ValidationFailed(
+            _("Describe the problem: the description is empty."),
+            details={"field": "description"},
+        )
+    _check_location(lon, lat)
+    if grid is None and area is None:
+        raise ValidationFailed(
+            _("A case needs a grid (or an area when there is no location) so someone owns it."),
+            details={"field": "grid"},
+        )
+    area_path = grid.path if grid is not None else area.path
+    if actor is not None and not permissions.can_see(actor, area_path):
+        raise PermissionDenied(
+            _("You may not report in %(path)s: it lies outside your area scope.")
+            % {"path": grid.code if grid is not None else area.name},
+            code="out_of_scope",
+        )
+    if trusted is None:
+        trusted = source in TRUSTED_BY_DEFAULT
+    photos = list(photos)
+    # Allocate the number last: its sequence row stays locked until this transaction ends.
+    case = Case.objects.create(
+        number=next_case_number(now),
+        source=source,
+        source_ref=source_ref[:100],
+        trusted=trusted,
+        status=CaseStatus.REPORTED if trusted else CaseStatus.VERIFYING,
+        priority=priority,
+        category=category,
+        description=description[:DESCRIPTION_MAX],
+        lon=lon,
+        lat=lat,
+        grid=grid,
+        area=area if grid is None else None,
+        area_path=area_path,
+        area_class=grid.area_class if grid is not None else "",
+        address=address[:200],
+        reporter_name=reporter_name[:60],
+        reporter_phone=reporter_phone[:30],
+        reporter_email=reporter_email,
+        reported_by=actor if actor is not None and actor.is_authenticated else None,
+        reported_at=now,
+    )
+    stored = [
+        store_evidence(case=case, kind=EvidenceKind.BEFORE, upload=p, actor=actor, at=now)
+        for p in photos
+    ]
+    write_event(
+        case=case,
+        action=CaseAction.REPORT,
+        actor=actor,
+        at=now,
+        from_status="",
+        data={"source": str(source), "trusted": trusted, "photos": [e.pk for e in stored]},
+    )
+    return case
+
+
+@transaction.atomic
+def case_verify(*, case: Case, actor, note: str = "", now: datetime | None = None) -> Case:
+    """An inspector confirms on site that the reported problem exists (核实).
+
+    The case stays ``verifying`` with ``verified_at`` set; it can then be filed. A report that
+    proves false is voided (``case_void``) with the inspector's finding as the reason.
+    """
+    now = now_or(now)
+    permissions.check_move(actor, CaseAction.VERIFY, case)
+    to = check_transition(case, CaseAction.VERIFY)
+    if case.verified_at is not None:
+        raise DomainError(
+            _("Case %(number)s is already verified.") % {"number": case.number},
+            code="already_done",
+        )
+    from_status = cas_case(case, to_status=to, now=now, verified_at=now)
+    write_event(
+        case=case, action=CaseAction.VERIFY, actor=actor, at=now, from_status=from_status, note=note
+    )
+    return case
+
+
+@transaction.atomic
+def case_file(
+    *,
+    case: Case,
+    actor,
+    standard: FilingStandard,
+    priority: Priority | str | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Case:
+    """File the case (立案) against a filing standard, which fixes category and time limit."""
+    now = now_or(now)
+    permissions.check_move(actor, CaseAction.FILE, case)
+    to = check_transition(case, CaseAction.FILE)
+    if standard is None:
+        raise ValidationFailed(
+            _("Pick the filing standard (立案条件) the case meets."), details={"field": "standard"}
+        )
+    if not standard.is_active:
+        raise ValidationFailed(
+            _("Filing standard %(code)s is no longer in use; pick a current one.")
+            % {"code": standard.code},
+            details={"field": "standard"},
+        )
+    if case.status == CaseStatus.VERIFYING and case.verified_at is None:
+        raise DomainError(
+            _("Case %(number)s is waiting for on-site verification (核实) before it can be filed.")
+            % {"number": case.number},
+            code="needs_verification",
+        )
+    if priority is not None and priority not in Priority.values:
+        raise ValidationFailed(_("Unknown priority %(p)r.") % {"p": priority})
+    fields = {"standard_id": standard.pk, "category_id": standard.category_id, "filed_at": now}
+    if priority is not None:
+        fields["priority"] = priority
+    from_status = cas_case(case, to_status=to, now=now, **fields)
+    case.standard = standard
+    write_event(
+        case=case,
+        action=CaseAction.FILE,
+        actor=actor,
+        at=now,
+        from_status=from_status,
+        note=note,
+        data={"standard": standard.code, "priority": case.priority},
+    )
+    return case
+
+
+@transaction.atomic
+def case_void(*, case: Case, actor, reason: str, now: datetime | None = None) -> Case:
+    """Void the case (作废): not a problem, a duplicate, outside the remit. Reason required."""
+    now = now_or(now)
+    permissions.check_move(actor, CaseAction.VOID, case)
+    to = check_transition(case, CaseAction.VOID)
+    reason = require_reason(reason, CaseAction.VOID)
+    from_status = cas_case(case, to_status=to, now=now)
+    write_event(
+        case=case,
+        action=CaseAction.VOID,
+        actor=actor,
+        at=now,
+        from_status=from_status,
+        reason=reason,
+    )
+    return case
+
+
+@transaction.atomic
+def evidence_attach(
+    *,
+    case: Case,
+    actor,
+    photos: Iterable,
+    kind: EvidenceKind | str,
+    task: Task | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> list[Evidence]:
+    """Add photos to an open case (e.g. after-photos before disposing), with one event."""
+    now = now_or(now)
+    if kind not in EvidenceKind.values:
+        raise ValidationFailed(_("Unknown photo kind %(k)r.") % {"k": kind})
+    if task is not None:
+        if task.case_id != case.pk:
+            raise ValidationFailed(_("That task belongs to another case."))
+        permissions.check_task_move(actor, CaseAction.DISPOSE, task, case)
+    elif not permissions.can_see(actor, case.area_path) or permissions.role_of(actor) is None:
+        raise PermissionDenied(
+            _("Case %(number)s lies outside your area scope.") % {"number": case.number},
+            code="out_of_scope",
+        )
+    check_transition(case, CaseAction.ATTACH)
+    photos = list(photos)
+    if not photos:
+        raise ValidationFailed(_("Choose at least one photo."), details={"field": "photos"})
+    stored = [
+        store_evidence(case=case, task=task, kind=kind, upload=p, actor=actor, at=now)
+        for p in photos
+    ]
+    from_status = cas_case(case, to_status=TRANSITIONS[CaseAction.ATTACH].to, now=now)
+    write_event(
+        case=case,
+        action=CaseAction.ATTACH,
+        actor=actor,
+        at=now,
+        from_status=from_status,
+        task=task,
+        note=note,
+        data={"kind": str(kind), "evidence": [e.pk for e in stored]},
+    )
+    return stored

@@ -1,0 +1,203 @@
+"""The case state machine: states, actions, and the one transition table.
+
+Case states (DESIGN.md "The case")::
+
+    report ─┬─ trusted source ───────────────> reported 上报 ──file──┐
+            └─ needs 核实 ──> verifying 核实 ──verify (self)──file──┴─> filed 立案
+    filed ──dispatch──> dispatched 派遣 ──dispose (last open task)──> disposed 处置完成
+    disposed ──start_check──> checking 核查 ──check_pass (self, sets check_passed_at)──close──> closed 结案
+    disposed|checking ──check_fail (返工)──> dispatched
+    dispatched ──return (回退, reason)──> filed           dispatched <──suspend/resume──> suspended 挂账
+    reported|verifying|filed ──void (作废, reason)──> voided
+
+``verify`` and ``check_pass`` do not change the status; they stamp ``verified_at`` /
+``check_passed_at`` which ``file`` / ``close`` then require. That keeps "who waits for whom" in the
+status column while the audit trail still holds one event per move.
+
+Task states (one Task per department dispatched)::
+
+    pending ──accept──> accepted ──dispose──> disposed ──check_fail──> rework ──accept──> accepted
+    pending|rework|accepted ──return──> returned
+    accepted ──request_extension──> extension_requested ──approve/reject──> accepted (or dispose)
+    any open task ──(case returned by another department)──> cancelled
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeUnit
+
+
+class CaseStatus(models.TextChoices):
+    REPORTED = "reported", _("Reported 上报")
+    VERIFYING = "verifying", _("Verifying 核实")
+    FILED = "filed", _("Filed 立案")
+    DISPATCHED = "dispatched", _("Dispatched 派遣")
+    DISPOSED = "disposed", _("Disposed 处置完成")
+    CHECKING = "checking", _("Checking 核查")
+    CLOSED = "closed", _("Closed 结案")
+    SUSPENDED = "suspended", _("Suspended 挂账")
+    VOIDED = "voided", _("Voided 作废")
+
+
+FINAL_CASE_STATUSES = frozenset({CaseStatus.CLOSED, CaseStatus.VOIDED})
+
+
+class TaskStatus(models.TextChoices):
+    PENDING = "pending", _("Pending acceptance 待接收")
+    ACCEPTED = "accepted", _("Accepted 已接收")
+    EXTENSION_REQUESTED = "extension_requested", _("Extension requested 延期申请中")
+    RETURNED = "returned", _("Returned 回退")
+    DISPOSED = "disposed", _("Disposed 已处置")
+    REWORK = "rework", _("Rework 返工")
+    CANCELLED = "cancelled", _("Cancelled 已取消")
+
+
+# A task is "open" while its department still owes work on it.
+OPEN_TASK_STATUSES = frozenset(
+    {TaskStatus.PENDING, TaskStatus.ACCEPTED, TaskStatus.EXTENSION_REQUESTED, TaskStatus.REWORK}
+)
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", _("Normal 一般")
+    URGENT = "urgent", _("Urgent 紧急")
+
+
+class SourceChannel(models.TextChoices):
+    INSPECTOR = "inspector", _("Grid inspector 监督员上报")
+    HOTLINE_12345 = "hotline_12345", _("12345 hotline 12345热线")
+    HOTLINE_110 = "hotline_110", _("110 linkage 110联动")
+    CITIZEN = "citizen", _("Citizen snapshot 市民随手拍")
+    OPEN311 = "open311", _("Open311")
+    LEADER_ORDER = "leader_order", _("Leader order 领导交办")
+    MEDIA = "media", _("Media exposure 媒体曝光")
+    ONLINE_SENTIMENT = "online_sentiment", _("Online sentiment 网络舆情")
+    VIDEO_AI = "video_ai", _("Video AI 视频智能识别")
+    IOT = "iot", _("IoT sensing 物联感知")
+    OTHER = "other", _("Other 其他")
+
+
+# Sources whose reports need no on-site 核实 by default: an inspector saw it, a leader ordered it,
+# a sensor measured it. Intake may override per report (e.g. video AI below its confidence
+# threshold is not trusted), which is why ``case_report`` takes ``trusted`` as a parameter.
+TRUSTED_BY_DEFAULT = frozenset(
+    {SourceChannel.INSPECTOR, SourceChannel.LEADER_ORDER, SourceChannel.IOT, SourceChannel.VIDEO_AI}
+)
+
+
+class EvidenceKind(models.TextChoices):
+    BEFORE = "before", _("Before 处置前")
+    AFTER = "after", _("After 处置后")
+    CHECK = "check", _("Check 核查")
+
+
+class CaseAction(models.TextChoices):
+    REPORT = "report", _("Report 上报")
+    VERIFY = "verify", _("Verify 核实")
+    FILE = "file", _("File 立案")
+    VOID = "void", _("Void 作废")
+    DISPATCH = "dispatch", _("Dispatch 派遣")
+    ACCEPT = "accept", _("Accept 接收")
+    RETURN = "return", _("Return 回退")
+    REQUEST_EXTENSION = "request_extension", _("Request extension 延期申请")
+    APPROVE_EXTENSION = "approve_extension", _("Approve extension 延期批准")
+    REJECT_EXTENSION = "reject_extension", _("Reject extension 延期驳回")
+    SUSPEND = "suspend", _("Suspend 挂账")
+    RESUME = "resume", _("Resume 挂账恢复")
+    DISPOSE = "dispose", _("Dispose 处置")
+    START_CHECK = "start_check", _("Start check 核查开始")
+    CHECK_PASS = "check_pass", _("Check passed 核查通过")
+    CHECK_FAIL = "check_fail", _("Check failed, rework 核查不通过返工")
+    CLOSE = "close", _("Close 结案")
+    UPGRADE = "upgrade", _("Emergency upgrade 平转急")
+    ATTACH = "attach", _("Attach evidence 补充照片")
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Which case statuses an action may start from and where it leads.
+
+    ``to`` is ``None`` when the action keeps the case status (task-level moves, upgrade, the
+    stamping moves verify/check_pass). ``dispose`` is listed with ``to=DISPOSED``: the service
+    moves the case only when the last open task of the round is disposed.
+    """
+
+    sources: frozenset[str]
+    to: str | None
+
+
+def _t(sources: set[str], to: str | None) -> Transition:
+    return Transition(frozenset(sources), to)
+
+
+S = CaseStatus
+_OPEN_BEFORE_DISPATCH = {S.REPORTED, S.VERIFYING, S.FILED}
+_NOT_FINAL = {s for s in S if s not in FINAL_CASE_STATUSES}
+
+TRANSITIONS: dict[str, Transition] = {
+    CaseAction.REPORT: _t(set(), None),  # creation: to REPORTED or VERIFYING, decided by trust
+    CaseAction.VERIFY: _t({S.VERIFYING}, S.VERIFYING),
+    CaseAction.FILE: _t({S.REPORTED, S.VERIFYING}, S.FILED),
+    CaseAction.VOID: _t(_OPEN_BEFORE_DISPATCH, S.VOIDED),
+    CaseAction.DISPATCH: _t({S.FILED}, S.DISPATCHED),
+    CaseAction.ACCEPT: _t({S.DISPATCHED}, S.DISPATCHED),
+    CaseAction.RETURN: _t({S.DISPATCHED}, S.FILED),
+    CaseAction.REQUEST_EXTENSION: _t({S.DISPATCHED}, S.DISPATCHED),
+    CaseAction.APPROVE_EXTENSION: _t({S.DISPATCHED, S.SUSPENDED}, None),
+    CaseAction.REJECT_EXTENSION: _t({S.DISPATCHED, S.SUSPENDED}, None),
+    CaseAction.SUSPEND: _t({S.DISPATCHED}, S.SUSPENDED),
+    CaseAction.RESUME: _t({S.SUSPENDED}, S.DISPATCHED),
+    CaseAction.DISPOSE: _t({S.DISPATCHED}, S.DISPOSED),
+    CaseAction.START_CHECK: _t({S.DISPOSED}, S.CHECKING),
+    CaseAction.CHECK_PASS: _t({S.DISPOSED, S.CHECKING}, S.CHECKING),
+    CaseAction.CHECK_FAIL: _t({S.DISPOSED, S.CHECKING}, S.DISPATCHED),
+    CaseAction.CLOSE: _t({S.CHECKING}, S.CLOSED),
+    CaseAction.UPGRADE: _t({S.REPORTED, S.VERIFYING, S.FILED, S.DISPATCHED, S.SUSPENDED}, None),
+    CaseAction.ATTACH: _t(_NOT_FINAL, None),
+}
+
+# Task-level part of the table: (allowed task statuses, task status after the move).
+TASK_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    CaseAction.ACCEPT: (frozenset({TaskStatus.PENDING, TaskStatus.REWORK}), TaskStatus.ACCEPTED),
+    CaseAction.RETURN: (
+        frozenset({TaskStatus.PENDING, TaskStatus.REWORK, TaskStatus.ACCEPTED}),
+        TaskStatus.RETURNED,
+    ),
+    CaseAction.REQUEST_EXTENSION: (
+        frozenset({TaskStatus.ACCEPTED}),
+        TaskStatus.EXTENSION_REQUESTED,
+    ),
+    CaseAction.APPROVE_EXTENSION: (
+        frozenset({TaskStatus.EXTENSION_REQUESTED}),
+        TaskStatus.ACCEPTED,
+    ),
+    CaseAction.REJECT_EXTENSION: (
+        frozenset({TaskStatus.EXTENSION_REQUESTED}),
+        TaskStatus.ACCEPTED,
+    ),
+    # Finishing the work while an extension request is pending simply makes the request moot.
+    CaseAction.DISPOSE: (
+        frozenset({TaskStatus.ACCEPTED, TaskStatus.EXTENSION_REQUESTED}),
+        TaskStatus.DISPOSED,
+    ),
+    CaseAction.CHECK_FAIL: (frozenset({TaskStatus.DISPOSED}), TaskStatus.REWORK),
+}
+
+# 平转急: an urgent case counts its limit on the round-the-clock counterpart of the unit
+# (standards.md §3.4: 紧急工作时 runs through nights and holidays; "紧急工作日" reads as 自然日).
+URGENT_UNIT: dict[str, str] = {
+    TimeUnit.URGENT_HOUR: TimeUnit.URGENT_HOUR,
+    TimeUnit.WORK_HOUR: TimeUnit.URGENT_HOUR,
+    TimeUnit.WORK_DAY: TimeUnit.NATURAL_DAY,
+    TimeUnit.NATURAL_DAY: TimeUnit.NATURAL_DAY,
+}
+
+
+def allowed_actions(status: str) -> list[str]:
+    """Case-level actions the table allows from ``status`` (for buttons; permissions aside)."""
+    return [a for a, t in TRANSITIONS.items() if status in t.sources]

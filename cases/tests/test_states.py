@@ -1,0 +1,46 @@
+"""The transition table is the single source of truth, and it is complete and consistent."""
+
+from __future__ import annotations
+
+from cases.permissions import MOVE_ROLES
+from cases.states import (
+    FINAL_CASE_STATUSES,
+    TASK_TRANSITIONS,
+    TRANSITIONS,
+    CaseAction,
+    CaseStatus,
+    allowed_actions,
+)
+
+
+def test_every_action_has_a_row():
+    assert set(TRANSITIONS) == set(CaseAction.values)
+
+
+def test_no_move_leaves_a_final_state():
+    for action, t in TRANSITIONS.items():
+        assert not (t.sources & FINAL_CASE_STATUSES), action
+
+
+def test_every_status_is_reachable():
+    reachable = {CaseStatus.REPORTED, CaseStatus.VERIFYING}  # where report puts a case
+    reachable |= {t.to for t in TRANSITIONS.values() if t.to}
+    assert reachable == set(CaseStatus.values)
+
+
+def test_every_move_except_report_and_attach_has_roles():
+    assert set(MOVE_ROLES) == set(CaseAction.values) - {CaseAction.REPORT, CaseAction.ATTACH}
+
+
+def test_task_moves_are_case_moves_too():
+    assert set(TASK_TRANSITIONS) <= set(TRANSITIONS)
+
+
+def test_buttons_for_a_filed_case():
+    assert set(allowed_actions(CaseStatus.FILED)) == {
+        CaseAction.FILE,
+        CaseAction.VOID,
+        CaseAction.DISPATCH,
+        CaseAction.UPGRADE,
+        CaseAction.ATTACH,
+    } - {CaseAction.FILE}
