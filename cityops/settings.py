@@ -164,9 +164,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
-WHITENOISE_USE_FINDERS = (
-    True  # serve static/ directly in the embedded profile (no collectstatic step)
-)
+# Serve static/ directly in the embedded profile (no collectstatic step). Without autorefresh,
+# whitenoise indexes files once at start: a file edited while the server runs is served with
+# its old length, so development servers re-check files on each request.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = env_bool("WHITENOISE_AUTOREFRESH", DEBUG)
 
 # --- Cases ----------------------------------------------------------------------------------
 CASE_NUMBER_PREFIX = env_str("CASE_NUMBER_PREFIX", "NB")  # city prefix of case numbers (NB = 宁波)

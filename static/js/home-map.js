@@ -5,7 +5,7 @@
   var el = document.getElementById("map");
   if (!el || !window.L) { return; }
   var status = document.getElementById("map-status");
-  var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25 });
+  var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25, fadeAnimation: false });
   map.setView([29.87, 121.55], 12);
   if (el.dataset.tileUrl) {
     L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "" }).addTo(map);
@@ -27,7 +27,7 @@
       }
     }).addTo(map);
     el.dataset.gridFeatures = String(fc.features.length);
-    if (fc.features.length) { map.fitBounds(layer.getBounds(), { padding: [12, 12] }); }
+    if (fc.features.length) { map.fitBounds(layer.getBounds(), { padding: [12, 12], animate: false }); }
     return fc;
   });
   var streets = fetchJson(el.dataset.areasUrl + "?level=street").then(function (fc) {
