@@ -178,3 +178,20 @@ def personas(small_city):
         ),
     }
     return {name: profile.user for name, profile in made.items()}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every transactional test restores the migrated data (catalogue, calendar) afterwards.
+
+    A transactional test ends with a flush that re-creates content types with new ids; a later
+    test with ``serialized_rollback`` then fails to restore its snapshot. Making them all
+    serialized keeps the seeded data (and the ids) stable whatever order the tests run in.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        if marker.kwargs.get("serialized_rollback"):
+            continue
+        kwargs = {**marker.kwargs, "serialized_rollback": True}
+        item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)

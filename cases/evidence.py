@@ -161,6 +161,9 @@ def clean_image(upload, *, name: str = "") -> CleanImage:
 
 def store_evidence(*, case, task=None, kind: str, upload, actor, at: datetime) -> Evidence:
     """Check, clean and save one photo as an Evidence row (no CaseEvent: the caller writes it)."""
+    # Imported here: cases.services imports this module, so a top-level import would be circular.
+    from cases.services import _rows
+
     original_name = (getattr(upload, "name", "") or "")[:200]
     clean = clean_image(upload, name=original_name)
     evidence = Evidence(
@@ -179,5 +182,5 @@ def store_evidence(*, case, task=None, kind: str, upload, actor, at: datetime) -
     stem = f"{case.number}-{clean.sha256[:12]}"
     evidence.file.save(f"{stem}.{clean.extension}", ContentFile(clean.data), save=False)
     evidence.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(clean.thumbnail), save=False)
-    evidence.save()
+    _rows.insert(evidence)
     return evidence

@@ -7,13 +7,21 @@ Hook names are ``CaseAction`` values ("file", "close", ...). Subscribers run aft
 transaction commits (never inside it: a failed SMS must not roll back a case), each one isolated:
 an exception is logged and the next subscriber still runs. Nothing is registered when nobody
 listens, so an unobserved move costs nothing.
+
+``muted()`` silences every subscriber for the moves made inside it (seeding history, bulk
+imports: nobody is texted about a case closed last month)::
+
+    with hooks.muted():
+        replay_history()
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.db import transaction
 
@@ -21,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 Subscriber = Callable[..., None]
 _subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+# Per thread: seeding in one thread must not silence the moves a web request makes in another.
+_state = threading.local()
 
 
 def subscribe(action: str, fn: Subscriber) -> Subscriber:
@@ -35,8 +45,32 @@ def unsubscribe(action: str, fn: Subscriber) -> None:
         _subscribers[str(action)].remove(fn)
 
 
+@contextmanager
+def muted() -> Iterator[None]:
+    """No subscriber runs for the moves made inside this block, in this thread.
+
+    The moves themselves (state, CaseEvent rows) are unchanged; only their after-commit side
+    effects are dropped, and dropped for good: a move emitted while muted is not replayed when
+    the block ends, even if its transaction commits later. Subscriptions are untouched, so a
+    subscriber added meanwhile is kept. Blocks nest; the outermost one ends the silence.
+    """
+    _state.depth = getattr(_state, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _state.depth -= 1
+
+
+def is_muted() -> bool:
+    """Whether moves in this thread currently skip their subscribers (``muted()``)."""
+    return getattr(_state, "depth", 0) > 0
+
+
 def emit(action: str, *, case, event) -> None:
-    """Schedule the subscribers of ``action`` for after the current transaction commits."""
+    """Schedule the subscribers of ``action`` for after the current transaction commits
+    (nothing while ``muted()``)."""
+    if is_muted():
+        return
     subs = tuple(_subscribers.get(str(action), ()))
     if not subs:
         return

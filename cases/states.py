@@ -116,6 +116,7 @@ class CaseAction(models.TextChoices):
     CLOSE = "close", _("Close 结案")
     UPGRADE = "upgrade", _("Emergency upgrade 平转急")
     ATTACH = "attach", _("Attach evidence 补充照片")
+    NOTE = "note", _("Note 备注")  # a remark on the trail (e.g. a duplicate report attached)
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ TRANSITIONS: dict[str, Transition] = {
     CaseAction.CLOSE: _t({S.CHECKING}, S.CLOSED),
     CaseAction.UPGRADE: _t({S.REPORTED, S.VERIFYING, S.FILED, S.DISPATCHED, S.SUSPENDED}, None),
     CaseAction.ATTACH: _t(_NOT_FINAL, None),
+    CaseAction.NOTE: _t(_NOT_FINAL, None),
 }
 
 # Task-level part of the table: (allowed task statuses, task status after the move).

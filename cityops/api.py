@@ -86,12 +86,17 @@ def _http_error(request, exc: HttpError):
 
 def _register_routers() -> None:
     from areas.api import router as areas_router
+    from cases.api import router as cases_router
     from catalog.api import router as catalog_router
     from org.api import router as org_router
 
     api.add_router("/", areas_router)
     api.add_router("/", catalog_router)
+    api.add_router("/", cases_router)
     api.add_router("/", org_router)
+    api.add_router("/", "dispatch.api.router")
+    api.add_router("/", "intake.api.router")
+    api.add_router("/", "iot.api.router")
 
 
 _register_routers()

@@ -51,6 +51,14 @@ INSTALLED_APPS = [
     "org",
     "catalog",
     "cases",
+    "intake",
+    "hotline",
+    "open311",
+    "portal",
+    "notify",
+    "huey.contrib.djhuey",
+    "dispatch",
+    "iot",
     "demo",
     "web",
 ]
@@ -122,6 +130,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
 
+# --- Queue ----------------------------------------------------------------------------------
+# huey: SQLite storage under var/ in the embedded profile, Redis when REDIS_URL is set. Never
+# ``immediate`` here (djhuey would default it to DEBUG): periodic jobs need the real consumer
+# (`manage.py run_huey`); tests switch immediate on where they mean it.
+HUEY_SQLITE_PATH = VAR_DIR / "huey.sqlite3"
+if REDIS_URL:
+    HUEY = {"huey_class": "huey.RedisHuey", "name": "cityops", "url": REDIS_URL}
+else:
+    HUEY = {"huey_class": "huey.SqliteHuey", "name": "cityops", "filename": str(HUEY_SQLITE_PATH)}
+HUEY.update(
+    immediate=False,
+    utc=True,
+    consumer={"workers": env_int("HUEY_WORKERS", 1), "worker_type": "thread"},
+)
+
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -174,3 +197,37 @@ WHITENOISE_AUTOREFRESH = env_bool("WHITENOISE_AUTOREFRESH", DEBUG)
 CASE_NUMBER_PREFIX = env_str("CASE_NUMBER_PREFIX", "NB")  # city prefix of case numbers (NB = 宁波)
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)  # per photo upload
 EVIDENCE_MAX_PIXELS = env_int("EVIDENCE_MAX_PIXELS", 40_000_000)  # refuse decompression bombs
+
+# --- Intake ---------------------------------------------------------------------------------
+# A report within this distance and time of an open case of the same category is attached to it
+# as a duplicate instead of opening a second case (0 switches detection off).
+INTAKE_DUPLICATE_METERS = env_int("INTAKE_DUPLICATE_METERS", 50)
+INTAKE_DUPLICATE_HOURS = env_int("INTAKE_DUPLICATE_HOURS", 24)
+# Video-AI webhook: a signed timestamp older (or newer) than this is refused as a replay.
+INTAKE_VIDEO_AI_MAX_SKEW_SECONDS = env_int("INTAKE_VIDEO_AI_MAX_SKEW_SECONDS", 300)
+
+# --- Portal (市民随手拍) ----------------------------------------------------------------------
+# Reports one citizen may send per hour, counted per device (cookie) and per phone number. Many
+# phones share one address behind a carrier's NAT, so an IP address gets a larger allowance.
+PORTAL_REPORTS_PER_HOUR = env_int("PORTAL_REPORTS_PER_HOUR", 5)
+PORTAL_REPORTS_PER_HOUR_PER_IP = env_int("PORTAL_REPORTS_PER_HOUR_PER_IP", 30)
+# 随手拍 ("snap and report"): a report comes with a photo unless this is switched off.
+PORTAL_REQUIRE_PHOTO = env_bool("PORTAL_REQUIRE_PHOTO", True)
+# A closed case may be rated (回访) for this many days after it was closed.
+PORTAL_RATING_DAYS = env_int("PORTAL_RATING_DAYS", 30)
+
+# --- Notify ---------------------------------------------------------------------------------
+# Webhook channel: POST JSON signed with HMAC-SHA256 (header X-CityOps-Signature); blank URL = off.
+NOTIFY_WEBHOOK_URL = env_str("NOTIFY_WEBHOOK_URL", "")
+NOTIFY_WEBHOOK_SECRET = env_str("NOTIFY_WEBHOOK_SECRET", "")  # required when the URL is set
+NOTIFY_WEBHOOK_TIMEOUT = env_int("NOTIFY_WEBHOOK_TIMEOUT", 10)  # seconds per attempt
+# The SMS signature (短信签名) a gateway puts in 【...】 before the text.
+NOTIFY_SMS_SENDER = env_str("NOTIFY_SMS_SENDER", "CityOps")
+
+# --- IoT ------------------------------------------------------------------------------------
+# MQTT broker of the telemetry consumer (`manage.py ingest_mqtt`): mqtt://[user:pass@]host:1883
+# or mqtts://...; unset = HTTP telemetry only. Tests use MQTT_URL_TEST (the CI Mosquitto).
+MQTT_URL = env_str("MQTT_URL", "")
+MQTT_URL_TEST = env_str("MQTT_URL_TEST", "mqtt://127.0.0.1:1883")
+# A device that sent nothing for this long is offline (a device type may set its own window).
+IOT_OFFLINE_MINUTES = env_int("IOT_OFFLINE_MINUTES", 30)

@@ -8,12 +8,17 @@ from cityops.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("open311/v2/", include("open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
 # zh-Hans is the default and has no prefix; English lives under /en/.
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("cases/", include("cases.urls")),
+    path("intake/", include("intake.urls")),
+    path("citizen/", include("portal.urls")),
+    path("iot/", include("iot.urls")),
     path("", include("web.urls")),
     prefix_default_language=False,
 )

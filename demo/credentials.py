@@ -1,8 +1,10 @@
 """var/demo-credentials.json: how a newcomer (or a script) logs in to the demo city.
 
-DESIGN.md "Interfaces": demo logins by role, an API token, the Open311 api_key and a few device
-ids with tokens. The Open311 key and the devices come with later issues; until then ``open311``
-is null and ``devices`` is empty, and ``pending`` says which issue fills them. Nothing is faked.
+DESIGN.md "Interfaces": demo logins by role, an API token, the Open311 api_key, a few device
+ids with their tokens (``devices``, with the telemetry endpoint and MQTT topic in ``telemetry``)
+and the video cameras' signing secrets (``video_ai``). Every token listed works: the seeding
+code lists only what the database really holds. Nothing is faked; what is missing is named in
+``pending``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -19,6 +22,20 @@ DEFAULT_URL = "http://127.0.0.1:8000/"
 PENDING = {
     "open311": "The Open311 GeoReport v2 api_key is added by the Open311 intake issue.",
     "devices": "Device ids with their tokens are added by the IoT telemetry issue.",
+}
+MQTT_TOPIC = "cityops/telemetry/{device_id}"
+# A plausible value per metric for the examples (the simulator sends the real stream).
+SAMPLE_VALUES = {
+    "tilt": 1.5,
+    "water_distance": 1.2,
+    "battery": 88,
+    "fill_level": 0.42,
+    "temperature": 21.5,
+    "LAeq": 58.3,
+    "concentration": 0.8,
+    "pressure": 2050,
+    "settlement": 0.004,
+    "depth": 0.0,
 }
 
 
@@ -41,6 +58,9 @@ class DemoCredentials:
     logins: list[Login]
     api_token: dict | None
     counts: dict[str, int] = field(default_factory=dict)
+    open311: dict | None = None  # {"api_key", "jurisdiction_id"} when the demo key exists
+    devices: list[dict] = field(default_factory=list)  # {"id", "type", "name", "token", ...}
+    video_ai: list[dict] = field(default_factory=list)  # {"camera_id", "secret", ...}
 
     def as_json(self, url: str = DEFAULT_URL) -> dict:
         base = url if url.endswith("/") else f"{url}/"
@@ -63,9 +83,15 @@ class DemoCredentials:
             "counts": self.counts,
             "logins": [vars(login) for login in self.logins],
             "api_token": token,
-            "open311": None,
-            "devices": [],
-            "pending": PENDING,
+            "open311": open311_block(self.open311, base) if self.open311 else None,
+            "telemetry": telemetry_block(base, total=self.counts.get("devices", 0)),
+            "devices": [device_entry(device, base) for device in self.devices],
+            "video_ai": video_ai_block(self.video_ai, base) if self.video_ai else None,
+            "pending": {
+                k: v
+                for k, v in PENDING.items()
+                if not (k == "open311" and self.open311) and not (k == "devices" and self.devices)
+            },
         }
 
 
@@ -104,7 +130,107 @@ def with_url(data: dict, url: str) -> dict:
             **token,
             "example": f"curl -H 'Authorization: Bearer {token['token']}' {base}api/v1/me",
         }
+    if data.get("open311"):
+        updated["open311"] = open311_block(data["open311"], base)
+    if "telemetry" in data:
+        total = (data.get("telemetry") or {}).get("devices_total", 0)
+        updated["telemetry"] = telemetry_block(base, total=total)
+    updated["devices"] = [device_entry(device, base) for device in data.get("devices") or []]
+    if data.get("video_ai"):
+        updated["video_ai"] = video_ai_block(data["video_ai"]["cameras"], base)
     return updated
+
+
+def _broker() -> str | None:
+    """The MQTT broker as host:port (never its password), or None when none is configured."""
+    url = getattr(settings, "MQTT_URL", "")
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port or 1883}"
+
+
+def telemetry_block(base: str, *, total: int) -> dict:
+    """How a device sends readings: SenML over HTTP with its token, or the MQTT topic."""
+    return {
+        "http_endpoint": f"{base}api/v1/telemetry",
+        "content_type": "application/senml+json",
+        "auth": "Authorization: Bearer <device token>",
+        "mqtt_topic": MQTT_TOPIC,
+        "mqtt_broker": _broker(),
+        "devices_total": total,
+    }
+
+
+def device_entry(device: dict, base: str) -> dict:
+    """One device as the file lists it, with a working curl example (a SenML pack of every
+    metric of its type; without a time the reading is taken as "now")."""
+    device_id, token = device["id"], device["token"]
+    units = device.get("units") or {}
+    records = [
+        {"n": metric, "u": units.get(metric, ""), "v": SAMPLE_VALUES.get(metric, 1)}
+        for metric in device.get("metrics") or []
+    ]
+    if records:
+        records[0] = {"bn": f"urn:dev:cityops:{device_id}:", **records[0]}
+    pack = json.dumps(records, ensure_ascii=False, separators=(",", ":"))
+    topic = MQTT_TOPIC.format(device_id=device_id)
+    return {
+        **{
+            k: device[k] for k in ("id", "type", "name", "token", "metrics", "units") if k in device
+        },
+        "topic": topic,
+        "header": f"Authorization: Bearer {token}",
+        "example": (
+            f"curl -s -H 'Authorization: Bearer {token}' -H 'Content-Type: application/senml+json' "
+            f"-d '{pack}' {base}api/v1/telemetry"
+        ),
+        "mqtt_example": f"mosquitto_pub -q 1 -t {topic} -m '{pack}'",
+    }
+
+
+def video_ai_block(cameras: list[dict], base: str) -> dict:
+    """The signed video-AI webhook: endpoint, how to sign, each camera's secret, an example."""
+    endpoint = f"{base}api/v1/intake/video-ai"
+    first = cameras[0]
+    event = (first.get("event_types") or ["illegal_parking"])[0]
+    # The event id carries the timestamp: running the example again reports a new detection.
+    body = (
+        f'{{"camera_id":"{first["camera_id"]}","event_type":"{event}",'
+        f'"confidence":0.93,"event_id":"demo-\'$ts\'"}}'
+    )
+    return {
+        "endpoint": endpoint,
+        "timestamp_header": "X-CityOps-Timestamp: <unix seconds>",
+        "signature_header": (
+            "X-CityOps-Signature: sha256=<hex HMAC-SHA256(camera secret, '<timestamp>.' + body)>"
+        ),
+        "cameras": cameras,
+        "example": (
+            f"ts=$(date +%s); body='{body}'; "
+            f'sig=$(printf \'%s.%s\' "$ts" "$body" | openssl dgst -sha256 '
+            f"-hmac '{first['secret']}' | sed 's/^.* //'); "
+            f'curl -s -H "X-CityOps-Timestamp: $ts" -H "X-CityOps-Signature: sha256=$sig" '
+            f"-H 'Content-Type: application/json' -d \"$body\" {endpoint}"
+        ),
+    }
+
+
+def open311_block(open311: dict, base: str) -> dict:
+    """The Open311 GeoReport v2 entry: endpoint, api_key, jurisdiction_id and examples."""
+    endpoint = f"{base}open311/v2"
+    key = open311["api_key"]
+    return {
+        "endpoint": endpoint,
+        "discovery": f"{endpoint}/discovery.json",
+        "api_key": key,
+        "jurisdiction_id": open311["jurisdiction_id"],
+        "example": f"curl {endpoint}/services.json",
+        "example_post": (
+            f"curl -d api_key={key} -d service_code=01037 -d address_string=... "
+            f"-d description=... {endpoint}/requests.json"
+        ),
+    }
 
 
 def logins_table(data: dict, *, per_role: int | None = None) -> str:

@@ -3,8 +3,10 @@
 Each child is a ``manage.py`` command in its own process session, so a Ctrl-C in the terminal
 reaches only ``run_demo``, which then stops the children in reverse start order (SIGTERM, then
 SIGKILL after a grace period). A child that exits is reported by name; if it was required (the
-web server) the demo stops with a non-zero status. Commands that do not exist yet (the worker
-``run_huey``, the simulator ``simulate``) are simply left out.
+web server) the demo stops with a non-zero status. The worker (``run_huey``: SLA scanner,
+notification delivery, offline scan) and the simulator (``simulate``, pointed at the web
+server) join when their commands exist; with ``MQTT_URL`` set the MQTT telemetry consumer
+(``ingest_mqtt``) joins too, since the simulator then publishes there.
 """
 
 from __future__ import annotations
@@ -37,22 +39,41 @@ class ChildSpec:
     required: bool = False
 
 
-# (name, manage.py command, extra arguments) of children that join once their command exists.
+# (name, manage.py command, extra arguments) of children that join once their command exists;
+# "{url}" is replaced by the web server's address.
 OPTIONAL_CHILDREN = (
     ("worker", "run_huey", ()),
-    ("simulator", "simulate", ()),
+    ("simulator", "simulate", ("--url", "{url}")),
 )
+MQTT_CHILD = ("mqtt", "ingest_mqtt", ())
+# A server listening on every interface is reached on the loopback address.
+WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
 
 
 def manage_argv(*args: str) -> tuple[str, ...]:
     return (sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *args)
 
 
+def server_url(host: str, port: int) -> str:
+    """Where the other children reach the web server (``0.0.0.0`` -> ``127.0.0.1``)."""
+    host = WILDCARD_HOSTS.get(host, host)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
 def child_specs(
-    *, host: str, port: int, available: Collection[str] | None = None
+    *,
+    host: str,
+    port: int,
+    available: Collection[str] | None = None,
+    mqtt_url: str | None = None,
 ) -> list[ChildSpec]:
-    """The demo's children: the web server, then every optional child whose command exists."""
+    """The demo's children: the web server, then every optional child whose command exists
+    (and the MQTT consumer when a broker is configured)."""
     available = get_commands() if available is None else available
+    mqtt_url = getattr(settings, "MQTT_URL", "") if mqtt_url is None else mqtt_url
+    url = server_url(host, port)
     # --insecure keeps static files served whatever DEBUG says; --noreload keeps one process.
     specs = [
         ChildSpec(
@@ -61,9 +82,10 @@ def child_specs(
             required=True,
         )
     ]
+    optional = [*OPTIONAL_CHILDREN, *([MQTT_CHILD] if mqtt_url else [])]
     specs += [
-        ChildSpec(name, manage_argv(command, *args))
-        for name, command, args in OPTIONAL_CHILDREN
+        ChildSpec(name, manage_argv(command, *(a.format(url=url) for a in args)))
+        for name, command, args in optional
         if command in available
     ]
     return specs

@@ -2,8 +2,11 @@
 
 Departments follow how Ningbo's digital city management is organised: city professional bureaus
 (专业部门), city-wide owner (权属) and maintenance (养护) units, district branches of the main
-bureaus, and one street office (街道办事处, 属地) per street. Every department has one disposer
-(处置人员) so any task the demo routes can be acted on; every street has one inspector (监督员).
+bureaus, one street office (街道办事处, 属地) per street, and a city operation centre per
+district and for the city: the territorial units above the streets, so a case a street office
+returns has a fallback owner (兜底) and an overdue street task has a tier to escalate to.
+Every department has one disposer (处置人员) so any task the demo routes can be acted on, and a
+contact phone the SLA notices (督办) go to; every street has one inspector (监督员).
 
 Usernames are the same for every seed (streets are named core-first, not by seed).
 """
@@ -38,6 +41,7 @@ class DepartmentSpec:
     area_code: str
     parent_code: str | None
     slug: str  # the disposer's username is disposer_<slug>
+    phone: str = ""  # contact phone (联系电话): where the SLA notices are texted
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ CITY_UNITS = (
     ("YL", "宁波市园林绿化养护中心", "市园林中心", MAINTENANCE, "yuanlin"),
     ("HW", "宁波市环境卫生管理中心", "市环卫中心", MAINTENANCE, "huanwei"),
     ("LD", "宁波市路灯管理所", "市路灯所", MAINTENANCE, "ludeng"),
+    ("YXZX", "宁波市城市运行管理服务中心", "市城运中心", TERRITORIAL, "yunxing"),
 )
 # District branches: (suffix, name after the district name, short suffix, parent city unit).
 DISTRICT_BRANCHES = (
@@ -75,16 +80,41 @@ DISTRICT_BRANCHES = (
     ("ZJJ", "住房和城乡建设局", "住建局", "ZJJ"),
     ("SCJG", "市场监督管理局", "市场监管局", "SCJG"),
 )
+# The district's territorial unit (区城运中心): fallback owner and escalation tier above streets.
+DISTRICT_CENTRE = ("YXZX", "城市运行管理中心", "城运中心")
 STREET_OFFICE_SUFFIX = "JD"
+# Demo phone numbers: the Ningbo area code and a made-up exchange, numbered in roster order.
+PHONE_PREFIX = "0574-8700"
 
 
 def departments(layout: CityLayout) -> list[DepartmentSpec]:
-    """Parents before children: city units, district branches, street offices."""
+    """Parents before children: city units, district branches and centres, street offices."""
+    specs = _departments(layout)
+    return [
+        DepartmentSpec(**{**vars(spec), "phone": f"{PHONE_PREFIX}{n:04d}"})
+        for n, spec in enumerate(specs, start=1)
+    ]
+
+
+def _departments(layout: CityLayout) -> list[DepartmentSpec]:
     specs = [
         DepartmentSpec(f"{CITY_CODE}-{suffix}", name, short, CITY, kind, CITY_CODE, None, slug)
         for suffix, name, short, kind, slug in CITY_UNITS
     ]
     for district in layout.districts:
+        suffix, name, short = DISTRICT_CENTRE
+        specs.append(
+            DepartmentSpec(
+                code=f"{district.code}-{suffix}",
+                name=f"{district.name}{name}",
+                short_name=f"{district.name[:2]}{short}",
+                level=DISTRICT,
+                type=TERRITORIAL,
+                area_code=district.code,
+                parent_code=None,
+                slug=f"{district.slug}_{suffix.lower()}",
+            )
+        )
         for suffix, name, short, parent in DISTRICT_BRANCHES:
             specs.append(
                 DepartmentSpec(

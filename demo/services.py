@@ -3,7 +3,8 @@
 The city comes from ``demo.layout.city_layout(seed)`` (geometry, names) and ``demo.roster``
 (departments, staff), written with the factories the tests use. Grids are bulk-inserted with
 their derived fields filled exactly as ``UnitGrid.save()`` would; area boundaries are then
-derived from the grids by ``areas.services.refresh_area_boundaries``.
+derived from the grids by ``areas.services.refresh_area_boundaries``. What the city holds
+beyond map and staff (routing, sensors, cameras, cases) is ``demo.world``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import functools
 import hashlib
 import time
 from collections import Counter
+from datetime import datetime
 from typing import TextIO
 
 from django.contrib.auth import get_user_model
@@ -23,12 +25,15 @@ from areas.factories import AdminAreaFactory, UnitGridFactory
 from areas.geometry import fill_grid_geometry_fields
 from areas.models import LEVEL_ORDER, AdminArea, AreaLevel, UnitGrid
 from areas.services import refresh_area_boundaries
+from cases.models import Case
 from core.errors import Conflict
 from core.spatial import grid_index
-from demo import roster
+from demo import roster, seed_devices, world
 from demo.credentials import DemoCredentials, Login, write_credentials
 from demo.layout import CityLayout, city_layout
 from demo.names import CITY_CODE
+from demo.seed_cases import DEFAULT_CASES
+from open311 import demo as open311_demo
 from org.factories import DEFAULT_PASSWORD, DepartmentFactory, StaffProfileFactory
 from org.models import ApiToken, Department, Role, StaffProfile
 from org.services import api_token_create, token_digest
@@ -78,11 +83,18 @@ def _say(stdout: TextIO | None, message: str) -> None:
         stdout.write(message + "\n")
 
 
-def seed_demo(*, seed: int, stdout: TextIO | None = None) -> DemoCredentials:
+def seed_demo(
+    *,
+    seed: int,
+    stdout: TextIO | None = None,
+    cases: int = DEFAULT_CASES,
+    now: datetime | None = None,
+) -> DemoCredentials:
     """Build the demo city for ``seed`` in an empty database and write the credentials file.
 
-    Refuses (DemoDataExists) when areas, grids, departments or demo usernames already exist:
-    the caller decides whether to reset first.
+    Besides map and staff: routing, sensors, cameras and ``cases`` reports over the last sixty
+    days up to ``now`` (demo.world). Refuses (DemoDataExists) when areas, grids, departments or
+    demo usernames already exist: the caller decides whether to reset first.
     """
     started = time.monotonic()
     layout = _layout(seed)
@@ -105,6 +117,9 @@ def seed_demo(*, seed: int, stdout: TextIO | None = None) -> DemoCredentials:
         api_token_create(
             user=dispatcher, name=f"{TOKEN_NAME_PREFIX}{seed}", key=demo_token_key(seed)
         )
+        open311_demo.ensure_client(seed)
+        _say(stdout, f"Built the map and staff in {time.monotonic() - started:.1f} s.")
+        world.seed_world(seed=seed, cases=cases, stdout=stdout, now=now)
         # bulk_create sends no post_save, so the point -> grid index is told here.
         transaction.on_commit(grid_index.invalidate)
     credentials = demo_credentials(layout)
@@ -117,7 +132,8 @@ def seed_demo(*, seed: int, stdout: TextIO | None = None) -> DemoCredentials:
         f"{counts['cities']} city, {counts['districts']} districts, {counts['streets']} streets, "
         f"{counts['communities']} communities, {counts['grids']} unit grids "
         f"(A {classes['A']} / B {classes['B']} / C {classes['C']}), "
-        f"{counts['departments']} departments, {counts['staff']} staff, 1 API token.",
+        f"{counts['departments']} departments, {counts['staff']} staff, 1 API token, "
+        f"{counts['devices']} devices, {counts['cases']} cases.",
     )
     _say(stdout, f"Demo logins (password {DEMO_PASSWORD!r}) written to {path}.")
     return credentials
@@ -165,6 +181,7 @@ def _create_departments(layout: CityLayout, areas: dict[str, AdminArea]) -> dict
             type=spec.type,
             area=areas[spec.area_code],
             parent=departments[spec.parent_code] if spec.parent_code else None,
+            contact_phone=spec.phone,
         )
     return departments
 
@@ -202,6 +219,9 @@ def demo_credentials(layout: CityLayout) -> DemoCredentials:
         logins=logins,
         api_token=api_token,
         counts=_counts(),
+        open311=open311_demo.section(layout.seed),
+        devices=seed_devices.listed_devices(layout.seed),
+        video_ai=seed_devices.listed_cameras(layout.seed),
     )
 
 
@@ -234,6 +254,8 @@ def _counts() -> dict[str, int]:
         "grids": UnitGrid.objects.filter(path__startswith=CITY_PATH).count(),
         "departments": Department.objects.filter(area__path__startswith=CITY_PATH).count(),
         "staff": StaffProfile.objects.count(),
+        "devices": seed_devices.device_count(),
+        "cases": Case.objects.filter(area_path__startswith=CITY_PATH).count(),
     }
 
 
@@ -267,14 +289,16 @@ def refresh_credentials(*, seed: int, stdout: TextIO | None = None) -> DemoCrede
 
 @transaction.atomic
 def demo_reset(*, seed: int, stdout: TextIO | None = None) -> dict[str, int]:
-    """Delete the demo city: its staff (by demo username), departments, grids and areas.
+    """Delete the demo city: what it holds (cases, routing, devices, cameras: demo.world),
+    its staff (by demo username), departments, grids and areas.
 
-    Rows of other apps that still point at them (cases, devices...) make it refuse with the
-    model named, rather than delete someone's work silently.
+    Rows of other apps that still point at them (a citizen's rating, a vehicle...) make it
+    refuse with the model named, rather than delete someone's work silently.
     """
     usernames = [s.username for s in roster.staff(_layout(seed))]
     deleted: dict[str, int] = {}
     try:
+        deleted.update(world.reset_world())
         deleted["users"] = _delete(get_user_model().objects.filter(username__in=usernames))
         departments = Department.objects.filter(area__path__startswith=CITY_PATH)
         departments.update(parent=None)  # parent is PROTECTed; the whole set goes at once

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import Count
 
 from areas.models import AdminArea, AreaLevel, UnitGrid
+from intake.selectors import counts_by_source
 from org.selectors import ALL, scope, staff_profile, visible_area_paths
 
 
@@ -31,6 +32,8 @@ def home_context(user) -> dict:
             (level, AreaLevel(level).label, by_level.get(level, 0)) for level in AreaLevel.values
         ],
         "grid_count": grids.count(),
+        # Cases per channel (intake) in the user's areas; channels with no case are left out.
+        "source_counts": [row for row in counts_by_source(user) if row["total"]],
         "tile_url": settings.MAP_TILE_URL,
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }

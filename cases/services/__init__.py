@@ -18,10 +18,12 @@ from cases.services.dispatching import (
     task_approve_extension,
     task_reject_extension,
 )
+from cases.services.notes import case_add_note
 from cases.services.reporting import case_file, case_report, case_verify, case_void, evidence_attach
 from cases.services.tasks import task_accept, task_dispose, task_request_extension, task_return
 
 __all__ = [
+    "case_add_note",
     "case_check_fail",
     "case_check_pass",
     "case_close",

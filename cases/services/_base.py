@@ -13,12 +13,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import hooks
 from cases.models import Case, CaseEvent, Task
+from cases.services import _rows
 from cases.states import TASK_TRANSITIONS, TRANSITIONS, CaseAction, CaseStatus, TaskStatus
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 
@@ -82,8 +82,12 @@ def cas_case(case: Case, *, to_status: str | None, now: datetime, **fields) -> s
     """
     from_status = case.status
     new_status = to_status or from_status
-    updated = Case.objects.filter(pk=case.pk, status=from_status, version=case.version).update(
-        status=new_status, version=F("version") + 1, updated_at=now, **fields
+    updated = _rows.update(
+        Case,
+        case.pk,
+        values={"status": new_status, "updated_at": now, **fields},
+        where={"status": from_status, "version": case.version},
+        bump="version",
     )
     if updated != 1:
         current = Case.objects.filter(pk=case.pk).values_list("status", flat=True).first()
@@ -98,10 +102,10 @@ def cas_case(case: Case, *, to_status: str | None, now: datetime, **fields) -> s
 
 def lock_case(case_id: int) -> Case:
     """The case row, locked until the transaction ends (task moves serialise per case)."""
-    try:
-        return Case.objects.select_for_update().get(pk=case_id)
-    except Case.DoesNotExist:
-        raise NotFound(_("The case of this task no longer exists.")) from None
+    case = _rows.get(Case, case_id, lock=True)
+    if case is None:
+        raise NotFound(_("The case of this task no longer exists."))
+    return case
 
 
 def sync_case(target: Case | None, fresh: Case) -> None:
@@ -131,8 +135,11 @@ def task_target(task: Task, action: str) -> str:
 def cas_task(task: Task, *, action: str, now: datetime, case_number: str, **fields) -> str:
     """Move ``task`` by compare-and-swap on its status; returns the new task status."""
     to = task_target(task, action)
-    updated = Task.objects.filter(pk=task.pk, status=task.status).update(
-        status=to, updated_at=now, **fields
+    updated = _rows.update(
+        Task,
+        task.pk,
+        values={"status": to, "updated_at": now, **fields},
+        where={"status": task.status},
     )
     if updated != 1:
         current = Task.objects.filter(pk=task.pk).values_list("status", flat=True).first()
@@ -166,7 +173,7 @@ def write_event(
     data: dict | None = None,
 ) -> CaseEvent:
     """The one audit row of a move, then its after-commit hooks."""
-    event = CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
         task=task,
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -178,6 +185,7 @@ def write_event(
         note=(note or "").strip(),
         data=data or {},
     )
+    _rows.insert(event)
     hooks.emit(action, case=case, event=event)
     return event
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from cases import permissions, sla
 from cases.models import Case, Task
+from cases.services import _rows
 from cases.services._base import (
     begin_task_move,
     cas_case,
@@ -95,22 +96,21 @@ def case_dispatch(
         dispatch_round=round_no,
         needs_fallback=False,
     )
-    tasks = Task.objects.bulk_create(
-        [
-            Task(
-                case=case,
-                department=dept,
-                round=round_no,
-                is_lead=i == 0,
-                status=TaskStatus.PENDING,
-                time_limit=amount,
-                time_unit=unit,
-                started_at=now,
-                deadline_at=deadline,
-            )
-            for i, dept in enumerate(chosen)
-        ]
-    )
+    tasks = [
+        Task(
+            case=case,
+            department=dept,
+            round=round_no,
+            is_lead=i == 0,
+            status=TaskStatus.PENDING,
+            time_limit=amount,
+            time_unit=unit,
+            started_at=now,
+            deadline_at=deadline,
+        )
+        for i, dept in enumerate(chosen)
+    ]
+    _rows.insert(*tasks)
     write_event(
         case=case,
         action=CaseAction.DISPATCH,

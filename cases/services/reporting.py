@@ -13,6 +13,7 @@ from cases import permissions
 from cases.evidence import store_evidence
 from cases.models import Case, Evidence, Task
 from cases.numbering import next_case_number
+from cases.services import _rows
 from cases.services._base import (
     cas_case,
     check_transition,
@@ -109,7 +110,7 @@ def case_report(
         trusted = source in TRUSTED_BY_DEFAULT
     photos = list(photos)
     # Allocate the number last: its sequence row stays locked until this transaction ends.
-    case = Case.objects.create(
+    case = Case(
         number=next_case_number(now),
         source=source,
         source_ref=source_ref[:100],
@@ -131,6 +132,7 @@ def case_report(
         reported_by=actor if actor is not None and actor.is_authenticated else None,
         reported_at=now,
     )
+    _rows.insert(case)
     stored = [
         store_evidence(case=case, kind=EvidenceKind.BEFORE, upload=p, actor=actor, at=now)
         for p in photos

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cases.evidence import store_evidence
 from cases.models import Evidence, Task
+from cases.services import _rows
 from cases.services._base import (
     begin_task_move,
     cas_task,
@@ -150,8 +151,10 @@ def task_dispose(
     )
     # One read answers both "any sibling still open?" and "was this on time?" (the deadline as
     # stored: a suspension or upgrade may have moved it since the caller loaded the task).
-    siblings = Task.objects.filter(case_id=case.pk, round=case.dispatch_round).values_list(
-        "pk", "status", "deadline_at"
+    siblings = _rows.values(
+        Task,
+        ("id", "status", "deadline_at"),
+        where={"case_id": case.pk, "round": case.dispatch_round},
     )
     still_open = False
     for pk, status, deadline_at in siblings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from cases import hooks
@@ -51,3 +53,37 @@ def test_a_failing_subscriber_does_not_stop_the_others(
     finally:
         hooks.unsubscribe(CaseAction.FILE, broken)
     assert len(calls) == 1
+
+
+def test_muted_moves_notify_nobody_and_the_subscribers_stay(
+    flow, calls, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with hooks.muted():
+            with hooks.muted():  # blocks nest: the inner end does not unmute
+                flow.filed()
+            flow.filed()
+            assert hooks.is_muted()
+    assert calls == [] and callbacks == []  # nothing scheduled, not just skipped later
+    assert not hooks.is_muted()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = flow.filed()
+    assert calls == [(case.number, CaseAction.FILE)]  # still subscribed after the block
+
+
+def test_muted_ends_even_when_the_block_fails(flow, calls, django_capture_on_commit_callbacks):
+    with pytest.raises(RuntimeError), hooks.muted():
+        raise RuntimeError("seeding failed")
+    assert not hooks.is_muted()
+    with django_capture_on_commit_callbacks(execute=True):
+        flow.filed()
+    assert len(calls) == 1
+
+
+def test_muted_only_silences_its_own_thread():
+    seen: list[bool] = []
+    with hooks.muted():
+        other = threading.Thread(target=lambda: seen.append(hooks.is_muted()))
+        other.start()
+        other.join()
+    assert seen == [False]  # a web request served meanwhile keeps its notifications

@@ -29,7 +29,11 @@ def test_every_status_is_reachable():
 
 
 def test_every_move_except_report_and_attach_has_roles():
-    assert set(MOVE_ROLES) == set(CaseAction.values) - {CaseAction.REPORT, CaseAction.ATTACH}
+    assert set(MOVE_ROLES) == set(CaseAction.values) - {
+        CaseAction.REPORT,
+        CaseAction.ATTACH,
+        CaseAction.NOTE,
+    }
 
 
 def test_task_moves_are_case_moves_too():
@@ -43,4 +47,5 @@ def test_buttons_for_a_filed_case():
         CaseAction.DISPATCH,
         CaseAction.UPGRADE,
         CaseAction.ATTACH,
+        CaseAction.NOTE,
     } - {CaseAction.FILE}

@@ -27,10 +27,19 @@ def test_departments_cover_city_bureaus_branches_and_every_street(layout):
     assert kinds[(DepartmentLevel.CITY, DepartmentType.OWNER)] >= 1
     assert kinds[(DepartmentLevel.CITY, DepartmentType.MAINTENANCE)] >= 1
     assert kinds[(DepartmentLevel.DISTRICT, DepartmentType.PROFESSIONAL)] >= len(layout.districts)
-    offices = {d.area_code for d in departments if d.type == DepartmentType.TERRITORIAL}
+    territorial = [d for d in departments if d.type == DepartmentType.TERRITORIAL]
+    offices = {d.area_code for d in territorial if d.level == DepartmentLevel.STREET}
     assert offices == {s.code for s in layout.streets}
+    # Above the streets: one centre per district and one for the city (兜底 and escalation).
+    centres = {d.area_code for d in territorial if d.level != DepartmentLevel.STREET}
+    assert centres == {layout.city.code} | {d.code for d in layout.districts}
     names = {d.short_name for d in departments}
     assert {"市城管局", "市住建局", "市交通局", "市市场监管局", "市生态环境局"} <= names
+
+
+def test_every_department_has_its_own_contact_phone(layout):
+    phones = [d.phone for d in roster.departments(layout)]
+    assert all(phones) and len(set(phones)) == len(phones)
 
 
 def test_parents_come_before_children(layout):

@@ -55,13 +55,47 @@ def test_web_server_is_always_a_required_child():
 
 def test_worker_and_simulator_join_once_their_commands_exist():
     specs = child_specs(
-        host="127.0.0.1", port=8000, available={"runserver", "run_huey", "simulate"}
+        host="127.0.0.1", port=8000, available={"runserver", "run_huey", "simulate"}, mqtt_url=""
     )
     assert [(s.name, s.argv[2], s.required) for s in specs] == [
         ("web", "runserver", True),
         ("worker", "run_huey", False),
         ("simulator", "simulate", False),
     ]
+    # The simulator posts its telemetry to the web server it runs beside.
+    assert specs[2].argv[3:] == ("--url", "http://127.0.0.1:8000/")
+
+
+def test_the_simulator_reaches_a_server_on_every_interface_through_loopback():
+    specs = child_specs(host="0.0.0.0", port=9000, available={"simulate"}, mqtt_url="")
+    assert specs[-1].argv[3:] == ("--url", "http://127.0.0.1:9000/")
+
+
+def test_with_a_broker_configured_the_mqtt_consumer_joins_too():
+    available = {"runserver", "run_huey", "simulate", "ingest_mqtt"}
+    specs = child_specs(host="127.0.0.1", port=8000, available=available, mqtt_url="mqtt://b:1883")
+    assert [s.name for s in specs] == ["web", "worker", "simulator", "mqtt"]
+    assert "mqtt" not in [
+        s.name for s in child_specs(host="h", port=1, available=available, mqtt_url="")
+    ]
+
+
+def test_the_real_commands_are_all_there_and_the_worker_runs_the_periodic_jobs():
+    from django.core.management import get_commands
+    from django.utils.module_loading import autodiscover_modules
+    from huey.contrib.djhuey import HUEY
+
+    names = [s.name for s in child_specs(host="127.0.0.1", port=8000, mqtt_url="")]
+    assert names == ["web", "worker", "simulator"]
+    assert {"run_huey", "simulate", "ingest_mqtt"} <= set(get_commands())
+    autodiscover_modules("tasks")  # as `run_huey` does before it starts the consumer
+    registered = " ".join(HUEY._registry._registry)
+    for task in (
+        "dispatch.tasks.scan_sla",
+        "notify.tasks.deliver_outbox",
+        "notify.tasks.retry_due",
+    ):
+        assert task in registered, registered
 
 
 def test_an_optional_child_that_dies_is_reported_by_name_and_the_rest_go_on():

@@ -17,8 +17,12 @@ from shapely.geometry import shape
 
 from areas.geometry import geodesic_area_m2
 from areas.models import AdminArea, AreaLevel, UnitGrid
+from cases.models import Case
 from demo.credentials import FILENAME
 from demo.services import DEMO_PASSWORD, demo_token_key, seed_demo
+from dispatch.models import RoutingRule
+from iot.models import Device
+from open311.demo import demo_key
 from org.factories import StaffProfileFactory
 from org.models import ApiToken, Department, Role, StaffProfile
 
@@ -28,6 +32,7 @@ pytestmark = pytest.mark.django_db(transaction=False)
 @pytest.fixture
 def var_dir(settings, tmp_path):
     settings.VAR_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
     return tmp_path
 
 
@@ -36,7 +41,7 @@ def _credentials(var_dir) -> dict:
 
 
 def test_seed_demo_builds_the_city_and_publishes_working_logins(var_dir, client):
-    credentials = seed_demo(seed=1)
+    credentials = seed_demo(seed=1, cases=0)
 
     levels = Counter(AdminArea.objects.values_list("level", flat=True))
     assert levels[AreaLevel.CITY] == 1
@@ -66,8 +71,10 @@ def test_seed_demo_builds_the_city_and_publishes_working_logins(var_dir, client)
     data = _credentials(var_dir)
     assert data["url"] == "http://127.0.0.1:8000/"
     assert data["password"] == DEMO_PASSWORD
-    assert data["open311"] is None and data["devices"] == []
-    assert set(data["pending"]) == {"open311", "devices"}
+    assert data["open311"]["api_key"] == demo_key(1)
+    assert data["open311"]["endpoint"] == "http://127.0.0.1:8000/open311/v2"
+    assert data["devices"] and data["video_ai"]["cameras"]
+    assert data["pending"] == {}
     assert data["counts"]["grids"] == UnitGrid.objects.count()
     roles = {login["role"] for login in data["logins"]}
     assert roles == set(Role.values)
@@ -94,11 +101,13 @@ def test_seed_demo_builds_the_city_and_publishes_working_logins(var_dir, client)
 
 
 def test_seed_demo_command_refuses_keeps_or_resets(var_dir):
-    call_command("seed_demo", "--seed", "1", "--if-empty")  # empty database: seeds
+    # empty database: seeds (a few cases, so the reset below must remove them too)
+    call_command("seed_demo", "--seed", "1", "--cases", "20", "--if-empty", stdout=io.StringIO())
+    assert Case.objects.exists() and Device.objects.exists() and RoutingRule.objects.exists()
     first_polygon = UnitGrid.objects.order_by("code").first().polygon
 
     with pytest.raises(CommandError, match="--reset"):
-        call_command("seed_demo", "--seed", "1")
+        call_command("seed_demo", "--seed", "1", "--cases", "0")
 
     (var_dir / FILENAME).unlink()
     out = io.StringIO()
@@ -114,12 +123,16 @@ def test_seed_demo_command_refuses_keeps_or_resets(var_dir):
         user__username="outsider", role=Role.DISPOSER, department=Department.objects.first()
     )
     with pytest.raises(CommandError, match="staff profiles"):
-        call_command("seed_demo", "--seed", "2", "--reset")
+        call_command("seed_demo", "--seed", "2", "--cases", "0", "--reset")
     assert UnitGrid.objects.order_by("code").first().polygon == first_polygon
+    assert Case.objects.exists()  # the refused reset changed nothing
     outsider.user.delete()
 
-    call_command("seed_demo", "--seed", "2", "--reset")
+    call_command("seed_demo", "--seed", "2", "--cases", "0", "--reset", stdout=io.StringIO())
     assert UnitGrid.objects.order_by("code").first().polygon != first_polygon
     assert get_user_model().objects.filter(username="dispatcher").count() == 1
     assert ApiToken.objects.count() == 1
     assert _credentials(var_dir)["seed"] == 2
+    # The old city's cases went with it; the new one has only its showcase cases.
+    assert not Case.objects.filter(intake_reports__external_id__startswith="demo1-").exists()
+    assert Device.objects.count() == _credentials(var_dir)["counts"]["devices"]

@@ -85,5 +85,14 @@ class Command(BaseCommand):
             token = data.get("api_token")
             if token:
                 self.stdout.write(f"API token ({token['username']}): {token['header']}")
+            devices = data.get("devices") or []
+            if devices:
+                telemetry = data.get("telemetry") or {}
+                first = devices[0]
+                self.stdout.write(
+                    f"Sensors: {telemetry.get('devices_total', len(devices))} send SenML to "
+                    f"{telemetry.get('http_endpoint', '')} (e.g. {first['id']}, "
+                    f"Authorization: Bearer {first['token']})"
+                )
             self.stdout.write(f"All of this is in {credentials_path()}.")
         self.stdout.write("Press Ctrl-C to stop.")

@@ -1,0 +1,358 @@
+"""Writes on a case: report (上报), every case-level move, and photo uploads."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from ninja import File, Form, Status, UploadedFile
+
+from areas.models import AdminArea, UnitGrid
+from cases import api_selectors as sel
+from cases import services
+from cases.api.common import (
+    CREATED,
+    DETAIL,
+    MAX_PHOTOS,
+    NOTE_FORM,
+    CaseNumber,
+    case_detail,
+    router,
+    state_conflicts,
+    visible_case,
+)
+from cases.api_schemas import (
+    CheckFailIn,
+    DispatchIn,
+    FileIn,
+    NoteIn,
+    ReasonIn,
+    ReportIn,
+    RowId,
+    Text,
+)
+from cases.models import Case, Task
+from cases.states import (
+    EvidenceKind,
+)
+from catalog.models import FilingStandard
+from core.coords import to_wgs84
+from core.errors import ValidationFailed
+from core.spatial import grid_index
+from org.models import Department
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def _grid_by_code(code: str) -> UnitGrid:
+    grid = UnitGrid.objects.filter(code=code.strip(), is_active=True).first()
+    if grid is None:
+        raise ValidationFailed(
+            _("No active unit grid has the code %(code)r.") % {"code": code},
+            details={"field": "grid"},
+        )
+    return grid
+
+
+def _place(payload: ReportIn) -> dict:
+    """grid/area and WGS-84 lon/lat for ``case_report`` from what the client sent."""
+    if (payload.lon is None) != (payload.lat is None):
+        raise ValidationFailed(
+            _("Give both lon and lat, or neither."),
+            details={"field": "lon" if payload.lat else "lat"},
+        )
+    lon = lat = None
+    if payload.lon is not None:
+        lon, lat = to_wgs84(payload.lon, payload.lat, payload.crs)
+    if payload.grid:
+        return {"grid": _grid_by_code(payload.grid), "lon": lon, "lat": lat}
+    if lon is not None:
+        grid_id = grid_index.locate(lon, lat)
+        if grid_id is None:
+            raise ValidationFailed(
+                _(
+                    "The point %(lon).6f, %(lat).6f (WGS-84, from %(crs)s) lies outside every unit "
+                    "grid: check the coordinates and crs, or give the grid code."
+                )
+                % {"lon": lon, "lat": lat, "crs": payload.crs},
+                code="outside_grids",
+                details={"field": "lon"},
+            )
+        return {"grid": UnitGrid.objects.get(pk=grid_id), "lon": lon, "lat": lat}
+    if payload.area:
+        area = AdminArea.objects.filter(code=payload.area.strip()).first()
+        if area is None:
+            raise ValidationFailed(
+                _("No area has the code %(code)r.") % {"code": payload.area},
+                details={"field": "area"},
+            )
+        return {"area": area}
+    return {}  # the service names what is missing
+
+
+@router.post(
+    "/cases",
+    response=CREATED,
+    summary="Report a case (上报)",
+    description=(
+        "Point in `crs` (wgs84, gcj02 or bd09; stored as WGS-84); its unit grid is found "
+        "unless `grid` is given; 422 `outside_grids` when no grid contains it. A report "
+        "without a location names its `area`. Trusted sources (inspector, leader order, IoT, "
+        "video AI) wait for filing; the others for on-site verification. Add photos with "
+        "`POST /cases/{number}/evidence` (kind `before`)."
+    ),
+)
+def report_case(request, payload: ReportIn):
+    category = (
+        sel.find_category(kind=payload.category.kind, code=payload.category.code)
+        if payload.category
+        else None
+    )
+    with state_conflicts():
+        case = services.case_report(
+            actor=request.user,
+            source=payload.source,
+            description=payload.description,
+            category=category,
+            address=payload.address,
+            priority=payload.priority,
+            source_ref=payload.source_ref,
+            reporter_name=payload.reporter_name,
+            reporter_phone=payload.reporter_phone,
+            reporter_email=payload.reporter_email,
+            **_place(payload),
+        )
+    return Status(201, case_detail(request, case))
+
+
+def _case_move(request, case: Case, service, **kwargs) -> dict:
+    with state_conflicts():
+        service(case=case, actor=request.user, **kwargs)
+    return case_detail(request, case)
+
+
+@router.post(
+    "/cases/{number}/verify",
+    response=DETAIL,
+    summary="Verify on site (核实)",
+    description="Inspector confirms the reported problem exists; the case can then be filed.",
+)
+def verify(request, number: CaseNumber, payload: NoteIn):
+    return _case_move(
+        request, visible_case(request, number), services.case_verify, note=payload.note
+    )
+
+
+@router.post(
+    "/cases/{number}/file",
+    response=DETAIL,
+    summary="File the case (立案)",
+    description="Against a filing standard (by code), which fixes category and time limit.",
+)
+def file_case(request, number: CaseNumber, payload: FileIn):
+    case = visible_case(request, number)
+    standard = FilingStandard.objects.filter(code=payload.standard).first()
+    if standard is None:
+        raise ValidationFailed(
+            _("No filing standard has the code %(code)r.") % {"code": payload.standard},
+            details={"field": "standard"},
+        )
+    return _case_move(
+        request,
+        case,
+        services.case_file,
+        standard=standard,
+        priority=payload.priority,
+        note=payload.note,
+    )
+
+
+@router.post(
+    "/cases/{number}/void",
+    response=DETAIL,
+    summary="Void the case (作废)",
+    description="Before dispatch only; not a problem, a duplicate, outside the remit.",
+)
+def void(request, number: CaseNumber, payload: ReasonIn):
+    return _case_move(
+        request, visible_case(request, number), services.case_void, reason=payload.reason
+    )
+
+
+def _departments(codes: list[str]) -> dict[str, Department]:
+    found = {d.code: d for d in Department.objects.filter(code__in=codes)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise ValidationFailed(
+            _("Unknown department code(s): %(codes)s.") % {"codes": ", ".join(missing)},
+            details={"field": "departments", "unknown": missing},
+        )
+    return found
+
+
+@router.post(
+    "/cases/{number}/dispatch",
+    response=DETAIL,
+    summary="Dispatch to departments (派遣)",
+    description=(
+        "One task per department; several make a joint case (一件事) led by `lead` (default "
+        "the first). Every task gets the filing standard's limit for the grid's area class."
+    ),
+)
+def dispatch(request, number: CaseNumber, payload: DispatchIn):
+    case = visible_case(request, number)
+    codes = list(payload.departments)
+    if payload.lead and payload.lead not in codes:
+        codes.insert(0, payload.lead)
+    found = _departments(codes)
+    return _case_move(
+        request,
+        case,
+        services.case_dispatch,
+        departments=[found[c] for c in payload.departments],
+        lead=found[payload.lead] if payload.lead else None,
+        note=payload.note,
+    )
+
+
+@router.post(
+    "/cases/{number}/upgrade",
+    response=DETAIL,
+    summary="Emergency upgrade (平转急)",
+    description="Priority urgent; open tasks are re-timed on the round-the-clock unit.",
+)
+def upgrade(request, number: CaseNumber, payload: ReasonIn):
+    return _case_move(
+        request, visible_case(request, number), services.case_upgrade, reason=payload.reason
+    )
+
+
+@router.post(
+    "/cases/{number}/suspend",
+    response=DETAIL,
+    summary="Suspend (挂账)",
+    description="The problem cannot be solved now; every open task's clock stops.",
+)
+def suspend(request, number: CaseNumber, payload: ReasonIn):
+    return _case_move(
+        request, visible_case(request, number), services.case_suspend, reason=payload.reason
+    )
+
+
+@router.post(
+    "/cases/{number}/resume",
+    response=DETAIL,
+    summary="Resume a suspended case",
+    description="Clocks restart; deadlines move by the paused working time.",
+)
+def resume(request, number: CaseNumber, payload: NoteIn):
+    return _case_move(
+        request, visible_case(request, number), services.case_resume, note=payload.note
+    )
+
+
+@router.post(
+    "/cases/{number}/start-check",
+    response=DETAIL,
+    summary="Start the on-site check (核查)",
+    description="Inspector takes a disposed case for checking.",
+)
+def start_check(request, number: CaseNumber, payload: NoteIn):
+    return _case_move(
+        request, visible_case(request, number), services.case_start_check, note=payload.note
+    )
+
+
+@router.post(
+    "/cases/{number}/check-pass",
+    response=DETAIL,
+    summary="Check passed (核查通过)",
+    description="The fix holds; the case waits for close. Upload check photos first.",
+)
+def check_pass(request, number: CaseNumber, payload: NoteIn):
+    return _case_move(
+        request, visible_case(request, number), services.case_check_pass, note=payload.note
+    )
+
+
+@router.post(
+    "/cases/{number}/check-fail",
+    response=DETAIL,
+    summary="Check failed, rework (核查不通过返工)",
+    description=(
+        "The failed tasks (default: all disposed tasks of the round) go back to the same "
+        "departments with a fresh limit; the case returns to dispatched."
+    ),
+)
+def check_fail(request, number: CaseNumber, payload: CheckFailIn):
+    case = visible_case(request, number)
+    tasks = None
+    if payload.tasks is not None:
+        tasks = list(Task.objects.filter(case=case, pk__in=payload.tasks))
+        unknown = sorted(set(payload.tasks) - {t.pk for t in tasks})
+        if unknown:
+            raise ValidationFailed(
+                _("Task(s) %(ids)s are not tasks of case %(number)s.")
+                % {"ids": ", ".join(map(str, unknown)), "number": case.number},
+                details={"field": "tasks", "unknown": unknown},
+            )
+    with state_conflicts():
+        services.case_check_fail(case=case, actor=request.user, reason=payload.reason, tasks=tasks)
+    return case_detail(request, case)
+
+
+@router.post(
+    "/cases/{number}/close",
+    response=DETAIL,
+    summary="Close the case (结案)",
+    description="Shift leader, after the check has passed.",
+)
+def close(request, number: CaseNumber, payload: NoteIn):
+    return _case_move(
+        request, visible_case(request, number), services.case_close, note=payload.note
+    )
+
+
+@router.post(
+    "/cases/{number}/evidence",
+    response=CREATED,
+    summary="Upload photos (multipart)",
+    description=(
+        f"Form fields `kind` (before, after, check), `task` (required for after-photos: the "
+        f"task being disposed), `note`, and 1 to {MAX_PHOTOS} files in `photos` (JPEG, PNG or "
+        "WebP; EXIF, GPS included, is stripped). Upload after-photos before `dispose` and "
+        "check photos before `check-pass`/`check-fail`."
+    ),
+)
+def upload_evidence(
+    request,
+    number: CaseNumber,
+    photos: File[list[UploadedFile]],
+    kind: Form[EvidenceKind],
+    task: Form[RowId | None] = None,
+    note: Text = NOTE_FORM,
+):
+    case = visible_case(request, number)
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationFailed(
+            _("Upload at most %(n)d photos at once.") % {"n": MAX_PHOTOS},
+            details={"field": "photos"},
+        )
+    target = None
+    if task is not None:
+        if not Task.objects.filter(case=case, pk=task).exists():
+            raise ValidationFailed(
+                _("Task %(id)s is not a task of case %(number)s.")
+                % {"id": task, "number": case.number},
+                details={"field": "task"},
+            )
+        # Another department's task on a joint case: as unseen as on /tasks/{id}.
+        target = sel.get_task(user=request.user, task_id=task)
+    elif kind == EvidenceKind.AFTER:
+        raise ValidationFailed(
+            _("An after-photo (处置后) belongs to a task: give the id of the task in `task`."),
+            details={"field": "task"},
+        )
+    with state_conflicts():
+        services.evidence_attach(
+            case=case, actor=request.user, photos=photos, kind=kind, task=target, note=note
+        )
+    return Status(201, case_detail(request, case))

@@ -1,0 +1,120 @@
+"""A department's and the desk's moves on one task (接收, 回退, 延期, 处置)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from cases import api_selectors as sel
+from cases import services
+from cases.api.common import (
+    DETAIL,
+    TaskId,
+    case_detail,
+    router,
+    state_conflicts,
+)
+from cases.api_schemas import (
+    ApproveIn,
+    ExtensionIn,
+    NoteIn,
+    ReasonIn,
+)
+from cases.states import (
+    TaskStatus,
+)
+from core.errors import Conflict
+
+
+def _task_move(request, task_id: int, service, **kwargs) -> dict:
+    task = sel.get_task(user=request.user, task_id=task_id)
+    with state_conflicts():
+        service(task=task, actor=request.user, **kwargs)
+    return case_detail(request, task.case)
+
+
+@router.post(
+    "/tasks/{task_id}/accept",
+    response=DETAIL,
+    summary="Accept a task (接收)",
+    description="A disposer of the task's department takes it on and becomes its assignee.",
+)
+def accept(request, task_id: TaskId, payload: NoteIn):
+    return _task_move(request, task_id, services.task_accept, note=payload.note)
+
+
+@router.post(
+    "/tasks/{task_id}/return",
+    response=DETAIL,
+    summary="Return a task (回退)",
+    description=(
+        "Not ours: the case goes back to filed for re-dispatch to the fallback owner (兜底); "
+        "the other open tasks of a joint case are cancelled."
+    ),
+)
+def return_task(request, task_id: TaskId, payload: ReasonIn):
+    return _task_move(request, task_id, services.task_return, reason=payload.reason)
+
+
+@router.post(
+    "/tasks/{task_id}/extension",
+    response=DETAIL,
+    summary="Ask for more time (延期申请)",
+    description="`amount` in the task's time unit, with a reason; decided by the desk.",
+)
+def request_extension(request, task_id: TaskId, payload: ExtensionIn):
+    return _task_move(
+        request,
+        task_id,
+        services.task_request_extension,
+        amount=payload.amount,
+        reason=payload.reason,
+    )
+
+
+@router.post(
+    "/tasks/{task_id}/extension/approve",
+    response=DETAIL,
+    summary="Approve an extension (延期批准)",
+    description="The deadline moves by `amount` (default: as requested).",
+)
+def approve_extension(request, task_id: TaskId, payload: ApproveIn):
+    task = sel.get_task(user=request.user, task_id=task_id)
+    if task.status != TaskStatus.EXTENSION_REQUESTED:
+        # The service reads the requested amount before it checks the task's state, so without
+        # this a stale approval would read "amount None" instead of saying what is wrong.
+        raise Conflict(
+            _("Task %(id)s has no pending extension request (it is %(status)s).")
+            % {"id": task.pk, "status": TaskStatus(task.status).label},
+            code="illegal_move",
+        )
+    return _task_move(
+        request,
+        task_id,
+        services.task_approve_extension,
+        amount=payload.amount,
+        note=payload.note,
+    )
+
+
+@router.post(
+    "/tasks/{task_id}/extension/reject",
+    response=DETAIL,
+    summary="Reject an extension (延期驳回)",
+    description="The deadline stays; reason required.",
+)
+def reject_extension(request, task_id: TaskId, payload: ReasonIn):
+    return _task_move(request, task_id, services.task_reject_extension, reason=payload.reason)
+
+
+@router.post(
+    "/tasks/{task_id}/dispose",
+    response=DETAIL,
+    summary="Report the work done (处置)",
+    description=(
+        "Needs at least one after-photo of this task, uploaded before with "
+        "`POST /cases/{number}/evidence` (kind `after`, `task`); 422 `after_photo_required` "
+        "otherwise. The last open task disposed makes the case disposed."
+    ),
+)
+def dispose(request, task_id: TaskId, payload: NoteIn):
+    return _task_move(request, task_id, services.task_dispose, note=payload.note)

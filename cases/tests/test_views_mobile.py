@@ -1,0 +1,235 @@
+"""Phone pages: the disposer's task list and moves, the inspector's verify/check list, and the
+inspector's report with a photo and a location."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from cases.models import Case
+from cases.states import CaseStatus, SourceChannel, TaskStatus
+from cases.tests.conftest import local, photo
+
+TASKS = "/en/cases/m/tasks/"
+INSPECT = "/en/cases/m/inspect/"
+REPORT = "/en/cases/m/report/"
+ALPHA_1 = (121.505, 29.865)  # inside grid 330203001001001 (street Alpha)
+GAMMA_1 = (121.465, 29.865)  # inside grid 330205001001001 (street Gamma, district West)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(local(23, 10), tick=False):
+        yield
+
+
+def act_url(case: Case, action: str) -> str:
+    return reverse("cases:act", args=[case.number, action])
+
+
+def notes(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_urls():
+    assert (reverse("cases:my_tasks"), reverse("cases:inspect"), reverse("cases:report")) == (
+        TASKS,
+        INSPECT,
+        REPORT,
+    )
+
+
+def test_phone_pages_send_other_roles_to_their_own_page(client, staff):
+    client.force_login(staff["city_dispatcher"])
+    assert client.get(TASKS)["Location"] == reverse("cases:workbench")
+    assert client.get(INSPECT)["Location"] == reverse("cases:workbench")
+    client.force_login(staff["roads_disposer"])
+    assert client.get(INSPECT)["Location"] == TASKS
+    assert client.get(REPORT)["Location"] == TASKS
+
+
+def test_disposer_lists_only_their_departments_open_tasks(client, flow, staff):
+    case, [task] = flow.dispatched()
+    client.force_login(staff["roads_disposer"])
+    response = client.get(TASKS)
+    body = response.content.decode()
+    assert [c["task"] for c in response.context["cards"]] == [task]
+    assert f'data-case="{case.number}"' in body and 'data-light="green"' in body
+    assert [m.action for m in response.context["cards"][0]["moves"]] == ["accept", "return"]
+    assert 'name="viewport"' in body
+    client.force_login(staff["alpha_disposer"])
+    response = client.get(TASKS)
+    assert response.context["cards"] == [] and case.number not in response.content.decode()
+
+
+def test_accept_from_the_phone_returns_to_the_list(client, flow, staff):
+    case, [task] = flow.dispatched()
+    client.force_login(staff["roads_disposer"])
+    response = client.post(act_url(case, "accept"), {"task": task.pk, "next": TASKS})
+    assert response.status_code == 302 and response["Location"] == TASKS
+    task.refresh_from_db()
+    assert (task.status, task.assignee) == (TaskStatus.ACCEPTED, staff["roads_disposer"])
+    moves = [m.action for m in client.get(TASKS).context["cards"][0]["moves"]]
+    assert moves == ["dispose", "request_extension", "return"]
+
+
+def test_dispose_form_opens_the_phone_camera(client, flow, staff):
+    case, task = flow.accepted()
+    client.force_login(staff["roads_disposer"])
+    body = client.get(TASKS).content.decode()
+    assert 'enctype="multipart/form-data"' in body
+    assert 'accept="image/*"' in body and 'capture="environment"' in body
+
+
+def test_dispose_with_a_photo(client, flow, staff):
+    case, task = flow.accepted()
+    client.force_login(staff["roads_disposer"])
+    response = client.post(
+        act_url(case, "dispose"),
+        {"task": task.pk, "note": "cover replaced", "photos": [photo("done.jpg")], "next": TASKS},
+    )
+    assert response["Location"] == TASKS
+    assert notes(response) == [f"Dispose 处置: done on case {case.number}."]
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DISPOSED
+    assert case.evidence.get().kind == "after"
+    assert client.get(TASKS).context["cards"] == []
+
+
+def test_dispose_without_a_photo_is_refused_with_a_message(client, flow, staff):
+    case, task = flow.accepted()
+    client.force_login(staff["roads_disposer"])
+    response = client.post(act_url(case, "dispose"), {"task": task.pk, "next": TASKS})
+    assert response.status_code == 302
+    assert notes(response) == [
+        "Dispose 处置 was not done: After-photos: Take or choose at least one photo."
+    ]
+    task.refresh_from_db()
+    assert task.status == TaskStatus.ACCEPTED
+
+
+def test_a_file_that_is_not_a_photo_is_refused_with_its_name(client, flow, staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case, task = flow.accepted()
+    client.force_login(staff["roads_disposer"])
+    fake = SimpleUploadedFile("notes.jpg", b"not an image", content_type="image/jpeg")
+    response = client.post(act_url(case, "dispose"), {"task": task.pk, "photos": [fake]})
+    assert response.status_code == 302
+    assert "notes.jpg is not a JPEG, PNG or WebP photo." in notes(response)[0]
+
+
+def test_return_needs_a_reason_and_sends_the_case_back(client, flow, staff):
+    case, [task] = flow.dispatched()
+    client.force_login(staff["roads_disposer"])
+    client.post(act_url(case, "return"), {"task": task.pk, "reason": "water pipe, not a road"})
+    case.refresh_from_db()
+    assert (case.status, case.returned_count) == (CaseStatus.FILED, 1)
+    assert case.events.last().reason == "water pipe, not a road"
+
+
+def test_request_extension(client, flow, staff):
+    case, task = flow.accepted()
+    client.force_login(staff["roads_disposer"])
+    client.post(
+        act_url(case, "request_extension"),
+        {"task": task.pk, "amount": "2", "reason": "parts on order"},
+    )
+    task.refresh_from_db()
+    assert (task.status, task.extension_amount) == (TaskStatus.EXTENSION_REQUESTED, 2)
+    # The desk now sees the decision on the case page.
+    client.force_login(staff["city_dispatcher"])
+    moves = client.get(reverse("cases:case", args=[case.number])).context["moves"]
+    assert [(m.action, m.task) for m in moves if "extension" in m.action] == [
+        ("approve_extension", task),
+        ("reject_extension", task),
+    ]
+
+
+def test_inspector_lists_cases_to_verify_and_to_check_in_their_areas(client, flow, staff):
+    unverified = flow.reported(trusted=False, source=SourceChannel.CITIZEN)
+    disposed, _task = flow.disposed()
+    flow.reported()  # trusted: nothing for the inspector
+    client.force_login(staff["alpha_inspector"])
+    response = client.get(INSPECT)
+    assert [c["case"] for c in response.context["verify_cards"]] == [unverified]
+    assert [c["case"] for c in response.context["check_cards"]] == [disposed]
+    assert [m.action for m in response.context["verify_cards"][0]["moves"]] == ["verify"]
+    assert [m.action for m in response.context["check_cards"][0]["moves"]] == [
+        "check_pass",
+        "check_fail",
+    ]
+    client.force_login(staff["gamma_inspector"])
+    response = client.get(INSPECT)
+    assert response.context["verify_cards"] == [] and response.context["check_cards"] == []
+
+
+def test_inspector_verifies_and_passes_a_check_with_a_photo(client, flow, staff):
+    unverified = flow.reported(trusted=False, source=SourceChannel.CITIZEN)
+    disposed, _task = flow.disposed()
+    client.force_login(staff["alpha_inspector"])
+    client.post(act_url(unverified, "verify"), {"note": "it is there", "next": INSPECT})
+    response = client.post(
+        act_url(disposed, "check_pass"), {"photos": [photo("check.jpg")], "next": INSPECT}
+    )
+    assert response["Location"] == INSPECT
+    unverified.refresh_from_db()
+    disposed.refresh_from_db()
+    assert unverified.verified_at is not None
+    assert disposed.status == CaseStatus.CHECKING and disposed.check_passed_at is not None
+    assert disposed.evidence.filter(kind="check").count() == 1
+    response = client.get(INSPECT)
+    assert response.context["verify_cards"] == [] and response.context["check_cards"] == []
+
+
+def test_failed_check_sends_the_work_back(client, flow, staff):
+    case, task = flow.disposed()
+    client.force_login(staff["alpha_inspector"])
+    client.post(act_url(case, "check_fail"), {"reason": "cover still loose"})
+    case.refresh_from_db()
+    task.refresh_from_db()
+    assert (case.status, task.status, case.rework_count) == ("dispatched", "rework", 1)
+
+
+def test_report_with_photo_and_location(client, staff, grid):
+    client.force_login(staff["alpha_inspector"])
+    page = client.get(REPORT).content.decode()
+    assert 'capture="environment"' in page and 'id="report-map"' in page
+    lon, lat = ALPHA_1
+    response = client.post(
+        REPORT,
+        {
+            "description": "Broken street light",
+            "address": "Alpha Rd 3",
+            "lon": lon,
+            "lat": lat,
+            "photos": [photo("light.jpg")],
+        },
+    )
+    case = Case.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:case", args=[case.number])
+    assert (case.status, case.source, case.grid) == (CaseStatus.REPORTED, "inspector", grid)
+    assert (case.lon, case.lat, case.reported_by) == (lon, lat, staff["alpha_inspector"])
+    assert case.evidence.get().kind == "before"
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ((None, None), "Give the location: allow the phone&#x27;s location or tap the map"),
+        ((100.0, 10.0), "lies outside every unit grid"),
+        (GAMMA_1, "You may not report in 330205001001001: it lies outside your area scope."),
+    ],
+)
+def test_report_refusals_are_shown_on_the_form(client, staff, where, message):
+    client.force_login(staff["alpha_inspector"])
+    data = {"description": "Broken street light", "photos": [photo()]}
+    if where[0] is not None:
+        data |= {"lon": where[0], "lat": where[1]}
+    response = client.post(REPORT, data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Case.objects.exists()

@@ -1,0 +1,20 @@
+"""Case pages: /cases/ (workbench), /cases/<number>/ (case page), /cases/m/... (phone pages)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from cases.views import case_page, mobile, workbench
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", workbench.workbench, name="workbench"),
+    path("bulk-dispatch/", workbench.bulk_dispatch, name="bulk_dispatch"),
+    path("m/tasks/", mobile.my_tasks, name="my_tasks"),
+    path("m/inspect/", mobile.inspect, name="inspect"),
+    path("m/report/", mobile.report, name="report"),
+    path("<str:number>/", case_page.case_detail, name="case"),
+    path("<str:number>/standards/", case_page.standards, name="standards"),
+    path("<str:number>/do/<str:action>/", case_page.act, name="act"),
+]

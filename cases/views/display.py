@@ -1,0 +1,52 @@
+"""What a row or a header shows about time: the worst SLA light and the nearest deadline.
+
+Lights are computed (cases.sla, working-time calendar), not stored, so they are computed for
+the rows on screen only: one query for the current-round tasks of a page of cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from cases import sla
+from cases.models import Case, Task
+from cases.states import TaskStatus
+
+# Tasks that no longer carry a clock for the case: handed back or cancelled by a return.
+CLOCKLESS = frozenset({TaskStatus.RETURNED, TaskStatus.CANCELLED})
+LIGHT_RANK = {sla.Light.GREEN: 0, sla.Light.YELLOW: 1, sla.Light.RED: 2}
+
+
+def worst(lights: Iterable[sla.Light]) -> sla.Light | None:
+    lights = list(lights)
+    return max(lights, key=LIGHT_RANK.__getitem__) if lights else None
+
+
+def task_light(task: Task, case: Case, now: datetime) -> sla.Light | None:
+    if task.status in CLOCKLESS:
+        return None
+    return sla.traffic_light(task, now, area_class=case.area_class or "")
+
+
+def current_tasks(cases: Sequence[Case]) -> dict[int, list[Task]]:
+    """Current-round tasks per case id (one query)."""
+    rounds = {c.pk: c.dispatch_round for c in cases if c.dispatch_round}
+    by_case: dict[int, list[Task]] = {pk: [] for pk in rounds}
+    if not rounds:
+        return by_case
+    for task in Task.objects.filter(case_id__in=list(rounds)).select_related("department"):
+        if task.round == rounds[task.case_id]:
+            by_case[task.case_id].append(task)
+    return by_case
+
+
+def annotate_lights(cases: Sequence[Case], now: datetime) -> list[Case]:
+    """Set ``light`` (worst of the current round) and ``deadline`` (nearest open) on each case."""
+    tasks = current_tasks(cases)
+    for case in cases:
+        mine = tasks.get(case.pk, [])
+        case.light = worst(light for t in mine if (light := task_light(t, case, now)) is not None)
+        open_deadlines = [t.deadline_at for t in mine if t.is_open]
+        case.deadline = min(open_deadlines) if open_deadlines else None
+    return list(cases)

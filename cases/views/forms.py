@@ -1,0 +1,282 @@
+"""Forms of the case pages: workbench filters, one form per move, the inspector's report.
+
+Forms only parse input; the rules (reason required, photo required, who may act) live in
+cases.services, whose DomainError messages the views show. Fields a service insists on are
+still marked required here so the browser asks before the round trip.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from areas.models import AdminArea, AreaLevel
+from cases.services._base import REASON_MAX
+from cases.sla import Light
+from cases.states import CaseAction, Priority, SourceChannel
+from catalog.models import Category, FilingStandard
+from org.models import Department
+from org.selectors import visible_areas
+
+NOTE_MAX = 2000
+SEARCH_MAX = 100
+DESCRIPTION_MAX = 4000
+PHOTO_ACCEPT = "image/*"
+MAX_PHOTOS = 6
+# Areas offered in the workbench filter: the upper tiers (communities would be thousands).
+FILTER_AREA_LEVELS = (AreaLevel.CITY, AreaLevel.DISTRICT, AreaLevel.STREET)
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    """<input type=file multiple accept=image/* capture=environment>: the phone camera."""
+
+    allow_multiple_selected = True
+
+    def __init__(self, attrs=None):
+        base = {"accept": PHOTO_ACCEPT, "capture": "environment"}
+        super().__init__({**base, **(attrs or {})})
+
+
+class PhotosField(forms.FileField):
+    """Zero or more photos (the service checks type, size and pixels)."""
+
+    def __init__(self, *, required: bool = False, **kwargs):
+        attrs = {"required": True} if required else {}
+        kwargs.setdefault("widget", MultiplePhotoInput(attrs))
+        kwargs.setdefault("label", _("Photos"))
+        super().__init__(required=required, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if self.required and not files:
+            raise forms.ValidationError(_("Take or choose at least one photo."))
+        if len(files) > MAX_PHOTOS:
+            raise forms.ValidationError(_("At most %(n)d photos at a time.") % {"n": MAX_PHOTOS})
+        return [forms.FileField.clean(self, f, initial) for f in files]
+
+
+def note_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
+    )
+
+
+class MoveForm(forms.Form):
+    """Base of the move forms: ``case`` is known, fields come from the subclass."""
+
+    def __init__(self, *args, case=None, **kwargs):
+        self.case = case
+        super().__init__(*args, **kwargs)
+
+
+class NoteForm(MoveForm):
+    note = note_field()
+
+
+class ReasonForm(MoveForm):
+    reason = reason_field()
+
+
+class FileCaseForm(MoveForm):
+    """立案: pick a filing standard of the case's category (or change the category first)."""
+
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        help_text=_("Change it to list the filing standards of another category."),
+    )
+    standard = forms.ModelChoiceField(
+        label=_("Filing standard (filing condition, time limit)"),
+        queryset=FilingStandard.objects.filter(is_active=True).select_related("category"),
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    note = note_field()
+
+    def __init__(self, *args, case=None, category=None, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        chosen = category if category is not None else getattr(case, "category", None)
+        if case is not None:
+            self.fields["category"].initial = chosen
+            self.fields["priority"].initial = case.priority
+            # htmx: picking another category reloads the standard select (partial).
+            self.fields["category"].widget.attrs.update(
+                {
+                    "hx-get": reverse("cases:standards", args=[case.number]),
+                    "hx-target": f"#id_{CaseAction.FILE}_standard",
+                    "hx-swap": "outerHTML",
+                }
+            )
+        if not self.is_bound:
+            # What the select offers; a bound form accepts any active standard (it sets the
+            # category itself), the service refuses inactive ones with a clear message.
+            self.fields["standard"].queryset = standards_of(chosen)
+
+
+def standards_of(category: Category | None):
+    qs = FilingStandard.objects.filter(is_active=True).select_related("category")
+    if category is None:
+        return qs.none()
+    return qs.filter(category=category).order_by("sort_order", "code")
+
+
+class DispatchForm(MoveForm):
+    """派遣: one or more departments (一件事), the lead among them."""
+
+    departments = forms.ModelMultipleChoiceField(
+        label=_("Departments"),
+        queryset=Department.objects.filter(is_active=True),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    lead = forms.ModelChoiceField(
+        label=_("Lead department"),
+        queryset=Department.objects.filter(is_active=True),
+        required=False,
+        help_text=_("Empty: the first department chosen leads."),
+    )
+    note = note_field()
+
+    def __init__(self, *args, suggestion=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.suggestion = suggestion
+        if suggestion is not None:
+            self.fields["departments"].initial = [d.pk for d in suggestion.departments]
+            self.fields["lead"].initial = suggestion.lead.pk
+            self.fields["departments"].help_text = _(
+                "Routing suggests: %(why)s. Keep it, or choose other departments."
+            ) % {"why": suggestion.explanation}
+
+
+class SuperviseForm(MoveForm):
+    """督办: what the desk expects of the department (sent to it as a text message)."""
+
+    note = forms.CharField(
+        label=_("What you expect of the department"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ExtensionRequestForm(MoveForm):
+    amount = forms.DecimalField(
+        label=_("Extra time (in the task's time unit)"),
+        min_value=Decimal("0.01"),
+        max_digits=6,
+        decimal_places=2,
+    )
+    reason = reason_field()
+
+
+class ApproveExtensionForm(MoveForm):
+    amount = forms.DecimalField(
+        label=_("Grant (empty: as requested)"),
+        min_value=Decimal("0.01"),
+        max_digits=6,
+        decimal_places=2,
+        required=False,
+    )
+    note = note_field()
+
+
+class DisposeForm(MoveForm):
+    photos = PhotosField(required=True, label=_("After-photos"))
+    note = note_field()
+
+
+class CheckPassForm(MoveForm):
+    photos = PhotosField(label=_("Check photos"))
+    note = note_field()
+
+
+class CheckFailForm(MoveForm):
+    reason = reason_field()
+    photos = PhotosField(label=_("Check photos"))
+
+
+class WorkbenchFilter(forms.Form):
+    """The workbench filters; every field optional, bad values are ignored field by field."""
+
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=AdminArea.objects.none(), required=False
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.filter(is_active=True), required=False
+    )
+    source = forms.ChoiceField(
+        label=_("Source"), choices=[("", _("All sources")), *SourceChannel.choices], required=False
+    )
+    light = forms.ChoiceField(
+        label=_("Light"), choices=[("", _("All lights")), *Light.choices], required=False
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=[("", _("All priorities")), *Priority.choices], required=False
+    )
+    q = forms.CharField(
+        label=_("Number or text"),
+        required=False,
+        max_length=SEARCH_MAX,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = visible_areas(user).filter(level__in=FILTER_AREA_LEVELS)
+        self.fields["area"].empty_label = _("All my areas")
+        self.fields["category"].empty_label = _("All categories")
+
+    def values(self) -> dict:
+        """Cleaned values of the valid fields (an invalid field simply does not filter)."""
+        self.is_valid()
+        return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v}
+
+
+class BulkDispatchForm(forms.Form):
+    cases = forms.CharField(required=False)  # read with getlist(); validated against scope
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.filter(is_active=True),
+        required=False,
+    )
+
+
+class ReportForm(forms.Form):
+    """The inspector's report (监督员上报): what, where (GPS or a pin) and a photo."""
+
+    description = forms.CharField(
+        label=_("What is wrong"),
+        max_length=DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.filter(is_active=True), required=False
+    )
+    address = forms.CharField(label=_("Address or landmark"), max_length=200, required=False)
+    lon = forms.FloatField(widget=forms.HiddenInput, min_value=-180, max_value=180, required=False)
+    lat = forms.FloatField(widget=forms.HiddenInput, min_value=-90, max_value=90, required=False)
+    photos = PhotosField(required=True, label=_("Photo"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].empty_label = _("Not sure (the desk decides)")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("lon") is None or data.get("lat") is None:
+            raise forms.ValidationError(
+                _("Give the location: allow the phone's location or tap the map to drop a pin.")
+            )
+        return data

@@ -1,0 +1,148 @@
+"""Phone pages (viewport 390 px): the disposer's tasks, the inspector's list, the report form.
+
+/cases/m/tasks/    处置人员: my department's open tasks with lights; accept, return (reason),
+                   ask for more time, dispose with a photo from the phone camera
+/cases/m/inspect/  监督员: cases in my areas waiting for 核实 (verify) or 核查 (check on site)
+/cases/m/report/   监督员上报: a photo, what is wrong, and where (browser location or a pin)
+Moves post to the case's ``act`` view with ``next`` pointing back here (post/redirect/get).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from areas.models import UnitGrid
+from cases import permissions, selectors, services
+from cases.models import Case
+from cases.states import CaseAction, CaseStatus, SourceChannel
+from cases.views import display, moves
+from cases.views.access import DISPOSER_ROLES, INSPECTOR_ROLES, elsewhere, role_of
+from cases.views.forms import ReportForm
+from core.errors import DomainError
+from core.spatial import grid_index
+
+TASKS_PER_PAGE = 15  # a phone screen or two; each card carries its move forms
+INSPECT_LIST_MAX = 50
+A = CaseAction
+INSPECT_MOVES = frozenset({A.VERIFY, A.CHECK_PASS, A.CHECK_FAIL})
+
+
+@login_required
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    if role_of(request.user) not in DISPOSER_ROLES:
+        return elsewhere(request.user)
+    now = timezone.now()
+    qs = selectors.department_tasks(user=request.user).select_related(
+        "case__category", "case__standard", "department"
+    )
+    page = Paginator(qs, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    cards = []
+    for task in page.object_list:
+        case = task.case
+        cards.append(
+            {
+                "task": task,
+                "case": case,
+                "light": display.task_light(task, case, now),
+                "moves": moves.options(
+                    request.user, case, [task], only=permissions.DEPARTMENT_MOVES
+                ),
+            }
+        )
+    return render(
+        request,
+        "cases/m_tasks.html",
+        {"page": page, "cards": cards, "here": request.get_full_path()},
+    )
+
+
+def _inspect_cards(user, cases: list[Case]) -> list[dict]:
+    tasks = display.current_tasks(cases)
+    display.annotate_lights(cases, timezone.now())
+    return [
+        {"case": c, "moves": moves.options(user, c, tasks.get(c.pk, []), only=INSPECT_MOVES)}
+        for c in cases
+    ]
+
+
+@login_required
+def inspect(request: HttpRequest) -> HttpResponse:
+    if role_of(request.user) not in INSPECTOR_ROLES:
+        return elsewhere(request.user)
+    user = request.user
+    verify_qs = selectors.case_list(user=user, status=CaseStatus.VERIFYING).filter(
+        verified_at__isnull=True
+    )
+    check_qs = selectors.case_list(
+        user=user, status=[CaseStatus.DISPOSED, CaseStatus.CHECKING]
+    ).filter(check_passed_at__isnull=True)
+    to_verify = list(verify_qs.order_by("reported_at", "pk")[:INSPECT_LIST_MAX])
+    to_check = list(check_qs.order_by("disposed_at", "pk")[:INSPECT_LIST_MAX])
+    return render(
+        request,
+        "cases/m_inspect.html",
+        {
+            "verify_cards": _inspect_cards(user, to_verify),
+            "verify_total": verify_qs.count()
+            if len(to_verify) == INSPECT_LIST_MAX
+            else len(to_verify),
+            "check_cards": _inspect_cards(user, to_check),
+            "check_total": check_qs.count() if len(to_check) == INSPECT_LIST_MAX else len(to_check),
+            "here": request.get_full_path(),
+        },
+    )
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    """An inspector reports a problem seen on patrol (trusted source: no 核实 needed)."""
+    if role_of(request.user) not in INSPECTOR_ROLES:
+        return elsewhere(request.user)
+    form = ReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        grid_id = grid_index.locate(data["lon"], data["lat"])
+        grid = UnitGrid.objects.filter(pk=grid_id).first() if grid_id is not None else None
+        if grid is None:
+            form.add_error(
+                None,
+                _("%(lon).6f, %(lat).6f lies outside every unit grid; move the pin onto your area.")
+                % {"lon": data["lon"], "lat": data["lat"]},
+            )
+        else:
+            try:
+                case = services.case_report(
+                    actor=request.user,
+                    source=SourceChannel.INSPECTOR,
+                    description=data["description"],
+                    grid=grid,
+                    lon=data["lon"],
+                    lat=data["lat"],
+                    address=data["address"],
+                    category=data["category"],
+                    photos=data["photos"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request, _("Reported as case %(number)s.") % {"number": case.number}
+                )
+                return redirect(reverse("cases:case", args=[case.number]))
+    return render(
+        request,
+        "cases/m_report.html",
+        {
+            "form": form,
+            "tile_url": settings.MAP_TILE_URL,
+            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        },
+    )

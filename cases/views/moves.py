@@ -1,0 +1,289 @@
+"""The moves a user may make on a case now, and how a posted move reaches its service.
+
+``allowed`` asks the same questions the services ask (cases.states tables for the
+status, cases.permissions for role, area and department, and the few stamps a service checks:
+verified, check passed, already urgent), so the actions panel offers exactly the moves that
+would succeed, and nothing else. The services still decide: a move that lost a race comes
+back as a DomainError message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases import permissions, services
+from cases.models import Case, Task
+from cases.states import (
+    OPEN_TASK_STATUSES,
+    TASK_TRANSITIONS,
+    TRANSITIONS,
+    CaseAction,
+    CaseStatus,
+    Priority,
+    TaskStatus,
+)
+from cases.views import forms as move_forms
+from cases.views import routing
+from dispatch import services as dispatch_services
+from org.models import Role
+from org.selectors import staff_profile
+
+A = CaseAction
+# 督办: a desk or leader presses a department on an open task (dispatch app); it writes a
+# Supervision row and a text message, not a CaseEvent, so it is not a CaseAction.
+SUPERVISE = "supervise"
+LABELS = {SUPERVISE: _("Supervise 督办")}
+
+
+def label_of(action: str) -> str:
+    return LABELS[action] if action in LABELS else CaseAction(action).label
+
+
+@dataclass(frozen=True)
+class MoveSpec:
+    """How one move is asked for (form) and carried out (service call)."""
+
+    action: str
+    form: type[forms.Form]
+    run: Callable[..., object]
+    on_task: bool = False
+    # Moves that undo work or send it back get a warning style, side moves a quiet one.
+    style: str = "primary"
+
+
+def _run_case(fn):
+    def run(*, case: Case, task: Task | None, actor, data: dict):
+        return fn(case=case, actor=actor, **data)
+
+    return run
+
+
+def _run_task(fn):
+    def run(*, case: Case, task: Task | None, actor, data: dict):
+        return fn(task=task, actor=actor, **data)
+
+    return run
+
+
+def _run_file(*, case: Case, task, actor, data: dict):
+    data = dict(data)
+    data.pop("category", None)  # only a picker: the standard fixes the category
+    return services.case_file(case=case, actor=actor, **data)
+
+
+def _run_dispatch(*, case: Case, task, actor, data: dict):
+    return routing.dispatch(
+        case=case,
+        actor=actor,
+        departments=list(data["departments"]),
+        lead=data.get("lead"),
+        note=data.get("note", ""),
+    )
+
+
+def _run_supervise(*, case: Case, task, actor, data: dict):
+    return dispatch_services.supervise(task=task, actor=actor, note=data["note"])
+
+
+def _run_approve(*, case: Case, task, actor, data: dict):
+    return services.task_approve_extension(
+        task=task, actor=actor, amount=data.get("amount"), note=data.get("note", "")
+    )
+
+
+F = move_forms
+SPECS: dict[str, MoveSpec] = {
+    s.action: s
+    for s in [
+        MoveSpec(A.VERIFY, F.NoteForm, _run_case(services.case_verify)),
+        MoveSpec(A.FILE, F.FileCaseForm, _run_file),
+        MoveSpec(A.DISPATCH, F.DispatchForm, _run_dispatch),
+        MoveSpec(A.VOID, F.ReasonForm, _run_case(services.case_void), style="danger"),
+        MoveSpec(A.UPGRADE, F.ReasonForm, _run_case(services.case_upgrade), style="danger"),
+        MoveSpec(A.SUSPEND, F.ReasonForm, _run_case(services.case_suspend), style="secondary"),
+        MoveSpec(A.RESUME, F.NoteForm, _run_case(services.case_resume)),
+        MoveSpec(A.ACCEPT, F.NoteForm, _run_task(services.task_accept), on_task=True),
+        MoveSpec(A.DISPOSE, F.DisposeForm, _run_task(services.task_dispose), on_task=True),
+        MoveSpec(
+            A.REQUEST_EXTENSION,
+            F.ExtensionRequestForm,
+            _run_task(services.task_request_extension),
+            on_task=True,
+            style="secondary",
+        ),
+        MoveSpec(
+            A.RETURN,
+            F.ReasonForm,
+            _run_task(services.task_return),
+            on_task=True,
+            style="danger",
+        ),
+        MoveSpec(A.APPROVE_EXTENSION, F.ApproveExtensionForm, _run_approve, on_task=True),
+        MoveSpec(
+            A.REJECT_EXTENSION,
+            F.ReasonForm,
+            _run_task(services.task_reject_extension),
+            on_task=True,
+            style="secondary",
+        ),
+        MoveSpec(SUPERVISE, F.SuperviseForm, _run_supervise, on_task=True, style="secondary"),
+        MoveSpec(A.START_CHECK, F.NoteForm, _run_case(services.case_start_check)),
+        MoveSpec(A.CHECK_PASS, F.CheckPassForm, _run_case(services.case_check_pass)),
+        MoveSpec(
+            A.CHECK_FAIL, F.CheckFailForm, _run_case(services.case_check_fail), style="danger"
+        ),
+        MoveSpec(A.CLOSE, F.NoteForm, _run_case(services.case_close)),
+    ]
+}
+
+# Extra words under a move's button, where the move alone does not say enough.
+HINTS: dict[str, object] = {
+    A.RETURN: _("Not ours: the case goes back to the dispatcher, who sends it elsewhere."),
+    A.SUSPEND: _("The problem cannot be solved now; the task clocks stop until resumed."),
+    A.UPGRADE: _("Urgent: the time limit runs round the clock from now on."),
+    A.CHECK_FAIL: _("The fix does not hold: the same department reworks it."),
+    A.DISPOSE: _("The work is done: take a photo of the result."),
+}
+
+
+@dataclass
+class MoveOption:
+    """One form in the actions panel."""
+
+    spec: MoveSpec
+    form: forms.Form
+    task: Task | None = None
+    hint: object = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def action(self) -> str:
+        return self.spec.action
+
+    @property
+    def label(self) -> str:
+        return label_of(self.spec.action)
+
+    @property
+    def multipart(self) -> bool:
+        return self.form.is_multipart()
+
+
+def _status_allows(case: Case, action: str) -> bool:
+    return case.status in TRANSITIONS[action].sources
+
+
+def _case_preconditions(case: Case, action: str, tasks: Sequence[Task]) -> bool:
+    """The stamps and facts a case service checks beyond the status table."""
+    if action == A.VERIFY:
+        return case.verified_at is None
+    if action == A.FILE:
+        return case.status == CaseStatus.REPORTED or case.verified_at is not None
+    if action == A.DISPATCH:
+        return case.standard_id is not None
+    if action == A.UPGRADE:
+        return case.priority != Priority.URGENT
+    if action == A.CHECK_PASS:
+        return case.check_passed_at is None
+    if action == A.CHECK_FAIL:
+        return any(t.status == TaskStatus.DISPOSED for t in tasks)
+    if action == A.CLOSE:
+        return case.check_passed_at is not None
+    return True
+
+
+CASE_MOVES = [
+    A.VERIFY,
+    A.FILE,
+    A.DISPATCH,
+    A.RESUME,
+    A.START_CHECK,
+    A.CHECK_PASS,
+    A.CHECK_FAIL,
+    A.CLOSE,
+    A.UPGRADE,
+    A.SUSPEND,
+    A.VOID,
+]
+# Task moves in the order a disposer meets them; then the desk's decision on an extension.
+TASK_MOVES = [
+    A.ACCEPT,
+    A.DISPOSE,
+    A.REQUEST_EXTENSION,
+    A.RETURN,
+    A.APPROVE_EXTENSION,
+    A.REJECT_EXTENSION,
+    SUPERVISE,
+]
+
+
+def _may_task(user, role: str | None, action: str, task: Task) -> bool:
+    if action == SUPERVISE:
+        return role in dispatch_services.SUPERVISE_ROLES and task.status in OPEN_TASK_STATUSES
+    if role not in permissions.MOVE_ROLES[action]:
+        return False
+    if task.status not in TASK_TRANSITIONS[action][0]:
+        return False
+    if action in permissions.DEPARTMENT_MOVES and role != Role.ADMIN:
+        profile = staff_profile(user)
+        return profile is not None and profile.department_id == task.department_id
+    return True
+
+
+def allowed(user, case: Case, tasks: Sequence[Task]) -> list[tuple[str, Task | None]]:
+    """(action, task) pairs ``user`` may do on ``case`` now; ``tasks``: the current round."""
+    role = permissions.role_of(user)
+    if role is None:
+        return []
+    in_scope = permissions.can_see(user, case.area_path)
+    result: list[tuple[str, Task | None]] = []
+    if in_scope:
+        for action in CASE_MOVES:
+            if (
+                role in permissions.MOVE_ROLES[action]
+                and _status_allows(case, action)
+                and _case_preconditions(case, action, tasks)
+            ):
+                result.append((action, None))
+    for task in tasks:
+        for action in TASK_MOVES:
+            if action != SUPERVISE and not _status_allows(case, action):
+                continue
+            # Desk decisions on a task still need the case in the desk's area scope.
+            if action not in permissions.DEPARTMENT_MOVES and not in_scope:
+                continue
+            if _may_task(user, role, action, task):
+                result.append((action, task))
+    return result
+
+
+def build_form(action: str, case: Case, task: Task | None = None, data=None, files=None):
+    spec = SPECS[action]
+    kwargs: dict = {"case": case}
+    if action == A.DISPATCH and data is None:
+        kwargs["suggestion"] = routing.suggestion(case)
+    suffix = f"{action}_{task.pk}" if task is not None else action
+    return spec.form(data, files, auto_id=f"id_{suffix}_%s", **kwargs)
+
+
+def options(
+    user, case: Case, tasks: Sequence[Task], *, only: frozenset[str] | None = None
+) -> list[MoveOption]:
+    """The forms of the actions panel (``only``: narrow to some moves, e.g. on a phone page)."""
+    result = []
+    for action, task in allowed(user, case, tasks):
+        if only is not None and action not in only:
+            continue
+        result.append(
+            MoveOption(
+                spec=SPECS[action],
+                form=build_form(action, case, task),
+                task=task,
+                hint=HINTS.get(action, ""),
+            )
+        )
+    return result

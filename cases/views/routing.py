@@ -1,0 +1,51 @@
+"""The dispatch app's routing as the case pages use it (RoutingRule category x area, 兜底).
+
+The dispatch form is prefilled from ``dispatch.selectors.suggest_departments(case)``; a
+dispatch that keeps the suggestion goes through ``dispatch.services.route`` so the decision is
+recorded (RoutingDecision) and explained on the timeline. A changed choice is the desk's own
+decision and goes straight to ``cases.services.case_dispatch``.
+"""
+
+from __future__ import annotations
+
+from cases import services
+from cases.models import Case, Task
+from core.errors import DomainError
+from dispatch import selectors as dispatch_selectors
+from dispatch import services as dispatch_services
+from dispatch.selectors import RoutePlan
+from org.models import Department
+
+
+def suggestion(case: Case) -> RoutePlan | None:
+    """Where routing would send ``case``, or None when it cannot say (no fallback owner)."""
+    try:
+        return dispatch_selectors.suggest_departments(case)
+    except DomainError:
+        return None
+
+
+def _same_choice(plan: RoutePlan, departments: list[Department], lead: Department | None) -> bool:
+    chosen_lead = lead or (departments[0] if departments else None)
+    return (
+        chosen_lead is not None
+        and chosen_lead.pk == plan.lead.pk
+        and {d.pk for d in departments} | {chosen_lead.pk} == {d.pk for d in plan.departments}
+    )
+
+
+def dispatch(
+    *, case: Case, actor, departments: list[Department], lead: Department | None, note: str = ""
+) -> list[Task]:
+    """Dispatch as chosen: through routing when the choice is routing's, else directly."""
+    plan = suggestion(case)
+    if plan is not None and _same_choice(plan, departments, lead):
+        return dispatch_services.route(case=case, actor=actor, note=note)
+    return services.case_dispatch(
+        case=case, actor=actor, departments=departments, lead=lead, note=note
+    )
+
+
+def route(*, case: Case, actor) -> list[Task]:
+    """Dispatch ``case`` where its routing rules (or the fallback owner) say."""
+    return dispatch_services.route(case=case, actor=actor)

@@ -1,0 +1,229 @@
+"""The operator workbench (/cases/): queues by status with SLA lights, filters, bulk dispatch.
+
+For desk roles only (受理员, 值班长, 派遣员, 领导, 管理员); a disposer or an inspector who
+opens it lands on their phone page instead. The table reloads through htmx (partial on
+``HX-Request``) when a filter changes, and the URL keeps the filters so a reload or a shared
+link shows the same queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from cases import permissions, selectors, services
+from cases.models import Case, Task
+from cases.states import OPEN_TASK_STATUSES, CaseAction, CaseStatus
+from cases.views import display, routing
+from cases.views.access import DESK_ROLES, elsewhere, role_of
+from cases.views.forms import BulkDispatchForm, WorkbenchFilter
+from core.errors import DomainError
+from org.models import Role
+
+PAGE_SIZE = 25
+# Lights are computed, not stored: filtering by light computes them for at most this many
+# cases of the queue; beyond it the page says so and asks for narrower filters.
+LIGHT_FILTER_MAX = 5000
+BULK_MAX = 200
+
+OVERDUE = "overdue"
+ALL = "all"
+QUEUE_STATUSES = [
+    CaseStatus.REPORTED,
+    CaseStatus.VERIFYING,
+    CaseStatus.FILED,
+    CaseStatus.DISPATCHED,
+    CaseStatus.SUSPENDED,
+    CaseStatus.DISPOSED,
+    CaseStatus.CHECKING,
+]
+QUEUES = [*QUEUE_STATUSES, OVERDUE, ALL]
+QUEUE_LABELS = {
+    **{s: CaseStatus(s).label for s in QUEUE_STATUSES},
+    OVERDUE: gettext_lazy("Overdue 超时"),
+    ALL: gettext_lazy("All cases"),
+}
+# The queue each desk role works first.
+DEFAULT_QUEUE = {
+    Role.ACCEPTOR: CaseStatus.REPORTED,
+    Role.SHIFT_LEADER: CaseStatus.REPORTED,
+    Role.DISPATCHER: CaseStatus.FILED,
+    Role.LEADER: OVERDUE,
+    Role.ADMIN: CaseStatus.REPORTED,
+}
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    count: int
+    active: bool
+
+
+def _filtered(user, values: dict) -> QuerySet[Case]:
+    qs = selectors.case_list(
+        user=user,
+        source=values.get("source"),
+        priority=values.get("priority"),
+        search=values.get("q", ""),
+    )
+    if values.get("area") is not None:
+        qs = qs.filter(area_path__startswith=values["area"].path)
+    if values.get("category") is not None:
+        qs = qs.filter(category=values["category"])
+    return qs
+
+
+def overdue(qs: QuerySet[Case], now) -> QuerySet[Case]:
+    """Dispatched cases with an open task of the current round past its stored deadline."""
+    late = Task.objects.filter(
+        case_id=OuterRef("pk"),
+        round=OuterRef("dispatch_round"),
+        status__in=OPEN_TASK_STATUSES,
+        deadline_at__lt=now,
+    )
+    return qs.filter(status=CaseStatus.DISPATCHED).filter(Exists(late))
+
+
+def _queue(qs: QuerySet[Case], queue: str, now) -> QuerySet[Case]:
+    if queue == OVERDUE:
+        return overdue(qs, now).order_by("reported_at", "pk")
+    if queue == ALL:
+        return qs.order_by("-reported_at", "-pk")
+    return qs.filter(status=queue).order_by("reported_at", "pk")  # oldest first: FIFO
+
+
+def _by_light(qs: QuerySet[Case], light: str, now) -> tuple[QuerySet[Case], bool]:
+    """Narrow to cases whose worst current light is ``light``; (qs, False) when too many."""
+    candidates = list(
+        qs.filter(dispatch_round__gt=0)
+        .select_related(None)
+        .only("pk", "dispatch_round", "area_class")[: LIGHT_FILTER_MAX + 1]
+    )
+    if len(candidates) > LIGHT_FILTER_MAX:
+        return qs, False
+    display.annotate_lights(candidates, now)
+    return qs.filter(pk__in=[c.pk for c in candidates if c.light == light]), True
+
+
+def _tabs(base: QuerySet[Case], queue: str, now) -> list[Tab]:
+    counts = dict(base.order_by().values_list("status").annotate(n=Count("pk")))
+    counts[OVERDUE] = overdue(base, now).count()
+    counts[ALL] = sum(v for k, v in counts.items() if k != OVERDUE)
+    return [Tab(q, QUEUE_LABELS[q], counts.get(q, 0), q == queue) for q in QUEUES]
+
+
+def workbench_context(request: HttpRequest) -> dict:
+    user = request.user
+    now = timezone.now()
+    filters = WorkbenchFilter(request.GET or None, user=user)
+    values = filters.values()
+    queue = request.GET.get("queue")
+    if queue not in QUEUES:
+        queue = DEFAULT_QUEUE.get(role_of(user), CaseStatus.REPORTED)
+    base = _filtered(user, values)
+    qs = _queue(base, queue, now)
+    light_applied = True
+    if values.get("light"):
+        qs, light_applied = _by_light(qs, values["light"], now)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    display.annotate_lights(page.object_list, now)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("queue", None)
+    may_dispatch = role_of(user) in permissions.MOVE_ROLES[CaseAction.DISPATCH]
+    return {
+        "filters": filters,
+        "queue": queue,
+        "tabs": _tabs(base, queue, now),
+        "page": page,
+        "query": query.urlencode(),
+        "light_applied": light_applied,
+        "light_limit": LIGHT_FILTER_MAX,
+        "may_dispatch": may_dispatch,
+        "bulk_form": BulkDispatchForm() if may_dispatch else None,
+        "now": now,
+    }
+
+
+def _desk_only(user):
+    role = role_of(user)
+    if role in DESK_ROLES:
+        return None
+    if role in (Role.DISPOSER, Role.INSPECTOR):
+        return elsewhere(user)
+    raise PermissionDenied(_("The workbench is for intake, dispatch and leadership staff."))
+
+
+@login_required
+@require_GET
+def workbench(request: HttpRequest) -> HttpResponse:
+    if (away := _desk_only(request.user)) is not None:
+        return away
+    context = workbench_context(request)
+    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        # The filter form outside the panel learns the queue from an out-of-band input.
+        context["oob"] = True
+        return render(request, "cases/partials/workbench_panel.html", context)
+    return render(request, "cases/workbench.html", context)
+
+
+def _dispatch_one(case: Case, actor, department) -> None:
+    if department is not None:
+        services.case_dispatch(case=case, actor=actor, departments=[department])
+    else:
+        routing.route(case=case, actor=actor)
+
+
+@login_required
+@require_POST
+def bulk_dispatch(request: HttpRequest) -> HttpResponse:
+    """Dispatch the selected filed cases: to the chosen department, or each where its routing
+    rules (or its fallback owner 兜底) say."""
+    if (away := _desk_only(request.user)) is not None:
+        return away
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("cases:workbench")
+    form = BulkDispatchForm(request.POST)
+    numbers = list(dict.fromkeys(request.POST.getlist("cases")))[:BULK_MAX]
+    if not form.is_valid() or not numbers:
+        messages.error(request, _("Select at least one filed case to dispatch."))
+        return redirect(back)
+    department = form.cleaned_data["department"]
+    found = {c.number: c for c in selectors.case_list(user=request.user).filter(number__in=numbers)}
+    done, failed = [], []
+    for number in numbers:
+        case = found.get(number)
+        if case is None:
+            failed.append(_("%(number)s: no such case that you may see.") % {"number": number})
+            continue
+        try:
+            _dispatch_one(case, request.user, department)
+        except DomainError as exc:
+            failed.append(f"{number}: {exc.message}")
+        else:
+            done.append(number)
+    if done:
+        messages.success(
+            request,
+            _("Dispatched %(n)d case(s): %(numbers)s.")
+            % {"n": len(done), "numbers": ", ".join(done)},
+        )
+    for text in failed:
+        messages.error(request, text)
+    return redirect(back)

@@ -1,0 +1,280 @@
+"""Reads for dispatch: which departments the rules pick for a case (no writes), the fallback
+owner (兜底), and the supervision records of a case.
+
+Specificity (issue #4): among matching rules the deepest area wins (a street rule beats its
+district's, which beats the city's), then the more specific category (one subclass, then a
+major class, then "any"), then the higher priority, then the newest rule. A joint scenario
+(一件事) competes with the best lead rule on area depth and wins ties: it names the whole set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Case, Task
+from cases.states import TaskStatus
+from core.errors import ValidationFailed
+from dispatch.models import (
+    FALLBACK_SOURCES,
+    DecisionSource,
+    JointRole,
+    JointScenario,
+    RoutingDecision,
+    RoutingRule,
+    Supervision,
+)
+from org.models import Department, DepartmentLevel, DepartmentType
+
+# Tiers a fallback owner may sit at, nearest first by area depth (street, then district, city).
+FALLBACK_LEVELS = (DepartmentLevel.STREET, DepartmentLevel.DISTRICT, DepartmentLevel.CITY)
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    """Where routing would send a case: the lead first, then co-departments (协办)."""
+
+    lead: Department
+    co: tuple[Department, ...] = ()
+    source: str = DecisionSource.RULE
+    rule: RoutingRule | None = None
+    scenario: JointScenario | None = None
+    explanation: str = ""
+    excluded: tuple[int, ...] = field(default=())
+
+    @property
+    def departments(self) -> list[Department]:
+        return [self.lead, *self.co]
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.source in FALLBACK_SOURCES
+
+
+def area_prefixes(path: str) -> list[str]:
+    """``/a/b/c/`` -> ``["/a/", "/a/b/", "/a/b/c/"]``: the paths of every enclosing node."""
+    parts = [p for p in (path or "").split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def path_depth(path: str) -> int:
+    return len([p for p in path.split("/") if p])
+
+
+def _in_force(day: date) -> Q:
+    return (
+        Q(is_active=True)
+        & (Q(valid_from__isnull=True) | Q(valid_from__lte=day))
+        & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+    )
+
+
+def _category_q(case: Case) -> Q:
+    anything = Q(category__isnull=True, category_major="")
+    category = case.category
+    if category is None:
+        return anything
+    return (
+        anything
+        | Q(category_id=category.pk)
+        | Q(
+            category__isnull=True,
+            category_kind=category.kind,
+            category_major=category.major_code,
+        )
+    )
+
+
+def _category_rank(rule: RoutingRule) -> int:
+    if rule.category_id:
+        return 2
+    return 1 if rule.category_major else 0
+
+
+def rule_rank(rule: RoutingRule) -> tuple:
+    """Sort key, larger = more specific (see the module docstring)."""
+    return (path_depth(rule.area.path), _category_rank(rule), rule.priority, rule.pk)
+
+
+def matching_rules(case: Case, *, day: date) -> list[RoutingRule]:
+    """Rules in force on ``day`` that cover the case's area and category, best first."""
+    prefixes = area_prefixes(case.area_path)
+    if not prefixes:
+        return []
+    rules = (
+        RoutingRule.objects.filter(_in_force(day), _category_q(case), area__path__in=prefixes)
+        .filter(department__is_active=True)
+        .select_related("area", "department", "category")
+    )
+    return sorted(rules, key=rule_rank, reverse=True)
+
+
+def matching_scenarios(case: Case, *, day: date) -> list[JointScenario]:
+    """Joint scenarios in force covering the case's area and category, best first."""
+    prefixes = area_prefixes(case.area_path)
+    if case.category_id is None or not prefixes:
+        return []
+    found = (
+        JointScenario.objects.filter(
+            _in_force(day),
+            area__path__in=prefixes,
+            categories=case.category_id,
+            lead_department__is_active=True,
+        )
+        .select_related("area", "lead_department")
+        .prefetch_related("co_departments")
+    )
+    return sorted(found, key=lambda s: (path_depth(s.area.path), s.priority, s.pk), reverse=True)
+
+
+def fallback_owner(case: Case, *, exclude: Iterable[int] = ()) -> Department | None:
+    """The 兜底 owner: the territorial unit of the case's street, else its district's, else the
+    city's (the deepest active territorial department whose area encloses the case)."""
+    prefixes = area_prefixes(case.area_path)
+    candidates = (
+        Department.objects.filter(
+            type=DepartmentType.TERRITORIAL,
+            is_active=True,
+            level__in=FALLBACK_LEVELS,
+            area__path__in=prefixes,
+        )
+        .exclude(pk__in=list(exclude))
+        .select_related("area")
+    )
+    best = sorted(candidates, key=lambda d: (-path_depth(d.area.path), d.code))
+    return best[0] if best else None
+
+
+def returned_by(case: Case) -> list[int]:
+    """Departments that returned (回退) the case in its last dispatch round."""
+    if not case.dispatch_round:
+        return []
+    return list(
+        Task.objects.filter(
+            case=case, round=case.dispatch_round, status=TaskStatus.RETURNED
+        ).values_list("department_id", flat=True)
+    )
+
+
+def _fallback(case: Case, source: str, explanation: str, exclude: list[int]) -> RoutePlan:
+    owner = fallback_owner(case, exclude=exclude)
+    if owner is None:
+        raise ValidationFailed(
+            _(
+                "Case %(number)s: %(why)s, and no active territorial unit (street, district or "
+                "city office) answers for its area %(path)s. Add a routing rule or a territorial "
+                "department."
+            )
+            % {"number": case.number, "why": explanation, "path": case.area_path or "-"},
+            code="no_fallback_owner",
+        )
+    return RoutePlan(
+        lead=owner,
+        source=source,
+        explanation=_("%(why)s; fallback owner 兜底: %(dept)s")
+        % {"why": explanation, "dept": owner.name},
+        excluded=tuple(exclude),
+    )
+
+
+def plan_route(case: Case, *, day: date | None = None) -> RoutePlan:
+    """Where routing sends ``case`` today (read-only; ``dispatch.services.route`` acts on it).
+
+    A returned case (``needs_fallback``) goes to the fallback owner, skipping any department
+    that has just returned it; so does a case no rule covers.
+    """
+    day = day or timezone.localdate()
+    if case.needs_fallback:
+        why = _("returned by the department it was sent to")
+        return _fallback(case, DecisionSource.RETURNED, why, returned_by(case))
+    rules = matching_rules(case, day=day)
+    leads = [r for r in rules if r.role == JointRole.LEAD]
+    scenarios = matching_scenarios(case, day=day)
+    best_rule = leads[0] if leads else None
+    best_scenario = scenarios[0] if scenarios else None
+    if best_scenario is not None and (
+        best_rule is None or path_depth(best_scenario.area.path) >= path_depth(best_rule.area.path)
+    ):
+        lead = best_scenario.lead_department
+        co = tuple(
+            d
+            for d in sorted(best_scenario.co_departments.all(), key=lambda d: d.code)
+            if d.is_active and d.pk != lead.pk
+        )
+        return RoutePlan(
+            lead=lead,
+            co=co,
+            source=DecisionSource.SCENARIO,
+            scenario=best_scenario,
+            explanation=_("joint scenario 一件事: %(name)s") % {"name": best_scenario.name},
+        )
+    if best_rule is None:
+        return _fallback(case, DecisionSource.NO_RULE, _("no routing rule matches"), [])
+    # Co-handlers come from co rules at least as specific (by area) as the winning lead rule,
+    # so a district that names its own lead is not saddled with the city's co-handlers.
+    lead_depth = path_depth(best_rule.area.path)
+    co: list[Department] = []
+    for rule in rules:
+        dept = rule.department
+        if (
+            rule.role == JointRole.CO
+            and path_depth(rule.area.path) >= lead_depth
+            and dept.pk != best_rule.department_id
+            and all(d.pk != dept.pk for d in co)
+        ):
+            co.append(dept)
+    return RoutePlan(
+        lead=best_rule.department,
+        co=tuple(co),
+        source=DecisionSource.RULE,
+        rule=best_rule,
+        explanation=_("routing rule #%(id)s (%(rule)s)") % {"id": best_rule.pk, "rule": best_rule},
+    )
+
+
+def suggest_departments(case: Case, *, day: date | None = None) -> RoutePlan:
+    """For the workbench: the departments routing would pick (same answer as ``route``)."""
+    return plan_route(case, day=day)
+
+
+def case_supervisions(case: Case) -> QuerySet[Supervision]:
+    """督办记录 of a case, oldest first (the case page's supervision panel)."""
+    return Supervision.objects.filter(case=case).select_related("to_department", "actor", "task")
+
+
+def case_decisions(case: Case) -> QuerySet[RoutingDecision]:
+    return RoutingDecision.objects.filter(case=case).select_related("lead", "rule", "scenario")
+
+
+def rules_list(
+    *, area_code: str | None = None, department_code: str | None = None, active_only: bool = False
+) -> QuerySet[RoutingRule]:
+    qs = RoutingRule.objects.select_related("area", "department", "category")
+    if area_code:
+        qs = qs.filter(area__code=area_code)
+    if department_code:
+        qs = qs.filter(department__code=department_code)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs
+
+
+def escalation_target(department: Department) -> Department | None:
+    """One tier up from ``department`` (street -> district -> city): its parent department if
+    active, else the territorial unit of the nearest enclosing area that has one."""
+    parent = department.parent
+    if parent is not None and parent.is_active:
+        return parent
+    prefixes = area_prefixes(department.area.path)[:-1]  # strictly above the unit's own area
+    if not prefixes:
+        return None
+    candidates = Department.objects.filter(
+        type=DepartmentType.TERRITORIAL, is_active=True, area__path__in=prefixes
+    ).select_related("area")
+    best = sorted(candidates, key=lambda d: (-path_depth(d.area.path), d.code))
+    return best[0] if best else None

@@ -1,0 +1,70 @@
+"""The operator's form for leader orders, media and online reports (page ``/intake/new/``)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from areas.models import AdminArea
+from cases.states import Priority, SourceChannel
+from cases.views.forms import PhotosField
+from catalog.models import Category
+from core.coords import BD09, GCJ02, WGS84
+from intake.channels.operator import LINK_MAX, OPERATOR_SOURCES, ORIGIN_MAX
+from org.selectors import visible_areas
+
+DESCRIPTION_MAX = 4000
+CRS_LABELS = [
+    (WGS84, _("WGS-84 (GPS)")),
+    (GCJ02, _("GCJ-02 (AMap, Tencent, WeChat)")),
+    (BD09, _("BD-09 (Baidu)")),
+]
+
+
+class OperatorReportForm(forms.Form):
+    source = forms.ChoiceField(
+        label=_("Source"),
+        choices=[(s, SourceChannel(s).label) for s in OPERATOR_SOURCES],
+    )
+    description = forms.CharField(
+        label=_("What is wrong"), max_length=DESCRIPTION_MAX, widget=forms.Textarea({"rows": 4})
+    )
+    origin = forms.CharField(
+        label=_("Ordered by / outlet or platform"), max_length=ORIGIN_MAX, required=False
+    )
+    link = forms.CharField(label=_("Article or post link"), max_length=LINK_MAX, required=False)
+    priority = forms.ChoiceField(
+        label=_("Priority"),
+        choices=[("", _("Default for the source")), *Priority.choices],
+        required=False,
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.filter(is_active=True), required=False
+    )
+    address = forms.CharField(label=_("Address or landmark"), max_length=200, required=False)
+    lon = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180, required=False)
+    lat = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90, required=False)
+    crs = forms.ChoiceField(label=_("Coordinate system"), choices=CRS_LABELS, initial=WGS84)
+    area = forms.ModelChoiceField(
+        label=_("Area (when there is no location)"),
+        queryset=AdminArea.objects.none(),
+        required=False,
+    )
+    reporter_name = forms.CharField(label=_("Contact name"), max_length=60, required=False)
+    reporter_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
+    external_id = forms.CharField(
+        label=_("Reference (order number, post id)"), max_length=100, required=False
+    )
+    photos = PhotosField(required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].empty_label = _("Suggest from the text")
+        self.fields["area"].queryset = visible_areas(user).order_by("path")
+        self.fields["area"].empty_label = _("The city")
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("lon") is None) != (data.get("lat") is None):
+            raise forms.ValidationError(_("Give both longitude and latitude, or neither."))
+        return data

@@ -1,0 +1,323 @@
+"""Every channel ends here: ``receive_report`` (受理), and ``record_report`` (仅记录).
+
+``receive_report`` normalises the point to WGS-84, finds its unit grid, suggests a category from
+the text when none is given, attaches the report to an open case of the same problem (same
+category, within INTAKE_DUPLICATE_METERS and INTAKE_DUPLICATE_HOURS) or opens a case through
+``cases.services.case_report``. One transaction; an IntakeReport row records every report.
+A repeat of (source, external_id) returns the first answer (``created=False``, ``repeat=True``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from areas.models import AdminArea
+from cases import permissions
+from cases import services as case_services
+from cases.evidence import store_evidence
+from cases.models import Case
+from cases.states import (
+    FINAL_CASE_STATUSES,
+    TRUSTED_BY_DEFAULT,
+    EvidenceKind,
+    Priority,
+    SourceChannel,
+)
+from catalog.models import Category
+from core.coords import to_wgs84
+from core.errors import PermissionDenied, ValidationFailed
+from intake import dedupe
+from intake.models import IntakeReport, Outcome
+from intake.services._checks import (
+    DESCRIPTION_MAX,
+    check_crs,
+    check_external_id,
+    check_priority,
+    check_source,
+    check_text,
+    locate,
+    suggested_category,
+    user_or_none,
+)
+
+NOTE_EXCERPT = 200
+# PostgreSQL advisory-lock namespace: reports of one category are deduplicated one at a time, so
+# two reports of one problem arriving together cannot both open a case. (SQLite's IMMEDIATE
+# transactions already serialise writers.)
+DEDUPE_LOCK_NAMESPACE = 5005
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """What became of a report: the case it counts toward and whether that case is new.
+
+    ``case`` is None only for a report recorded without a case (``record_report``) and its
+    repeats.
+    """
+
+    case: Case | None
+    created: bool
+    duplicate_of: Case | None
+    report: IntakeReport
+    repeat: bool = False
+
+
+# --- receive ---------------------------------------------------------------------------------
+
+
+def _claim(report: IntakeReport) -> IntakeReport | None:
+    """Insert ``report``; on a repeated (source, external_id) return the first one instead.
+
+    Inserting first (not "look, then insert") makes the unique constraint the referee when the
+    same message arrives twice at once: the second insert waits for the first transaction and
+    then fails, and its caller gets the first answer.
+    """
+    if report.external_id:
+        existing = _existing(report.source, report.external_id)
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                report.save(force_insert=True)
+        except IntegrityError:
+            existing = _existing(report.source, report.external_id)
+            if existing is None:  # pragma: no cover - some other constraint failed
+                raise
+            return existing
+        return None
+    report.save(force_insert=True)
+    return None
+
+
+def _existing(source: str, external_id: str) -> IntakeReport | None:
+    return (
+        IntakeReport.objects.select_related("case", "duplicate_of")
+        .filter(source=source, external_id=external_id)
+        .first()
+    )
+
+
+def _repeat(report: IntakeReport) -> IntakeResult:
+    return IntakeResult(
+        case=report.case,
+        created=False,
+        duplicate_of=report.duplicate_of,
+        report=report,
+        repeat=True,
+    )
+
+
+def _lock_category(category_id: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [DEDUPE_LOCK_NAMESPACE, category_id]
+            )
+
+
+def _open_locked(case: Case) -> Case | None:
+    """The duplicate candidate, locked, if it is still open (it may have closed meanwhile)."""
+    fresh = Case.objects.select_for_update().filter(pk=case.pk).first()
+    if fresh is None or fresh.status in FINAL_CASE_STATUSES:
+        return None
+    return fresh
+
+
+def _attach(
+    *, case: Case, report: IntakeReport, photos: list, actor, now: datetime
+) -> IntakeResult:
+    stored = [
+        store_evidence(case=case, kind=EvidenceKind.BEFORE, upload=p, actor=actor, at=now)
+        for p in photos
+    ]
+    distance = dedupe.haversine_m(report.lon, report.lat, case.lon, case.lat)
+    label = SourceChannel(report.source).label
+    note = _("Duplicate report via %(source)s, %(m).0f m away: %(text)s") % {
+        "source": label,
+        "m": distance,
+        "text": report.description[:NOTE_EXCERPT],
+    }
+    if report.priority == Priority.URGENT and case.priority != Priority.URGENT:
+        note += " " + _("(reported as urgent: consider an emergency upgrade)")
+    report.case = case
+    report.duplicate_of = case
+    report.outcome = Outcome.DUPLICATE
+    report.save(update_fields=["case", "duplicate_of", "outcome", "updated_at"])
+    case_services.case_add_note(
+        case=case,
+        actor=None,  # the channel, not a staff member, attached it
+        note=note,
+        data={
+            "intake_report": report.pk,
+            "source": report.source,
+            "external_id": report.external_id,
+            "distance_m": round(distance, 1),
+            "priority": report.priority,
+            "photos": [e.pk for e in stored],
+        },
+        now=now,
+    )
+    return IntakeResult(case=case, created=False, duplicate_of=case, report=report)
+
+
+@transaction.atomic
+def receive_report(
+    *,
+    source: str,
+    description: str,
+    lon: float | None = None,
+    lat: float | None = None,
+    crs: str = "wgs84",
+    address: str = "",
+    category: Category | None = None,
+    category_hint: str = "",
+    priority: str | None = None,
+    trusted: bool | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    reporter_email: str = "",
+    photos: Iterable = (),
+    external_id: str = "",
+    data: dict | None = None,
+    area: AdminArea | str | None = None,
+    actor=None,
+    now: datetime | None = None,
+) -> IntakeResult:
+    """Take one report from any channel to a case (see the module docstring).
+
+    ``area`` (an AdminArea or its code) places a report that has no location; without it such
+    a report goes to the city (the single root area). ``trusted=None`` uses the source's
+    default (inspector, leader order, IoT and video AI skip on-site 核实).
+    """
+    now = now or timezone.now()
+    actor = user_or_none(actor)
+    source = check_source(source)
+    description = check_text(description)
+    priority = check_priority(priority)
+    external_id = check_external_id(external_id)
+    if category is not None and not isinstance(category, Category):
+        raise ValidationFailed(_("category must be a catalogue Category."))
+    place = locate(lon=lon, lat=lat, crs=crs, address=address, area=area)
+    path = place.grid.path if place.grid is not None else place.area.path
+    if actor is not None and not permissions.can_see(actor, path):
+        raise PermissionDenied(
+            _("You may not report in %(where)s: it lies outside your area scope.")
+            % {"where": place.grid.code if place.grid is not None else place.area.name},
+            code="out_of_scope",
+        )
+    suggested = category is None
+    if suggested:
+        category = suggested_category(category_hint, description)
+    if trusted is None:
+        trusted = source in TRUSTED_BY_DEFAULT
+    report = IntakeReport(
+        source=source,
+        external_id=external_id,
+        outcome=Outcome.RECORDED,  # until we know better, below
+        description=description,
+        category=category,
+        category_suggested=suggested and category is not None,
+        priority=priority,
+        trusted=bool(trusted),
+        lon=place.lon,
+        lat=place.lat,
+        grid=place.grid,
+        area=place.area,
+        address=(address or "")[:200],
+        reporter_name=(reporter_name or "")[:60],
+        reporter_phone=(reporter_phone or "")[:30],
+        reporter_email=reporter_email or "",
+        payload={
+            "input": {"lon": lon, "lat": lat, "crs": crs, "category_hint": category_hint},
+            "data": data or {},
+        },
+        received_at=now,
+        received_by=actor,
+    )
+    first = _claim(report)
+    if first is not None:
+        return _repeat(first)
+    photos = list(photos)
+    if category is not None and place.lon is not None:
+        _lock_category(category.pk)
+        candidate = dedupe.find_duplicate(
+            category_id=category.pk, lon=place.lon, lat=place.lat, now=now
+        )
+        if candidate is not None:
+            locked = _open_locked(candidate)
+            if locked is not None:
+                return _attach(case=locked, report=report, photos=photos, actor=actor, now=now)
+    case = case_services.case_report(
+        actor=actor,
+        source=source,
+        description=description,
+        grid=place.grid,
+        area=place.area,
+        lon=place.lon,
+        lat=place.lat,
+        address=report.address,
+        category=category,
+        priority=priority,
+        trusted=bool(trusted),
+        source_ref=external_id,
+        reporter_name=report.reporter_name,
+        reporter_phone=report.reporter_phone,
+        reporter_email=report.reporter_email,
+        photos=photos,
+        now=now,
+    )
+    report.case = case
+    report.outcome = Outcome.CREATED
+    report.save(update_fields=["case", "outcome", "updated_at"])
+    return IntakeResult(case=case, created=True, duplicate_of=None, report=report)
+
+
+@transaction.atomic
+def record_report(
+    *,
+    source: str,
+    description: str,
+    reason: str,
+    lon: float | None = None,
+    lat: float | None = None,
+    crs: str = "wgs84",
+    address: str = "",
+    category: Category | None = None,
+    external_id: str = "",
+    data: dict | None = None,
+    actor=None,
+    now: datetime | None = None,
+) -> IntakeResult:
+    """Keep a report that opens no case (仅记录), e.g. a detection below its threshold.
+
+    Nothing is lost: the row holds the payload and ``reason``; it counts in the source figures.
+    """
+    now = now or timezone.now()
+    source = check_source(source)
+    external_id = check_external_id(external_id)
+    wlon, wlat = (None, None)
+    if lon is not None and lat is not None:
+        wlon, wlat = to_wgs84(float(lon), float(lat), check_crs(crs))
+    report = IntakeReport(
+        source=source,
+        external_id=external_id,
+        outcome=Outcome.RECORDED,
+        description=(description or "").strip()[:DESCRIPTION_MAX],
+        category=category,
+        lon=wlon,
+        lat=wlat,
+        address=(address or "")[:200],
+        payload={"reason": reason, "data": data or {}},
+        received_at=now,
+        received_by=user_or_none(actor),
+    )
+    first = _claim(report)
+    if first is not None:
+        return _repeat(first)
+    return IntakeResult(case=None, created=False, duplicate_of=None, report=report)

@@ -1,0 +1,141 @@
+"""Leader orders, media and online reports entered by an operator: API and page end to end."""
+
+from __future__ import annotations
+
+import pytest
+
+from cases.models import Case
+from cases.states import CaseStatus, Priority
+from cases.tests.api_client import as_user, error, ok
+from cases.tests.conftest import photo
+from intake.models import IntakeReport
+from intake.tests.conftest import ALPHA_LAT, ALPHA_LON
+
+
+def entry(**kwargs) -> dict:
+    body = {
+        "source": "leader_order",
+        "description": "污水井盖坏了，请尽快处理",
+        "lon": ALPHA_LON,
+        "lat": ALPHA_LAT,
+        "origin": "Deputy mayor Wang",
+        "external_id": "LD-2026-001",
+    }
+    return {**body, **kwargs}
+
+
+@pytest.mark.parametrize(
+    ("source", "priority", "status"),
+    [
+        ("leader_order", Priority.URGENT, CaseStatus.REPORTED),  # trusted: no 核实
+        ("media", Priority.URGENT, CaseStatus.VERIFYING),
+        ("online_sentiment", Priority.NORMAL, CaseStatus.VERIFYING),
+    ],
+)
+def test_each_source_has_its_own_defaults(staff, source, priority, status):
+    body = ok(as_user(staff["city_dispatcher"]).post("/intake/reports", entry(source=source)), 201)
+
+    case = Case.objects.get(number=body["case"])
+    assert (case.source, case.priority, case.status) == (source, priority, status)
+    assert case.category.code == "01002"  # suggested from the text
+    report = IntakeReport.objects.get(pk=body["report"])
+    assert report.payload["data"] == {"origin": "Deputy mayor Wang", "link": ""}
+    assert report.received_by == staff["city_dispatcher"]
+
+
+def test_the_operator_may_choose_the_priority(staff):
+    body = ok(as_user(staff["city_leader"]).post("/intake/reports", entry(priority="normal")), 201)
+    assert Case.objects.get(number=body["case"]).priority == Priority.NORMAL
+
+
+def test_a_category_may_be_named(staff):
+    body = ok(
+        as_user(staff["city_dispatcher"]).post(
+            "/intake/reports", entry(category={"kind": "event", "code": "02001"})
+        ),
+        201,
+    )
+    assert Case.objects.get(number=body["case"]).category.code == "02001"
+
+
+def test_an_order_about_an_open_case_is_attached_to_it(staff):
+    api = as_user(staff["city_dispatcher"])
+    first = ok(api.post("/intake/reports", entry(source="media", external_id="M-1")), 201)
+    second = ok(api.post("/intake/reports", entry(external_id="LD-2")), 200)
+    assert second["duplicate_of"] == first["case"]
+
+
+def test_a_repeated_reference_is_not_a_second_case(staff):
+    api = as_user(staff["city_dispatcher"])
+    first = ok(api.post("/intake/reports", entry()), 201)
+    again = ok(api.post("/intake/reports", entry(description="resent")), 200)
+    assert again["repeat"] and again["case"] == first["case"]
+
+
+def test_an_address_without_a_point_goes_to_the_named_area(staff, small_city):
+    body = ok(
+        as_user(staff["city_dispatcher"]).post(
+            "/intake/reports", entry(lon=None, lat=None, address="Gamma market", area="330205001")
+        ),
+        201,
+    )
+    assert Case.objects.get(number=body["case"]).area == small_city.gamma
+
+
+def test_other_sources_are_not_operator_entries(staff):
+    error(as_user(staff["city_dispatcher"]).post("/intake/reports", entry(source="iot")), 422)
+
+
+def test_field_roles_may_not_enter_orders(staff):
+    error(as_user(staff["roads_disposer"]).post("/intake/reports", entry()), 403, "role_required")
+
+
+def test_an_operator_outside_the_area_is_refused(staff):
+    error(as_user(staff["beta_operator"]).post("/intake/reports", entry()), 403, "out_of_scope")
+
+
+def test_anonymous_callers_are_401(small_city, client):
+    response = client.post("/api/v1/intake/reports", entry(), content_type="application/json")
+    error(response, 401)
+
+
+# --- the page --------------------------------------------------------------------------------
+
+
+def test_the_page_opens_a_case_and_shows_it(staff, client):
+    client.force_login(staff["city_dispatcher"])
+    response = client.post(
+        "/intake/new/",
+        {
+            "source": "leader_order",
+            "description": "污水井盖坏了",
+            "lon": ALPHA_LON,
+            "lat": ALPHA_LAT,
+            "crs": "wgs84",
+            "origin": "Mayor's office",
+            "photos": [photo()],
+        },
+    )
+    case = Case.objects.get()
+    assert response.status_code == 302 and response.url == f"/cases/{case.number}/"
+    assert (case.source, case.priority) == ("leader_order", Priority.URGENT)
+    assert case.evidence.count() == 1
+
+
+def test_the_page_shows_the_service_refusal(staff, client):
+    client.force_login(staff["city_dispatcher"])
+    response = client.post(
+        "/en/intake/new/",
+        {"source": "media", "description": "Far away", "lon": 100, "lat": 10, "crs": "wgs84"},
+    )
+    assert response.status_code == 200
+    assert "outside every unit grid" in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_the_page_is_for_desk_roles(staff, client):
+    client.force_login(staff["roads_disposer"])
+    assert client.get("/intake/new/").status_code == 302
+    client.force_login(staff["city_dispatcher"])
+    page = client.get("/en/intake/new/").content.decode()
+    assert "Leader order" in page and "operator-report-form" in page

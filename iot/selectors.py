@@ -1,0 +1,90 @@
+"""Reads of the sensing app: devices, latest values, readings, alarms, effective rules."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from iot.models import (
+    OPEN_ALARM_STATUSES,
+    Alarm,
+    AlarmRule,
+    Device,
+    DeviceMetricState,
+    Reading,
+)
+from org.selectors import scope
+
+
+def effective_rules(devices: Iterable[Device], *, kind: str) -> dict[int, list[AlarmRule]]:
+    """device id -> the active rules of ``kind`` that apply to it.
+
+    A device rule replaces the type rule with the same ``key`` for that device; an *inactive*
+    device rule therefore switches the type rule off for that device alone.
+    """
+    devices = list(devices)
+    type_ids = {d.device_type_id for d in devices}
+    device_ids = {d.pk for d in devices}
+    rows = AlarmRule.objects.filter(kind=kind).filter(
+        Q(device_type_id__in=type_ids) | Q(device_id__in=device_ids)
+    )
+    by_type: dict[int, dict[str, AlarmRule]] = defaultdict(dict)
+    by_device: dict[int, dict[str, AlarmRule]] = defaultdict(dict)
+    for rule in rows.select_related("category"):
+        if rule.device_id:
+            by_device[rule.device_id][rule.key] = rule
+        else:
+            by_type[rule.device_type_id][rule.key] = rule
+    out: dict[int, list[AlarmRule]] = {}
+    for device in devices:
+        merged = {**by_type.get(device.device_type_id, {}), **by_device.get(device.pk, {})}
+        out[device.pk] = [r for r in merged.values() if r.is_active]
+    return out
+
+
+def device_list(*, user, device_type: str | None = None) -> QuerySet[Device]:
+    """Devices the user may see (by the grid's area path); devices without a grid are visible
+    to city-wide users only (org.selectors.scope)."""
+    qs = Device.objects.select_related("device_type", "grid", "department")
+    if device_type:
+        qs = qs.filter(device_type__code=device_type)
+    return scope(qs, user, path_field="area_path")
+
+
+def latest_values(*, device: Device) -> QuerySet[DeviceMetricState]:
+    return DeviceMetricState.objects.filter(device=device, ts__isnull=False).order_by("metric")
+
+
+def readings(
+    *,
+    device: Device,
+    metric: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Reading]:
+    qs = Reading.objects.filter(device=device, metric=metric)
+    if since is not None:
+        qs = qs.filter(ts__gte=since)
+    if until is not None:
+        qs = qs.filter(ts__lt=until)
+    return qs.order_by("ts")
+
+
+def alarm_list(
+    *, user, status: str | None = None, open_only: bool = False, severity: str | None = None
+) -> QuerySet[Alarm]:
+    qs = Alarm.objects.select_related("device", "device__device_type", "rule", "case")
+    if open_only:
+        qs = qs.filter(status__in=OPEN_ALARM_STATUSES)
+    if status:
+        qs = qs.filter(status=status)
+    if severity:
+        qs = qs.filter(severity=severity)
+    return scope(qs, user, path_field="area_path").order_by("-started_at", "-pk")
+
+
+def open_alarm(*, device: Device, rule: AlarmRule) -> Alarm | None:
+    return Alarm.objects.filter(device=device, rule=rule, status__in=OPEN_ALARM_STATUSES).first()

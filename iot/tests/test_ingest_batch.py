@@ -1,0 +1,103 @@
+"""The batch writer: readings stored once, latest values, dead letters, unknown devices."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from iot.ingest.batch import Message, write_batch
+from iot.models import Channel, DeadLetter, Device, DeviceMetricState, Reading, UnknownDevice
+from iot.tests.conftest import T0, T0_S, send
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_pack_becomes_readings_with_resolved_names_units_and_times(manhole):
+    payload = json.dumps(
+        [
+            {"bn": "urn:dev:cityops:MH-0001:", "bt": T0_S, "n": "tilt", "u": "deg", "v": 3.5},
+            {"n": "water_distance", "v": 1.2, "t": 60},  # unit from the device type
+            {"n": "battery", "u": "%EL", "v": 87},
+            {"n": "note", "vs": "lid ok"},
+        ]
+    ).encode()
+    result = send("MH-0001", payload)
+    assert (result.readings, result.dead_letters, result.errors) == (4, 0, {})
+    rows = {r.metric: r for r in Reading.objects.filter(device=manhole)}
+    assert rows["tilt"].value == 3.5 and rows["tilt"].ts == T0 and rows["tilt"].unit == "deg"
+    assert rows["water_distance"].unit == "m" and rows["water_distance"].ts == T0 + timedelta(
+        seconds=60
+    )
+    assert rows["note"].value is None and rows["note"].value_str == "lid ok"
+    manhole.refresh_from_db()
+    assert manhole.is_online and manhole.last_seen_at == T0 and manhole.battery == 87
+
+
+def test_the_same_message_twice_stores_each_reading_once(manhole):
+    payload = json.dumps(
+        [{"bt": T0_S, "n": "tilt", "v": 1}, {"n": "tilt", "t": 1, "v": 2}]
+    ).encode()
+    send("MH-0001", payload)
+    send("MH-0001", payload)  # a redelivery after a crash
+    assert Reading.objects.filter(device=manhole).count() == 2
+
+
+def test_latest_value_follows_telemetry_time_not_arrival(manhole):
+    send("MH-0001", json.dumps([{"n": "tilt", "v": 5, "t": T0_S + 60}]).encode())
+    send("MH-0001", json.dumps([{"n": "tilt", "v": 9, "t": T0_S}]).encode())  # late, older
+    state = DeviceMetricState.objects.get(device=manhole, metric="tilt")
+    assert (state.value, state.ts) == (5, T0 + timedelta(seconds=60))
+    assert Reading.objects.filter(device=manhole).count() == 2  # the late one is still kept
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (b"not json", "not JSON"),
+        (b'[{"n": "tilt", "v": "high"}]', "record 1: 'v' must be a number"),
+        (
+            b'[{"n": "tilt", "u": "Cel", "v": 3}]',
+            "unit 'Cel' for 'tilt', but device type 'manhole_cover'",
+        ),
+        (b'[{"n": "tilt", "v": 3, "t": 4102444800}]', "is in the future"),
+        (b'[{"bn": "urn:dev:x:", "v": 3}]', "gives no usable metric name"),
+    ],
+)
+def test_a_malformed_payload_goes_to_the_dead_letters_with_its_reason(manhole, payload, reason):
+    result = send("MH-0001", payload)
+    assert result.dead_letters == 1 and reason in result.errors[0]
+    letter = DeadLetter.objects.get()
+    assert reason in letter.reason
+    assert letter.device == manhole and letter.payload == payload.decode()
+    assert letter.topic == "cityops/telemetry/MH-0001"
+    assert not Reading.objects.exists()
+
+
+def test_one_bad_message_does_not_stop_the_rest_of_the_batch(manhole):
+    good = json.dumps([{"n": "tilt", "v": 1, "t": T0_S}]).encode()
+    messages = [
+        Message(channel=Channel.MQTT, payload=p, received_at=T0, device_code=code)
+        for code, p in [("MH-0001", good), ("MH-0001", b"[oops"), ("NOPE-1", good)]
+    ]
+    result = write_batch(messages, now=T0)
+    assert (result.messages, result.readings, result.dead_letters, result.unknown) == (3, 1, 1, 1)
+    assert Reading.objects.count() == 1
+
+
+def test_unknown_and_inactive_devices_are_refused_and_counted(manhole):
+    good = json.dumps([{"n": "tilt", "v": 1}]).encode()
+    send("GHOST-7", good)
+    send("GHOST-7", good, at=T0 + timedelta(minutes=1))
+    Device.objects.filter(pk=manhole.pk).update(is_active=False)
+    send("MH-0001", good)
+    assert not Reading.objects.exists()
+    ghost = UnknownDevice.objects.get(code="GHOST-7")
+    assert (ghost.count, ghost.first_seen_at, ghost.last_seen_at) == (
+        2,
+        T0,
+        T0 + timedelta(minutes=1),
+    )
+    assert UnknownDevice.objects.get(code="MH-0001").count == 1
+    assert not DeadLetter.objects.exists()  # counted, not one row per message

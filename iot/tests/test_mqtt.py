@@ -1,0 +1,260 @@
+"""The MQTT consumer against the real Mosquitto (settings.MQTT_URL_TEST, CI: 127.0.0.1:1883).
+
+Readings published on cityops/telemetry/<device_id> are stored, raise alarms and open cases;
+messages are acknowledged only after their readings committed, so a crash, a database outage or
+a consumer away from the broker loses nothing and stores nothing twice.
+
+Device ids and MQTT client ids are unique per test run: several people (and CI jobs) share one
+broker, and the consumer counts other people's devices as unknown without harm.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import paho.mqtt.client as mqtt
+import pytest
+from django.conf import settings
+from django.db import DataError, OperationalError, connection
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from iot import services
+from iot.ingest import mqtt as ingest_mqtt
+from iot.ingest.mqtt import BrokerUrl, Consumer
+from iot.models import Alarm, DeadLetter, DeviceType, Reading
+
+pytestmark = [
+    # serialized_rollback: the flush after each test must not wipe the migrated seed data
+    # (catalog, device types, calendar) that later tests in the same session rely on.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+WAIT = 20.0  # seconds: generous, the CI machine is shared
+
+
+def _broker() -> BrokerUrl:
+    broker = BrokerUrl.parse(settings.MQTT_URL_TEST)
+    try:
+        socket.create_connection((broker.host, broker.port), timeout=2).close()
+    except OSError as exc:
+        pytest.skip(f"no MQTT broker at {settings.MQTT_URL_TEST} ({exc}); CI runs Mosquitto there")
+    return broker
+
+
+@pytest.fixture
+def broker() -> BrokerUrl:
+    return _broker()
+
+
+@pytest.fixture
+def run_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def device(small_city, run_id):
+    from areas.models import UnitGrid
+
+    grid = UnitGrid.objects.get(code="330203001001001")
+    made, _ = services.device_create(
+        code=f"MH-{run_id}",
+        device_type=DeviceType.objects.get(code="manhole_cover"),
+        lon=grid.centroid_lon,
+        lat=grid.centroid_lat,
+    )
+    return made
+
+
+def wait_until(predicate, *, timeout: float = WAIT, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except OperationalError:
+            # SQLite's shared in-memory test database locks a table while the consumer writes
+            # it ("database table is locked"): ask again, as the consumer itself does.
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def forget_session(broker: BrokerUrl, client_id: str) -> None:
+    """Drop the broker's persistent session of ``client_id`` (and its queue)."""
+    client = mqtt.Client(
+        callback_api_version=CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
+    )
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 0
+    client.connect(broker.host, broker.port, clean_start=True, properties=props)
+    client.disconnect()
+
+
+@contextmanager
+def consumer_running(broker: BrokerUrl, client_id: str, **kwargs):
+    consumer = Consumer(
+        url=f"mqtt://{broker.host}:{broker.port}", client_id=client_id, batch_wait=0.05, **kwargs
+    )
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    try:
+        assert consumer.subscribed.wait(WAIT), "the consumer did not subscribe"
+        yield consumer
+    finally:
+        consumer.stop_event.set()
+        thread.join(WAIT)
+
+
+@contextmanager
+def publisher(broker: BrokerUrl):
+    client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    client.connect(broker.host, broker.port)
+    client.loop_start()
+    sent = []
+
+    def publish(code: str, records: list[dict]) -> None:
+        info = client.publish(f"cityops/telemetry/{code}", json.dumps(records), qos=1)
+        sent.append(info)
+
+    try:
+        yield publish
+        for info in sent:
+            info.wait_for_publish(WAIT)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
+def tilt_pack(index: int, value: float) -> list[dict]:
+    # Absolute times (>= 2**28): a redelivered message then names the same reading.
+    base = datetime(2026, 11, 23, 1, 0, tzinfo=UTC).timestamp()
+    return [{"n": "tilt", "u": "deg", "v": value, "t": base + index}]
+
+
+@pytest.fixture
+def client_id(broker, run_id):
+    name = f"cityops-test-{run_id}"
+    yield name
+    forget_session(broker, name)
+
+
+def test_published_readings_are_stored_raise_an_alarm_and_open_a_case(broker, device, client_id):
+    with consumer_running(broker, client_id) as consumer, publisher(broker) as publish:
+        publish(device.code, tilt_pack(0, 2.0))
+        publish(device.code, tilt_pack(1, 25.0))
+        publish(device.code, tilt_pack(2, 30.0))
+        publish(device.code, [{"n": "tilt", "v": "bad"}])  # dead letter, not a crash
+        wait_until(lambda: Alarm.objects.filter(device=device).exists(), what="the alarm")
+        wait_until(lambda: consumer.stats.dead_letters >= 1, what="the dead letter")
+    assert Reading.objects.filter(device=device).count() == 3
+    alarm = Alarm.objects.get(device=device)
+    assert alarm.rule.key == "displaced" and alarm.case is not None
+    assert alarm.case.source == "iot"
+    assert consumer.stats.acked == consumer.stats.messages
+
+
+def test_unacknowledged_messages_are_redelivered_and_stored_exactly_once(
+    broker, device, client_id, monkeypatch
+):
+    n = 40
+    # 1. A consumer that commits but dies before acknowledging (acks never leave).
+    with consumer_running(broker, client_id) as first, publisher(broker) as publish:
+        monkeypatch.setattr(first, "_ack", lambda batch: None)
+        for i in range(n):
+            publish(device.code, tilt_pack(i, 1.0 + i % 3))
+        wait_until(
+            lambda: Reading.objects.filter(device=device).count() == n, what="the first writes"
+        )
+    # 2. Published while no consumer runs: the persistent session queues them.
+    with publisher(broker) as publish:
+        for i in range(n, n + 10):
+            publish(device.code, tilt_pack(i, 1.0))
+    # 3. The same client id comes back: all 50 unacknowledged messages are delivered again.
+    with consumer_running(broker, client_id) as second:
+        wait_until(lambda: second.stats.acked >= n + 10, what="redelivery")
+    assert Reading.objects.filter(device=device).count() == n + 10  # exactly once each
+
+
+def test_while_commits_fail_nothing_is_acknowledged_and_nothing_is_lost(
+    broker, device, client_id, monkeypatch
+):
+    real = ingest_mqtt.write_batch
+    failures = {"left": 3}
+    monkeypatch.setattr(ingest_mqtt, "RETRY_MIN", 0.05)
+
+    def flaky(messages):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(messages)
+
+    monkeypatch.setattr(ingest_mqtt, "write_batch", flaky)
+    with consumer_running(broker, client_id) as consumer, publisher(broker) as publish:
+        for i in range(20):
+            publish(device.code, tilt_pack(i, 1.0))
+        wait_until(lambda: consumer.stats.acked >= 20, what="all acknowledged")
+    assert consumer.stats.db_retries == 3
+    assert Reading.objects.filter(device=device).count() == 20
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="kills the consumer's server connection (pg_terminate_backend): PostgreSQL only",
+)
+def test_the_consumers_database_connection_killed_mid_stream_loses_nothing(
+    broker, device, client_id, monkeypatch
+):
+    monkeypatch.setattr(ingest_mqtt, "RETRY_MIN", 0.05)
+    n, killed = 300, 0
+    with (
+        consumer_running(broker, client_id, batch_size=20) as consumer,
+        publisher(broker) as publish,
+    ):
+        for i in range(n):
+            publish(device.code, tilt_pack(i, 1.0 + i % 5))
+            if i % 60 == 30:  # several times while the stream flows
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                    killed += cursor.fetchone()[0]
+                time.sleep(0.05)
+        wait_until(
+            lambda: (
+                Reading.objects.filter(device=device).count() == n and consumer.stats.acked >= n
+            ),
+            what="every reading",
+        )
+    assert killed >= 1 and consumer.stats.db_retries >= 1
+    assert Reading.objects.filter(device=device).count() == n
+
+
+def test_a_message_the_database_refuses_is_dead_lettered_and_the_stream_goes_on(
+    broker, device, client_id, monkeypatch
+):
+    real = ingest_mqtt.write_batch
+
+    def picky(messages):
+        if any(b"poison" in m.payload for m in messages):
+            raise DataError("value too long for type character varying(16)")
+        return real(messages)
+
+    monkeypatch.setattr(ingest_mqtt, "write_batch", picky)
+    with consumer_running(broker, client_id) as consumer, publisher(broker) as publish:
+        publish(device.code, tilt_pack(0, 1.0))
+        publish(device.code, [{"n": "tilt", "vs": "poison"}])
+        publish(device.code, tilt_pack(1, 1.0))
+        wait_until(lambda: consumer.stats.acked >= 3, what="all acknowledged")
+    assert Reading.objects.filter(device=device).count() == 2
+    letter = DeadLetter.objects.get(topic=f"cityops/telemetry/{device.code}")
+    assert "the database refused it: value too long" in letter.reason

@@ -1,0 +1,98 @@
+"""Tell the reporter about their case (告知反映人): when it is filed (立案) and closed (结案).
+
+Subscribed to ``cases.hooks``, which call us after the move has committed; the messages go
+through the outbox, so a failed SMS is retried and never touches the case.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.apps import apps
+
+from cases import hooks
+from cases.states import CaseAction
+from core.errors import ValidationFailed
+from notify import messages, services
+from notify.models import MessageKind
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    kind: str  # MessageKind value
+    to: str
+
+
+def case_recipients(case) -> list[Recipient]:
+    """Who is told about ``case``: its reporter and the reporters of every intake report
+    attached to it (duplicates, merged cases), each by SMS, or by email when no phone was left,
+    each contact once (the dedupe key carries the recipient).
+    """
+    contacts = [(case.reporter_phone, case.reporter_email)]
+    if apps.is_installed("intake"):
+        # Every report attached to the case (duplicates, merged cases), oldest first.
+        from intake.selectors import reporter_contacts
+
+        contacts += reporter_contacts(case)
+    found: list[Recipient] = []
+    for phone, email in contacts:
+        phone, email = (phone or "").strip(), (email or "").strip()
+        if phone:
+            recipient = Recipient(kind=MessageKind.SMS, to=phone)
+        elif email:
+            recipient = Recipient(kind=MessageKind.EMAIL, to=email)
+        else:
+            continue
+        if recipient not in found:
+            found.append(recipient)
+    return found
+
+
+def tell_recipients(case, *, action: str, text: messages.Text) -> int:
+    """Queue ``text`` for every recipient of ``case``, once per (case, move, recipient)."""
+    queued = 0
+    for recipient in case_recipients(case):
+        try:
+            services.enqueue(
+                kind=recipient.kind,
+                to=recipient.to,
+                subject=text.subject,
+                body=text.body,
+                case=case,
+                dedupe_key=f"case:{case.pk}:{action}:{recipient.kind}:{recipient.to}",
+            )
+        except ValidationFailed as exc:
+            # A reporter's mistyped phone number must not stop the others; say so loudly.
+            logger.warning("notify: case %s: not telling %r: %s", case.number, recipient.to, exc)
+            continue
+        queued += 1
+    return queued
+
+
+def on_case_filed(*, case, event) -> None:
+    tell_recipients(case, action=CaseAction.FILE, text=messages.case_filed(case))
+
+
+def on_case_closed(*, case, event) -> None:
+    tell_recipients(case, action=CaseAction.CLOSE, text=messages.case_closed(case))
+
+
+SUBSCRIPTIONS: tuple[tuple[str, Callable[..., None]], ...] = (
+    (CaseAction.FILE, on_case_filed),
+    (CaseAction.CLOSE, on_case_closed),
+)
+
+
+def connect() -> None:
+    """Subscribe to the case moves (idempotent: hooks.subscribe ignores a second call)."""
+    for action, fn in SUBSCRIPTIONS:
+        hooks.subscribe(action, fn)
+
+
+def disconnect() -> None:
+    for action, fn in SUBSCRIPTIONS:
+        hooks.unsubscribe(action, fn)
