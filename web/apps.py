@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class WebConfig(AppConfig):
     name = "web"
     verbose_name = _("Web shell")
+
+    def ready(self) -> None:
+        from django.contrib import admin
+
+        admin.site.site_header = _("CityOps administration")
+        admin.site.site_title = _("CityOps administration")
+        admin.site.index_title = _("City operations configuration")

@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections
+from django.utils import translation
 
 from cases import services
 from cases.models import Case, Task
@@ -38,11 +39,13 @@ def race(*jobs):
     """Run each job in its own thread (own DB connection) from one start line."""
     barrier = threading.Barrier(len(jobs))
     results: list = [None] * len(jobs)
+    language = translation.get_language()  # the active language is per thread
 
     def run(i, job):
         try:
             barrier.wait(timeout=10)
-            results[i] = job()
+            with translation.override(language):
+                results[i] = job()
         except Exception as exc:  # the losers' errors are the result under test
             results[i] = exc
         finally:

@@ -215,6 +215,9 @@ def test_the_consumers_database_connection_killed_mid_stream_loses_nothing(
 ):
     monkeypatch.setattr(ingest_mqtt, "RETRY_MIN", 0.05)
     n, killed = 300, 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        (started,) = cursor.fetchone()
     with (
         consumer_running(broker, client_id, batch_size=20) as consumer,
         publisher(broker) as publish,
@@ -224,8 +227,13 @@ def test_the_consumers_database_connection_killed_mid_stream_loses_nothing(
             if i % 60 == 30:  # several times while the stream flows
                 with connection.cursor() as cursor:
                     cursor.execute(
+                        # Only the consumer's connections: those opened since this test
+                        # began. Older ones (other tests' live servers, browser contexts) are
+                        # left alone so later tests do not inherit a dead connection.
                         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                        "AND backend_start >= %s",
+                        [started],
                     )
                     killed += cursor.fetchone()[0]
                 time.sleep(0.05)
