@@ -1,8 +1,9 @@
 """var/demo-credentials.json: how a newcomer (or a script) logs in to the demo city.
 
 DESIGN.md "Interfaces": demo logins by role, an API token, the Open311 api_key, a few device
-ids with their tokens (``devices``, with the telemetry endpoint and MQTT topic in ``telemetry``)
-and the video cameras' signing secrets (``video_ai``). Every token listed works: the seeding
+ids with their tokens (``devices``, with the telemetry endpoint and MQTT topic in ``telemetry``),
+a few vehicles and worker badges with theirs (``trackers``: positions are SenML too) and the
+video cameras' signing secrets (``video_ai``). Every token listed works: the seeding
 code lists only what the database really holds. Nothing is faked; what is missing is named in
 ``pending``.
 """
@@ -61,6 +62,7 @@ class DemoCredentials:
     open311: dict | None = None  # {"api_key", "jurisdiction_id"} when the demo key exists
     devices: list[dict] = field(default_factory=list)  # {"id", "type", "name", "token", ...}
     video_ai: list[dict] = field(default_factory=list)  # {"camera_id", "secret", ...}
+    trackers: list[dict] = field(default_factory=list)  # {"id", "kind", "token", "position"...}
 
     def as_json(self, url: str = DEFAULT_URL) -> dict:
         base = url if url.endswith("/") else f"{url}/"
@@ -86,6 +88,7 @@ class DemoCredentials:
             "open311": open311_block(self.open311, base) if self.open311 else None,
             "telemetry": telemetry_block(base, total=self.counts.get("devices", 0)),
             "devices": [device_entry(device, base) for device in self.devices],
+            "trackers": [tracker_entry(tracker, base) for tracker in self.trackers],
             "video_ai": video_ai_block(self.video_ai, base) if self.video_ai else None,
             "pending": {
                 k: v
@@ -136,6 +139,7 @@ def with_url(data: dict, url: str) -> dict:
         total = (data.get("telemetry") or {}).get("devices_total", 0)
         updated["telemetry"] = telemetry_block(base, total=total)
     updated["devices"] = [device_entry(device, base) for device in data.get("devices") or []]
+    updated["trackers"] = [tracker_entry(t, base) for t in data.get("trackers") or []]
     if data.get("video_ai"):
         updated["video_ai"] = video_ai_block(data["video_ai"]["cameras"], base)
     return updated
@@ -179,6 +183,39 @@ def device_entry(device: dict, base: str) -> dict:
         **{
             k: device[k] for k in ("id", "type", "name", "token", "metrics", "units") if k in device
         },
+        "topic": topic,
+        "header": f"Authorization: Bearer {token}",
+        "example": (
+            f"curl -s -H 'Authorization: Bearer {token}' -H 'Content-Type: application/senml+json' "
+            f"-d '{pack}' {base}api/v1/telemetry"
+        ),
+        "mqtt_example": f"mosquitto_pub -q 1 -t {topic} -m '{pack}'",
+    }
+
+
+TRACKER_KEYS = ("id", "kind", "plate", "badge", "name", "token", "metrics", "position")
+# A sweeper's pace (2.2 m/s = 8 km/h) heading east, for the example.
+SAMPLE_MOTION = {"speed": ("m/s", 2.2), "heading": ("deg", 90.0)}
+
+
+def tracker_entry(tracker: dict, base: str) -> dict:
+    """One vehicle or badge as the file lists it: a position pack (lat/lon in WGS-84 degrees,
+    speed and heading for vehicles; without a time the position is taken as "now") for the
+    same telemetry endpoint and topic as every device."""
+    tracker_id, token = tracker["id"], tracker["token"]
+    lon, lat = tracker["position"]
+    records: list[dict] = [
+        {"bn": f"urn:dev:cityops:{tracker_id}:", "n": "lat", "u": "lat", "v": lat},
+        {"n": "lon", "u": "lon", "v": lon},
+    ]
+    for metric in tracker.get("metrics") or []:
+        if metric in SAMPLE_MOTION:
+            unit, value = SAMPLE_MOTION[metric]
+            records.append({"n": metric, "u": unit, "v": value})
+    pack = json.dumps(records, separators=(",", ":"))
+    topic = MQTT_TOPIC.format(device_id=tracker_id)
+    return {
+        **{k: tracker[k] for k in TRACKER_KEYS if k in tracker},
         "topic": topic,
         "header": f"Authorization: Bearer {token}",
         "example": (

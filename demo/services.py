@@ -4,7 +4,8 @@ The city comes from ``demo.layout.city_layout(seed)`` (geometry, names) and ``de
 (departments, staff), written with the factories the tests use. Grids are bulk-inserted with
 their derived fields filled exactly as ``UnitGrid.save()`` would; area boundaries are then
 derived from the grids by ``areas.services.refresh_area_boundaries``. What the city holds
-beyond map and staff (routing, sensors, cameras, cases) is ``demo.world``.
+beyond map and staff (routing, sensors, cameras, cases) is ``demo.world``; its vehicles and
+worker badges (with yesterday's tracks) are ``demo.seed_trackers``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from areas.services import refresh_area_boundaries
 from cases.models import Case
 from core.errors import Conflict
 from core.spatial import grid_index
-from demo import roster, seed_devices, world
+from demo import roster, seed_devices, seed_trackers, world
 from demo.credentials import DemoCredentials, Login, write_credentials
 from demo.layout import CityLayout, city_layout
 from demo.names import CITY_CODE
@@ -93,7 +94,8 @@ def seed_demo(
     """Build the demo city for ``seed`` in an empty database and write the credentials file.
 
     Besides map and staff: routing, sensors, cameras and ``cases`` reports over the last sixty
-    days up to ``now`` (demo.world). Refuses (DemoDataExists) when areas, grids, departments or
+    days up to ``now`` (demo.world), then vehicles, badges and the day before ``now``'s tracks
+    (demo.seed_trackers). Refuses (DemoDataExists) when areas, grids, departments or
     demo usernames already exist: the caller decides whether to reset first.
     """
     started = time.monotonic()
@@ -120,6 +122,7 @@ def seed_demo(
         open311_demo.ensure_client(seed)
         _say(stdout, f"Built the map and staff in {time.monotonic() - started:.1f} s.")
         world.seed_world(seed=seed, cases=cases, stdout=stdout, now=now)
+        _seed_tracking(seed=seed, now=now, stdout=stdout)
         # bulk_create sends no post_save, so the point -> grid index is told here.
         transaction.on_commit(grid_index.invalidate)
     credentials = demo_credentials(layout)
@@ -133,10 +136,23 @@ def seed_demo(
         f"{counts['communities']} communities, {counts['grids']} unit grids "
         f"(A {classes['A']} / B {classes['B']} / C {classes['C']}), "
         f"{counts['departments']} departments, {counts['staff']} staff, 1 API token, "
-        f"{counts['devices']} devices, {counts['cases']} cases.",
+        f"{counts['devices']} devices, {counts['vehicles']} vehicles, "
+        f"{counts['badges']} worker badges, {counts['cases']} cases.",
     )
     _say(stdout, f"Demo logins (password {DEMO_PASSWORD!r}) written to {path}.")
     return credentials
+
+
+def _seed_tracking(*, seed: int, now: datetime | None, stdout: TextIO | None) -> None:
+    started = time.monotonic()
+    report = seed_trackers.seed(seed=seed, now=now)
+    _say(
+        stdout,
+        f"Tracking: {report.vehicles} vehicles, {report.badges} worker badges, "
+        f"{report.geofences} geofences, {report.segments} road segments; yesterday's "
+        f"{report.positions} positions raised {report.alarms} alarms "
+        f"({time.monotonic() - started:.1f} s).",
+    )
 
 
 def _create_areas(layout: CityLayout) -> dict[str, AdminArea]:
@@ -222,6 +238,7 @@ def demo_credentials(layout: CityLayout) -> DemoCredentials:
         open311=open311_demo.section(layout.seed),
         devices=seed_devices.listed_devices(layout.seed),
         video_ai=seed_devices.listed_cameras(layout.seed),
+        trackers=seed_trackers.listed_trackers(layout.seed),
     )
 
 
@@ -255,6 +272,7 @@ def _counts() -> dict[str, int]:
         "departments": Department.objects.filter(area__path__startswith=CITY_PATH).count(),
         "staff": StaffProfile.objects.count(),
         "devices": seed_devices.device_count(),
+        **seed_trackers.counts(),
         "cases": Case.objects.filter(area_path__startswith=CITY_PATH).count(),
     }
 
@@ -289,8 +307,8 @@ def refresh_credentials(*, seed: int, stdout: TextIO | None = None) -> DemoCrede
 
 @transaction.atomic
 def demo_reset(*, seed: int, stdout: TextIO | None = None) -> dict[str, int]:
-    """Delete the demo city: what it holds (cases, routing, devices, cameras: demo.world),
-    its staff (by demo username), departments, grids and areas.
+    """Delete the demo city: what it holds (vehicles, badges and their tracks:
+    demo.seed_trackers; cases, routing, devices, cameras: demo.world), its staff (by demo username), departments, grids and areas.
 
     Rows of other apps that still point at them (a citizen's rating, a vehicle...) make it
     refuse with the model named, rather than delete someone's work silently.
@@ -298,6 +316,7 @@ def demo_reset(*, seed: int, stdout: TextIO | None = None) -> dict[str, int]:
     usernames = [s.username for s in roster.staff(_layout(seed))]
     deleted: dict[str, int] = {}
     try:
+        deleted.update(seed_trackers.reset())
         deleted.update(world.reset_world())
         deleted["users"] = _delete(get_user_model().objects.filter(username__in=usernames))
         departments = Department.objects.filter(area__path__startswith=CITY_PATH)

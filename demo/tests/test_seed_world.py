@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
@@ -16,11 +17,21 @@ from catalog.models import Category
 from demo import texts
 from demo.arrivals import HISTORY_DAYS
 from demo.history import HISTORY_FILE
-from demo.seed_devices import PLANS
+from demo.seed_devices import DEVICE_PREFIX, PLANS
 from dispatch.models import DecisionSource, EscalationRule, SlaState, Supervision
 from dispatch.selectors import plan_route
 from intake.channels.video_ai import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from iot.models import Device, Reading
+from iot.models import Alarm, Device, Reading
+from iot.tracking.models import (
+    CoverageDay,
+    Geofence,
+    GeofenceKind,
+    RoadSegment,
+    TrackPoint,
+    Vehicle,
+    VehicleKind,
+    WorkerBadge,
+)
 from org.models import Department, DepartmentLevel
 
 pytestmark = pytest.mark.django_db
@@ -136,9 +147,8 @@ def test_credentials_list_devices_per_type_with_working_tokens(seeded_world, cli
     data = seeded_world.credentials
     listed = data["devices"]
     assert Counter(d["type"] for d in listed) == {plan.type_code: 2 for plan in PLANS}
-    assert (
-        data["telemetry"]["devices_total"] == Device.objects.count() == sum(p.count for p in PLANS)
-    )
+    sensors = Device.objects.filter(code__startswith=DEVICE_PREFIX)  # not the trackers
+    assert data["telemetry"]["devices_total"] == sensors.count() == sum(p.count for p in PLANS)
     device = listed[0]
     assert device["topic"] == f"cityops/telemetry/{device['id']}"
     assert device["token"] in device["example"]
@@ -175,3 +185,49 @@ def test_credentials_cameras_sign_video_ai_detections(seeded_world, client):
         },
     )
     assert response.status_code in (200, 201), response.content
+
+
+def test_the_city_has_vehicles_badges_fences_and_yesterdays_coverage(seeded_world):
+    assert Counter(Vehicle.objects.values_list("kind", flat=True)) == {
+        VehicleKind.SANITATION: 6,
+        VehicleKind.MUCK: 3,
+    }
+    assert WorkerBadge.objects.filter(grids__isnull=False).distinct().count() == 6
+    kinds = Counter(Geofence.objects.values_list("kind", flat=True))
+    assert kinds == {GeofenceKind.APPROVED_ROUTE: 3, GeofenceKind.FORBIDDEN_ZONE: 1}
+    # The irregular demo grids still make streets long enough to sweep (rows of grids).
+    assert RoadSegment.objects.count() >= 20
+    yesterday = seeded_world.now.date() - timedelta(days=1)
+    coverage = CoverageDay.objects.filter(date=yesterday)
+    assert coverage.count() == RoadSegment.objects.count()
+    assert coverage.filter(covered_share__gt=0.5).exists()
+    trackers = Device.objects.exclude(code__startswith=DEVICE_PREFIX)
+    assert TrackPoint.objects.filter(tracker__in=trackers).count() > 500
+    assert Alarm.objects.filter(device__in=trackers).exists()  # the planted violations
+    assert "Tracking: 9 vehicles, 6 worker badges" in seeded_world.output
+    assert seeded_world.credentials["counts"]["vehicles"] == 9
+
+
+def test_credentials_trackers_post_positions_with_their_tokens(seeded_world, client):
+    trackers = seeded_world.credentials["trackers"]
+    assert Counter(t["kind"] for t in trackers) == {"sweeper": 2, "muck": 2, "badge": 2}
+    for tracker in trackers:
+        assert tracker["topic"] == f"cityops/telemetry/{tracker['id']}"
+        assert tracker["header"] == f"Authorization: Bearer {tracker['token']}"
+        pack = json.loads(tracker["example"].split("-d '")[1].split("' ")[0])
+        before = TrackPoint.objects.filter(tracker__code=tracker["id"]).count()
+        response = client.post(
+            "/api/v1/telemetry",
+            json.dumps(pack),
+            content_type="application/senml+json",
+            headers={"authorization": f"Bearer {tracker['token']}"},
+        )
+        assert response.status_code == 200, (tracker["id"], response.content)
+        assert TrackPoint.objects.filter(tracker__code=tracker["id"]).count() == before + 1
+    muck = next(t for t in trackers if t["kind"] == "muck")
+    assert muck["plate"].startswith("浙B-") and muck["metrics"] == [
+        "lat",
+        "lon",
+        "speed",
+        "heading",
+    ]

@@ -22,6 +22,8 @@ from demo.credentials import FILENAME
 from demo.services import DEMO_PASSWORD, demo_token_key, seed_demo
 from dispatch.models import RoutingRule
 from iot.models import Device
+from iot.tracking.demo import demo_token
+from iot.tracking.models import Geofence, RoadSegment, Vehicle
 from open311.demo import demo_key
 from org.factories import StaffProfileFactory
 from org.models import ApiToken, Department, Role, StaffProfile
@@ -135,4 +137,13 @@ def test_seed_demo_command_refuses_keeps_or_resets(var_dir):
     assert _credentials(var_dir)["seed"] == 2
     # The old city's cases went with it; the new one has only its showcase cases.
     assert not Case.objects.filter(intake_reports__external_id__startswith="demo1-").exists()
-    assert Device.objects.count() == _credentials(var_dir)["counts"]["devices"]
+    counts = _credentials(var_dir)["counts"]
+    assert Device.objects.count() == counts["devices"] + counts["vehicles"] + counts["badges"]
+    # The old city's vehicles, badges, routes and roads went too: the new ones are seed 2's.
+    trackers = _credentials(var_dir)["trackers"]
+    assert trackers and all(
+        t["token"] == demo_token(2, t.get("plate") or t["badge"]) for t in trackers
+    )
+    assert Vehicle.objects.count() == counts["vehicles"] == 9
+    assert Geofence.objects.count() == 4
+    assert not RoadSegment.objects.filter(street__isnull=True).exists()

@@ -6,21 +6,27 @@ from __future__ import annotations
 
 import io
 import os
+import random
 import signal
 import threading
-from datetime import timedelta
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from cases.models import Case
 from cases.states import CaseStatus, SourceChannel
 from demo import simulator
+from demo.management.commands import simulate as simulate_command
 from demo.seed_devices import PLANS
+from demo.seed_trackers import BADGE, MUCK, DemoTracker, load_trackers
 from demo.simulator.cases import SIM_PREFIX, CaseProducer
 from demo.simulator.devices import DeviceProducer
 from demo.simulator.transport import DirectTransport
-from iot.models import Alarm, Device, Reading
+from demo.simulator.vehicles import WARMUP, Terminal, VehicleProducer, muck_drive
+from iot.models import Alarm, Device, Reading, RuleKind, TrackPoint
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +46,7 @@ def test_simulate_once_reports_moves_and_stores_readings(seeded_world):
     out = io.StringIO()
     call_command("simulate", "--once", "--transport", "direct", stdout=out)
     text = out.getvalue()
-    assert "producers: cases, devices" in text
+    assert "producers: cases, devices, vehicles" in text
     new = Case.objects.filter(source_ref__startswith=SIM_PREFIX)
     assert Case.objects.count() == cases + 1 and new.count() == 1
     # The new report was moved on in the same step (filed, or verified on site).
@@ -115,6 +121,9 @@ def test_simulate_stops_cleanly_on_sigterm(seeded_world, monkeypatch):
             return 1
 
     monkeypatch.setattr(simulator, "build", lambda world, only=None: [Counter()])
+    # The loop drops stale connections; here that one holds the module's seeded world (on
+    # PostgreSQL closing it would end the transaction under the tests that follow).
+    monkeypatch.setattr(simulate_command, "close_old_connections", lambda: None)
     out = io.StringIO()
     timer = threading.Thread(target=_sigterm_after_ticks, args=(ticks,), daemon=True)
     timer.start()
@@ -132,3 +141,66 @@ def _sigterm_after_ticks(ticks: list) -> None:
             os.kill(os.getpid(), signal.SIGTERM)
             return
         threading.Event().wait(0.05)
+
+
+def test_simulate_once_only_vehicles_stores_new_track_points(seeded_world):
+    last = TrackPoint.objects.order_by("-pk").values_list("pk", flat=True).first()
+    out = io.StringIO()
+    call_command("simulate", "--once", "--only", "vehicles", "--transport", "direct", stdout=out)
+    assert "producers: vehicles" in out.getvalue()
+    new = TrackPoint.objects.filter(pk__gt=last)
+    codes = {t.code for t in load_trackers(seeded_world.seed)}
+    assert len(codes) == 15  # 6 sweepers, 3 muck trucks, 6 badges
+    # Every tracker flushed the minute before the step: a short track, not a lone dot.
+    per_tracker = Counter(new.values_list("tracker__code", flat=True))
+    assert set(per_tracker) == codes and min(per_tracker.values()) >= 2
+    assert Case.objects.filter(source_ref__startswith=SIM_PREFIX).count() == 0  # only vehicles
+
+
+def test_muck_trucks_and_badges_break_the_rules_now_and_then(seeded_world):
+    start = seeded_world.now  # a working Monday morning: out-of-grid counts
+    with time_machine.travel(start, tick=False) as clock:
+        producer = VehicleProducer(_world(seeded_world, once=False, started=start))
+        producer.terminals = [t for t in producer.terminals if t.tracker.kind in (MUCK, BADGE)]
+        for minute in range(45):
+            clock.move_to(start + timedelta(minutes=minute))
+            producer.tick(start + timedelta(minutes=minute))
+    raised = Alarm.objects.filter(started_at__gte=start - WARMUP).select_related("device")
+    by_kind = {(a.rule.kind, a.device.code[:2]) for a in raised.select_related("rule")}
+    # Off the approved route and speeding (trucks), out of the home grid (a badge).
+    assert {(RuleKind.OFF_ROUTE, "VH"), (RuleKind.SPEEDING, "VH")} <= by_kind
+    assert (RuleKind.OUT_OF_GRID, "WB") in by_kind
+    # ... and back to normal afterwards: alarms clear, they do not pile up.
+    assert raised.filter(status="cleared").exists()
+
+
+def test_trackers_not_holding_the_seeds_token_are_left_out(seeded_world):
+    from iot.services import device_rotate_token
+
+    device_rotate_token(device=Device.objects.get(code="VH-BDM1"))
+    codes = {t.code for t in load_trackers(seeded_world.seed)}
+    assert "VH-BDM1" not in codes and len(codes) == 14
+
+
+def test_undelivered_positions_stay_buffered_until_the_server_takes_them(db):
+    class Flaky:
+        name = "flaky"
+
+        def __init__(self) -> None:
+            self.up = False
+
+        def send(self, *, code, token, pack):
+            return self.up
+
+    start = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    transport = Flaky()
+    world = simulator.World(seed=1, speed=1.0, started=start, transport=transport)
+    producer = VehicleProducer(world)
+    tracker = DemoTracker("VH-X", "t", MUCK, "浙B-X", "x", ((121.5, 29.86), (121.51, 29.86)))
+    fixes = muck_drive(tracker, start=start, rng=random.Random(1), phase=0)
+    producer.terminals = [Terminal(tracker=tracker, fixes=fixes, next_send=start)]
+    assert producer.tick(start + timedelta(minutes=2)) == 0  # server down
+    transport.up = True
+    assert producer.tick(start + timedelta(minutes=3)) == 7  # 0:00 to 3:00 every 30 s
+    # After a long outage only the last MAX_BACKLOG (ten minutes, both ends) is sent.
+    assert producer.tick(start + timedelta(minutes=20)) == 21
