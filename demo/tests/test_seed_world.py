@@ -14,13 +14,13 @@ from cases.models import Case, Evidence, Task
 from cases.selectors import with_lights
 from cases.states import OPEN_TASK_STATUSES, CaseStatus, Priority, SourceChannel, TaskStatus
 from catalog.models import Category
+from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from demo import texts
 from demo.arrivals import HISTORY_DAYS
 from demo.history import HISTORY_FILE
 from demo.seed_devices import DEVICE_PREFIX, PLANS
 from dispatch.models import DecisionSource, EscalationRule, SlaState, Supervision
 from dispatch.selectors import plan_route
-from intake.channels.video_ai import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from iot.models import Alarm, Device, Reading
 from iot.tracking.models import (
     CoverageDay,

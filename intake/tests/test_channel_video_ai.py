@@ -13,7 +13,7 @@ from cases.factories import image_bytes
 from cases.models import Case
 from cases.states import CaseStatus, Priority
 from cases.tests.api_client import error, ok
-from intake.channels.video_ai import sign
+from core.signing import sign
 from intake.models import CameraEventMapping, IntakeReport, Outcome, VideoCamera
 from intake.tests.conftest import ALPHA_LAT, ALPHA_LON
 

@@ -11,14 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from notify import services
-from notify.channels.webhook import (
-    DELIVERY_HEADER,
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
-    sign,
-    verify_signature,
-)
+from notify.channels.webhook import DELIVERY_HEADER, verify_signature
 from notify.models import MessageStatus
 
 SECRET = "test-webhook-secret"

@@ -27,7 +27,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,12 +37,10 @@ from django.utils.translation import gettext as _
 
 from cases.states import SourceChannel
 from core.errors import DomainError, NotFound, ValidationFailed
+from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_matches
 from intake.channels.base import Channel
 from intake.models import EXTERNAL_ID_MAX, CameraEventMapping, VideoCamera
 
-SIGNATURE_HEADER = "X-CityOps-Signature"
-TIMESTAMP_HEADER = "X-CityOps-Timestamp"
-SIGNATURE_PREFIX = "sha256="
 DEFAULT_MAX_SKEW_SECONDS = 300
 BELOW_THRESHOLD = "below_threshold"
 UNMAPPED_EVENT = "unmapped_event_type"
@@ -53,12 +50,6 @@ SNAPSHOT_NAME = "snapshot.jpg"
 class Unauthorized(DomainError):
     code = "bad_signature"
     http_status = 401
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The signature header value for ``body`` sent at ``timestamp`` (what a camera sends)."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return SIGNATURE_PREFIX + digest.hexdigest()
 
 
 def check_signature(
@@ -71,7 +62,9 @@ def check_signature(
             % {"ts": TIMESTAMP_HEADER, "sig": SIGNATURE_HEADER}
         )
     # Compare first, so a stranger learns nothing about our clock from the answers.
-    if not hmac.compare_digest(sign(camera.secret, timestamp, body), signature.strip()):
+    if not signature_matches(
+        secret=camera.secret, timestamp=timestamp, body=body, signature=signature
+    ):
         raise Unauthorized(
             _("The signature does not match the body and timestamp for camera %(id)s.")
             % {"id": camera.camera_id}

@@ -19,8 +19,6 @@ success; 408/425/429 and 5xx, timeouts and connection errors are retried; other 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 import urllib.error
@@ -28,24 +26,16 @@ import urllib.request
 
 from django.conf import settings
 
+from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, signature_matches
 from notify.channels.base import Channel, ChannelError, SendResult
 from notify.models import OutboxMessage
 
-SIGNATURE_HEADER = "X-CityOps-Signature"
-TIMESTAMP_HEADER = "X-CityOps-Timestamp"
 DELIVERY_HEADER = "X-CityOps-Delivery"
-SIGNATURE_PREFIX = "sha256="
 SIGNATURE_TOLERANCE = 300  # seconds a receiver should accept between signing and checking
 DEFAULT_TIMEOUT = 10  # seconds, when settings.NOTIFY_WEBHOOK_TIMEOUT is not set
 RETRYABLE_HTTP = frozenset({408, 425, 429})
 USER_AGENT = "CityOps-Notify/1"
 ERROR_BODY_PREVIEW = 200  # characters of a refusing server's answer kept in last_error
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The signature header value for ``body`` sent at ``timestamp``."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return SIGNATURE_PREFIX + digest.hexdigest()
 
 
 def verify_signature(
@@ -64,7 +54,7 @@ def verify_signature(
         return False
     if abs(age) > tolerance:
         return False
-    return hmac.compare_digest(sign(secret, timestamp, body), signature or "")
+    return signature_matches(secret=secret, timestamp=timestamp, body=body, signature=signature)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
