@@ -13,10 +13,10 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
-from cases.api_selectors import case_light, task_light
+from cases.api_selectors import case_light
 from cases.models import Case, CaseEvent, Evidence, Task
 from cases.permissions import DEPARTMENT_MOVES, MOVE_ROLES, role_of
-from cases.sla import Light, progress
+from cases.sla import Light, progress, task_light
 from cases.states import (
     CaseAction,
     CaseStatus,

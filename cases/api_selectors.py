@@ -23,19 +23,15 @@ from cases import sla
 from cases.models import Case, Task
 from cases.permissions import role_of
 from cases.selectors import cases_visible
-from cases.states import OPEN_TASK_STATUSES, CaseStatus, TaskStatus
+from cases.states import OPEN_TASK_STATUSES, CaseStatus
 from catalog.models import Category
 from core.errors import NotFound, ValidationFailed
 from org.models import Role
 from org.selectors import scope, staff_profile
 
 GRID_CODE_LENGTH = 15
-# Light rank for "the worst light of the case": red beats yellow beats green.
-_LIGHT_RANK = {sla.Light.GREEN: 0, sla.Light.YELLOW: 1, sla.Light.RED: 2}
 # Only these case states have running (or paused) task clocks, hence a light.
 LIT_CASE_STATUSES = (CaseStatus.DISPATCHED, CaseStatus.SUSPENDED)
-# Tasks whose clock means nothing any more: no light.
-_UNLIT_TASK_STATUSES = frozenset({TaskStatus.RETURNED, TaskStatus.CANCELLED})
 
 
 def department_scoped(user) -> bool:
@@ -85,25 +81,13 @@ def get_task(*, user, task_id: int) -> Task:
 # --- lights ----------------------------------------------------------------------------------
 
 
-def task_light(task: Task, now: datetime) -> sla.Light | None:
-    """The task's light; none for returned or cancelled tasks (their clock no longer counts)."""
-    if task.status in _UNLIT_TASK_STATUSES:
-        return None
-    return sla.traffic_light(task, now)
-
-
-def worst_light(lights: Iterable[sla.Light | None]) -> sla.Light | None:
-    lit = [light for light in lights if light is not None]
-    return max(lit, key=_LIGHT_RANK.__getitem__) if lit else None
-
-
 def case_light(open_tasks: Iterable[Task], now: datetime) -> sla.Light | None:
     """The case's light: the worst light of its open tasks; none when no clock is running.
 
     Open tasks are always of the current round: a new dispatch happens only after every task
     of the previous round was returned or cancelled.
     """
-    return worst_light(sla.traffic_light(t, now) for t in open_tasks)
+    return sla.worst_light(sla.traffic_light(t, now) for t in open_tasks)
 
 
 def open_tasks_prefetch() -> Prefetch:
@@ -143,7 +127,7 @@ def cases_with_light(qs: QuerySet[Case], light: str, now: datetime) -> QuerySet[
         "case__area_class",
     ):
         per_case[task.case_id].append(sla.traffic_light(task, now))
-    matching = [pk for pk, lights in per_case.items() if worst_light(lights) == light]
+    matching = [pk for pk, lights in per_case.items() if sla.worst_light(lights) == light]
     return qs.filter(pk__in=matching)
 
 

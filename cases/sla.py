@@ -131,6 +131,25 @@ def traffic_light(task, now: datetime, *, area_class: str | None = None) -> Ligh
     return light_of(progress(task, now, area_class=area_class))
 
 
+# Light rank for "the worst light of a case": red beats yellow beats green.
+LIGHT_RANK = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
+# Tasks whose clock means nothing any more (handed back, or cancelled by a return): no light.
+CLOCKLESS_TASK_STATUSES = frozenset({TaskStatus.RETURNED, TaskStatus.CANCELLED})
+
+
+def task_light(task, now: datetime, *, area_class: str | None = None) -> Light | None:
+    """The task's light; none for returned or cancelled tasks."""
+    if task.status in CLOCKLESS_TASK_STATUSES:
+        return None
+    return traffic_light(task, now, area_class=area_class)
+
+
+def worst_light(lights) -> Light | None:
+    """The worst of some lights (``None`` entries ignored); none when there is none."""
+    lit = [light for light in lights if light is not None]
+    return max(lit, key=LIGHT_RANK.__getitem__) if lit else None
+
+
 def yellow_at(task, *, area_class: str | None = None) -> datetime:
     """When the task turns yellow (80 % used), for the SLA scanner's next wake-up."""
     area_class = area_class if area_class is not None else _area_class(task)

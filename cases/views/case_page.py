@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import selectors
+from cases import selectors, sla
 from cases.models import Case, Task
 from cases.states import CaseAction, EvidenceKind
 from cases.views import display, moves
@@ -54,7 +54,7 @@ def case_context(user, case: Case) -> dict:
     ]
     return {
         "case": case,
-        "light": display.worst(t.light for t in current if t.light is not None),
+        "light": sla.worst_light(t.light for t in current),
         "tasks": all_tasks,
         "photos": photos,
         "has_photos": bool(evidence),

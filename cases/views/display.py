@@ -6,27 +6,16 @@ the rows on screen only: one query for the current-round tasks of a page of case
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from cases import sla
 from cases.models import Case, Task
-from cases.states import TaskStatus
-
-# Tasks that no longer carry a clock for the case: handed back or cancelled by a return.
-CLOCKLESS = frozenset({TaskStatus.RETURNED, TaskStatus.CANCELLED})
-LIGHT_RANK = {sla.Light.GREEN: 0, sla.Light.YELLOW: 1, sla.Light.RED: 2}
-
-
-def worst(lights: Iterable[sla.Light]) -> sla.Light | None:
-    lights = list(lights)
-    return max(lights, key=LIGHT_RANK.__getitem__) if lights else None
 
 
 def task_light(task: Task, case: Case, now: datetime) -> sla.Light | None:
-    if task.status in CLOCKLESS:
-        return None
-    return sla.traffic_light(task, now, area_class=case.area_class or "")
+    """The task's light, with the case's area class (already loaded: no query)."""
+    return sla.task_light(task, now, area_class=case.area_class or "")
 
 
 def current_tasks(cases: Sequence[Case]) -> dict[int, list[Task]]:
@@ -46,7 +35,7 @@ def annotate_lights(cases: Sequence[Case], now: datetime) -> list[Case]:
     tasks = current_tasks(cases)
     for case in cases:
         mine = tasks.get(case.pk, [])
-        case.light = worst(light for t in mine if (light := task_light(t, case, now)) is not None)
+        case.light = sla.worst_light(task_light(t, case, now) for t in mine)
         open_deadlines = [t.deadline_at for t in mine if t.is_open]
         case.deadline = min(open_deadlines) if open_deadlines else None
     return list(cases)
