@@ -1,6 +1,6 @@
 // Citizen report form (/citizen/report/), no build step:
 // - the map: the served area's outline (offline, no tiles unless MAP_TILE_URL is set); the
-//   phone's location (WGS-84, as browsers give it) or a tap sets the pin and the hidden lon/lat;
+//   phone's location or a tap sets the pin and the hidden lon/lat (pin-picker.js, loaded first);
 // - photos: big phone photos are shrunk in the browser (longest edge MAX_EDGE, JPEG) before the
 //   upload, which saves the citizen's data plan; the server still checks and cleans every file;
 // - the "is it one of these?" chips (htmx partial) pick the category in the select;
@@ -27,58 +27,17 @@
     }
   }
 
-  // --- map -------------------------------------------------------------------------------
+  // --- map: the pin picker (pin-picker.js) over the served area's outline -----------------
   function setupMap(el) {
-    if (!window.L) { return; }
-    var lon = form.querySelector("input[name=lon]");
-    var lat = form.querySelector("input[name=lat]");
-    var status = document.getElementById("location-status");
-    var map = L.map(el, { zoomSnap: 0.25 });
-    map.setView([29.87, 121.55], 11);
-    if (el.dataset.tileUrl) {
-      L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "" }).addTo(map);
-    }
-    var pin = null;
-    el.leafletMap = map; // for the browser test (and a curious developer's console)
-
-    function place(latlng, message) {
-      lon.value = latlng.lng.toFixed(7);
-      lat.value = latlng.lat.toFixed(7);
-      if (pin) { pin.setLatLng(latlng); } else { pin = L.circleMarker(latlng, PIN).addTo(map); }
-      if (message) { status.textContent = message; }
-      el.dataset.pin = lon.value + "," + lat.value;
-    }
-    if (lon.value && lat.value) {
-      place(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), el.dataset.located);
-      map.setView(pin.getLatLng(), 16);
-    }
-    map.on("click", function (e) { place(e.latlng, el.dataset.located); });
-
-    fetch(el.dataset.areasUrl, { headers: { Accept: "application/json" } })
-      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-      .then(function (fc) {
-        var layer = L.geoJSON(fc, { style: { color: "#0f5fa8", weight: 2, fillOpacity: 0.06 } }).addTo(map);
-        // A tap inside the outline is a tap on the map.
-        layer.on("click", function (e) { place(e.latlng, el.dataset.located); });
-        if (fc.features.length && !pin) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
-      })
-      .catch(function () { /* the map still takes a pin without the outline */ })
-      .then(function () { el.dataset.ready = "1"; });
-
-    function locate() {
-      if (!navigator.geolocation) { status.textContent = el.dataset.noLocation; return; }
-      status.textContent = el.dataset.locating;
-      navigator.geolocation.getCurrentPosition(function (pos) {
-        var here = L.latLng(pos.coords.latitude, pos.coords.longitude);
-        place(here, el.dataset.located);
-        map.setView(here, 17);
-      }, function () {
-        status.textContent = el.dataset.noLocation;
-      }, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
-    }
-    var button = document.getElementById("locate-me");
-    if (button) { button.addEventListener("click", locate); }
-    if (!lon.value) { locate(); }
+    var picker = window.CityOpsPinPicker.attach(el, {
+      form: form,
+      areasUrl: el.dataset.areasUrl,
+      areaStyle: { color: "#0f5fa8", weight: 2, fillOpacity: 0.06 },
+      pinStyle: PIN,
+      zoom: 11,
+      locatedZoom: 17,
+    });
+    if (picker) { el.leafletMap = picker.map; } // for the browser test (and a curious developer's console)
   }
 
   // --- photos ----------------------------------------------------------------------------

@@ -107,6 +107,14 @@ def walk_through(page, base: str, desk) -> None:  # noqa: F811
         }""",
         arg=[lon, lat],
     )
+    # The phone then refuses its location: the page says so, and the tapped pin stays put.
+    page.context.clear_permissions()
+    page.tap("#locate-me")
+    refused = page.get_attribute("#portal-map", "data-no-location")
+    page.wait_for_function(
+        "text => document.getElementById('location-status').textContent === text", arg=refused
+    )
+    assert page.locator("#portal-map path[stroke='#b91c1c']").count() == 1  # one pin, moved
 
     # 5. A mobile number for the SMS notices, and send: the receipt has the case number.
     page.fill("input[name=phone]", "138 1234 5678")

@@ -80,6 +80,8 @@ def test_case_lifecycle_through_the_pages(live_server, rows, browser_page, setti
     inspector.fill("input[name=address]", "Alpha Rd 12")
     inspector.set_input_files("input[name=photos]", files=[upload("before.jpg", "JPEG")])
     inspector.wait_for_selector("#report-map[data-pin]")
+    located = (inspector.input_value("input[name=lon]"), inspector.input_value("input[name=lat]"))
+    assert located == ("121.5050000", "29.8650000")  # the phone's fix, in the form's hidden fields
     assert submit(inspector, "#report-form button[type=submit]").startswith("Reported as case")
     number = inspector.inner_text("#case-number")
     assert inspector.get_attribute("#case-status", "data-status") == "reported"

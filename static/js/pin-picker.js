@@ -1,0 +1,82 @@
+// One pin on a Leaflet map, shared by the inspector's report (case-map.js) and the citizen's
+// (portal-report.js); no build step. The phone's location (WGS-84, as browsers give it) or a tap
+// sets the pin and fills the form's hidden lon/lat; offline, no tiles unless MAP_TILE_URL is set.
+//
+//   var picker = CityOpsPinPicker.attach(el, { areasUrl: "...", ... });  // -> { map, place } or null
+//
+// The element carries the page's words and tiles as data-tile-url, data-tile-attribution,
+// data-locating, data-located and data-no-location. It gets data-pin="lon,lat" whenever the pin
+// moves and data-ready once the area layer has loaded or failed (the browser tests wait on both).
+(function () {
+  "use strict";
+  var DEFAULTS = {
+    form: null, // default: the form around the map
+    areasUrl: "", // GeoJSON drawn under the pin; a tap on it is a tap on the map
+    areaStyle: { color: "#475569", weight: 0.6, fillOpacity: 0.08 },
+    pinStyle: { radius: 8, color: "#b91c1c", weight: 3, fillColor: "#ef4444", fillOpacity: 0.9 },
+    center: [29.87, 121.55],
+    zoom: 12, // before anything is known
+    pinZoom: 16, // on a pin the form came back with
+    locatedZoom: 16, // on the phone's location
+  };
+  var GEOLOCATION = { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 };
+
+  function attach(el, options) {
+    if (!window.L) { return null; }
+    var opts = Object.assign({}, DEFAULTS, options);
+    var form = opts.form || el.closest("form");
+    var lon = form.querySelector("input[name=lon]");
+    var lat = form.querySelector("input[name=lat]");
+    var status = document.getElementById("location-status");
+    var map = L.map(el, { zoomSnap: 0.25 });
+    map.setView(opts.center, opts.zoom);
+    if (el.dataset.tileUrl) {
+      L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "" }).addTo(map);
+    }
+    var pin = null;
+
+    function place(latlng, message) {
+      lon.value = latlng.lng.toFixed(7);
+      lat.value = latlng.lat.toFixed(7);
+      if (pin) { pin.setLatLng(latlng); } else { pin = L.circleMarker(latlng, opts.pinStyle).addTo(map); }
+      if (message) { status.textContent = message; }
+      el.dataset.pin = lon.value + "," + lat.value;
+    }
+    // The form came back with errors: keep the pin the person already set.
+    if (lon.value && lat.value) {
+      place(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), el.dataset.located);
+      map.setView(pin.getLatLng(), opts.pinZoom);
+    }
+    map.on("click", function (e) { place(e.latlng, el.dataset.located); });
+
+    fetch(opts.areasUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (fc) {
+        var layer = L.geoJSON(fc, { style: opts.areaStyle }).addTo(map);
+        // A tap on a polygon is a tap on the map: let it through to place the pin.
+        layer.on("click", function (e) { place(e.latlng, el.dataset.located); });
+        if (fc.features.length && !pin) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
+      })
+      .catch(function () { /* the map still takes a pin without the area layer */ })
+      .then(function () { el.dataset.ready = "1"; });
+
+    function locate() {
+      if (!navigator.geolocation) { status.textContent = el.dataset.noLocation; return; }
+      status.textContent = el.dataset.locating;
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        var here = L.latLng(pos.coords.latitude, pos.coords.longitude);
+        place(here, el.dataset.located);
+        map.setView(here, opts.locatedZoom);
+      }, function () {
+        // Denied or no fix: the pin (if any) stays where it was; a tap still sets it.
+        status.textContent = el.dataset.noLocation;
+      }, GEOLOCATION);
+    }
+    var button = document.getElementById("locate-me");
+    if (button) { button.addEventListener("click", locate); }
+    if (!lon.value) { locate(); }
+    return { map: map, place: place };
+  }
+
+  window.CityOpsPinPicker = { attach: attach };
+})();
