@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,15 @@ DEFAULT_MAX_PIXELS = 40_000_000  # a 40 MP phone photo; bombs are usually far be
 THUMBNAIL_BOX = (320, 320)
 JPEG_QUALITY = 88
 THUMBNAIL_QUALITY = 80
+# Stored names (cases.models.evidence_path): evidence/<yyyy>/<mm>/<case number>-<hash>.<ext> and
+# <...>-thumb.jpg, where <hash> is the start of the SHA-256; the storage appends _<7 characters>
+# to the stem when the name is taken. cases.media reads the case number back from the name.
+HASH_CHARS = 12
+THUMBNAIL_SUFFIX = "-thumb"
+STORED_NAME = re.compile(
+    rf"evidence/\d{{4}}/\d{{2}}/(?P<number>[^/]+)-[0-9a-f]{{{HASH_CHARS}}}"
+    rf"(?:{THUMBNAIL_SUFFIX})?(?:_[A-Za-z0-9]{{7}})?\.[a-z]+"
+)
 # Pillow format name -> (content type, file extension)
 ALLOWED_FORMATS = {
     "JPEG": ("image/jpeg", "jpg"),
@@ -179,8 +189,16 @@ def store_evidence(*, case, task=None, kind: str, upload, actor, at: datetime) -
         taken_at=at,
         uploaded_by=actor if actor is not None and actor.is_authenticated else None,
     )
-    stem = f"{case.number}-{clean.sha256[:12]}"
+    stem = f"{case.number}-{clean.sha256[:HASH_CHARS]}"
     evidence.file.save(f"{stem}.{clean.extension}", ContentFile(clean.data), save=False)
-    evidence.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(clean.thumbnail), save=False)
+    evidence.thumbnail.save(
+        f"{stem}{THUMBNAIL_SUFFIX}.jpg", ContentFile(clean.thumbnail), save=False
+    )
     _rows.insert(evidence)
     return evidence
+
+
+def stored_case_number(name: str) -> str | None:
+    """The case number a stored evidence name was written for, or None if it is not one."""
+    match = STORED_NAME.fullmatch(name or "")
+    return match["number"] if match else None

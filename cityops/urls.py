@@ -1,16 +1,16 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
+from cases.media import serve_media
 from cityops.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("open311/v2/", include("open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    # Case photos, each to whoever may see its case or holds a signed link (cases.media).
+    path("media/<path:path>", serve_media, name="media"),
 ]
 # zh-Hans is the default and has no prefix; English lives under /en/.
 urlpatterns += i18n_patterns(

@@ -4,6 +4,19 @@ A case is public when its category is mapped to an Open311 service (past or pres
 without a service_code cannot be described in GeoReport v2) and it came from one of
 ``conf.public_sources()`` or an Open311 client reported into it (then without its text). Every list is built in a fixed number of queries, whatever its
 length (cases, then their public events, tasks, photos and submissions in one query each).
+
+Photos (``media_url``): only two kinds of photo are public here.
+- After-photos (处置后), taken by the department on the work, once the work is reported done.
+- Before-photos a reporter published through GeoReport itself: stored with an Open311 report
+  (same case, same instant as the report was received). A photo sent through the citizen portal,
+  a hotline, an inspector's phone or a camera is not, even on a public case: it may show the
+  reporter's home, faces or number plates, and its sender never chose to publish it.
+A ``media_url`` a client sent as a link is theirs and is passed on as it came.
+Our photos are not in a public folder (cases.media answers /media/ to staff only): the URL is
+signed and opens that one photo for ``MEDIA_LINK_SECONDS`` (a week, rounded up to ten minutes so
+repeated answers carry the same URL). Clients that keep a request longer fetch it again for a
+fresh link; a case that stops being public stops handing out links at once, and old links die
+within the week.
 """
 
 from __future__ import annotations
@@ -15,6 +28,7 @@ from datetime import datetime
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 
+from cases.media import signed_url
 from cases.models import Case, CaseEvent, Evidence, Task
 from cases.states import CaseAction, CaseStatus, EvidenceKind, SourceChannel
 from intake.models import IntakeReport, MergeKind, MergeRecord
@@ -23,6 +37,7 @@ from open311.models import Service, ServiceAttribute, Submission
 from org.models import Department
 
 MAX_REQUESTS = 1000  # GeoReport v2: at most the first 1,000 requests per answer
+MEDIA_LINK_SECONDS = 7 * 24 * 3600  # how long a photo link in an answer opens the photo
 
 
 def services_offered() -> QuerySet[Service]:
@@ -159,11 +174,20 @@ def _lead_tasks(cases: list[Case]) -> dict[int, Task]:
     return lead
 
 
+def _photo_url(evidence: Evidence, absolute) -> str:
+    return absolute(signed_url(evidence.file, seconds=MEDIA_LINK_SECONDS))
+
+
 def _photos(case_ids: list[int]) -> dict[int, dict[str, Evidence]]:
-    """The first before-photo and the last after-photo of each case."""
+    """The first published before-photo and the last after-photo of each case."""
     found: dict[int, dict[str, Evidence]] = defaultdict(dict)
+    # receive_report stores a report's photos at the instant it receives the report.
+    published = IntakeReport.objects.filter(
+        case=OuterRef("case"), source=SourceChannel.OPEN311, received_at=OuterRef("taken_at")
+    )
     rows = Evidence.objects.filter(
-        case_id__in=case_ids, kind__in=[EvidenceKind.BEFORE, EvidenceKind.AFTER]
+        Q(kind=EvidenceKind.AFTER) | Q(Exists(published), kind=EvidenceKind.BEFORE),
+        case_id__in=case_ids,
     ).only("pk", "case_id", "kind", "file", "taken_at")
     for evidence in rows.order_by("case_id", "taken_at", "pk"):
         slot = found[evidence.case_id]
@@ -230,11 +254,11 @@ def request_documents(cases: list[Case], *, absolute) -> list[dict]:
 
 
 def _media_url(case, closed, photos, submitted, absolute) -> str | None:
-    # Once closed the after-photo shows the result; before that the reporter's photo.
+    # Once closed the after-photo shows the result; before that the reporter's published photo.
     if closed and EvidenceKind.AFTER in photos:
-        return absolute(photos[EvidenceKind.AFTER].file.url)
+        return _photo_url(photos[EvidenceKind.AFTER], absolute)
     if EvidenceKind.BEFORE in photos:
-        return absolute(photos[EvidenceKind.BEFORE].file.url)
+        return _photo_url(photos[EvidenceKind.BEFORE], absolute)
     return submitted.get(case.pk)
 
 
@@ -271,7 +295,7 @@ def update_documents(window: Window, *, absolute) -> list[dict]:
                 "status": status,
                 "updated_datetime": w3c.format(event.at),
                 "description": _event_text(event, event.case.number, names),
-                "media_url": absolute(photo.file.url) if photo else "",
+                "media_url": _photo_url(photo, absolute) if photo else "",
             }
         )
     return documents

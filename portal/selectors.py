@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from areas.geometry import round_coords
 from areas.models import AdminArea, AreaLevel
+from cases.media import signed_url
 from cases.models import Case, CaseEvent, Evidence
 from cases.states import CaseStatus, EvidenceKind
 from catalog.models import Category
@@ -33,6 +34,9 @@ SUGGESTION_POOL = 12  # suggestions asked for, before keeping those with citizen
 EXCERPT = 60
 MAP_DECIMALS = 5  # ~1 m: plenty for an outline on a phone
 MAP_CACHE_SECONDS = 600
+# Photo links on the tracking page are signed (cases.media) and open for an hour: the page itself
+# is never cached, so a reload hands out fresh ones; a stale link says to reload.
+PHOTO_LINK_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,13 @@ def _after_photos(case: Case) -> list[Photo]:
     qs = Evidence.objects.filter(case=case, kind=EvidenceKind.AFTER)
     last_round = qs.filter(task__round=case.dispatch_round)
     rows = list(last_round) or list(qs)
-    return [Photo(url=e.file.url, thumbnail_url=e.thumbnail.url) for e in rows]
+    return [
+        Photo(
+            url=signed_url(e.file, seconds=PHOTO_LINK_SECONDS),
+            thumbnail_url=signed_url(e.thumbnail, seconds=PHOTO_LINK_SECONDS),
+        )
+        for e in rows
+    ]
 
 
 def _phone_hint(phone: str) -> str:

@@ -78,8 +78,10 @@ def test_a_closed_case_shows_the_close_time_and_the_after_photo(http, closed_cas
     assert data["updated_datetime"] == "2026-11-23T12:00:00+08:00"  # closed at T0 + 3 h
     assert data["expected_datetime"] is None
     after = closed_case.evidence.get(kind="after")
-    assert data["media_url"] == f"http://testserver{after.file.url}"
-    assert after.file.storage.exists(after.file.name)
+    # A signed link (cases.media): the public opens it without logging in.
+    assert data["media_url"].startswith(f"http://testserver{after.file.url}?expires=")
+    photo = http.get(data["media_url"])
+    assert photo.status_code == 200 and b"".join(photo.streaming_content) == after.file.read()
 
 
 def test_a_voided_case_is_closed_with_the_reason(http, flow, staff, manhole):
