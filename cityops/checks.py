@@ -81,6 +81,27 @@ def check_work_windows(app_configs=None, **kwargs):
     return []
 
 
+@register()
+def check_public_base_url(app_configs=None, **kwargs):
+    # Citizens open it from a text message: an http(s) address of a host, paths appended to it.
+    url = settings.PUBLIC_BASE_URL
+    try:
+        parts = urlparse(url)
+        ok = parts.scheme in {"http", "https"} and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed [IPv6 literal
+        ok = False
+    if not ok or "?" in url or "#" in url:
+        return [
+            Error(
+                f"PUBLIC_BASE_URL={url!r} is not an http(s) URL.",
+                hint="Use the address citizens open the site at, e.g. https://city.example.cn "
+                "(the tracking links in text messages start with it).",
+                id="cityops.E006",
+            )
+        ]
+    return []
+
+
 @register(deploy=True)
 def check_secret_key(app_configs=None, **kwargs):
     if not settings.SECRET_KEY_FROM_ENV:

@@ -36,6 +36,8 @@ SECRET_KEY = env_str("SECRET_KEY") or _dev_secret_key()
 SECRET_KEY_FROM_ENV = bool(env_str("SECRET_KEY"))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# The address citizens open the site at (scheme, host, any path prefix): links in text messages.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,7 +1,8 @@
 """Tell the reporter about their case (告知反映人): when it is filed (立案) and closed (结案).
 
 Subscribed to ``cases.hooks``, which call us after the move has committed; the messages go
-through the outbox, so a failed SMS is retried and never touches the case.
+through the outbox, so a failed SMS is retried and never touches the case. Each SMS carries the
+recipient's own tracking link (portal.tracking): it opens that case only, as that reporter.
 """
 
 from __future__ import annotations
@@ -52,10 +53,22 @@ def case_recipients(case) -> list[Recipient]:
     return found
 
 
-def tell_recipients(case, *, action: str, text: messages.Text) -> int:
-    """Queue ``text`` for every recipient of ``case``, once per (case, move, recipient)."""
+def tracking_link(case, recipient: Recipient) -> str:
+    """The absolute tracking link of an SMS recipient's report on ``case``, or "" (an email,
+    no portal, or no report on the case made with that number)."""
+    if recipient.kind != MessageKind.SMS or not apps.is_installed("portal"):
+        return ""
+    from portal.tracking import tracking_url
+
+    return tracking_url(case=case, phone=recipient.to)
+
+
+def tell_recipients(case, *, action: str, compose: Callable[..., messages.Text]) -> int:
+    """Queue ``compose(case, link=...)`` for every recipient of ``case``, once per (case, move,
+    recipient)."""
     queued = 0
     for recipient in case_recipients(case):
+        text = compose(case, link=tracking_link(case, recipient))
         try:
             services.enqueue(
                 kind=recipient.kind,
@@ -74,11 +87,11 @@ def tell_recipients(case, *, action: str, text: messages.Text) -> int:
 
 
 def on_case_filed(*, case, event) -> None:
-    tell_recipients(case, action=CaseAction.FILE, text=messages.case_filed(case))
+    tell_recipients(case, action=CaseAction.FILE, compose=messages.case_filed)
 
 
 def on_case_closed(*, case, event) -> None:
-    tell_recipients(case, action=CaseAction.CLOSE, text=messages.case_closed(case))
+    tell_recipients(case, action=CaseAction.CLOSE, compose=messages.case_closed)
 
 
 SUBSCRIPTIONS: tuple[tuple[str, Callable[..., None]], ...] = (

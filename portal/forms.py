@@ -1,4 +1,4 @@
-"""Forms of the citizen portal: the report (随手拍) and the rating (回访).
+"""Forms of the citizen portal: the report (随手拍), the rating (回访), the look-up by number.
 
 They only parse input; the rules (rate limits, photo checks, where the city serves, when a case
 may be rated) live in portal.services and reach the page as its messages.
@@ -11,8 +11,11 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import NUMBER_MAX_LENGTH
+from cases.numbering import format_case_number
 from cases.views.forms import PhotosField
 from catalog.models import Category
 from portal import selectors
@@ -107,3 +110,30 @@ class RatingForm(forms.Form):
         required=False,
         widget=forms.Textarea({"rows": 3}),
     )
+
+
+class LookupForm(forms.Form):
+    """Find a case by its number and the phone number it was reported with (12345 callers too)."""
+
+    number = forms.CharField(
+        label=_("Case number"),
+        max_length=NUMBER_MAX_LENGTH + 8,  # room for the spaces of a number typed in groups
+        widget=forms.TextInput(
+            {
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+            }
+        ),
+    )
+    phone = forms.CharField(
+        label=_("Phone number the problem was reported with"),
+        max_length=PHONE_FIELD_MAX,
+        widget=forms.TextInput({"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What a number looks like here (the city prefix is a setting): today's first case.
+        example = format_case_number(timezone.localdate(), 1)
+        self.fields["number"].widget.attrs["placeholder"] = example

@@ -2,7 +2,8 @@
 
 ``CitizenReport`` links a portal report (an ``intake.IntakeReport``) to the unguessable token in
 its tracking link, and keeps what the rate limits count (device cookie, hashed IP address,
-phone). The case is always read through the intake report, so a merge or split (which moves
+phone). A report from another channel (a 12345 call) gets one too, without device or address,
+when its reporter is first sent or looks up their link (portal.tracking). The case is always read through the intake report, so a merge or split (which moves
 intake reports between cases) carries the citizen's tracking link along.
 
 ``Satisfaction`` is one rating per closed case (回访, 满意度评价): clean rows for evaluation,
@@ -28,7 +29,8 @@ COMMENT_MAX = 1000
 
 
 class CitizenReport(models.Model):
-    """One report sent through the portal (市民随手拍) and its tracking token."""
+    """One report's tracking token: sent through the portal (市民随手拍), or issued later for a
+    report from another channel (portal.tracking)."""
 
     intake_report = models.OneToOneField(
         IntakeReport,

@@ -14,5 +14,6 @@ urlpatterns = [
     path("suggest/", views.suggest, name="suggest"),
     path("t/<str:token>/", views.track, name="track"),
     path("t/<str:token>/rate/", views.rate, name="rate"),
+    path("find/", views.find, name="find"),
     path("map/areas.geojson", views.areas_geojson, name="areas_geojson"),
 ]

@@ -5,6 +5,7 @@
 /citizen/suggest/            htmx: problem types matching the words typed so far
 /citizen/t/<token>/          tracking page (receipt after sending): stage, timeline, after-photos
 /citizen/t/<token>/rate/     rating after closing (回访)
+/citizen/find/               find a case by its number + the phone it was reported with
 /citizen/map/areas.geojson   the outline of the area served, for the report map
 
 A phone is recognised by a random id in a signed cookie (rate limits, "my reports").
@@ -20,11 +21,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError, NotFound
-from portal import selectors, services
-from portal.forms import PortalReportForm, RatingForm
+from portal import selectors, services, tracking
+from portal.forms import LookupForm, PortalReportForm, RatingForm
 
 DEVICE_COOKIE = "cityops_device"
 DEVICE_SALT = "portal.device"
@@ -172,6 +173,34 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
             return _tracking(request, token, error=exc.message, status=exc.http_status)
         return redirect(reverse("portal:track", args=[token]) + "?rated=1")
     return _tracking(request, token, rating_form=form, status=422)
+
+
+@require_http_methods(["GET", "POST"])
+def find(request: HttpRequest) -> HttpResponse:
+    """Case number + phone -> the tracking page of that report (the tracking link's access)."""
+    form = LookupForm(request.POST or None)
+    status, retry = 200, None
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                found = tracking.find_report(
+                    number=form.cleaned_data["number"],
+                    phone=form.cleaned_data["phone"],
+                    ip=_client_ip(request),
+                )
+            except DomainError as exc:
+                field = exc.details.get("field")
+                form.add_error(field if field in form.fields else None, exc.message)
+                status = exc.http_status
+                retry = exc.details.get("retry_after")
+            else:
+                return redirect(reverse("portal:track", args=[found.token]))
+    response = render(request, "portal/find.html", {"form": form}, status=status)
+    if retry:
+        response["Retry-After"] = str(retry)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_GET

@@ -1,0 +1,58 @@
+"""Limits on failed attempts, kept in Django's cache (the look-up by case number + phone).
+
+A scope (one IP address, one case number) has ``attempts`` slots. An attempt claims a free slot
+with ``cache.add``, which is atomic on every backend (LocMemCache's lock, Redis ``SET NX``, the
+database cache's insert); a failed attempt leaves its slot to expire ``window`` after it, a
+successful one gives it back. So at most ``attempts`` failures fall in any ``window``, requests
+racing each other included, and the slots remember when they were taken (for Retry-After).
+
+The default cache (LocMemCache) lives in one process: behind N web workers the limit is N times
+looser. A shared cache (Redis) in CACHES makes it hold across workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+
+KEY_PREFIX = "portal:throttle"
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    attempts: int
+    window: timedelta
+
+
+def _slot_keys(limit: Limit, scope: str) -> list[str]:
+    # Hashed: a case number or an address typed by anyone never becomes a raw cache key.
+    digest = hashlib.sha256(scope.encode()).hexdigest()[:32]
+    return [f"{KEY_PREFIX}:{limit.name}:{digest}:{i}" for i in range(limit.attempts)]
+
+
+def claim(limit: Limit, scope: str, *, now: datetime) -> str | None:
+    """Take a free slot of ``scope``: its key, or None when ``attempts`` are already used."""
+    timeout = math.ceil(limit.window.total_seconds())
+    for key in _slot_keys(limit, scope):
+        if cache.add(key, now.timestamp(), timeout=timeout):
+            return key
+    return None
+
+
+def release(*keys: str) -> None:
+    """Give slots back (the attempt succeeded, or was refused before it was tried)."""
+    cache.delete_many([key for key in keys if key])
+
+
+def retry_after(limit: Limit, scope: str, *, now: datetime) -> int:
+    """Seconds until the oldest slot of ``scope`` frees up (at least 1)."""
+    taken = [t for t in cache.get_many(_slot_keys(limit, scope)).values() if t is not None]
+    if not taken:
+        return 1
+    free_at = min(taken) + limit.window.total_seconds()
+    return max(1, math.ceil(free_at - now.timestamp()))
