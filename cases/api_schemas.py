@@ -191,8 +191,8 @@ class EvidenceOut(Schema):
     id: int
     kind: EvidenceKind
     task_id: int | None
-    url: str
-    thumbnail_url: str
+    url: str = Field(description="the photo; fetch it with the same session or token")
+    thumbnail_url: str = Field(description="a JPEG at most 320 px wide or high; same access")
     content_type: str
     size: int
     width: int
@@ -271,6 +271,7 @@ class CaseEventOut(Schema):
     id: int
     at: datetime
     action: CaseAction
+    action_label: str = Field(description="the action in the request's language (Accept-Language)")
     from_status: str = Field(description="empty for the report")
     to_status: CaseStatus
     actor: str | None
@@ -425,6 +426,7 @@ def event_data(event: CaseEvent) -> dict:
         "id": event.pk,
         "at": event.at,
         "action": event.action,
+        "action_label": event.get_action_display(),
         "from_status": event.from_status,
         "to_status": event.to_status,
         "actor": _username(event.actor),

@@ -117,6 +117,12 @@ class CaseAction(models.TextChoices):
     UPGRADE = "upgrade", _("Emergency upgrade 平转急")
     ATTACH = "attach", _("Attach evidence 补充照片")
     NOTE = "note", _("Note 备注")  # a remark on the trail (e.g. a duplicate report attached)
+    # Supervision on the trail, recorded by the dispatch app (SUPERVISION_ACTIONS below).
+    SUPERVISE = "supervise", _("Supervise 督办")  # by a person: desk or leader (人工/领导督办)
+    SLA_WARNING = "sla_warning", _("Yellow light, reminder sent 黄灯预警催办")
+    SLA_OVERDUE = "sla_overdue", _("Red light, overdue supervision 红灯超时督办")
+    ESCALATE = "escalate", _("Escalation 升级督办")
+    SLA_CLEARED = "sla_cleared", _("Light lowered, clock moved 时限灯回落")
 
 
 @dataclass(frozen=True)
@@ -161,7 +167,27 @@ TRANSITIONS: dict[str, Transition] = {
     CaseAction.UPGRADE: _t({S.REPORTED, S.VERIFYING, S.FILED, S.DISPATCHED, S.SUSPENDED}, None),
     CaseAction.ATTACH: _t(_NOT_FINAL, None),
     CaseAction.NOTE: _t(_NOT_FINAL, None),
+    CaseAction.SUPERVISE: _t({S.DISPATCHED, S.SUSPENDED}, None),  # an open task, clock or not
+    CaseAction.SLA_WARNING: _t({S.DISPATCHED}, None),  # the scanner looks at running clocks only
+    CaseAction.SLA_OVERDUE: _t({S.DISPATCHED}, None),
+    CaseAction.ESCALATE: _t({S.DISPATCHED}, None),
+    CaseAction.SLA_CLEARED: _t({S.DISPATCHED}, None),
 }
+
+# Events the dispatch app puts on the trail about a task's deadline (dispatch.scanner,
+# dispatch.services.supervise through cases.services.case_record_supervision): the 督办 by a
+# person, the scanner's light flips (yellow: 催办 reminder; red: 督办 notice; down: the clock
+# moved, e.g. an extension) and its escalations one tier up (升级督办). They change no status;
+# who may make them is dispatch's rule (its SUPERVISE_ROLES; the scanner is the system).
+SUPERVISION_ACTIONS = frozenset(
+    {
+        CaseAction.SUPERVISE,
+        CaseAction.SLA_WARNING,
+        CaseAction.SLA_OVERDUE,
+        CaseAction.ESCALATE,
+        CaseAction.SLA_CLEARED,
+    }
+)
 
 # Task-level part of the table: (allowed task statuses, task status after the move).
 TASK_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -201,5 +227,9 @@ URGENT_UNIT: dict[str, str] = {
 
 
 def allowed_actions(status: str) -> list[str]:
-    """Case-level actions the table allows from ``status`` (for buttons; permissions aside)."""
-    return [a for a, t in TRANSITIONS.items() if status in t.sources]
+    """Case-level moves the table allows from ``status`` (for buttons; permissions aside).
+
+    Supervision events are recorded by the dispatch app, not offered as case moves."""
+    return [
+        a for a, t in TRANSITIONS.items() if status in t.sources and a not in SUPERVISION_ACTIONS
+    ]

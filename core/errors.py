@@ -37,7 +37,12 @@ class ValidationFailed(DomainError):
 
 
 class Conflict(DomainError):
-    """Someone else changed the object first (compare-and-swap lost)."""
+    """The object's current state refuses the action (HTTP 409): a move the state table does not
+    allow from here (code ``illegal_move``), something already done (``already_done``), a
+    precondition stamp missing (``needs_verification``, ``check_required``), or someone else
+    changed it first (a lost compare-and-swap, ``conflict``). The input may be fine; the caller
+    reloads and decides again. Bad input stays ``ValidationFailed``.
+    """
 
     code = "conflict"
     http_status = 409

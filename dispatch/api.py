@@ -22,7 +22,7 @@ from areas.api import ErrorOut
 from cases import permissions
 from cases.models import Task
 from cases.selectors import case_get
-from core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from core.errors import NotFound, PermissionDenied
 from dispatch import selectors, services
 from dispatch.models import JointRole, RoutingRule
 from org.models import Role
@@ -171,12 +171,7 @@ class TaskOut(Schema):
 )
 def route_case(request, number: str, payload: RouteIn):
     found = case_get(user=request.user, number=number)
-    try:
-        tasks = services.route(case=found, actor=request.user, note=payload.note)
-    except DomainError as exc:
-        if type(exc) is DomainError:  # "not possible from this state" is a 409 here too
-            raise Conflict(exc.message, code=exc.code) from exc
-        raise
+    tasks = services.route(case=found, actor=request.user, note=payload.note)
     return Task.objects.filter(pk__in=[t.pk for t in tasks]).select_related("department")
 
 
@@ -219,10 +214,5 @@ def supervise_task(request, task_id: int, payload: SuperviseIn):
     task = Task.objects.select_related("case").filter(pk=task_id).first()
     if task is None or not can_see_path(request.user, task.case.area_path):
         raise NotFound(_("No task %(id)s that you may see.") % {"id": task_id})
-    try:
-        record = services.supervise(task=task, actor=request.user, note=payload.note)
-    except DomainError as exc:
-        if type(exc) is DomainError:
-            raise Conflict(exc.message, code=exc.code) from exc
-        raise
+    record = services.supervise(task=task, actor=request.user, note=payload.note)
     return Status(201, record)

@@ -362,6 +362,11 @@ class LightFlip(models.Model):
         return f"task {self.task_id}: {self.from_light} -> {self.to_light}"
 
 
+def department_data(department: Department) -> dict:
+    """A department as the case's trail stores it: the code to join on, the name as it was."""
+    return {"code": department.code, "name": department.name}
+
+
 class SupervisionKind(models.TextChoices):
     REMINDER = "reminder", _("Reminder 催办")
     SUPERVISE = "supervise", _("Supervision 督办")
@@ -409,3 +414,16 @@ class Supervision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.case_id} -> {self.to_department_id}"
+
+    def trail_data(self) -> dict:
+        """What this record adds to its event on the case's trail (CaseEvent.data).
+
+        ``recipients`` is a count: 0 means nobody was texted (no phone on file).
+        """
+        return {
+            "supervision": self.pk,
+            "kind": self.kind,
+            "level": self.level,
+            "to_department": department_data(self.to_department),
+            "recipients": len(self.recipients),
+        }

@@ -16,8 +16,12 @@ transaction per task that actually changes:
 
 Every flip and escalation is a compare-and-swap on the state row
 (``filter(pk=..., light=old, escalation_level=old).update(...)``, row count checked) inside its
-own transaction with its history row (LightFlip / Supervision) and its queued notices, so two
-workers never double-act and running the scan twice sends one notice.
+own transaction with its history rows (LightFlip / Supervision, and the case's trail event
+through ``cases.services.case_record_supervision``: ``sla_warning`` 黄灯预警催办, ``sla_overdue``
+红灯超时督办, ``escalate`` 升级督办, ``sla_cleared`` 时限灯回落) and its queued notices, so two
+workers never double-act and running the scan twice sends one notice and writes one event.
+A case that left ``dispatched`` after the scan read it refuses the event (Conflict): the flip
+rolls back and counts as lost; the next scan parks the state.
 """
 
 from __future__ import annotations
@@ -35,10 +39,19 @@ from django.utils import timezone
 
 from cases import sla
 from cases.models import Task
+from cases.services import case_record_supervision
 from cases.sla import Light
-from cases.states import OPEN_TASK_STATUSES, CaseStatus
+from cases.states import OPEN_TASK_STATUSES, CaseAction, CaseStatus
+from core.errors import Conflict
 from dispatch import notices, selectors
-from dispatch.models import EscalationRule, LightFlip, SlaState, Supervision, SupervisionKind
+from dispatch.models import (
+    EscalationRule,
+    LightFlip,
+    SlaState,
+    Supervision,
+    SupervisionKind,
+    department_data,
+)
 from org.models import Department
 
 logger = logging.getLogger(__name__)
@@ -259,23 +272,29 @@ class _Scan:
         fields["next_check_at"] = (
             self.now if RANK[light] > RANK[state.light] else self.next_check(kept, task, tier)
         )
-        with transaction.atomic():
-            if down:
-                fields.update(light=light, flipped_at=self.now)
-            won = SlaState.objects.filter(
-                pk=state.pk, light=state.light, escalation_level=state.escalation_level
-            ).update(**fields)
-            if not won:
-                self.report.lost += 1
-                return
-            self.report.resynced += 1
-            if down:
-                self._flip_row(task, state.light, light, share)
-                markers = {"overdue_at": None}
-                if light == Light.GREEN:
-                    markers["warned_at"] = None
-                Task.objects.filter(pk=task.pk).update(**markers)
-                self.report.cleared += 1
+        try:
+            with transaction.atomic():
+                if down:
+                    fields.update(light=light, flipped_at=self.now)
+                won = SlaState.objects.filter(
+                    pk=state.pk, light=state.light, escalation_level=state.escalation_level
+                ).update(**fields)
+                if not won:
+                    self.report.lost += 1
+                    return
+                if down:
+                    self._flip_row(task, state.light, light, share)
+                    markers = {"overdue_at": None}
+                    if light == Light.GREEN:
+                        markers["warned_at"] = None
+                    Task.objects.filter(pk=task.pk).update(**markers)
+                    self._trail(task, CaseAction.SLA_CLEARED, _flip_data(task, state, light, share))
+        except Conflict:  # the case stopped running meanwhile: nothing happened
+            self.report.lost += 1
+            return
+        self.report.resynced += 1
+        if down:
+            self.report.cleared += 1
 
     # --- 4. act --------------------------------------------------------------------------------
     def act(self) -> None:
@@ -326,26 +345,41 @@ class _Scan:
     def _flip_up(
         self, state: SlaState, task: Task, light: str, share: Decimal, tier: Department
     ) -> None:
-        with transaction.atomic():
-            won = SlaState.objects.filter(
-                pk=state.pk, light=state.light, escalation_level=state.escalation_level
-            ).update(
-                light=light, flipped_at=self.now, next_check_at=self.next_check(light, task, tier)
-            )
-            if not won:
-                self.report.lost += 1
-                return
-            self._flip_row(task, state.light, light, share)
-            if light == Light.YELLOW:
-                Task.objects.filter(pk=task.pk, warned_at__isnull=True).update(warned_at=self.now)
-                kind = SupervisionKind.REMINDER
-                self.report.yellow += 1
-            else:
-                Task.objects.filter(pk=task.pk, overdue_at__isnull=True).update(overdue_at=self.now)
-                kind = SupervisionKind.SUPERVISE
-                self.report.red += 1
-            self._supervise(task, kind=kind, to=task.department, level=state.escalation_level)
-            self.report.flipped_tasks.append(task.pk)
+        try:
+            with transaction.atomic():
+                won = SlaState.objects.filter(
+                    pk=state.pk, light=state.light, escalation_level=state.escalation_level
+                ).update(
+                    light=light,
+                    flipped_at=self.now,
+                    next_check_at=self.next_check(light, task, tier),
+                )
+                if not won:
+                    self.report.lost += 1
+                    return
+                self._flip_row(task, state.light, light, share)
+                if light == Light.YELLOW:
+                    Task.objects.filter(pk=task.pk, warned_at__isnull=True).update(
+                        warned_at=self.now
+                    )
+                    kind, action = SupervisionKind.REMINDER, CaseAction.SLA_WARNING
+                else:
+                    Task.objects.filter(pk=task.pk, overdue_at__isnull=True).update(
+                        overdue_at=self.now
+                    )
+                    kind, action = SupervisionKind.SUPERVISE, CaseAction.SLA_OVERDUE
+                level = state.escalation_level
+                record = self._supervise(task, kind=kind, to=task.department, level=level)
+                data = {**_flip_data(task, state, light, share), **record.trail_data()}
+                self._trail(task, action, data, note=record.message)
+        except Conflict:  # the case stopped running meanwhile: no flip, no notice
+            self.report.lost += 1
+            return
+        if light == Light.YELLOW:
+            self.report.yellow += 1
+        else:
+            self.report.red += 1
+        self.report.flipped_tasks.append(task.pk)
 
     def _maybe_escalate(self, state: SlaState, task: Task, tier: Department) -> None:
         rule = self.rules.get(tier.level)
@@ -362,20 +396,36 @@ class _Scan:
             self._reschedule(state, None)
             return
         level = state.escalation_level + 1
-        with transaction.atomic():
-            won = SlaState.objects.filter(
-                pk=state.pk, light=state.light, escalation_level=state.escalation_level
-            ).update(
-                escalation_level=level,
-                escalated_to=target,
-                escalated_at=self.now,
-                next_check_at=self.next_check(Light.RED, task, target),
-            )
-            if not won:
-                self.report.lost += 1
-                return
-            self._supervise(task, kind=SupervisionKind.ESCALATE, to=target, level=level)
-            self.report.escalated += 1
+        try:
+            with transaction.atomic():
+                won = SlaState.objects.filter(
+                    pk=state.pk, light=state.light, escalation_level=state.escalation_level
+                ).update(
+                    escalation_level=level,
+                    escalated_to=target,
+                    escalated_at=self.now,
+                    next_check_at=self.next_check(Light.RED, task, target),
+                )
+                if not won:
+                    self.report.lost += 1
+                    return
+                record = self._supervise(
+                    task, kind=SupervisionKind.ESCALATE, to=target, level=level
+                )
+                data = {
+                    "light": state.light,
+                    "from_department": department_data(tier),
+                    **record.trail_data(),
+                }
+                self._trail(task, CaseAction.ESCALATE, data, note=record.message)
+        except Conflict:  # the case stopped running meanwhile: no escalation
+            self.report.lost += 1
+            return
+        self.report.escalated += 1
+
+    def _trail(self, task: Task, action: str, data: dict, note: str = "") -> None:
+        """The flip's event on the case's trail (actor None: the system), same transaction."""
+        case_record_supervision(task=task, action=action, data=data, note=note, now=self.now)
 
     def _supervise(self, task: Task, *, kind: str, to: Department, level: int) -> Supervision:
         notice = notices.compose(kind=kind, case=task.case, task=task, level=level)
@@ -398,6 +448,16 @@ class _Scan:
             message=notice.body,
             recipients=phones,
         )
+
+
+def _flip_data(task: Task, state: SlaState, light: str, share: Decimal) -> dict:
+    return {
+        "light": light,
+        "from_light": state.light,
+        "share": str(min(share, SHARE_CAP).quantize(Decimal("0.0001"))),
+        "deadline_at": task.deadline_at.isoformat(),
+        "level": state.escalation_level,
+    }
 
 
 def scan(now: datetime | None = None) -> ScanReport:

@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from areas.models import AdminArea
-from cases import permissions
+from cases import permissions, sla
 from cases import services as case_services
 from cases.models import Case, Task
-from cases.states import OPEN_TASK_STATUSES
+from cases.states import OPEN_TASK_STATUSES, CaseAction
 from catalog.models import Category, CategoryKind
-from core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from dispatch import notices, selectors
 from dispatch.models import (
     ConfigAction,
@@ -284,7 +284,8 @@ def rule_create(*, actor, now: datetime | None = None, **codes) -> RoutingRule:
 
 @transaction.atomic
 def supervise(*, task: Task, actor, note: str, now: datetime | None = None) -> Supervision:
-    """Supervise an open task by hand (人工督办 / 领导督办): record it and text the department."""
+    """Supervise an open task by hand (人工督办 / 领导督办): record it, text the department, and
+    put it on the case's trail (``supervise``, with the person as actor)."""
     now = _now(now)
     role = permissions.role_of(actor)
     if role not in SUPERVISE_ROLES:
@@ -305,7 +306,7 @@ def supervise(*, task: Task, actor, note: str, now: datetime | None = None) -> S
             code="out_of_scope",
         )
     if task.status not in OPEN_TASK_STATUSES:
-        raise DomainError(
+        raise Conflict(
             _("This task is %(status)s: only open tasks can be supervised.")
             % {"status": task.get_status_display()},
             code="illegal_move",
@@ -324,4 +325,15 @@ def supervise(*, task: Task, actor, note: str, now: datetime | None = None) -> S
         department=task.department, case=case, notice=notice, key=f"dispatch:manual:{record.pk}"
     )
     Supervision.objects.filter(pk=record.pk).update(recipients=record.recipients)
+    case_services.case_record_supervision(
+        task=task,
+        action=CaseAction.SUPERVISE,
+        actor=actor,
+        note=text,
+        data={
+            "light": str(sla.task_light(task, now, area_class=case.area_class or "")),
+            **record.trail_data(),
+        },
+        now=now,
+    )
     return record

@@ -1,4 +1,4 @@
-"""Shared pieces of the case API: error responses, path types, the detail answer, 409 mapping."""
+"""Shared pieces of the case API: error responses, path types, the detail answer."""
 
 from __future__ import annotations
 
@@ -47,11 +47,12 @@ CaseOrder = Literal["-reported_at", "reported_at", "-updated_at", "updated_at", 
 
 @contextmanager
 def state_conflicts() -> Iterator[None]:
-    """State refusals leave as 409.
+    """Plain ``DomainError`` refusals leave as 409 ``Conflict``: only for services that still
+    raise the plain class for "not possible from this state".
 
-    The services raise the plain ``DomainError`` (status 400) for "not possible from this
-    state"; for an API that is a conflict with the resource's current state, like a lost
-    compare-and-swap, so clients handle both the same way: reload and decide again.
+    The case services raise ``Conflict`` themselves (``check_transition`` is the one place), so
+    the case endpoints do not use this. Kept for intake.api, whose merge/split services still
+    raise plain ``DomainError``; delete it once they raise ``Conflict`` too.
     """
     try:
         yield

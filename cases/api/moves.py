@@ -16,7 +16,6 @@ from cases.api.common import (
     CaseNumber,
     case_detail,
     router,
-    state_conflicts,
     visible_case,
 )
 from cases.api_schemas import (
@@ -106,26 +105,24 @@ def report_case(request, payload: ReportIn):
         if payload.category
         else None
     )
-    with state_conflicts():
-        case = services.case_report(
-            actor=request.user,
-            source=payload.source,
-            description=payload.description,
-            category=category,
-            address=payload.address,
-            priority=payload.priority,
-            source_ref=payload.source_ref,
-            reporter_name=payload.reporter_name,
-            reporter_phone=payload.reporter_phone,
-            reporter_email=payload.reporter_email,
-            **_place(payload),
-        )
+    case = services.case_report(
+        actor=request.user,
+        source=payload.source,
+        description=payload.description,
+        category=category,
+        address=payload.address,
+        priority=payload.priority,
+        source_ref=payload.source_ref,
+        reporter_name=payload.reporter_name,
+        reporter_phone=payload.reporter_phone,
+        reporter_email=payload.reporter_email,
+        **_place(payload),
+    )
     return Status(201, case_detail(request, case))
 
 
 def _case_move(request, case: Case, service, **kwargs) -> dict:
-    with state_conflicts():
-        service(case=case, actor=request.user, **kwargs)
+    service(case=case, actor=request.user, **kwargs)
     return case_detail(request, case)
 
 
@@ -294,8 +291,7 @@ def check_fail(request, number: CaseNumber, payload: CheckFailIn):
                 % {"ids": ", ".join(map(str, unknown)), "number": case.number},
                 details={"field": "tasks", "unknown": unknown},
             )
-    with state_conflicts():
-        services.case_check_fail(case=case, actor=request.user, reason=payload.reason, tasks=tasks)
+    services.case_check_fail(case=case, actor=request.user, reason=payload.reason, tasks=tasks)
     return case_detail(request, case)
 
 
@@ -351,8 +347,7 @@ def upload_evidence(
             _("An after-photo (处置后) belongs to a task: give the id of the task in `task`."),
             details={"field": "task"},
         )
-    with state_conflicts():
-        services.evidence_attach(
-            case=case, actor=request.user, photos=photos, kind=kind, task=target, note=note
-        )
+    services.evidence_attach(
+        case=case, actor=request.user, photos=photos, kind=kind, task=target, note=note
+    )
     return Status(201, case_detail(request, case))

@@ -113,7 +113,11 @@ def get_case(request, number: CaseNumber):
     "/cases/{number}/timeline",
     response={200: list[CaseEventOut], **READ_ERRORS},
     summary="The case's audit trail (timeline)",
-    description="Every move on the case, oldest first: actor, time, from/to status, reason.",
+    description=(
+        "Every move on the case, oldest first: actor, time, from/to status, reason; also the "
+        "supervision events (supervise 督办, sla_warning, sla_overdue, escalate, sla_cleared) "
+        "with their task, light and level in `data`."
+    ),
 )
 def get_timeline(request, number: CaseNumber):
     case = sel.get_case(user=request.user, number=number)

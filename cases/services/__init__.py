@@ -2,9 +2,10 @@
 
 All services take keyword-only arguments and an explicit ``actor``, run in one transaction,
 change the case by compare-and-swap on (status, version), write exactly one CaseEvent, and raise
-``core.errors.DomainError`` subclasses: ``DomainError`` (illegal move, code ``illegal_move``),
-``PermissionDenied`` (role, scope, department), ``ValidationFailed`` (bad input),
-``Conflict`` (someone else moved first). ``now`` defaults to the current time.
+``core.errors.DomainError`` subclasses: ``Conflict`` (the state refuses the move: ``illegal_move``
+from the transition table, ``already_done``, ``needs_verification``, ``check_required``; or someone
+else moved first: ``conflict``), ``PermissionDenied`` (role, scope, department),
+``ValidationFailed`` (bad input), ``NotFound``. ``now`` defaults to the current time.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from cases.services.dispatching import (
 )
 from cases.services.notes import case_add_note
 from cases.services.reporting import case_file, case_report, case_verify, case_void, evidence_attach
+from cases.services.supervision import case_record_supervision
 from cases.services.tasks import task_accept, task_dispose, task_request_extension, task_return
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "case_close",
     "case_dispatch",
     "case_file",
+    "case_record_supervision",
     "case_report",
     "case_resume",
     "case_start_check",

@@ -20,7 +20,7 @@ from cases import hooks
 from cases.models import Case, CaseEvent, Task
 from cases.services import _rows
 from cases.states import TASK_TRANSITIONS, TRANSITIONS, CaseAction, CaseStatus, TaskStatus
-from core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 
 REASON_MAX = 2000
 
@@ -49,11 +49,15 @@ def require_reason(reason: str | None, action: str) -> str:
 
 
 def check_transition(case: Case, action: str) -> str | None:
-    """The status after ``action`` per the table, or DomainError naming what is allowed."""
+    """The status after ``action`` per the table, or Conflict naming what is allowed.
+
+    The one place the case table is enforced: every refusal of "not from this state" is a
+    Conflict (409 in the API), like a lost compare-and-swap, never a plain DomainError.
+    """
     transition = TRANSITIONS[action]
     if case.status not in transition.sources:
         allowed = ", ".join(sorted(status_label(s) for s in transition.sources))
-        raise DomainError(
+        raise Conflict(
             _("Case %(number)s is %(status)s: %(action)s is possible only from %(allowed)s.")
             % {
                 "number": case.number,
@@ -117,10 +121,10 @@ def sync_case(target: Case | None, fresh: Case) -> None:
 
 
 def task_target(task: Task, action: str) -> str:
-    """The task status after ``action``, or DomainError naming what is allowed."""
+    """The task status after ``action``, or Conflict naming what is allowed."""
     sources, to = TASK_TRANSITIONS[action]
     if task.status not in sources:
-        raise DomainError(
+        raise Conflict(
             _("This task is %(status)s: %(action)s is possible only when it is %(allowed)s.")
             % {
                 "status": TaskStatus(task.status).label,

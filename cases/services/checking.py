@@ -28,7 +28,7 @@ from cases.services._base import (
 )
 from cases.states import CaseAction, EvidenceKind, TaskStatus
 from core import workcalendar
-from core.errors import Conflict, DomainError, ValidationFailed
+from core.errors import Conflict, ValidationFailed
 
 
 def _check_photos(case: Case, actor, photos: Iterable, now: datetime) -> list[int]:
@@ -65,7 +65,7 @@ def case_check_pass(
     permissions.check_move(actor, CaseAction.CHECK_PASS, case)
     to = check_transition(case, CaseAction.CHECK_PASS)
     if case.check_passed_at is not None:
-        raise DomainError(
+        raise Conflict(
             _("The check of case %(number)s has already passed.") % {"number": case.number},
             code="already_done",
         )
@@ -106,9 +106,10 @@ def _failed_tasks(case: Case, tasks: Sequence[Task] | None) -> list[Task]:
                     details={"field": "tasks", "task": task.pk},
                 )
     if not chosen:
-        raise DomainError(
+        raise Conflict(
             _("Case %(number)s has no disposed task to send back for rework.")
-            % {"number": case.number}
+            % {"number": case.number},
+            code="illegal_move",
         )
     return chosen
 
@@ -198,7 +199,7 @@ def case_close(*, case: Case, actor, note: str = "", now: datetime | None = None
     permissions.check_move(actor, CaseAction.CLOSE, case)
     to = check_transition(case, CaseAction.CLOSE)
     if case.check_passed_at is None:
-        raise DomainError(
+        raise Conflict(
             _("Case %(number)s cannot be closed before its on-site check (核查) has passed.")
             % {"number": case.number},
             code="check_required",

@@ -25,11 +25,12 @@ from cases.services._base import (
     finish_task_move,
     now_or,
     require_reason,
+    task_target,
     write_event,
 )
 from cases.states import OPEN_TASK_STATUSES, URGENT_UNIT, CaseAction, Priority, TaskStatus
 from core import workcalendar
-from core.errors import Conflict, DomainError, ValidationFailed
+from core.errors import Conflict, ValidationFailed
 from org.models import Department
 
 
@@ -84,7 +85,10 @@ def case_dispatch(
     chosen = _dispatch_departments(departments, lead)
     standard = case.standard
     if standard is None:  # pragma: no cover - filing always sets it
-        raise DomainError(_("Case %(number)s has no filing standard.") % {"number": case.number})
+        raise Conflict(
+            _("Case %(number)s has no filing standard.") % {"number": case.number},
+            code="no_standard",
+        )
     amount, unit = sla.limit_for(standard, case.area_class, urgent=case.priority == Priority.URGENT)
     deadline = workcalendar.add_working_time(now, amount, unit, case.area_class or None)
     round_no = case.dispatch_round + 1
@@ -150,7 +154,7 @@ def case_upgrade(*, case: Case, actor, reason: str, now: datetime | None = None)
     to = check_transition(case, CaseAction.UPGRADE)
     reason = require_reason(reason, CaseAction.UPGRADE)
     if case.priority == Priority.URGENT:
-        raise DomainError(
+        raise Conflict(
             _("Case %(number)s is already urgent.") % {"number": case.number}, code="already_done"
         )
     from_status = cas_case(case, to_status=to, now=now, priority=Priority.URGENT)
@@ -262,6 +266,9 @@ def task_approve_extension(
     now = now_or(now)
     case = begin_task_move(task, CaseAction.APPROVE_EXTENSION, actor)
     fresh = _reload_task(task, case)
+    # The state first: a task with no pending request has no amount to default to, and the
+    # answer must be "nothing to approve" (Conflict), not "amount None" (bad input).
+    task_target(fresh, CaseAction.APPROVE_EXTENSION)
     granted = extension_amount(amount if amount is not None else fresh.extension_amount)
     extended = fresh.extended + granted
     deadline = sla.task_deadline(

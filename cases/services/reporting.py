@@ -31,7 +31,7 @@ from cases.states import (
     SourceChannel,
 )
 from catalog.models import Category, FilingStandard
-from core.errors import DomainError, PermissionDenied, ValidationFailed
+from core.errors import Conflict, PermissionDenied, ValidationFailed
 
 DESCRIPTION_MAX = 4000
 
@@ -159,7 +159,7 @@ def case_verify(*, case: Case, actor, note: str = "", now: datetime | None = Non
     permissions.check_move(actor, CaseAction.VERIFY, case)
     to = check_transition(case, CaseAction.VERIFY)
     if case.verified_at is not None:
-        raise DomainError(
+        raise Conflict(
             _("Case %(number)s is already verified.") % {"number": case.number},
             code="already_done",
         )
@@ -195,7 +195,7 @@ def case_file(
             details={"field": "standard"},
         )
     if case.status == CaseStatus.VERIFYING and case.verified_at is None:
-        raise DomainError(
+        raise Conflict(
             _("Case %(number)s is waiting for on-site verification (核实) before it can be filed.")
             % {"number": case.number},
             code="needs_verification",

@@ -7,7 +7,7 @@ import pytest
 from cases import services
 from cases.states import CaseAction, CaseStatus, TaskStatus
 from cases.tests.conftest import trail
-from core.errors import Conflict, DomainError, PermissionDenied
+from core.errors import Conflict, PermissionDenied
 
 
 def test_disposer_accepts_and_becomes_assignee(flow, staff, t0):
@@ -37,7 +37,7 @@ def test_desk_roles_cannot_accept_for_the_department(flow, staff, t0):
 def test_accepting_twice_is_illegal(flow, staff, t0):
     _case, [task] = flow.dispatched()
     services.task_accept(task=task, actor=staff["roads_disposer"], now=t0)
-    with pytest.raises(DomainError, match="This task is Accepted"):
+    with pytest.raises(Conflict, match="This task is Accepted"):
         services.task_accept(task=task, actor=staff["roads_disposer"], now=t0)
 
 

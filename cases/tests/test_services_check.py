@@ -9,7 +9,7 @@ from cases import services
 from cases.models import Task
 from cases.states import CaseAction, CaseStatus, TaskStatus
 from cases.tests.conftest import local, photo, trail
-from core.errors import DomainError, PermissionDenied, ValidationFailed
+from core.errors import Conflict, PermissionDenied, ValidationFailed
 
 
 def test_start_check_then_pass(flow, staff, t0):
@@ -70,5 +70,5 @@ def test_only_inspectors_in_scope_check(flow, staff, t0):
 
 def test_a_case_is_checked_only_after_disposal(flow, staff, t0):
     case, _task = flow.accepted()
-    with pytest.raises(DomainError, match="possible only from"):
+    with pytest.raises(Conflict, match="possible only from"):
         services.case_check_pass(case=case, actor=staff["alpha_inspector"], now=t0)

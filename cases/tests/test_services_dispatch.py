@@ -11,7 +11,7 @@ from cases.factories import FilingStandardFactory
 from cases.models import Task
 from cases.states import CaseAction, CaseStatus, TaskStatus
 from cases.tests.conftest import local, trail
-from core.errors import DomainError, PermissionDenied, ValidationFailed
+from core.errors import Conflict, PermissionDenied, ValidationFailed
 from core.models import TimeUnit
 from org.factories import DepartmentFactory
 
@@ -100,7 +100,7 @@ def test_only_desk_roles_in_scope_dispatch(flow, staff, roads, t0):
 
 def test_a_case_must_be_filed_before_dispatch(flow, staff, roads, t0):
     case = flow.reported()
-    with pytest.raises(DomainError, match="possible only from Filed"):
+    with pytest.raises(Conflict, match="possible only from Filed"):
         services.case_dispatch(
             case=case, actor=staff["city_dispatcher"], departments=[roads], now=t0
         )

@@ -11,7 +11,7 @@ from cases import services
 from cases.models import Evidence, Task
 from cases.states import CaseAction, CaseStatus, EvidenceKind, TaskStatus
 from cases.tests.conftest import photo, trail
-from core.errors import DomainError, ValidationFailed
+from core.errors import Conflict, ValidationFailed
 
 
 def test_dispose_with_an_after_photo_disposes_the_case(flow, staff, t0):
@@ -42,7 +42,7 @@ def test_dispose_without_an_after_photo_is_refused(flow, staff, t0):
 
 def test_a_task_must_be_accepted_before_it_is_disposed(flow, staff, t0):
     _case, [task] = flow.dispatched()
-    with pytest.raises(DomainError, match="This task is Pending"):
+    with pytest.raises(Conflict, match="This task is Pending"):
         services.task_dispose(task=task, actor=staff["roads_disposer"], photos=[photo()], now=t0)
     assert not Evidence.objects.exists()  # refused before any photo was stored
 

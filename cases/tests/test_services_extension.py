@@ -11,7 +11,7 @@ from cases import services
 from cases.models import Task
 from cases.states import CaseAction, TaskStatus
 from cases.tests.conftest import local
-from core.errors import DomainError, PermissionDenied, ValidationFailed
+from core.errors import Conflict, PermissionDenied, ValidationFailed
 
 
 def test_approved_extension_moves_the_deadline(flow, staff, t0):
@@ -79,7 +79,7 @@ def test_extension_needs_a_reason_and_an_accepted_task(flow, staff, t0):
         services.task_request_extension(
             task=task, actor=staff["roads_disposer"], amount=1, reason="", now=t0
         )
-    with pytest.raises(DomainError, match="only when it is Accepted"):
+    with pytest.raises(Conflict, match="only when it is Accepted"):
         services.task_request_extension(
             task=task, actor=staff["roads_disposer"], amount=1, reason="x", now=t0
         )

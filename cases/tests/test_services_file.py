@@ -8,7 +8,7 @@ from cases import services
 from cases.factories import FilingStandardFactory
 from cases.states import CaseAction, CaseStatus, Priority
 from cases.tests.conftest import trail
-from core.errors import DomainError, PermissionDenied, ValidationFailed
+from core.errors import Conflict, PermissionDenied, ValidationFailed
 
 
 def test_filing_fixes_standard_and_category(flow, staff, standard, t0):
@@ -44,7 +44,7 @@ def test_a_retired_standard_is_refused(flow, staff, t0):
 
 def test_an_untrusted_report_is_filed_only_after_verification(flow, staff, standard, t0):
     case = flow.reported(trusted=False)
-    with pytest.raises(DomainError, match="waiting for on-site verification"):
+    with pytest.raises(Conflict, match="waiting for on-site verification"):
         services.case_file(case=case, actor=staff["shift_leader"], standard=standard, now=t0)
     services.case_verify(case=case, actor=staff["alpha_inspector"], now=t0)
     services.case_file(case=case, actor=staff["shift_leader"], standard=standard, now=t0)
@@ -59,5 +59,5 @@ def test_inspectors_do_not_file(flow, staff, standard, t0):
 
 def test_filing_twice_is_an_illegal_move(flow, staff, standard, t0):
     case = flow.filed()
-    with pytest.raises(DomainError, match="is Filed 立案: File 立案 is possible only from"):
+    with pytest.raises(Conflict, match="is Filed 立案: File 立案 is possible only from"):
         services.case_file(case=case, actor=staff["shift_leader"], standard=standard, now=t0)

@@ -8,7 +8,7 @@ from cases import services, sla
 from cases.models import Task
 from cases.states import CaseAction, CaseStatus
 from cases.tests.conftest import local, trail
-from core.errors import DomainError, ValidationFailed
+from core.errors import Conflict, ValidationFailed
 
 
 def test_suspension_pauses_and_resume_pushes_the_deadline(flow, staff):
@@ -49,12 +49,12 @@ def test_suspend_needs_a_reason_and_a_dispatched_case(flow, staff, t0):
     case, _task = flow.accepted()
     with pytest.raises(ValidationFailed, match="needs a reason"):
         services.case_suspend(case=case, actor=staff["city_dispatcher"], reason="", now=t0)
-    with pytest.raises(DomainError, match="possible only from Suspended"):
+    with pytest.raises(Conflict, match="possible only from Suspended"):
         services.case_resume(case=case, actor=staff["city_dispatcher"], now=t0)
 
 
 def test_a_suspended_case_cannot_be_disposed(flow, staff, t0):
     case, task = flow.accepted()
     services.case_suspend(case=case, actor=staff["city_dispatcher"], reason="Hold", now=t0)
-    with pytest.raises(DomainError, match="is Suspended"):
+    with pytest.raises(Conflict, match="is Suspended"):
         services.task_dispose(task=task, actor=staff["roads_disposer"], now=t0)

@@ -8,7 +8,7 @@ from cases import services
 from cases.models import Task
 from cases.states import CaseAction, Priority
 from cases.tests.conftest import local
-from core.errors import DomainError, PermissionDenied, ValidationFailed
+from core.errors import Conflict, PermissionDenied, ValidationFailed
 from core.models import TimeUnit
 
 
@@ -53,7 +53,7 @@ def test_upgrade_leaves_finished_tasks_alone(flow, staff, roads, alpha_office, t
 def test_upgrade_twice_needs_no_second_move(flow, staff, t0):
     case = flow.filed()
     services.case_upgrade(case=case, actor=staff["shift_leader"], reason="x", now=t0)
-    with pytest.raises(DomainError, match="already urgent"):
+    with pytest.raises(Conflict, match="already urgent"):
         services.case_upgrade(case=case, actor=staff["shift_leader"], reason="x", now=t0)
 
 

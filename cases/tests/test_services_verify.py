@@ -7,7 +7,7 @@ import pytest
 from cases import services
 from cases.states import CaseAction, CaseStatus
 from cases.tests.conftest import trail
-from core.errors import DomainError, PermissionDenied
+from core.errors import Conflict, PermissionDenied
 
 
 def test_inspector_verifies_a_citizen_report(flow, staff, t0):
@@ -20,14 +20,14 @@ def test_inspector_verifies_a_citizen_report(flow, staff, t0):
 
 def test_a_trusted_report_skips_verification(flow, staff, t0):
     case = flow.reported(trusted=True)
-    with pytest.raises(DomainError, match="possible only from Verifying"):
+    with pytest.raises(Conflict, match="possible only from Verifying"):
         services.case_verify(case=case, actor=staff["alpha_inspector"], now=t0)
 
 
 def test_verifying_twice_is_refused(flow, staff, t0):
     case = flow.reported(trusted=False)
     services.case_verify(case=case, actor=staff["alpha_inspector"], now=t0)
-    with pytest.raises(DomainError, match="already verified"):
+    with pytest.raises(Conflict, match="already verified"):
         services.case_verify(case=case, actor=staff["alpha_inspector"], now=t0)
 
 

@@ -7,7 +7,7 @@ import pytest
 from cases import services
 from cases.states import CaseAction, CaseStatus
 from cases.tests.conftest import trail
-from core.errors import DomainError, PermissionDenied, ValidationFailed
+from core.errors import Conflict, PermissionDenied, ValidationFailed
 
 
 @pytest.mark.parametrize("trusted", [True, False])
@@ -28,7 +28,7 @@ def test_void_needs_a_reason(flow, staff, t0):
 
 def test_a_dispatched_case_cannot_be_voided(flow, staff, t0):
     case, _tasks = flow.dispatched()
-    with pytest.raises(DomainError, match="illegal|possible only from"):
+    with pytest.raises(Conflict, match="illegal|possible only from"):
         services.case_void(case=case, actor=staff["shift_leader"], reason="x", now=t0)
 
 

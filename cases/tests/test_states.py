@@ -5,6 +5,7 @@ from __future__ import annotations
 from cases.permissions import MOVE_ROLES
 from cases.states import (
     FINAL_CASE_STATUSES,
+    SUPERVISION_ACTIONS,
     TASK_TRANSITIONS,
     TRANSITIONS,
     CaseAction,
@@ -28,12 +29,26 @@ def test_every_status_is_reachable():
     assert reachable == set(CaseStatus.values)
 
 
-def test_every_move_except_report_and_attach_has_roles():
-    assert set(MOVE_ROLES) == set(CaseAction.values) - {
+def test_every_move_except_report_attach_note_and_supervision_has_roles():
+    # Supervision events are recorded by the dispatch app: its rule says who supervises, and
+    # the SLA scanner is the system.
+    assert set(MOVE_ROLES) == set(CaseAction.values) - SUPERVISION_ACTIONS - {
         CaseAction.REPORT,
         CaseAction.ATTACH,
         CaseAction.NOTE,
     }
+
+
+def test_supervision_events_change_no_status_and_need_an_open_task():
+    for action in SUPERVISION_ACTIONS:
+        assert TRANSITIONS[action].to is None, action
+        assert TRANSITIONS[action].sources <= {CaseStatus.DISPATCHED, CaseStatus.SUSPENDED}
+    assert CaseStatus.SUSPENDED in TRANSITIONS[CaseAction.SUPERVISE].sources  # clock stopped
+    assert CaseStatus.SUSPENDED not in TRANSITIONS[CaseAction.SLA_OVERDUE].sources
+
+
+def test_supervision_events_are_no_buttons():
+    assert not set(allowed_actions(CaseStatus.DISPATCHED)) & SUPERVISION_ACTIONS
 
 
 def test_task_moves_are_case_moves_too():

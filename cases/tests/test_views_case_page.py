@@ -129,9 +129,34 @@ def test_supervise_a_task_from_the_case_page(client, flow, staff):
         act_url(case, "supervise"), {"task": task.pk, "note": "Fix it before the school run"}
     )
     assert notes(response) == [f"Supervise 督办: done on case {case.number}."]
-    body = client.get(page_url(case)).content.decode()
-    assert 'id="case-supervisions"' in body and 'data-kind="manual"' in body
+    page = client.get(page_url(case))
+    body = page.content.decode()
+    # On the trail, by the leader, with the task's light; no second list of the same records.
+    [event] = [e for e in page.context["events"] if e.action == "supervise"]
+    assert (event.actor, event.task, event.light) == (staff["city_leader"], task, "green")
+    assert 'id="case-supervisions"' not in body and body.count('data-action="supervise"') == 1
     assert "Fix it before the school run" in body
+    # The roads bureau has no phone on file: the trail says nobody was texted.
+    assert "Nobody was texted" in body
+
+
+def test_the_trail_shows_the_scanners_light_flips(client, flow, staff):
+    from dispatch.scanner import scan
+
+    case, [task] = flow.dispatched()  # City roads bureau, due 15:00
+    for hh, mm in ((14, 30), (15, 1)):
+        with time_machine.travel(local(23, hh, mm), tick=False):
+            scan()
+    client.force_login(staff["city_dispatcher"])
+    response = client.get(page_url(case))
+    events = response.context["events"]
+    assert [(e.action, e.light, e.actor, e.task) for e in events[3:]] == [
+        ("sla_warning", "yellow", None, task),
+        ("sla_overdue", "red", None, task),
+    ]
+    body = response.content.decode()
+    assert "Yellow light, reminder sent" in body and "Red light, overdue supervision" in body
+    assert body.count('data-light="red"') >= 1 and "Nobody was texted" in body
 
 
 def test_actions_panel_after_disposal_and_check(client, flow, staff):

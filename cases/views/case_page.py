@@ -26,7 +26,6 @@ from cases.views.access import case_or_404
 from cases.views.forms import FileCaseForm
 from catalog.models import Category
 from core.errors import DomainError
-from dispatch import selectors as dispatch_selectors
 
 
 def _map_data(case: Case) -> dict:
@@ -58,8 +57,7 @@ def case_context(user, case: Case) -> dict:
         "tasks": all_tasks,
         "photos": photos,
         "has_photos": bool(evidence),
-        "events": list(selectors.case_timeline(case)),
-        "supervisions": list(dispatch_selectors.case_supervisions(case)),
+        "events": display.annotate_trail(list(selectors.case_timeline(case))),
         "moves": moves.options(user, case, current),
         "map_data": _map_data(case),
     }

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from cases import sla
-from cases.models import Case, Task
+from cases.models import Case, CaseEvent, Task
+from cases.states import SUPERVISION_ACTIONS, CaseAction
 
 
 def task_light(task: Task, case: Case, now: datetime) -> sla.Light | None:
@@ -39,3 +40,20 @@ def annotate_lights(cases: Sequence[Case], now: datetime) -> list[Case]:
         open_deadlines = [t.deadline_at for t in mine if t.is_open]
         case.deadline = min(open_deadlines) if open_deadlines else None
     return list(cases)
+
+
+def annotate_trail(events: Sequence[CaseEvent]) -> list[CaseEvent]:
+    """Set what a supervision event's ``data`` says, for the timeline: ``light`` (the light it
+    flipped to, or the task's light at a 督办 by hand), ``escalated_to`` (the tier above that
+    was told) and ``nobody_texted`` (no phone on file for the department)."""
+    for event in events:
+        event.light, event.escalated_to, event.nobody_texted = None, None, False
+        if event.action not in SUPERVISION_ACTIONS:
+            continue
+        data = event.data or {}
+        if data.get("light") in sla.Light.values:
+            event.light = sla.Light(data["light"])
+        if event.action == CaseAction.ESCALATE:
+            event.escalated_to = (data.get("to_department") or {}).get("name")
+        event.nobody_texted = data.get("recipients") == 0
+    return list(events)

@@ -33,14 +33,13 @@ from org.models import Role
 from org.selectors import staff_profile
 
 A = CaseAction
-# 督办: a desk or leader presses a department on an open task (dispatch app); it writes a
-# Supervision row and a text message, not a CaseEvent, so it is not a CaseAction.
-SUPERVISE = "supervise"
-LABELS = {SUPERVISE: _("Supervise 督办")}
+# 督办: a desk or leader presses a department on an open task. The dispatch app decides who may
+# (SUPERVISE_ROLES) and writes the Supervision row, the text message and the trail event.
+SUPERVISE = A.SUPERVISE
 
 
 def label_of(action: str) -> str:
-    return LABELS[action] if action in LABELS else CaseAction(action).label
+    return CaseAction(action).label
 
 
 @dataclass(frozen=True)
