@@ -45,6 +45,11 @@ def unsubscribe(action: str, fn: Subscriber) -> None:
         _subscribers[str(action)].remove(fn)
 
 
+def subscribers() -> dict[str, tuple[Subscriber, ...]]:
+    """Who listens to which action (a copy: for diagnostics and benchmarks)."""
+    return {action: tuple(fns) for action, fns in _subscribers.items() if fns}
+
+
 @contextmanager
 def muted() -> Iterator[None]:
     """No subscriber runs for the moves made inside this block, in this thread.
