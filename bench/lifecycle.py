@@ -43,20 +43,21 @@ import io
 import multiprocessing as mp
 import os
 import pstats
-import shutil
-import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
-from _common import emit, setup_django  # also puts the project root on sys.path
+from _common import (  # also puts the project root on sys.path
+    BenchDatabase,
+    City,
+    bench_database,
+    emit,
+    seed_city,
+    setup_django,
+)
 from _lifecycle_raw import MOVES_PER_CASE, Driver, RawLifecycle, Refs
 
 NAME = "lifecycle"
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 WARMUP_CASES = 20
-GRID_CELL = 0.01
 MOVES = (
     "report",
     "file",
@@ -69,174 +70,47 @@ MOVES = (
 )
 
 
-# --- the database -------------------------------------------------------------------------
+# --- the database and the city (bench/_common.py) ------------------------------------
 
 
-@dataclass
-class BenchDatabase:
-    vendor: str
-    url: str  # DATABASE_URL of the bench database
-    server_url: str = ""  # PostgreSQL maintenance database, for CREATE/DROP
-    name: str = ""
-    path: str = ""  # SQLite file
+def raw_driver(db: BenchDatabase) -> Driver:
+    if db.vendor == "postgresql":
+        return Driver(vendor="postgresql", url=db.url.replace("postgres://", "postgresql://"))
+    from django.conf import settings
 
-    @classmethod
-    def create(cls, vendor: str, workdir: str, *, async_commit: bool = False) -> BenchDatabase:
-        if vendor == "sqlite":
-            path = os.path.join(workdir, "bench.sqlite3")
-            return cls(vendor="sqlite", url=f"sqlite:///{path}", path=path)
-        import psycopg
-
-        configured = os.environ.get("DATABASE_URL", "")
-        server = configured if configured.startswith(("postgres://", "postgresql://")) else ""
-        parts = urlsplit(server or DEFAULT_SERVER)
-        maintenance = urlunsplit(parts._replace(path="/postgres"))
-        name = f"cityops_bench_{os.getpid()}"
-        with psycopg.connect(maintenance, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            if async_commit:
-                conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
-        url = urlunsplit(parts._replace(path=f"/{name}"))
-        return cls(vendor="postgresql", url=url, server_url=maintenance, name=name)
-
-    def drop(self) -> None:
-        if self.vendor != "postgresql":
-            return
-        import psycopg
-
-        with psycopg.connect(self.server_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-    def driver(self) -> Driver:
-        if self.vendor == "postgresql":
-            return Driver(vendor="postgresql", url=self.url.replace("postgres://", "postgresql://"))
-        from django.conf import settings
-
-        options = settings.DATABASES["default"].get("OPTIONS", {})
-        return Driver(vendor="sqlite", path=self.path, init_sql=options.get("init_command", ""))
+    options = settings.DATABASES["default"].get("OPTIONS", {})
+    return Driver(vendor="sqlite", path=db.path, init_sql=options.get("init_command", ""))
 
 
-# --- the city -----------------------------------------------------------------------------
-
-
-@dataclass
-class City:
-    grids: list
-    standard: object
-    department: object
-    inspector: object
-    leader: object
-    dispatcher: object
-    disposer: object
-
-    def refs(self) -> Refs:
-        grid = self.grids[0]
-        return Refs(
-            grid_id=grid.pk,
-            area_path=grid.path,
-            area_class=grid.area_class,
-            lon=grid.centroid_lon,
-            lat=grid.centroid_lat,
-            standard_id=self.standard.pk,
-            category_id=self.standard.category_id,
-            department_id=self.department.pk,
-            inspector_id=self.inspector.pk,
-            leader_id=self.leader.pk,
-            dispatcher_id=self.dispatcher.pk,
-            disposer_id=self.disposer.pk,
-        )
-
-
-def seed_city() -> City:
-    """The smallest city a case lifecycle needs, written with the factories the tests use."""
-    from decimal import Decimal
-
-    from django.contrib.auth import get_user_model
-
-    from areas.factories import AdminAreaFactory, UnitGridFactory, box_polygon
-    from areas.models import AreaLevel
-    from cases import permissions
-    from cases.factories import FilingStandardFactory
-    from core.models import TimeUnit
-    from org.factories import DEFAULT_PASSWORD, DepartmentFactory
-    from org.models import DepartmentLevel, DepartmentType, Role
-    from org.services import staff_create
-
-    city = AdminAreaFactory(code="330200", name="Benchcity", level=AreaLevel.CITY)
-    district = AdminAreaFactory(code="330203", name="East", level=AreaLevel.DISTRICT, parent=city)
-    street = AdminAreaFactory(
-        code="330203001", name="Alpha", level=AreaLevel.STREET, parent=district
+def refs_of(city: City) -> Refs:
+    grid = city.grids[0]
+    return Refs(
+        grid_id=grid.pk,
+        area_path=grid.path,
+        area_class=grid.area_class,
+        lon=grid.centroid_lon,
+        lat=grid.centroid_lat,
+        standard_id=city.standard.pk,
+        category_id=city.standard.category_id,
+        department_id=city.department.pk,
+        inspector_id=city.inspector.pk,
+        leader_id=city.leader.pk,
+        dispatcher_id=city.dispatcher.pk,
+        disposer_id=city.disposer.pk,
     )
-    community = AdminAreaFactory(
-        code="330203001001", name="Alpha-1", level=AreaLevel.COMMUNITY, parent=street
-    )
-    grids = []
-    for seq in range(4):
-        lon, lat = 121.50 + (seq % 2) * GRID_CELL, 29.85 + (seq // 2) * GRID_CELL
-        grids.append(
-            UnitGridFactory(
-                community=community,
-                code=f"330203001001{seq + 1:03d}",
-                polygon=box_polygon(lon, lat, lon + GRID_CELL, lat + GRID_CELL),
-            )
-        )
-    roads = DepartmentFactory(
-        code="BENCH-ROADS",
-        name="City roads bureau",
-        level=DepartmentLevel.CITY,
-        type=DepartmentType.PROFESSIONAL,
-        area=city,
-    )
-    standard = FilingStandardFactory(
-        code="BENCH", time_limit=Decimal("4"), time_unit=TimeUnit.WORK_HOUR
-    )
-    made = {
-        "inspector": staff_create(
-            username="bench_inspector", password=DEFAULT_PASSWORD, role=Role.INSPECTOR, areas=[city]
-        ),
-        "leader": staff_create(
-            username="bench_leader", password=DEFAULT_PASSWORD, role=Role.SHIFT_LEADER, areas=[city]
-        ),
-        "dispatcher": staff_create(
-            username="bench_dispatcher",
-            password=DEFAULT_PASSWORD,
-            role=Role.DISPATCHER,
-            areas=[city],
-        ),
-        "disposer": staff_create(
-            username="bench_disposer",
-            password=DEFAULT_PASSWORD,
-            role=Role.DISPOSER,
-            department=roads,
-        ),
-    }
-    # Fresh user rows, as the authentication middleware would load them for a request; their
-    # profile and area scope are then read once and kept on the instance (cases.permissions).
-    users = {}
-    for key, profile in made.items():
-        user = get_user_model().objects.get(pk=profile.user_id)
-        permissions.role_of(user)
-        permissions.area_paths(user)
-        users[key] = user
-    for grid in grids:
-        grid.refresh_from_db()
-    return City(grids=grids, standard=standard, department=roads, **users)
 
 
-def hook_subscribers(*, drop: bool) -> str:
+def hook_subscribers(*, muted: bool) -> str:
     """Who listens to case moves (they run after each commit, so they are part of the cost)."""
     from cases import hooks
 
     found = sorted(
         f"{action}: {fn.__module__}.{fn.__qualname__}"
-        for action, fns in hooks._subscribers.items()
+        for action, fns in hooks.subscribers().items()
         for fn in fns
     )
-    if drop:
-        for action, fns in list(hooks._subscribers.items()):
-            for fn in list(fns):
-                hooks.unsubscribe(action, fn)
-        return f"none (--no-hooks dropped {len(found)})"
+    if muted:
+        return f"none (--no-hooks: cases.hooks.muted() around every case, {len(found)} silenced)"
     return ", ".join(found) or "none"
 
 
@@ -254,14 +128,26 @@ def tiny_png() -> bytes:
 class CityOpsLifecycle:
     """One case report -> close through ``cases.services`` (what every interface calls)."""
 
-    def __init__(self, city: City, photo: bytes, *, timed: bool = False) -> None:
+    def __init__(
+        self, city: City, photo: bytes, *, timed: bool = False, muted: bool = False
+    ) -> None:
         self.city = city
         self.photo = photo
         self.timed = timed
+        self.muted = muted
         self.move_seconds: dict[str, float] = defaultdict(float)
         self.move_cpu: dict[str, float] = defaultdict(float)
 
     def run_case(self, i: int) -> None:
+        from cases import hooks
+
+        if not self.muted:
+            self._run_case(i)
+            return
+        with hooks.muted():
+            self._run_case(i)
+
+    def _run_case(self, i: int) -> None:
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         from cases import services
@@ -424,28 +310,16 @@ def main() -> None:
     parser.add_argument(
         "--no-hooks",
         action="store_true",
-        help="unsubscribe other apps from cases.hooks (measure the case services alone)",
+        help="run every case inside cases.hooks.muted() (measure the case services alone)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args()
 
-    workdir = tempfile.mkdtemp(prefix="cityops-bench-")
-    db = BenchDatabase.create(args.database, workdir, async_commit=args.async_commit)
-    os.environ["DATABASE_URL"] = db.url
-    try:
+    with bench_database(args.database, keep=args.keep, async_commit=args.async_commit) as (
+        db,
+        workdir,
+    ):
         _bench(args, db, workdir)
-    finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: BLE001, S110 - Django may not be set up yet
-            pass
-        if args.keep:
-            print(f"kept database {db.name or db.path}")
-        else:
-            db.drop()
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _bench(args, db: BenchDatabase, workdir: str) -> None:
@@ -462,7 +336,7 @@ def _bench(args, db: BenchDatabase, workdir: str) -> None:
     call_command("migrate", verbosity=0)
     city = seed_city()
     photo = tiny_png()
-    subscribers = hook_subscribers(drop=args.no_hooks)
+    subscribers = hook_subscribers(muted=args.no_hooks)
     print(
         f"database: {db.vendor} {db.name or db.path}, migrated and seeded in "
         f"{time.perf_counter() - started:.1f}s; after-photo: {len(photo)}-byte 8x8 PNG; "
@@ -476,13 +350,13 @@ def _bench(args, db: BenchDatabase, workdir: str) -> None:
             cursor.execute("SHOW synchronous_commit")
             print(f"synchronous_commit: {cursor.fetchone()[0]}")
 
-    refs = city.refs()
+    refs = refs_of(city)
 
     def ours():
-        return CityOpsLifecycle(city, photo)
+        return CityOpsLifecycle(city, photo, muted=args.no_hooks)
 
     def raw():
-        return RawLifecycle(db.driver(), refs, photo_size=len(photo))
+        return RawLifecycle(raw_driver(db), refs, photo_size=len(photo))
 
     # Warm both paths (calendar cache, first day's sequence row, imports, plans).
     next_i = 0
@@ -519,7 +393,7 @@ def _bench(args, db: BenchDatabase, workdir: str) -> None:
         results[workers] = (rates["CityOps services"], rates["baseline raw SQL"])
         print(f"  ratio CityOps / baseline: {results[workers][0] / results[workers][1]:.3f}")
 
-    per_move = CityOpsLifecycle(city, photo, timed=True)
+    per_move = CityOpsLifecycle(city, photo, timed=True, muted=args.no_hooks)
     sample = min(args.size, 500)
     run(lambda: per_move, count=sample, workers=1, start=next_i)
     next_i += sample
