@@ -6,7 +6,12 @@ offline detection, and the alarm -> case link.
 * Raising an alarm whose rule says ``open_case`` reports a case through
   ``intake.services.receive_report`` (source ``iot``, trusted, ``external_id="alarm:<pk>"`` so a
   retry never opens a second case). If intake refuses (e.g. the device lies outside every
-  grid), the alarm stays and its history says why (``case_failed``).
+  grid), the alarm stays and its history says why (``case_failed``). By default the case is
+  opened in the transaction that raises the alarm; inside ``cases_deferred()`` (the MQTT
+  consumer) the alarm ids are collected instead and ``open_cases`` reports them after the
+  readings are committed and acknowledged (iot.tasks on the worker), so intake's cost and
+  failures never slow down or hold back telemetry. ``open_missing_cases`` (every minute) opens
+  whatever a crash between the two left behind.
 * A clear adds a note to the alarm's case; a *confirmed* clear (by the sensor's own readings)
   of a rule with ``auto_check_pass`` passes the case's on-site check (核查) once the case is
   disposed. That move is made by the system account ``cityops-iot`` (no password, audited).
@@ -15,7 +20,9 @@ offline detection, and the alarm -> case link.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -24,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import DomainError, PermissionDenied, ValidationFailed
+from core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from iot.models import (
     OPEN_ALARM_STATUSES,
     Alarm,
@@ -42,6 +49,9 @@ logger = logging.getLogger(__name__)
 
 IOT_USERNAME = "cityops-iot"
 REASON_MAX = 300
+MISSING_CASE_GRACE = timedelta(minutes=1)  # a deferred case is late after this long
+MISSING_CASE_BATCH = 200  # alarms per open_missing_cases run
+_deferral = threading.local()
 
 
 # --- the system actor ---------------------------------------------------------------------
@@ -102,8 +112,68 @@ def _raise(
         data={"value": value, "unit": unit, "ts": ts.isoformat(), "severity": rule.severity},
     )
     if rule.open_case:
-        _open_case(alarm, value=value, unit=unit, now=now)
+        pending = getattr(_deferral, "pending", None)
+        if pending is None:
+            _open_case(alarm, value=value, unit=unit, now=now)
+        else:
+            pending.append(alarm.pk)
     return alarm
+
+
+@contextmanager
+def cases_deferred() -> Iterator[list[int]]:
+    """Alarms raised inside this block (in this thread) do not open their case; their ids are
+    collected in the yielded list for ``open_cases`` once the caller has committed."""
+    outer = getattr(_deferral, "pending", None)
+    pending: list[int] = []
+    _deferral.pending = pending
+    try:
+        yield pending
+    finally:
+        _deferral.pending = outer
+
+
+def open_cases(alarm_ids: Iterable[int], *, now: datetime | None = None) -> int:
+    """Open the case of each alarm whose rule says ``open_case`` and that has none yet (nor a
+    recorded refusal); returns how many were opened. Idempotent: the alarm row is locked and
+    intake refuses a second report with the same external id. An alarm cleared meanwhile still
+    gets its case (the fault happened), with the clear noted on it. Never raises for one alarm."""
+    opened = 0
+    for pk in sorted(set(alarm_ids)):
+        try:
+            with transaction.atomic():
+                alarm = (
+                    Alarm.objects.select_for_update(of=("self",))
+                    .select_related("device__device_type", "device__category", "rule__category")
+                    .filter(pk=pk, case__isnull=True, rule__open_case=True)
+                    .first()
+                )
+                if alarm is None or alarm.events.filter(action=AlarmAction.CASE_FAILED).exists():
+                    continue
+                unit = alarm.device.device_type.metric_units().get(alarm.rule.metric, "")
+                _open_case(alarm, value=alarm.trigger_value, unit=unit, now=now or timezone.now())
+                if alarm.case_id:
+                    opened += 1
+                    if alarm.status == AlarmStatus.CLEARED:
+                        _note_case(alarm, now=now or timezone.now())
+        except Exception:  # one alarm must not stop the others; the sweeper tries again
+            logger.exception("alarm %s: opening its case failed", pk)
+    return opened
+
+
+def open_missing_cases(*, now: datetime | None = None) -> int:
+    """The cases a deferred opening missed (crash after the commit, queue lost): alarms older
+    than MISSING_CASE_GRACE whose rule opens cases, with no case and no recorded refusal."""
+    now = now or timezone.now()
+    ids = list(
+        Alarm.objects.filter(
+            rule__open_case=True, case__isnull=True, created_at__lt=now - MISSING_CASE_GRACE
+        )
+        .exclude(events__action=AlarmAction.CASE_FAILED)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:MISSING_CASE_BATCH]
+    )
+    return open_cases(ids, now=now) if ids else 0
 
 
 def _describe(alarm: Alarm, *, value: float | None, unit: str) -> str:
@@ -395,7 +465,7 @@ def alarm_acknowledge(*, alarm: Alarm, actor, note: str = "", now: datetime | No
     )
     if not updated:
         current = Alarm.objects.filter(pk=alarm.pk).values_list("status", flat=True).first()
-        raise DomainError(
+        raise Conflict(
             _("Alarm %(pk)s is %(status)s: only an active alarm can be acknowledged.")
             % {"pk": alarm.pk, "status": AlarmStatus(current).label if current else "-"},
             code="illegal_move",
@@ -422,7 +492,7 @@ def alarm_clear(*, alarm: Alarm, actor, reason: str, now: datetime | None = None
             _("Clearing an alarm by hand needs a reason."), details={"field": "reason"}
         )
     if not _clear(alarm, now=now, reason=text, confirmed=False, actor=actor):
-        raise DomainError(
+        raise Conflict(
             _("Alarm %(pk)s is already cleared.") % {"pk": alarm.pk}, code="illegal_move"
         )
     return alarm

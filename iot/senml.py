@@ -26,7 +26,6 @@ MAX_RECORDS = 1000  # one pack; a device flushing a backlog sends several
 MAX_STRING = 200  # vs / vd length kept (Reading.value_str)
 MAX_UNIT = 16  # Reading.unit; the longest SenML unit is far shorter
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-:./_]*$")
-_SEGMENT_RE = re.compile(r"[:/]")
 
 _BASE_LABELS = {"bn": str, "bu": str}
 _BASE_NUMBERS = ("bt", "bv", "bs", "bver")
@@ -63,7 +62,8 @@ class Record:
         """The CityOps metric key (module docstring)."""
         if not self.named and self.unit in GEO_UNITS:
             return self.unit
-        return _SEGMENT_RE.split(self.name)[-1]
+        name = self.name
+        return name[max(name.rfind(":"), name.rfind("/")) + 1 :]
 
 
 def loads(payload: bytes | str) -> list:
@@ -131,25 +131,31 @@ def parse(pack: list | bytes | str, *, now: float) -> list[Record]:
     return out
 
 
-def _resolve(record: dict, index: int, base: dict, now: float) -> Record:
-    for label in record:
-        if label.endswith("_"):
-            raise SenMLError(f"must-understand label {label!r} is not supported", record=index)
-    version = _number(record, "bver", index)
-    if version is not None and (version != int(version) or not 1 <= version <= SUPPORTED_VERSION):
-        raise SenMLError(
-            f"bver {version:g} is not supported (up to {SUPPORTED_VERSION})", record=index
-        )
-    for label in _BASE_LABELS:
-        text = _text(record, label, index)
-        if text is not None:
-            base[label] = text
-    for label in ("bt", "bv", "bs"):
-        number = _number(record, label, index)
-        if number is not None:
-            base[label] = number
+_KNOWN_LABELS = frozenset(
+    {"bn", "bt", "bu", "bv", "bs", "bver", "n", "u", "v", "vs", "vb", "vd", "s", "t", "ut"}
+)
 
-    n = _text(record, "n", index)
+
+def _resolve(record: dict, index: int, base: dict, now: float) -> Record:
+    # Hot path (every reading of every pack): look a label up only when the record has it.
+    if not _KNOWN_LABELS.issuperset(record):
+        for label in record:
+            if label.endswith("_"):
+                raise SenMLError(f"must-understand label {label!r} is not supported", record=index)
+    if "bver" in record:
+        version = _number(record, "bver", index)
+        if version != int(version) or not 1 <= version <= SUPPORTED_VERSION:
+            raise SenMLError(
+                f"bver {version:g} is not supported (up to {SUPPORTED_VERSION})", record=index
+            )
+    for label in _BASE_LABELS:
+        if label in record:
+            base[label] = _text(record, label, index)
+    for label in ("bt", "bv", "bs"):
+        if label in record:
+            base[label] = _number(record, label, index)
+
+    n = _text(record, "n", index) if "n" in record else None
     name = base["bn"] + (n or "")
     if not name:
         raise SenMLError("the record has no name (neither 'bn' nor 'n')", record=index)
@@ -158,39 +164,43 @@ def _resolve(record: dict, index: int, base: dict, now: float) -> Record:
             f"name {name!r} may use only A-Z a-z 0-9 - : . / _ and must start with a letter or digit",
             record=index,
         )
-    unit = _text(record, "u", index)
-    unit = base["bu"] if unit is None else unit
+    unit = _text(record, "u", index) if "u" in record else base["bu"]
 
     present = [label for label in _VALUE_LABELS if label in record]
     if len(present) > 1:
         raise SenMLError(f"a record has one value, not {', '.join(present)}", record=index)
-    value = _number(record, "v", index)
-    if value is not None and base["bv"] is not None:
-        value += base["bv"]
-    value_str = _text(record, "vs", index)
-    value_data = _text(record, "vd", index)
-    value_bool = None
-    if "vb" in record:
-        if not isinstance(record["vb"], bool):
-            raise SenMLError(f"'vb' must be true or false, not {record['vb']!r}", record=index)
+    value = value_str = value_data = value_bool = total = None
+    kind = present[0] if present else None
+    if kind == "v":
+        value = _number(record, "v", index)
+        if base["bv"] is not None:
+            value += base["bv"]
+    elif kind == "vs":
+        value_str = _text(record, "vs", index)
+    elif kind == "vd":
+        value_data = _text(record, "vd", index)
+    elif kind == "vb":
         value_bool = record["vb"]
-    total = _number(record, "s", index)
-    if total is not None and base["bs"] is not None:
-        total += base["bs"]
-    if not present and total is None:
+        if not isinstance(value_bool, bool):
+            raise SenMLError(f"'vb' must be true or false, not {value_bool!r}", record=index)
+    if "s" in record:
+        total = _number(record, "s", index)
+        if base["bs"] is not None:
+            total += base["bs"]
+    if kind is None and total is None:
         raise SenMLError("the record has no value (v, vs, vb, vd or s)", record=index)
     for label, text, limit in (
         ("vs", value_str, MAX_STRING),
         ("vd", value_data, MAX_STRING),
         ("u", unit, MAX_UNIT),
     ):
-        if text is not None and len(text) > limit:
-            raise SenMLError(f"{label!r} is longer than {limit} characters", record=index)
-        if text and "\x00" in text:
-            raise SenMLError(f"{label!r} contains a NUL character", record=index)
+        if text:
+            if len(text) > limit:
+                raise SenMLError(f"{label!r} is longer than {limit} characters", record=index)
+            if "\x00" in text:
+                raise SenMLError(f"{label!r} contains a NUL character", record=index)
 
-    t = _number(record, "t", index) or 0.0
-    when = base["bt"] + t
+    when = base["bt"] + (_number(record, "t", index) if "t" in record else 0.0)
     if when < RELATIVE_TIME_LIMIT:
         when = now + when
     return Record(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from iot import alarms
 from iot.tracking.tasks import coverage_yesterday  # noqa: F401  (huey discovers iot.tasks only)
@@ -23,3 +23,19 @@ def scan_offline() -> dict:
     if report["offline"]:
         logger.info("IoT offline scan: %s", report)
     return report
+
+
+@db_task(retries=3, retry_delay=10)
+def open_alarm_cases(alarm_ids: list[int]) -> int:
+    """The cases of alarms the MQTT consumer raised, after their readings were committed and
+    acknowledged (iot.alarms.cases_deferred)."""
+    return alarms.open_cases(alarm_ids)
+
+
+@db_periodic_task(crontab(minute="*"))
+def open_missing_alarm_cases() -> int:
+    """Every minute: alarms whose deferred case opening was lost (iot.alarms.open_missing_cases)."""
+    opened = alarms.open_missing_cases()
+    if opened:
+        logger.warning("IoT: opened %d alarm cases the deferred path had missed", opened)
+    return opened

@@ -26,18 +26,17 @@ from django.utils import timezone
 
 from iot import senml
 from iot.ingest import sql
+from iot.ingest.cache import IngestCache, RulesByMetric
 from iot.ingest.sql import ReadingRow
 from iot.models import (
     AlarmRule,
     DeadLetter,
     Device,
     DeviceMetricState,
-    RuleKind,
     UnknownDevice,
 )
 from iot.models.devices import METRIC_KEY_RE
-from iot.rules import Outcome, RuleSpec, RuleSpecError, RuleState, step
-from iot.selectors import effective_rules
+from iot.rules import Outcome, RuleState, step
 from iot.tracking import positions as tracking
 
 logger = logging.getLogger(__name__)
@@ -51,7 +50,9 @@ BATTERY_METRIC = "battery"
 @dataclass(frozen=True, slots=True)
 class Message:
     """One payload as received: ``device`` when the channel authenticated it (HTTP token),
-    else ``device_code`` from the MQTT topic."""
+    else ``device_code`` from the MQTT topic. ``parsed`` is the pack already resolved by the
+    channel (a list of senml.Record, or a SenMLError) against ``received_at``; the writer parses
+    the payload itself when it is None."""
 
     channel: str
     payload: bytes
@@ -59,6 +60,7 @@ class Message:
     device_code: str = ""
     device: Device | None = None
     topic: str = ""
+    parsed: list | senml.SenMLError | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +98,14 @@ def _readings_of(
 ) -> tuple[list[ReadingRow], str]:
     """The readings of one message, or ([], reason) when the pack is refused."""
     received = message.received_at
-    try:
-        records = senml.parse(message.payload, now=received.timestamp())
-    except senml.SenMLError as exc:
-        return [], str(exc)
+    records = message.parsed
+    if isinstance(records, senml.SenMLError):
+        return [], str(records)
+    if records is None:
+        try:
+            records = senml.parse(message.payload, now=received.timestamp())
+        except senml.SenMLError as exc:
+            return [], str(exc)
     latest_allowed = received + MAX_FUTURE
     out = []
     for record in records:
@@ -147,41 +153,6 @@ def _numeric(reading: ReadingRow) -> float | None:
     if reading.value_bool is not None:
         return 1.0 if reading.value_bool else 0.0
     return None
-
-
-class _Rules:
-    """The threshold rules of the batch's devices (selectors.effective_rules), by metric."""
-
-    def __init__(self, devices: Sequence[Device]):
-        self.specs: dict[int, RuleSpec] = {}
-        self._by_device: dict[int, dict[str, list[AlarmRule]]] = {}
-        for device_id, rules in effective_rules(devices, kind=RuleKind.THRESHOLD).items():
-            by_metric: dict[str, list[AlarmRule]] = defaultdict(list)
-            for rule in rules:
-                spec = self.specs.get(rule.pk) or self._spec(rule)
-                if spec is not None:
-                    self.specs[rule.pk] = spec
-                    by_metric[rule.metric].append(rule)
-            self._by_device[device_id] = by_metric
-
-    @staticmethod
-    def _spec(rule: AlarmRule) -> RuleSpec | None:
-        try:
-            return RuleSpec(
-                operator=rule.operator,
-                threshold=rule.threshold,
-                clear_threshold=rule.clear_threshold,
-                count=rule.count,
-                duration=rule.duration_seconds,
-                clear_count=rule.clear_count,
-                clear_duration=rule.clear_duration_seconds,
-            )
-        except RuleSpecError as exc:  # the admin validates; a raw SQL edit could still do this
-            logger.warning("alarm rule %s (%s) skipped: %s", rule.pk, rule.name, exc)
-            return None
-
-    def for_metric(self, device: Device, metric: str) -> list[AlarmRule]:
-        return self._by_device.get(device.pk, {}).get(metric, [])
 
 
 @dataclass(slots=True)
@@ -246,17 +217,17 @@ def _count_unknown(unknown: dict[tuple[str, str], int], now: datetime) -> None:
             )
 
 
-def write_batch(messages: Sequence[Message], *, now: datetime | None = None) -> BatchResult:
-    """Store and evaluate ``messages`` in one transaction (module docstring)."""
+def write_batch(
+    messages: Sequence[Message], *, now: datetime | None = None, cache: IngestCache | None = None
+) -> BatchResult:
+    """Store and evaluate ``messages`` in one transaction (module docstring). A long-running
+    caller passes its ``cache`` (iot.ingest.cache) to keep devices and rules between batches."""
     from iot import alarms
 
     now = now or timezone.now()
+    cache = cache or IngestCache()
     result = BatchResult(messages=len(messages))
-    codes = {m.device_code for m in messages if m.device is None}
-    devices = {
-        d.code: d
-        for d in Device.objects.filter(code__in=codes, is_active=True).select_related("device_type")
-    }
+    devices = cache.devices({m.device_code for m in messages if m.device is None})
     dead: list[DeadLetter] = []
     unknown: dict[tuple[str, str], int] = defaultdict(int)
     readings: list[ReadingRow] = []
@@ -268,7 +239,7 @@ def write_batch(messages: Sequence[Message], *, now: datetime | None = None) -> 
             unknown[(message.device_code[:200], message.channel)] += 1
             result.errors[index] = f"unknown device {message.device_code!r}"
             continue
-        rows, reason = _readings_of(message, device, device.device_type.metric_units())
+        rows, reason = _readings_of(message, device, cache.units(device))
         if not reason and tracking.is_tracker(device.device_type):
             # lat/lon/speed/heading become track points, not readings (iot.tracking.positions)
             rows, found, reason = tracking.take_positions(rows, device=device)
@@ -300,7 +271,7 @@ def write_batch(messages: Sequence[Message], *, now: datetime | None = None) -> 
             _count_unknown(unknown, now)
         if readings:
             sql.insert_readings(readings)
-            hits = _evaluate(readings, seen_devices, result)
+            hits = _evaluate(readings, seen_devices, cache.rules(seen_devices.values()), result)
             if hits:
                 raised, cleared = alarms.apply_rule_hits(hits, now=now)
                 result.alarms_raised += raised
@@ -316,13 +287,15 @@ def write_batch(messages: Sequence[Message], *, now: datetime | None = None) -> 
 
 
 def _evaluate(
-    readings: list[ReadingRow], devices: dict[int, Device], result: BatchResult
+    readings: list[ReadingRow],
+    devices: dict[int, Device],
+    rules: dict[int, RulesByMetric],
+    result: BatchResult,
 ) -> list[RuleHit]:
     by_pair: dict[tuple[int, str], list[ReadingRow]] = defaultdict(list)
     for reading in readings:
         by_pair[(reading.device_id, reading.metric)].append(reading)
     states = _lock_states(set(by_pair))
-    rules = _Rules(list(devices.values()))
     hits: list[RuleHit] = []
     changed: list[_State] = []
     for pair, rows in by_pair.items():
@@ -335,22 +308,25 @@ def _evaluate(
             state.ts, state.value, state.unit = latest.ts, latest.value, latest.unit
             state.value_str, state.value_bool = latest.value_str, latest.value_bool
             dirty = True
-        metric_rules = rules.for_metric(device, pair[1])
+        metric_rules = rules[pair[0]].get(pair[1], ())
         if metric_rules:
+            # Each rule's state is decoded once per pair and batch, stepped through the pair's
+            # readings in time order, and encoded once at the end.
             memory = dict(state.rule_state)
+            current = {
+                rule.pk: RuleState.from_dict(memory.get(str(rule.pk))) for rule, _ in metric_rules
+            }
             for reading in rows:
                 value = _numeric(reading)
                 if value is None:
                     continue  # text readings have no threshold
                 ts = reading.ts.timestamp()
-                for rule in metric_rules:
-                    key = str(rule.pk)
-                    before = RuleState.from_dict(memory.get(key))
-                    outcome = step(rules.specs[rule.pk], before, value=value, ts=ts)
+                for rule, spec in metric_rules:
+                    outcome = step(spec, current[rule.pk], value=value, ts=ts)
                     if outcome.outcome is Outcome.IGNORED:
                         continue
                     result.rules_evaluated += 1
-                    memory[key] = outcome.state.as_dict()
+                    current[rule.pk] = outcome.state
                     if outcome.outcome is not Outcome.NONE:
                         hits.append(
                             RuleHit(
@@ -365,6 +341,8 @@ def _evaluate(
                                 unit=reading.unit,
                             )
                         )
+            for pk, rule_state in current.items():
+                memory[str(pk)] = rule_state.as_dict()
             if memory != state.rule_state:
                 state.rule_state = memory
                 dirty = True

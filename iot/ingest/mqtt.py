@@ -15,6 +15,9 @@ Nothing is lost, nothing is stored twice:
   absolute times (``bt``/``t`` >= 2**28): a relative or missing time is read against the
   receive time, which differs on redelivery.
 * Messages are taken in batches (size or time, whichever first): one transaction per batch.
+* Alarms raised by a batch do not open their case inside its transaction: their ids are
+  queued for the worker after the acknowledgement (iot.alarms.cases_deferred, iot.tasks), so
+  intake's cost and failures never hold back telemetry.
 * ``--shared`` subscribes ``$share/cityops/cityops/telemetry/+`` so N consumers (each with its
   own client id) split the stream; readings of one device are serialised by row locks.
 * A broker outage is handled by paho's reconnect with backoff; acknowledgements of messages
@@ -33,17 +36,19 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.utils import timezone
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from iot import alarms, senml
 from iot.ingest.batch import BatchResult, Message, printable_payload, write_batch
+from iot.ingest.cache import IngestCache
 from iot.models import Channel, DeadLetter
 
 logger = logging.getLogger(__name__)
@@ -107,6 +112,7 @@ class ConsumerStats:
     db_retries: int = 0
     acked: int = 0
     stale_acks_skipped: int = 0
+    cases_queued: int = 0  # alarms whose case was handed to the worker (iot.tasks)
 
     def add(self, result: BatchResult) -> None:
         self.messages += result.messages
@@ -126,6 +132,7 @@ class _Received:
     mid: int
     qos: int
     at: float
+    parsed: list | senml.SenMLError | None  # resolved on arrival (Consumer._on_message)
 
 
 class Stopped(Exception):
@@ -159,6 +166,7 @@ class Consumer:
         self.connected = threading.Event()
         self.subscribed = threading.Event()  # the broker confirmed the subscription (SUBACK)
         self._inbox: queue.Queue[_Received] = queue.Queue()
+        self.cache = IngestCache()  # devices and rules between batches (iot.ingest.cache)
         self._generation = 0
         self._client = self._make_client()
 
@@ -211,8 +219,18 @@ class Consumer:
             logger.warning("MQTT disconnected (%s); reconnecting with backoff", reason_code)
 
     def _on_message(self, client, userdata, msg) -> None:
+        # Parse here, in paho's network thread: it overlaps with the writer thread's waits on
+        # the database (the GIL is free then). Anything unexpected is left for the writer, which
+        # parses again and dead-letters what still fails.
+        at = time.time()
+        try:
+            parsed = senml.parse(msg.payload, now=at)
+        except senml.SenMLError as exc:
+            parsed = exc
+        except Exception:  # noqa: BLE001 - never kill the network thread
+            parsed = None
         self._inbox.put(
-            _Received(self._generation, msg.topic, msg.payload, msg.mid, msg.qos, time.time())
+            _Received(self._generation, msg.topic, msg.payload, msg.mid, msg.qos, at, parsed)
         )
 
     def start(self) -> None:
@@ -257,7 +275,6 @@ class Consumer:
         return batch
 
     def _messages(self, batch: list[_Received]) -> list[Message]:
-        now = timezone.now()
         out = []
         for item in batch:
             code = item.topic[len(self.prefix) :] if item.topic.startswith(self.prefix) else ""
@@ -265,9 +282,10 @@ class Consumer:
                 Message(
                     channel=Channel.MQTT,
                     payload=item.payload,
-                    received_at=now,
+                    received_at=datetime.fromtimestamp(item.at, tz=UTC),
                     device_code=code or item.topic,
                     topic=item.topic,
+                    parsed=item.parsed,
                 )
             )
         return out
@@ -279,7 +297,7 @@ class Consumer:
         delay = RETRY_MIN
         while True:
             try:
-                return write_batch(messages)
+                return write_batch(messages, cache=self.cache)
             except (OperationalError, InterfaceError) as exc:  # the database, not the data
                 self.stats.db_retries += 1
                 logger.warning("database write failed (%s); retrying in %.1f s", exc, delay)
@@ -329,14 +347,30 @@ class Consumer:
             self.stats.acked += 1
 
     def run_once(self) -> int:
-        """Collect, write and acknowledge one batch; returns its size (0 when idle)."""
+        """Collect, write and acknowledge one batch, then hand the cases of the alarms it raised
+        to the worker; returns the batch size (0 when idle)."""
         batch = self._collect()
         if not batch:
             return 0
-        result = self._write(self._messages(batch))
+        with alarms.cases_deferred() as pending:
+            result = self._write(self._messages(batch))
         self.stats.add(result)
         self._ack(batch)
+        if pending:
+            self._hand_over(pending)
         return len(batch)
+
+    def _hand_over(self, alarm_ids: list[int]) -> None:
+        """Queue the case opening of committed alarms (iot.tasks). Ids of an attempt that rolled
+        back name no alarm and are skipped there; if the queue is unreachable, the minute
+        sweeper (iot.tasks.open_missing_alarm_cases) opens them."""
+        from iot.tasks import open_alarm_cases
+
+        try:
+            open_alarm_cases(alarm_ids)
+        except Exception:  # noqa: BLE001 - the sweeper is the fallback, the stream goes on
+            logger.exception("could not queue the cases of alarms %s", alarm_ids)
+        self.stats.cases_queued += len(alarm_ids)
 
     def run(self) -> ConsumerStats:
         self.start()

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from cases.models import Case, CaseEvent
 from cases.states import CaseAction, CaseStatus, SourceChannel
 from catalog.models import Category
-from core.errors import DomainError, PermissionDenied, ValidationFailed
+from core.errors import Conflict, PermissionDenied, ValidationFailed
 from iot import alarms
 from iot.models import Alarm, AlarmAction, AlarmRule, AlarmStatus, Device
 from iot.tests.conftest import T0, send, tilt
@@ -136,7 +136,7 @@ def test_people_acknowledge_then_clear_by_hand_within_their_scope(manhole, perso
     alarm.refresh_from_db()
     assert alarm.status == AlarmStatus.ACKNOWLEDGED
     assert alarm.acknowledged_by == personas["alpha_inspector"]
-    with pytest.raises(DomainError, match="only an active alarm"):
+    with pytest.raises(Conflict, match="only an active alarm"):
         alarms.alarm_acknowledge(alarm=alarm, actor=personas["city_dispatcher"])
     with pytest.raises(ValidationFailed, match="needs a reason"):
         alarms.alarm_clear(alarm=alarm, actor=personas["city_dispatcher"], reason=" ")
@@ -304,3 +304,58 @@ def test_a_clear_by_hand_or_a_rule_without_auto_pass_leaves_the_check_to_people(
         tilt("MH-0001", (3600, 1), (3660, 1), (3720, 1))
     case.refresh_from_db()
     assert case.check_passed_at is None
+
+
+# --- deferred case opening (the MQTT consumer's path) -------------------------------------
+
+
+def test_inside_cases_deferred_an_alarm_opens_no_case_until_open_cases(manhole, displaced_rule):
+    with alarms.cases_deferred() as pending:
+        tilt("MH-0001", (0, 20), (60, 25))
+    alarm = Alarm.objects.get()
+    assert pending == [alarm.pk] and alarm.case is None
+    assert alarms.open_cases(pending) == 1
+    alarm.refresh_from_db()
+    assert alarm.case.source == SourceChannel.IOT and "MH-0001" in alarm.case.description
+    assert "tilt = 25" in alarm.case.description  # the reading that raised it
+    assert alarms.open_cases(pending) == 0  # idempotent: a retried task opens nothing more
+    assert Case.objects.count() == 1
+
+
+def test_an_alarm_cleared_before_its_deferred_case_still_gets_the_case_with_the_clear_noted(
+    manhole,
+):
+    with alarms.cases_deferred() as pending:
+        tilt("MH-0001", (0, 20), (60, 25), (120, 1), (180, 1), (240, 1))
+    alarm = Alarm.objects.get()
+    assert alarm.status == AlarmStatus.CLEARED and alarm.case is None
+    alarms.open_cases(pending)
+    alarm.refresh_from_db()
+    note = CaseEvent.objects.get(case=alarm.case, action=CaseAction.NOTE)
+    assert "Sensor alarm cleared" in note.note
+
+
+def test_the_sweeper_opens_cases_a_lost_hand_over_left_behind_after_the_grace_time(
+    manhole, displaced_rule
+):
+    with alarms.cases_deferred():  # the ids are dropped: the process "died" after the commit
+        tilt("MH-0001", (0, 20), (60, 25))
+    alarm = Alarm.objects.get()
+    now = alarm.created_at + alarms.MISSING_CASE_GRACE / 2
+    assert alarms.open_missing_cases(now=now) == 0  # the queued task may still be on its way
+    assert alarms.open_missing_cases(now=now + alarms.MISSING_CASE_GRACE) == 1
+    alarm.refresh_from_db()
+    assert alarm.case is not None
+
+
+def test_the_sweeper_leaves_an_alarm_whose_case_intake_refused(manhole, displaced_rule):
+    displaced_rule.category = None
+    displaced_rule.save()
+    with alarms.cases_deferred() as pending:
+        tilt("MH-0001", (0, 20), (60, 25))
+    assert alarms.open_cases(pending) == 0  # no category: refused and recorded
+    alarm = Alarm.objects.get()
+    assert alarm.events.filter(action=AlarmAction.CASE_FAILED).count() == 1
+    later = alarm.created_at + 2 * alarms.MISSING_CASE_GRACE
+    assert alarms.open_missing_cases(now=later) == 0
+    assert alarm.events.filter(action=AlarmAction.CASE_FAILED).count() == 1  # not retried

@@ -101,3 +101,28 @@ def test_unknown_and_inactive_devices_are_refused_and_counted(manhole):
     )
     assert UnknownDevice.objects.get(code="MH-0001").count == 1
     assert not DeadLetter.objects.exists()  # counted, not one row per message
+
+
+def test_a_pack_the_channel_already_parsed_is_not_parsed_again(manhole):
+    from iot import senml
+
+    payload = json.dumps([{"n": "tilt", "v": 4.5, "t": T0_S}]).encode()
+    records = senml.parse(payload, now=T0_S)
+    parsed = Message(
+        channel=Channel.MQTT,
+        payload=b"(not looked at)",
+        received_at=T0,
+        device_code="MH-0001",
+        parsed=records,
+    )
+    refused = Message(
+        channel=Channel.MQTT,
+        payload=b"[]",
+        received_at=T0,
+        device_code="MH-0001",
+        parsed=senml.SenMLError("the pack is empty"),
+    )
+    result = write_batch([parsed, refused], now=T0)
+    assert Reading.objects.get(device=manhole).value == 4.5
+    assert result.errors == {1: "the pack is empty"}
+    assert DeadLetter.objects.get().reason == "the pack is empty"

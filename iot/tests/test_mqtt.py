@@ -26,6 +26,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from core.testing import huey_immediate
 from iot import services
 from iot.ingest import mqtt as ingest_mqtt
 from iot.ingest.mqtt import BrokerUrl, Consumer
@@ -147,7 +148,11 @@ def client_id(broker, run_id):
 
 
 def test_published_readings_are_stored_raise_an_alarm_and_open_a_case(broker, device, client_id):
-    with consumer_running(broker, client_id) as consumer, publisher(broker) as publish:
+    with (
+        huey_immediate(),
+        consumer_running(broker, client_id) as consumer,
+        publisher(broker) as publish,
+    ):
         publish(device.code, tilt_pack(0, 2.0))
         publish(device.code, tilt_pack(1, 25.0))
         publish(device.code, tilt_pack(2, 30.0))
@@ -159,6 +164,34 @@ def test_published_readings_are_stored_raise_an_alarm_and_open_a_case(broker, de
     assert alarm.rule.key == "displaced" and alarm.case is not None
     assert alarm.case.source == "iot"
     assert consumer.stats.acked == consumer.stats.messages
+    assert consumer.stats.cases_queued == 1  # opened by the worker's task, after the ack
+
+
+def test_the_consumer_hands_alarm_cases_to_the_worker_after_the_ack(
+    broker, device, client_id, monkeypatch
+):
+    """The batch that raises the alarm commits and is acknowledged without its case; the case
+    is opened by iot.tasks.open_alarm_cases (here: recorded, then run by hand)."""
+    from iot import tasks
+
+    queued, task = [], tasks.open_alarm_cases
+    monkeypatch.setattr(tasks, "open_alarm_cases", lambda ids: queued.append((list(ids), acked())))
+    with consumer_running(broker, client_id) as consumer, publisher(broker) as publish:
+
+        def acked():
+            return consumer.stats.acked
+
+        publish(device.code, tilt_pack(0, 25.0))
+        publish(device.code, tilt_pack(1, 30.0))
+        wait_until(lambda: queued, what="the hand-over")
+    alarm = Alarm.objects.get(device=device)
+    assert alarm.case is None
+    [(ids, acked_then)] = queued
+    assert ids == [alarm.pk] and acked_then == 2  # both messages were acknowledged first
+    with huey_immediate():
+        assert task.call_local(ids) == 1
+    alarm.refresh_from_db()
+    assert alarm.case is not None and alarm.case.source == "iot"
 
 
 def test_unacknowledged_messages_are_redelivered_and_stored_exactly_once(
@@ -190,11 +223,11 @@ def test_while_commits_fail_nothing_is_acknowledged_and_nothing_is_lost(
     failures = {"left": 3}
     monkeypatch.setattr(ingest_mqtt, "RETRY_MIN", 0.05)
 
-    def flaky(messages):
+    def flaky(messages, **kwargs):
         if failures["left"]:
             failures["left"] -= 1
             raise OperationalError("server closed the connection unexpectedly")
-        return real(messages)
+        return real(messages, **kwargs)
 
     monkeypatch.setattr(ingest_mqtt, "write_batch", flaky)
     with consumer_running(broker, client_id) as consumer, publisher(broker) as publish:
@@ -252,10 +285,10 @@ def test_a_message_the_database_refuses_is_dead_lettered_and_the_stream_goes_on(
 ):
     real = ingest_mqtt.write_batch
 
-    def picky(messages):
+    def picky(messages, **kwargs):
         if any(b"poison" in m.payload for m in messages):
             raise DataError("value too long for type character varying(16)")
-        return real(messages)
+        return real(messages, **kwargs)
 
     monkeypatch.setattr(ingest_mqtt, "write_batch", picky)
     with consumer_running(broker, client_id) as consumer, publisher(broker) as publish:
