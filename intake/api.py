@@ -19,7 +19,7 @@ from datetime import datetime
 from ninja import Router, Status
 
 from cases import api_selectors as sel
-from cases.api.common import ERRORS, READ_ERRORS, CaseNumber, state_conflicts
+from cases.api.common import ERRORS, READ_ERRORS, CaseNumber
 from intake import selectors, services
 from intake.channels.operator.api import router as operator_router
 from intake.channels.video_ai.api import router as video_ai_router
@@ -67,10 +67,7 @@ def case_reports(request, number: CaseNumber):
 def merge(request, number: CaseNumber, payload: MergeIn):
     case = sel.get_case(user=request.user, number=number)
     into = sel.get_case(user=request.user, number=payload.into)
-    with state_conflicts():
-        record = services.case_merge(
-            case=case, into=into, actor=request.user, reason=payload.reason
-        )
+    record = services.case_merge(case=case, into=into, actor=request.user, reason=payload.reason)
     return _merge_data(record)
 
 
@@ -82,10 +79,9 @@ def merge(request, number: CaseNumber, payload: MergeIn):
 )
 def split(request, number: CaseNumber, payload: SplitIn):
     case = sel.get_case(user=request.user, number=number)
-    with state_conflicts():
-        _new_case, record = services.case_split(
-            case=case, reports=payload.reports, actor=request.user, reason=payload.reason
-        )
+    _new_case, record = services.case_split(
+        case=case, reports=payload.reports, actor=request.user, reason=payload.reason
+    )
     return Status(201, _merge_data(record))
 
 

@@ -5,7 +5,9 @@
   200 ``{"readings", "rules_evaluated", "alarms_raised", "alarms_cleared"}``; 401 bad token;
   422 ``invalid_senml`` naming the record and reason (the pack is also dead-lettered).
 - ``GET /iot/alarms`` alarms in the user's area scope (``open``, ``status``, ``severity``).
-- ``POST /iot/alarms/{id}/acknowledge`` and ``/clear`` (reason required).
+- ``POST /iot/alarms/{id}/acknowledge`` and ``/clear`` (reason required): 404 for an alarm
+  outside the caller's scope, 409 ``illegal_move`` when the alarm is no longer active (acknowledge)
+  or already cleared (clear), 422 for a missing reason.
 - ``GET /iot/devices`` and ``GET /iot/devices/{code}`` (with latest values), scoped likewise.
 """
 
@@ -18,12 +20,15 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.security import HttpBearer
 
+from areas.api import ErrorOut
 from iot import alarms, selectors, services
 from iot.ingest import http
 from iot.models import Alarm, AlarmStatus, Device, Severity
 
 router = Router(tags=["iot"])
 MAX_LIMIT = 500
+# Refusals as {"code", "message"} (cityops.api); a 404 here is ninja's own {"detail"} body.
+ALARM_ERRORS = {401: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class DeviceTokenAuth(HttpBearer):
@@ -147,7 +152,11 @@ def _alarm(request, alarm_id: int) -> Alarm:
     return get_object_or_404(qs, pk=alarm_id)
 
 
-@router.post("/iot/alarms/{alarm_id}/acknowledge", response=AlarmOut, summary="Acknowledge")
+@router.post(
+    "/iot/alarms/{alarm_id}/acknowledge",
+    response={200: AlarmOut, **ALARM_ERRORS},
+    summary="Acknowledge",
+)
 def alarm_acknowledge(request, alarm_id: int, payload: NoteIn):
     alarm = alarms.alarm_acknowledge(
         alarm=_alarm(request, alarm_id), actor=request.user, note=payload.note
@@ -155,7 +164,11 @@ def alarm_acknowledge(request, alarm_id: int, payload: NoteIn):
     return alarm
 
 
-@router.post("/iot/alarms/{alarm_id}/clear", response=AlarmOut, summary="Clear by hand")
+@router.post(
+    "/iot/alarms/{alarm_id}/clear",
+    response={200: AlarmOut, **ALARM_ERRORS},
+    summary="Clear by hand",
+)
 def alarm_clear(request, alarm_id: int, payload: ReasonIn):
     return alarms.alarm_clear(
         alarm=_alarm(request, alarm_id), actor=request.user, reason=payload.reason

@@ -294,21 +294,22 @@ def rating_deadline(case: Case) -> datetime | None:
 
 
 def _check_rateable(case: Case, now: datetime) -> None:
+    # Refusals by the case's state (409 Conflict): the rating itself may be fine.
     if case.status == CaseStatus.VOIDED:
-        raise DomainError(
+        raise Conflict(
             _("Case %(number)s was not taken up, so there is no work to rate.")
             % {"number": case.number},
             code="not_rateable",
         )
     if case.status != CaseStatus.CLOSED:
-        raise DomainError(
+        raise Conflict(
             _("Case %(number)s is not finished yet: you can rate it once it is resolved.")
             % {"number": case.number},
             code="not_closed",
         )
     deadline = rating_deadline(case)
     if deadline is not None and now > deadline:
-        raise DomainError(
+        raise Conflict(
             _(
                 "Ratings are taken for %(days)d days after a case is resolved; case %(number)s "
                 "was resolved on %(date)s."

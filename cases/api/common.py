@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Literal
 
 from django.db.models import QuerySet
@@ -23,7 +21,6 @@ from cases.api_schemas import (
 )
 from cases.models import Case
 from cases.selectors import case_evidence, case_tasks
-from core.errors import Conflict, DomainError
 
 # One router for every module: ninja maps one URL pattern per path, so GET and POST /cases
 # (and the like) must live on the same router.
@@ -43,23 +40,6 @@ NOTE_FORM = Form("", max_length=NOTE_MAX)
 TaskId = Path[RowId]
 CaseNumber = Path[Annotated[Text, StringConstraints(min_length=1, max_length=32)]]
 CaseOrder = Literal["-reported_at", "reported_at", "-updated_at", "updated_at", "number", "-number"]
-
-
-@contextmanager
-def state_conflicts() -> Iterator[None]:
-    """Plain ``DomainError`` refusals leave as 409 ``Conflict``: only for services that still
-    raise the plain class for "not possible from this state".
-
-    The case services raise ``Conflict`` themselves (``check_transition`` is the one place), so
-    the case endpoints do not use this. Kept for intake.api, whose merge/split services still
-    raise plain ``DomainError``; delete it once they raise ``Conflict`` too.
-    """
-    try:
-        yield
-    except DomainError as exc:
-        if type(exc) is DomainError:
-            raise Conflict(exc.message, code=exc.code, details=exc.details) from exc
-        raise
 
 
 def case_detail(request: HttpRequest, case: Case) -> dict:

@@ -3,35 +3,18 @@ its rejected rows; profiles are validated."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cases.models import Case
+from core.testing import huey_immediate
 from hotline import tasks
 from hotline.models import ImportRun, RunStatus
 from hotline.tests.conftest import LIVE_HEADER, live_row, write_csv
 from org.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-@contextmanager
-def huey_immediate():
-    if tasks.QUEUE_APP not in settings.INSTALLED_APPS:
-        yield
-        return
-    from huey.contrib.djhuey import HUEY
-
-    before = HUEY.immediate
-    HUEY.immediate = True
-    try:
-        yield
-    finally:
-        HUEY.immediate = before
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from cases import permissions
 from cases import services as case_services
 from cases.models import Case
 from cases.states import FINAL_CASE_STATUSES, CaseAction, CaseStatus
-from core.errors import DomainError, PermissionDenied, ValidationFailed
+from core.errors import Conflict, PermissionDenied, ValidationFailed
 from intake.models import IntakeReport, MergeKind, MergeRecord, Outcome
 from org.models import Role
 
@@ -90,13 +90,13 @@ def case_merge(
     if case.pk == into.pk:
         raise ValidationFailed(_("A case cannot be merged into itself."), details={"field": "into"})
     if into.status in FINAL_CASE_STATUSES:
-        raise DomainError(
+        raise Conflict(
             _("Case %(number)s is %(status)s: merge into an open case.")
             % {"number": into.number, "status": CaseStatus(into.status).label},
             code="illegal_move",
         )
     if case.status not in MERGEABLE_STATUSES:
-        raise DomainError(
+        raise Conflict(
             _(
                 "Case %(number)s is %(status)s: only a case not yet dispatched can be merged "
                 "(it is voided by the merge)."
@@ -162,7 +162,7 @@ def case_split(
     now = now or timezone.now()
     _check_merge_role(actor, case)
     if case.status in FINAL_CASE_STATUSES:
-        raise DomainError(
+        raise Conflict(
             _("Case %(number)s is %(status)s: a finished case is not split.")
             % {"number": case.number, "status": CaseStatus(case.status).label},
             code="illegal_move",

@@ -52,6 +52,14 @@ def test_merge_refusals(staff, cases):
     error(leader.post(f"/cases/{a.number}/merge", {"into": b.number}), 409, "illegal_move")
 
 
+def test_a_dispatched_case_is_not_merged_away(staff, flow, cases):
+    a, _b, _dup = cases
+    dispatched, _tasks = flow.dispatched()
+    leader = as_user(staff["shift_leader"])
+    error(leader.post(f"/cases/{dispatched.number}/merge", {"into": a.number}), 409, "illegal_move")
+    assert Case.objects.get(pk=dispatched.pk).status == CaseStatus.DISPATCHED
+
+
 def test_split_through_the_api(staff, cases):
     a, _b, dup = cases
     body = ok(
@@ -60,6 +68,14 @@ def test_split_through_the_api(staff, cases):
     )
     assert body["kind"] == "split" and body["reports"] == [dup.pk]
     assert Case.objects.get(number=body["other"]).source_ref == "A2"
+
+
+def test_a_finished_case_is_not_split_through_the_api(staff, cases):
+    a, b, _dup = cases
+    leader = as_user(staff["shift_leader"])
+    ok(leader.post(f"/cases/{b.number}/merge", {"into": a.number}))
+    body = error(leader.post(f"/cases/{b.number}/split", {"reports": [1]}), 409, "illegal_move")
+    assert "finished case" in body["message"]
 
 
 def test_split_refuses_bad_input(staff, cases):

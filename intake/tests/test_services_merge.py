@@ -8,7 +8,7 @@ import pytest
 
 from cases.models import Case, CaseEvent
 from cases.states import CaseAction, CaseStatus
-from core.errors import DomainError, PermissionDenied, ValidationFailed
+from core.errors import Conflict, PermissionDenied, ValidationFailed
 from intake import services
 from intake.models import IntakeReport, MergeKind, MergeRecord
 from intake.tests.conftest import ALPHA_LON, M_LON
@@ -93,7 +93,7 @@ def test_a_case_is_not_merged_into_itself(two_cases, staff):
 def test_a_dispatched_case_cannot_be_merged_away(flow, staff, receive):
     dispatched, _tasks = flow.dispatched()
     target = receive(description="污水井盖坏了").case
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Conflict) as err:
         services.case_merge(case=dispatched, into=target, actor=staff["shift_leader"])
     assert err.value.code == "illegal_move"
     assert "not yet dispatched" in err.value.message
@@ -103,8 +103,9 @@ def test_nothing_merges_into_a_finished_case(two_cases, staff):
     a, b = two_cases
     services.case_merge(case=b, into=a, actor=staff["shift_leader"])
     b.refresh_from_db()
-    with pytest.raises(DomainError):
+    with pytest.raises(Conflict) as err:
         services.case_merge(case=a, into=b, actor=staff["shift_leader"])
+    assert (err.value.code, err.value.http_status) == ("illegal_move", 409)
 
 
 # --- split -----------------------------------------------------------------------------------
@@ -170,6 +171,16 @@ def test_split_refuses_reports_of_another_case(case_with_duplicates, staff):
         services.case_split(case=case, reports=[987654], actor=staff["shift_leader"])
     assert "987654" in err.value.message
     assert MergeRecord.objects.count() == 0
+
+
+def test_a_finished_case_is_not_split(two_cases, staff):
+    a, b = two_cases
+    services.case_merge(case=b, into=a, actor=staff["shift_leader"])
+    b.refresh_from_db()  # voided by the merge
+    with pytest.raises(Conflict) as err:
+        services.case_split(case=b, reports=[1], actor=staff["shift_leader"])
+    assert (err.value.code, err.value.http_status) == ("illegal_move", 409)
+    assert "finished case" in err.value.message
 
 
 def test_split_needs_reports(case_with_duplicates, staff):

@@ -110,7 +110,8 @@ def test_alarms_are_listed_acknowledged_and_cleared_within_scope(client, manhole
     again = client.post(
         f"/api/v1/iot/alarms/{alarm.pk}/acknowledge", {}, content_type="application/json"
     )
-    assert again.status_code == 400 and again.json()["code"] == "illegal_move"
+    assert again.status_code == 409 and again.json()["code"] == "illegal_move"
+    assert "only an active alarm" in again.json()["message"]
     no_reason = client.post(
         f"/api/v1/iot/alarms/{alarm.pk}/clear", {"reason": ""}, content_type="application/json"
     )
@@ -121,6 +122,13 @@ def test_alarms_are_listed_acknowledged_and_cleared_within_scope(client, manhole
         content_type="application/json",
     )
     assert cleared.json()["status"] == "cleared"
+    twice = client.post(
+        f"/api/v1/iot/alarms/{alarm.pk}/clear",
+        {"reason": "cover replaced"},
+        content_type="application/json",
+    )
+    assert twice.status_code == 409 and twice.json()["code"] == "illegal_move"
+    assert "already cleared" in twice.json()["message"]
 
 
 def test_devices_are_listed_with_their_latest_values(client, manhole, personas):

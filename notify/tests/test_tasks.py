@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.core.management import call_command
 
+from core.testing import huey_immediate
 from notify import services, tasks
 from notify.models import MessageStatus, OutboxMessage, SmsSinkMessage
 from notify.tests.conftest import PHONE, T0
-
-
-@contextmanager
-def huey_immediate():
-    """Run huey tasks in this thread (and on this test database) while inside the block."""
-    if tasks.QUEUE_APP not in settings.INSTALLED_APPS:
-        yield  # without huey the task names are plain functions
-        return
-    from huey.contrib.djhuey import HUEY
-
-    before = HUEY.immediate
-    HUEY.immediate = True
-    try:
-        yield
-    finally:
-        HUEY.immediate = before
 
 
 def queued_sms(body: str = "hello") -> OutboxMessage:
@@ -68,8 +51,6 @@ def test_the_periodic_job_sends_what_is_due():
 
 
 def test_the_retry_job_runs_every_minute():
-    if tasks.QUEUE_APP not in settings.INSTALLED_APPS:
-        pytest.skip("huey is not installed: no periodic job to schedule")
     from datetime import datetime
 
     job = tasks.retry_due.s()

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from cases import services as case_services
-from core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from portal import services
 from portal.models import COMMENT_MAX, Rating, Satisfaction, SatisfactionChannel
 from portal.tests.conftest import send
@@ -62,9 +62,9 @@ def test_a_duplicate_reporter_shares_the_one_rating_of_the_case(small_city, t0, 
 def test_an_open_case_cannot_be_rated_yet(small_city, t0, desk):
     receipt = send(now=t0)
     desk.file(receipt.case, t0 + timedelta(hours=1))
-    with pytest.raises(DomainError, match="not finished yet") as caught:
+    with pytest.raises(Conflict, match="not finished yet") as caught:
         services.satisfaction_submit(token=receipt.report.token, rating=5, now=t0)
-    assert caught.value.code == "not_closed"
+    assert (caught.value.code, caught.value.http_status) == ("not_closed", 409)
     assert not Satisfaction.objects.exists()
 
 
@@ -73,9 +73,9 @@ def test_a_voided_case_has_nothing_to_rate(small_city, t0, staff):
     case_services.case_void(
         case=receipt.case, actor=staff["shift_leader"], reason="Not a city matter", now=t0
     )
-    with pytest.raises(DomainError, match="was not taken up") as caught:
+    with pytest.raises(Conflict, match="was not taken up") as caught:
         services.satisfaction_submit(token=receipt.report.token, rating=1, now=t0)
-    assert caught.value.code == "not_rateable"
+    assert (caught.value.code, caught.value.http_status) == ("not_rateable", 409)
 
 
 def test_ratings_close_after_the_window(closed, t0, settings):
@@ -89,9 +89,9 @@ def test_ratings_close_after_the_window(closed, t0, settings):
 def test_a_rating_after_the_window_is_refused(closed, t0, settings):
     settings.PORTAL_RATING_DAYS = 7
     late = t0 + timedelta(hours=4, days=7, seconds=1)
-    with pytest.raises(DomainError, match="for 7 days after a case is resolved") as caught:
+    with pytest.raises(Conflict, match="for 7 days after a case is resolved") as caught:
         services.satisfaction_submit(token=closed.report.token, rating=4, now=late)
-    assert caught.value.code == "rating_closed"
+    assert (caught.value.code, caught.value.http_status) == ("rating_closed", 409)
 
 
 @pytest.mark.parametrize("rating", [0, 6, "five", None])

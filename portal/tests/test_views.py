@@ -187,8 +187,22 @@ def test_an_open_case_has_no_rating_form_and_refuses_a_rating(small_city, client
     assert 'id="rate-form"' not in client.get(track_url(receipt.report.token)).content.decode()
 
     response = client.post(track_url(receipt.report.token) + "rate/", {"rating": "5"})
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "is not finished yet" in response.content.decode()
+    assert not Satisfaction.objects.exists()
+
+
+def test_a_rating_after_the_window_is_refused_on_the_page(small_city, client, desk, settings):
+    settings.PORTAL_RATING_DAYS = 7
+    now = timezone.now()
+    receipt = send(now=now - timedelta(days=8, hours=6))
+    desk.close(receipt.case, now - timedelta(days=8))
+    url = track_url(receipt.report.token)
+    assert 'id="rate-form"' not in client.get(url).content.decode()
+
+    response = client.post(url + "rate/", {"rating": "4"})
+    assert response.status_code == 409
+    assert "Ratings are taken for 7 days after a case is resolved" in response.content.decode()
     assert not Satisfaction.objects.exists()
 
 
