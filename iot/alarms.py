@@ -138,6 +138,7 @@ def open_cases(alarm_ids: Iterable[int], *, now: datetime | None = None) -> int:
     recorded refusal); returns how many were opened. Idempotent: the alarm row is locked and
     intake refuses a second report with the same external id. An alarm cleared meanwhile still
     gets its case (the fault happened), with the clear noted on it. Never raises for one alarm."""
+    now = now or timezone.now()
     opened = 0
     for pk in sorted(set(alarm_ids)):
         try:
@@ -151,11 +152,11 @@ def open_cases(alarm_ids: Iterable[int], *, now: datetime | None = None) -> int:
                 if alarm is None or alarm.events.filter(action=AlarmAction.CASE_FAILED).exists():
                     continue
                 unit = alarm.device.device_type.metric_units().get(alarm.rule.metric, "")
-                _open_case(alarm, value=alarm.trigger_value, unit=unit, now=now or timezone.now())
+                _open_case(alarm, value=alarm.trigger_value, unit=unit, now=now)
                 if alarm.case_id:
                     opened += 1
                     if alarm.status == AlarmStatus.CLEARED:
-                        _note_case(alarm, now=now or timezone.now())
+                        _note_case(alarm, now=now)
         except Exception:  # one alarm must not stop the others; the sweeper tries again
             logger.exception("alarm %s: opening its case failed", pk)
     return opened

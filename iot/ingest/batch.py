@@ -6,9 +6,9 @@ reading: a crash before the commit means the broker redelivers, and redelivered 
 nothing ((device, metric, ts) is unique, ``ON CONFLICT DO NOTHING``) and evaluate no rule twice
 (each rule remembers the time of the last reading it saw).
 
-Per batch, whatever its size: one query for the devices, one insert of the readings, one read
-(locked) and one bulk update of the latest values, one read of the rules, and a few more when
-alarms move. Malformed payloads become DeadLetter rows with the reason; unknown devices are
+Per batch, whatever its size: one insert of the readings, one read (locked) and one bulk update
+of the latest values, and a few more when alarms move; devices and rules come from the caller's
+IngestCache (read only for devices it has not seen, or after an edit or its TTL). Malformed payloads become DeadLetter rows with the reason; unknown devices are
 counted in UnknownDevice. Neither ever raises: one bad message must not stop the others.
 """
 

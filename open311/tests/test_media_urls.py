@@ -46,16 +46,21 @@ def test_a_photo_posted_through_georeport_is_published(http, post):
     assert http.get(before.file.url).status_code == 302
 
 
-def test_a_citizens_photo_on_a_public_case_is_not_published(http, manhole, small_city):
-    result = intake_services.receive_report(
+def citizen_report(manhole, *, now):
+    """A citizen's portal report of the missing cover, with their own before-photo."""
+    return intake_services.receive_report(
         source=SourceChannel.CITIZEN,
         description="Manhole cover missing",
         lon=ALPHA_LONG,
         lat=ALPHA_LAT,
         category=manhole.category,
         photos=[photo("mine.jpg")],
-        now=T0,
+        now=now,
     )
+
+
+def test_a_citizens_photo_on_a_public_case_is_not_published(http, manhole, small_city):
+    result = citizen_report(manhole, now=T0)
     assert result.case.evidence.filter(kind="before").exists()
     assert media_url(http, result.case.number) is None
 
@@ -66,15 +71,7 @@ def test_an_inspectors_photo_is_not_published_before_the_work(http, flow, manhol
 
 
 def test_a_georeport_duplicate_publishes_its_own_photo_not_the_citizens(http, post, manhole):
-    first = intake_services.receive_report(
-        source=SourceChannel.CITIZEN,
-        description="Manhole cover missing",
-        lon=ALPHA_LONG,
-        lat=ALPHA_LAT,
-        category=manhole.category,
-        photos=[photo("mine.jpg")],
-        now=T0 - timedelta(hours=1),
-    )
+    first = citizen_report(manhole, now=T0 - timedelta(hours=1))
     number = post(media=open311_photo()).json()[0]["service_request_id"]
     assert number == first.case.number  # attached as a duplicate
     citizens, published = Evidence.objects.filter(case=first.case).order_by("taken_at")
