@@ -116,7 +116,13 @@ def _copy_readings(readings: Sequence[ReadingRow]) -> None:
     with connection.cursor() as cursor:
         _staging_table(cursor, _STAGING, table, cols)
         raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
-        with raw.copy(f"COPY {_STAGING} ({cols}) FROM STDIN") as copy:
+        # ... nor does it translate the raw cursor's errors: without wrap_database_errors a
+        # connection lost mid-COPY surfaced as psycopg.OperationalError, which the consumer
+        # took for a poisoned message (dead-lettered) instead of a database outage (retried).
+        with (
+            connection.wrap_database_errors,
+            raw.copy(f"COPY {_STAGING} ({cols}) FROM STDIN") as copy,
+        ):
             for r in readings:
                 copy.write_row(
                     (
@@ -149,7 +155,10 @@ def update_rows(table: str, names: Sequence[str], rows: Sequence[tuple]) -> None
             # COPY into a per-session staging table, then one UPDATE ... FROM it.
             staging = f"{table}_upd"
             _staging_table(cursor, staging, table, ", ".join(names))
-            with cursor.cursor.copy(f"COPY {staging} ({', '.join(names)}) FROM STDIN") as copy:
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {staging} ({', '.join(names)}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
             cursor.execute(

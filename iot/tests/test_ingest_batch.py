@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 
 from iot.ingest.batch import Message, write_batch
 from iot.models import Channel, DeadLetter, Device, DeviceMetricState, Reading, UnknownDevice
@@ -126,3 +127,27 @@ def test_a_pack_the_channel_already_parsed_is_not_parsed_again(manhole):
     assert Reading.objects.get(device=manhole).value == 4.5
     assert result.errors == {1: "the pack is empty"}
     assert DeadLetter.objects.get().reason == "the pack is empty"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_an_error_inside_the_copy_is_djangos_so_the_consumer_can_tell_outage_from_bad_data(
+    manhole,
+):
+    """A psycopg error escaping the raw COPY untranslated made the consumer dead-letter (and
+    acknowledge) messages on a lost connection instead of retrying them."""
+    from django.db import DataError
+
+    from iot.ingest import sql
+
+    row = sql.ReadingRow(
+        device_id=manhole.pk,
+        metric="tilt",
+        ts=T0,
+        value=1.0,
+        value_str="",
+        value_bool=None,
+        unit="x" * 100,  # longer than the column: refused by the database inside the COPY
+        received_at=T0,
+    )
+    with pytest.raises(DataError):
+        sql.insert_readings([row])
