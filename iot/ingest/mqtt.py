@@ -14,6 +14,11 @@ Nothing is lost, nothing is stored twice:
   NOTHING, and rules skip readings they have seen (iot.ingest.batch). Packs should carry
   absolute times (``bt``/``t`` >= 2**28): a relative or missing time is read against the
   receive time, which differs on redelivery.
+* The MQTT client runs in a child process (iot.ingest.network): paho is pure Python, and in
+  this process its network thread held the GIL while the writer waited on the database. The
+  child parses SenML on arrival and sends chunks through a pipe; this process writes and sends
+  back the packet ids to acknowledge. A child that dies is started again (nothing was acked
+  that was not committed, so the broker redelivers the rest).
 * Messages are taken in batches (size or time, whichever first): one transaction per batch.
 * Alarms raised by a batch do not open their case inside its transaction: their ids are
   queued for the worker after the acknowledgement (iot.alarms.cases_deferred, iot.tasks), so
@@ -31,25 +36,21 @@ Receive Maximum lifts the in-flight window (default 20 for MQTT 3.1.1 clients).
 from __future__ import annotations
 
 import logging
-import queue
-import ssl
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import unquote, urlsplit
 
-import paho.mqtt.client as mqtt
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
-from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from iot import alarms, senml
+from iot import alarms
 from iot.ingest.batch import BatchResult, Message, printable_payload, write_batch
 from iot.ingest.cache import IngestCache
+from iot.ingest.network import BrokerUrl, BrokerUrlError, Link, LinkDown, Received, Subscription
 from iot.models import Channel, DeadLetter
+
+__all__ = ["BrokerUrl", "BrokerUrlError", "Consumer", "ConsumerStats", "Stopped"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,47 +58,11 @@ TOPIC_PREFIX = "cityops/telemetry/"
 TOPIC = TOPIC_PREFIX + "+"
 SHARED_GROUP = "cityops"
 DEFAULT_CLIENT_ID = "cityops-ingest"
-SESSION_EXPIRY_SECONDS = 7 * 24 * 3600  # the broker keeps our queue this long while we are away
-KEEPALIVE_SECONDS = 30
 DEFAULT_BATCH_SIZE = 500
 DEFAULT_BATCH_WAIT = 0.2  # seconds after the first message of a batch
 IDLE_POLL = 0.5
 RETRY_MIN, RETRY_MAX = 0.5, 30.0  # database retry backoff, seconds
-RECEIVE_MAXIMUM = 65535  # MQTT 5: in-flight (unacknowledged) messages the broker may send us
 STATS_EVERY = 60.0
-
-
-class BrokerUrlError(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class BrokerUrl:
-    host: str
-    port: int
-    username: str | None = None
-    password: str | None = None
-    tls: bool = False
-
-    @classmethod
-    def parse(cls, url: str) -> BrokerUrl:
-        parts = urlsplit(url or "")
-        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-            raise BrokerUrlError(
-                f"MQTT URL {url!r}: write mqtt://[user:password@]host[:1883] or mqtts://..."
-            )
-        tls = parts.scheme == "mqtts"
-        try:
-            port = parts.port or (8883 if tls else 1883)
-        except ValueError as exc:
-            raise BrokerUrlError(f"MQTT URL {url!r}: {exc}") from None
-        return cls(
-            host=parts.hostname,
-            port=port,
-            username=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
-            tls=tls,
-        )
 
 
 @dataclass
@@ -113,6 +78,7 @@ class ConsumerStats:
     acked: int = 0
     stale_acks_skipped: int = 0
     cases_queued: int = 0  # alarms whose case was handed to the worker (iot.tasks)
+    network_restarts: int = 0  # the MQTT network process died and was started again
 
     def add(self, result: BatchResult) -> None:
         self.messages += result.messages
@@ -124,23 +90,14 @@ class ConsumerStats:
         self.batches += 1
 
 
-@dataclass(frozen=True, slots=True)
-class _Received:
-    generation: int
-    topic: str
-    payload: bytes
-    mid: int
-    qos: int
-    at: float
-    parsed: list | senml.SenMLError | None  # resolved on arrival (Consumer._on_message)
-
-
 class Stopped(Exception):
     """The consumer was asked to stop while a batch was still unwritten (it stays unacked)."""
 
 
 class Consumer:
-    """Subscribe, batch, write, acknowledge. ``run()`` blocks until ``stop`` is set."""
+    """Subscribe, batch, write, acknowledge. ``run()`` blocks until ``stop`` is set.
+
+    The MQTT client lives in a child process (iot.ingest.network); this process only writes."""
 
     def __init__(
         self,
@@ -163,118 +120,62 @@ class Consumer:
         self.batch_wait = batch_wait
         self.stop_event = stop or threading.Event()
         self.stats = ConsumerStats()
-        self.connected = threading.Event()
-        self.subscribed = threading.Event()  # the broker confirmed the subscription (SUBACK)
-        self._inbox: queue.Queue[_Received] = queue.Queue()
         self.cache = IngestCache()  # devices and rules between batches (iot.ingest.cache)
-        self._generation = 0
-        self._client = self._make_client()
-
-    # --- MQTT side (paho's network thread) ------------------------------------------------
-
-    def _make_client(self) -> mqtt.Client:
-        client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=self.client_id,
-            protocol=mqtt.MQTTv5,
+        self._link = Link(
+            Subscription(
+                broker=self.broker,
+                client_id=client_id,
+                topic=self.topic,
+                log_level=logging.getLogger().getEffectiveLevel(),
+            )
         )
-        client.manual_ack_set(True)
-        client.reconnect_delay_set(min_delay=1, max_delay=30)
-        if self.broker.username:
-            client.username_pw_set(self.broker.username, self.broker.password)
-        if self.broker.tls:
-            client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
-        client.on_connect = self._on_connect
-        client.on_disconnect = self._on_disconnect
-        client.on_message = self._on_message
-        client.on_subscribe = self._on_subscribe
-        return client
-
-    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
-        if reason_code.is_failure:
-            logger.error("MQTT connect refused by %s: %s", self.broker.host, reason_code)
-            return
-        self._generation += 1
-        logger.info(
-            "MQTT connected to %s:%s as %s (session present: %s)",
-            self.broker.host,
-            self.broker.port,
-            self.client_id,
-            flags.session_present,
-        )
-        client.subscribe(self.topic, options=SubscribeOptions(qos=1))
-        self.connected.set()
-
-    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
-        failed = [rc for rc in reason_codes if rc.is_failure]
-        if failed:
-            logger.error("MQTT subscription to %s refused: %s", self.topic, failed)
-            return
-        self.subscribed.set()
-
-    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
-        self.connected.clear()
-        self.subscribed.clear()
-        if not self.stop_event.is_set():
-            logger.warning("MQTT disconnected (%s); reconnecting with backoff", reason_code)
-
-    def _on_message(self, client, userdata, msg) -> None:
-        # Parse here, in paho's network thread: it overlaps with the writer thread's waits on
-        # the database (the GIL is free then). Anything unexpected is left for the writer, which
-        # parses again and dead-letters what still fails.
-        at = time.time()
-        try:
-            parsed = senml.parse(msg.payload, now=at)
-        except senml.SenMLError as exc:
-            parsed = exc
-        except Exception:  # noqa: BLE001 - never kill the network thread
-            parsed = None
-        self._inbox.put(
-            _Received(self._generation, msg.topic, msg.payload, msg.mid, msg.qos, at, parsed)
-        )
+        self.connected = self._link.connected
+        self.subscribed = self._link.subscribed  # the broker confirmed the subscription (SUBACK)
+        self._pending: deque[Received] = deque()  # received, not yet taken into a batch
 
     def start(self) -> None:
-        props = Properties(PacketTypes.CONNECT)
-        props.SessionExpiryInterval = SESSION_EXPIRY_SECONDS
-        props.ReceiveMaximum = RECEIVE_MAXIMUM
-        self._client.connect_async(
-            self.broker.host,
-            self.broker.port,
-            keepalive=KEEPALIVE_SECONDS,
-            clean_start=False,
-            properties=props,
-        )
-        self._client.loop_start()  # paho reconnects by itself, with the backoff above
+        self._link.start()
 
     def close(self) -> None:
         self.stop_event.set()
-        try:
-            self._client.disconnect()
-        finally:
-            self._client.loop_stop()
+        self._link.stop()
 
-    # --- database side (the caller's thread) ----------------------------------------------
+    @property
+    def network_pid(self) -> int | None:
+        """The MQTT network process (tests kill it to show nothing is lost)."""
+        return self._link.process.pid if self._link.process is not None else None
 
-    def _collect(self) -> list[_Received]:
+    # --- batching -------------------------------------------------------------------------
+
+    def _fill(self, timeout: float) -> None:
+        """Move the next chunk from the network process into ``_pending`` (waiting up to
+        ``timeout``); a dead network process is started again, and what it had received but
+        this process had not acknowledged comes back from the broker."""
         try:
-            first = self._inbox.get(timeout=IDLE_POLL)
-        except queue.Empty:
-            return []
-        batch = [first]
+            self._pending.extend(self._link.receive(timeout))
+        except LinkDown as exc:
+            if self.stop_event.is_set():
+                return
+            self.stats.network_restarts += 1
+            logger.error("%s; starting it again", exc)
+            self._link.restart()
+
+    def _collect(self) -> list[Received]:
+        if not self._pending:
+            self._fill(IDLE_POLL)
+            if not self._pending:
+                return []
         deadline = time.monotonic() + self.batch_wait
-        while len(batch) < self.batch_size:
+        while len(self._pending) < self.batch_size:
             remaining = deadline - time.monotonic()
-            try:
-                batch.append(
-                    self._inbox.get_nowait()
-                    if remaining <= 0
-                    else self._inbox.get(timeout=remaining)
-                )
-            except queue.Empty:
+            if remaining <= 0:
+                self._fill(0)  # take what is already there, do not wait
                 break
-        return batch
+            self._fill(remaining)
+        take = min(self.batch_size, len(self._pending))
+        return [self._pending.popleft() for _ in range(take)]
 
-    def _messages(self, batch: list[_Received]) -> list[Message]:
+    def _messages(self, batch: list[Received]) -> list[Message]:
         out = []
         for item in batch:
             code = item.topic[len(self.prefix) :] if item.topic.startswith(self.prefix) else ""
@@ -334,17 +235,25 @@ class Consumer:
             )
         return BatchResult(messages=1, dead_letters=1)
 
-    def _ack(self, batch: list[_Received]) -> None:
-        current = self._generation
+    def _ack(self, batch: list[Received]) -> None:
+        """Ask the network process to PUBACK the batch. Messages received on an earlier
+        connection are skipped: their packet ids mean nothing now, and the broker redelivers
+        them on this one (where they are stored duplicates: no-ops). The network process checks
+        the generation again when it sends, in case the connection changed meanwhile."""
+        current = self._link.generation.value
+        acks = []
         for item in batch:
             if item.generation != current:
-                # Received on an earlier connection: its packet id means nothing now, and the
-                # broker redelivers it on this one (where it is a stored duplicate: a no-op).
                 self.stats.stale_acks_skipped += 1
                 continue
-            if item.qos > 0:
-                self._client.ack(item.mid, item.qos)
-            self.stats.acked += 1
+            acks.append((item.generation, item.mid, item.qos))
+        try:
+            self._link.acknowledge(acks)
+        except LinkDown as exc:  # picked up (and restarted) by the next _fill
+            logger.warning("%s: %d acknowledgements not sent, redelivered", exc, len(acks))
+            self.stats.stale_acks_skipped += len(acks)
+            return
+        self.stats.acked += len(acks)
 
     def run_once(self) -> int:
         """Collect, write and acknowledge one batch, then hand the cases of the alarms it raised

@@ -18,11 +18,22 @@ class Channel(models.TextChoices):
 
 class Reading(models.Model):
     """One resolved SenML record. (device, metric, ts) is unique: a redelivered message after a
-    crash inserts nothing (ON CONFLICT DO NOTHING), so ingest is idempotent."""
+    crash inserts nothing (ON CONFLICT DO NOTHING), so ingest is idempotent.
+
+    ``device`` has no foreign-key constraint in the database, and no index of its own (the
+    unique constraint starts with it). A deferred FK check per inserted reading was a third of
+    an MQTT batch's time (bench/ingest: 500 messages, 1,500 readings, ~110 -> ~75 ms). Ingest
+    inserts only readings whose device row exists at that moment (iot.ingest.sql), and deleting
+    a device through Django still deletes its readings (CASCADE is done by the ORM)."""
 
     id = models.BigAutoField(primary_key=True)
     device = models.ForeignKey(
-        "iot.Device", verbose_name=_("device"), on_delete=models.CASCADE, related_name="+"
+        "iot.Device",
+        verbose_name=_("device"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     metric = models.CharField(_("metric"), max_length=64)
     ts = models.DateTimeField(_("measured at"))

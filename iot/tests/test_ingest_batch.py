@@ -151,3 +151,36 @@ def test_an_error_inside_the_copy_is_djangos_so_the_consumer_can_tell_outage_fro
     )
     with pytest.raises(DataError):
         sql.insert_readings([row])
+
+
+def _reading_row(device_id: int, metric: str = "tilt"):
+    from iot.ingest import sql
+
+    return sql.ReadingRow(
+        device_id=device_id,
+        metric=metric,
+        ts=T0,
+        value=1.0,
+        value_str="",
+        value_bool=None,
+        unit="deg",
+        received_at=T0,
+    )
+
+
+def test_readings_of_a_device_deleted_meanwhile_are_not_inserted(manhole):
+    """Reading.device has no FK constraint (ingest speed): the insert itself checks that the
+    device row still exists, e.g. one deleted after a consumer cached it."""
+    from iot.ingest import sql
+
+    gone = manhole.pk + 1000
+    sql.insert_readings([_reading_row(manhole.pk), _reading_row(gone)])
+    assert list(Reading.objects.values_list("device_id", flat=True)) == [manhole.pk]
+    assert not Reading.objects.filter(device_id=gone).exists()
+
+
+def test_deleting_a_device_deletes_its_readings(manhole):
+    send("MH-0001", json.dumps([{"n": "tilt", "v": 1, "t": T0_S}]).encode())
+    assert Reading.objects.filter(device=manhole).exists()
+    manhole.delete()
+    assert not Reading.objects.exists()

@@ -11,6 +11,8 @@ broker, and the consumer counts other people's devices as unknown without harm.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import threading
 import time
@@ -165,6 +167,36 @@ def test_published_readings_are_stored_raise_an_alarm_and_open_a_case(broker, de
     assert alarm.case.source == "iot"
     assert consumer.stats.acked == consumer.stats.messages
     assert consumer.stats.cases_queued == 1  # opened by the worker's task, after the ack
+
+
+def test_the_network_process_killed_mid_stream_is_restarted_and_nothing_is_lost(
+    broker, device, client_id
+):
+    """paho runs in a child process (iot.ingest.network). Killed with messages received but not
+    acknowledged, it is started again and the broker redelivers them; stopping the consumer
+    ends the child too."""
+    n = 200
+    with (
+        consumer_running(broker, client_id, batch_size=20) as consumer,
+        publisher(broker) as publish,
+    ):
+        first = consumer.network_pid
+        assert first is not None and first != os.getpid()
+        for i in range(n):
+            publish(device.code, tilt_pack(i, 1.0 + i % 3))
+            if i == n // 2:
+                os.kill(first, signal.SIGKILL)
+        wait_until(
+            lambda: (
+                Reading.objects.filter(device=device).count() == n
+                and consumer.network_pid not in (None, first)
+                and consumer.subscribed.is_set()
+            ),
+            what="every reading, through a new network process",
+        )
+    assert consumer.stats.network_restarts >= 1
+    assert Reading.objects.filter(device=device).count() == n
+    assert consumer.network_pid is None  # stopped with the consumer
 
 
 def test_the_consumer_hands_alarm_cases_to_the_worker_after_the_ack(
