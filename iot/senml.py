@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 RELATIVE_TIME_LIMIT = 2**28  # §4.5.3: smaller resolved times are relative to now
 SUPPORTED_VERSION = 10  # §4.4 bver: the default and what RFC 8428 defines
@@ -41,10 +41,19 @@ class SenMLError(ValueError):
         self.record = record
         super().__init__(f"record {record}: {reason}" if record else reason)
 
+    def __reduce__(self):  # pickled from the MQTT network process (iot.ingest.network)
+        return _senml_error, (self.reason, self.record)
 
-@dataclass(frozen=True, slots=True)
-class Record:
-    """A resolved record; exactly one of value / value_str / value_bool / value_data, or a sum."""
+
+def _senml_error(reason: str, record: int) -> SenMLError:
+    return SenMLError(reason, record=record)
+
+
+class Record(NamedTuple):
+    """A resolved record; exactly one of value / value_str / value_bool / value_data, or a sum.
+
+    A NamedTuple, not a dataclass: built for every reading, and pickled from the MQTT network
+    process to the writer (iot.ingest.network), it costs a third to a fifth as much."""
 
     name: str
     time: float  # Unix seconds, absolute

@@ -240,7 +240,7 @@ def write_batch(
             result.errors[index] = f"unknown device {message.device_code!r}"
             continue
         rows, reason = _readings_of(message, device, cache.units(device))
-        if not reason and tracking.is_tracker(device.device_type):
+        if not reason and cache.is_tracker(device):
             # lat/lon/speed/heading become track points, not readings (iot.tracking.positions)
             rows, found, reason = tracking.take_positions(rows, device=device)
             points.extend(found)

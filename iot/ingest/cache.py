@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from iot.models import AlarmRule, Device, RuleKind
 from iot.rules import RuleSpec, RuleSpecError
 from iot.selectors import effective_rules
+from iot.tracking import positions as tracking
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class IngestCache:
     def _clear(self) -> None:
         self._devices: dict[str, Device] = {}
         self._units: dict[int, dict[str, str]] = {}
+        self._trackers: dict[int, bool] = {}
         self._rules: dict[int, RulesByMetric] = {}
         self._generation = _generation
         self._expires = self._clock() + self.ttl
@@ -81,6 +83,15 @@ class IngestCache:
         if units is None:
             units = self._units[device.device_type_id] = device.device_type.metric_units()
         return units
+
+    def is_tracker(self, device: Device) -> bool:
+        """Whether the device's type reports positions (iot.tracking.positions.is_tracker)."""
+        tracker = self._trackers.get(device.device_type_id)
+        if tracker is None:
+            tracker = self._trackers[device.device_type_id] = tracking.is_tracker(
+                device.device_type
+            )
+        return tracker
 
     def rules(self, devices: Iterable[Device]) -> dict[int, RulesByMetric]:
         """device id -> metric -> its active threshold rules (iot.selectors.effective_rules)

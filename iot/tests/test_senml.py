@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from iot import senml
 from iot.senml import RELATIVE_TIME_LIMIT, SenMLError, loads, parse
 
 NOW = 1_795_000_000.0  # 2026-11-18, an absolute time (>= 2**28)
@@ -140,3 +141,15 @@ def test_unknown_labels_are_ignored_and_bytes_are_accepted():
     records = parse(b'[{"n": "a", "v": 1, "vendor": {"x": 1}}]', now=NOW)
     assert records[0].value == 1.0
     assert loads('[{"n": "a", "v": 1}]') == [{"n": "a", "v": 1}]
+
+
+def test_a_refused_pack_keeps_its_reason_and_record_through_pickle():
+    """The MQTT network process parses packs and pickles the result to the writer
+    (iot.ingest.network): a SenMLError must arrive with the same reason and record number."""
+    import pickle
+
+    error = senml.SenMLError("'v' must be a number", record=2)
+    again = pickle.loads(pickle.dumps(error))
+    assert (str(again), again.reason, again.record) == (str(error), error.reason, 2)
+    records = senml.parse(b'[{"n": "tilt", "v": 1.5, "t": 1700000000}]', now=0)
+    assert pickle.loads(pickle.dumps(records)) == records
