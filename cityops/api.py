@@ -6,8 +6,11 @@ a 4xx status, so a client never has to parse two shapes.
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+import re
+
+from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -77,6 +80,20 @@ def _validation_error(request, exc: NinjaValidationError):
 @api.exception_handler(AuthenticationError)
 def _auth_error(request, exc):
     return _error(request, "unauthorized", "Log in or send 'Authorization: Bearer <token>'.", 401)
+
+
+# get_object_or_404 says "No Device matches the given query.": a model class name, not a message
+# for a client. Scoped querysets also make "not there" and "not yours" one answer on purpose.
+_GET_OBJECT_OR_404_TEXT = re.compile(r"No \w+ matches the given query\.")
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc: Http404):
+    # An Http404 raised with its own text (a person wrote it for the client) keeps it.
+    text = str(exc)
+    if not text or _GET_OBJECT_OR_404_TEXT.fullmatch(text):
+        text = _("Not found, or not visible to you.")
+    return _error(request, "not_found", text, 404)
 
 
 @api.exception_handler(HttpError)

@@ -113,3 +113,34 @@ def check_secret_key(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def check_email_tls(app_configs=None, **kwargs):
+    # Django refuses both only when the first mail is sent, inside the outbox worker: say it now.
+    if settings.EMAIL_USE_TLS and settings.EMAIL_USE_SSL:
+        return [
+            Error(
+                "EMAIL_USE_TLS and EMAIL_USE_SSL are both on; they are mutually exclusive.",
+                hint="EMAIL_USE_TLS=1 for STARTTLS (port 587) or EMAIL_USE_SSL=1 for implicit "
+                "TLS (port 465), not both.",
+                id="cityops.E007",
+            )
+        ]
+    return []
+
+
+@register(deploy=True)
+def check_email_backend(app_configs=None, **kwargs):
+    # A production site without EMAIL_HOST "sends" every email into var/mail/ and nobody gets it.
+    if not settings.DEBUG and settings.EMAIL_BACKEND == settings.FILE_EMAIL_BACKEND:
+        return [
+            Warning(
+                f"EMAIL_HOST is not set: emails are written to files in {settings.EMAIL_FILE_PATH}, "
+                "not sent.",
+                hint="Set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, "
+                "EMAIL_USE_TLS or EMAIL_USE_SSL) to send email through SMTP.",
+                id="cityops.W002",
+            )
+        ]
+    return []

@@ -131,6 +131,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+# The Redis tests (queue, shared cache) use this database; CI exports it, parallel runs share it.
+REDIS_URL_TEST = env_str("REDIS_URL_TEST", "redis://127.0.0.1:6379/15")
 
 # --- Queue ----------------------------------------------------------------------------------
 # huey: SQLite storage under var/ in the embedded profile, Redis when REDIS_URL is set. Never
@@ -146,6 +148,37 @@ HUEY.update(
     utc=True,
     consumer={"workers": env_int("HUEY_WORKERS", 1), "worker_type": "thread"},
 )
+
+# --- Cache ----------------------------------------------------------------------------------
+# Throttles and rate limits (portal look-up, report limits) count in the cache. LocMemCache lives
+# in one process: fine for the embedded profile's single server, but behind N workers every limit
+# would be N times looser, so the scale-out profile shares one Redis cache.
+REDIS_CACHE_TIMEOUT_SECONDS = 5  # a cache on the request path must not hang a worker forever
+
+
+def cache_config(redis_url: str) -> dict:
+    """CACHES (where throttles 限流 count) for a profile: Redis at ``redis_url`` when set, else
+    per-process memory.
+
+    The cache shares the Redis database with huey, its keys apart under KEY_PREFIX. Never call
+    ``cache.clear()`` there: RedisCache clears with FLUSHDB, which empties huey's queue too.
+    """
+    if redis_url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_url,
+                "KEY_PREFIX": "cityops",
+                "OPTIONS": {
+                    "socket_connect_timeout": REDIS_CACHE_TIMEOUT_SECONDS,
+                    "socket_timeout": REDIS_CACHE_TIMEOUT_SECONDS,
+                },
+            }
+        }
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = cache_config(REDIS_URL)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -225,6 +258,31 @@ NOTIFY_WEBHOOK_SECRET = env_str("NOTIFY_WEBHOOK_SECRET", "")  # required when th
 NOTIFY_WEBHOOK_TIMEOUT = env_int("NOTIFY_WEBHOOK_TIMEOUT", 10)  # seconds per attempt
 # The SMS signature (短信签名) a gateway puts in 【...】 before the text.
 NOTIFY_SMS_SENDER = env_str("NOTIFY_SMS_SENDER", "CityOps")
+
+# --- Email ----------------------------------------------------------------------------------
+# SMTP when EMAIL_HOST is set. Without it (embedded profile, `make demo`) Django would try SMTP on
+# localhost:25, which fails or hangs; emails are written as files under var/mail/ instead, one
+# readable file per connection. A production site without EMAIL_HOST is flagged by the deploy
+# check cityops.W002.
+SMTP_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+FILE_EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+
+
+def email_backend(email_host: str) -> str:
+    """EMAIL_BACKEND (邮件) for a configuration: SMTP when a mail host is set, else files."""
+    return SMTP_EMAIL_BACKEND if email_host else FILE_EMAIL_BACKEND
+
+
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # implicit TLS, usually port 465
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)  # seconds; Django's default (None) waits forever
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "webmaster@localhost")  # Django's default
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_BACKEND = email_backend(EMAIL_HOST)
 
 # --- IoT ------------------------------------------------------------------------------------
 # MQTT broker of the telemetry consumer (`manage.py ingest_mqtt`): mqtt://[user:pass@]host:1883

@@ -27,8 +27,9 @@ from iot.models import Alarm, AlarmStatus, Device, Severity
 
 router = Router(tags=["iot"])
 MAX_LIMIT = 500
-# Refusals as {"code", "message"} (cityops.api); a 404 here is ninja's own {"detail"} body.
-ALARM_ERRORS = {401: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+# Refusals as {"code", "message"} (cityops.api), 404 included (an id outside the caller's scope
+# answers the same as a missing one).
+ALARM_ERRORS = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class DeviceTokenAuth(HttpBearer):
@@ -230,6 +231,10 @@ def device_list(request, filters: Query[DeviceFilter]):
     return list(qs[filters.offset : filters.offset + filters.limit])
 
 
-@router.get("/iot/devices/{code}", response=DeviceDetailOut, summary="One device, latest values")
+@router.get(
+    "/iot/devices/{code}",
+    response={200: DeviceDetailOut, 404: ErrorOut},
+    summary="One device, latest values",
+)
 def device_detail(request, code: str):
     return get_object_or_404(selectors.device_list(user=request.user), code=code)
