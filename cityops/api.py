@@ -96,6 +96,18 @@ def _not_found(request, exc: Http404):
     return _error(request, "not_found", text, 404)
 
 
+def unknown_endpoint(request: HttpRequest, path: str = ""):
+    """/api/v1/<anything no route matched>: the API's 404 body, not Django's HTML page (mounted
+    after the API in cityops.urls)."""
+    return _error(
+        request,
+        "not_found",
+        _("No API endpoint at %(path)s; the list is at %(docs)s.")
+        % {"path": request.path, "docs": "/api/v1/docs"},
+        404,
+    )
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     return _error(request, getattr(exc, "code", None) or "http_error", str(exc), exc.status_code)

@@ -1,12 +1,13 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from cases.media import serve_media
-from cityops.api import api
+from cityops.api import api, unknown_endpoint
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/(?P<path>.*)$", unknown_endpoint),  # after the API: a JSON 404
     path("open311/v2/", include("open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Case photos, each to whoever may see its case or holds a signed link (cases.media).

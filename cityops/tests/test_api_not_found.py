@@ -62,3 +62,13 @@ def test_an_http404_keeps_a_message_written_for_people_only(raised, body):
     response = _not_found(RequestFactory().get("/api/v1/anything"), raised)
     assert response.status_code == 404
     assert json.loads(response.content) == body
+
+
+@pytest.mark.parametrize("path", ["/api/v1/no-such-endpoint", "/api/v1/iot/devices/X/nothing"])
+def test_an_unknown_api_path_is_a_json_not_found_not_an_html_page(client, path):
+    response = client.get(path, headers={"accept-language": "en"})
+    assert response.status_code == 404
+    assert response["content-type"].startswith("application/json")
+    body = response.json()
+    assert body["code"] == "not_found" and path in body["message"]
+    assert "/api/v1/docs" in body["message"]
