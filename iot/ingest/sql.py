@@ -4,8 +4,10 @@ Django's ``bulk_create`` builds a model instance and an expression tree per row,
 ``bulk_update`` a CASE WHEN per row and column: at thousands of readings per second that
 overhead, not the database, was the limit (bench/ingest.py profile: ~160 µs per reading inserted,
 ~1 ms per latest-value row updated). One multi-row ``INSERT ... ON CONFLICT DO NOTHING`` and one
-``UPDATE ... FROM`` per chunk (PostgreSQL: ``COPY`` into a temporary staging table
-first, the driver's C path) do the same work with the same guarantees.
+``UPDATE ... FROM`` per chunk do the same work with the same guarantees. On PostgreSQL readings
+are ``COPY``ed straight into their table (the driver's C path) in a savepoint, falling back to a
+staging table and ``ON CONFLICT DO NOTHING`` when some were stored already (a redelivery); the
+updates go through a staging table filled by ``COPY``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from iot.models import Device, DeviceMetricState, Reading
 
@@ -59,7 +61,8 @@ def _ts(value: datetime | None):
 
 
 # Reading.device has no FK constraint (iot.models.telemetry: a per-row check cost a third of a
-# batch): readings of a device deleted since the batch looked it up are not inserted.
+# batch): readings of a device deleted since the batch looked it up are not inserted (SQLite:
+# this condition; PostgreSQL: _copy_readings asks for the batch's devices first).
 _DEVICE_EXISTS = f"EXISTS (SELECT 1 FROM {Device._meta.db_table} AS d WHERE d.id = v.device_id)"
 
 
@@ -117,19 +120,36 @@ def _staging_table(cursor, staging: str, table: str, cols: str) -> None:
 
 
 def _copy_readings(readings: Sequence[ReadingRow]) -> None:
-    """PostgreSQL: COPY into a per-session staging table (the driver's C path), then one
-    INSERT ... SELECT ... ON CONFLICT DO NOTHING, then empty the staging table."""
-    table = Reading._meta.db_table
+    """PostgreSQL: COPY straight into the readings table inside a savepoint (the driver's C
+    path, no second copy of the rows). COPY has no ON CONFLICT: when a (device, metric, ts) is
+    stored already (a redelivery after a crash), the savepoint is rolled back and the batch goes
+    through a staging table and INSERT ... ON CONFLICT DO NOTHING instead. Readings of devices
+    that no longer exist are dropped first (Reading.device has no FK constraint)."""
+    wanted = sorted({r.device_id for r in readings})
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {Device._meta.db_table} WHERE id = ANY(%s)", [wanted])
+        existing = {row[0] for row in cursor.fetchall()}
+    if len(existing) < len(wanted):
+        readings = [r for r in readings if r.device_id in existing]
+        if not readings:
+            return
+    try:
+        with transaction.atomic():  # a savepoint: a duplicate aborts this COPY only
+            _copy_into(Reading._meta.db_table, readings)
+    except IntegrityError:
+        _copy_readings_deduplicated(readings)
+
+
+def _copy_into(table: str, readings: Sequence[ReadingRow]) -> None:
     cols = ", ".join(_READING_COLUMNS)
     with connection.cursor() as cursor:
-        _staging_table(cursor, _STAGING, table, cols)
         raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
         # ... nor does it translate the raw cursor's errors: without wrap_database_errors a
         # connection lost mid-COPY surfaced as psycopg.OperationalError, which the consumer
         # took for a poisoned message (dead-lettered) instead of a database outage (retried).
         with (
             connection.wrap_database_errors,
-            raw.copy(f"COPY {_STAGING} ({cols}) FROM STDIN") as copy,
+            raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy,
         ):
             for r in readings:
                 copy.write_row(
@@ -144,9 +164,20 @@ def _copy_readings(readings: Sequence[ReadingRow]) -> None:
                         r.received_at,
                     )
                 )
+
+
+def _copy_readings_deduplicated(readings: Sequence[ReadingRow]) -> None:
+    """COPY into a per-session staging table, then one INSERT ... SELECT ... ON CONFLICT DO
+    NOTHING, then empty the staging table."""
+    table = Reading._meta.db_table
+    cols = ", ".join(_READING_COLUMNS)
+    with connection.cursor() as cursor:
+        _staging_table(cursor, _STAGING, table, cols)
+    _copy_into(_STAGING, readings)
+    with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {_STAGING} AS v "
-            f"WHERE {_DEVICE_EXISTS} ON CONFLICT (device_id, metric, ts) DO NOTHING"
+            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {_STAGING} "
+            "ON CONFLICT (device_id, metric, ts) DO NOTHING"
         )
         cursor.execute(f"DELETE FROM {_STAGING}")
 

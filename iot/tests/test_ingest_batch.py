@@ -184,3 +184,18 @@ def test_deleting_a_device_deletes_its_readings(manhole):
     assert Reading.objects.filter(device=manhole).exists()
     manhole.delete()
     assert not Reading.objects.exists()
+
+
+def test_a_batch_mixing_stored_and_new_readings_stores_the_new_ones_once(manhole):
+    """PostgreSQL COPYs readings straight into the table; a reading stored already aborts that
+    COPY (no ON CONFLICT there) and the batch is inserted again skipping the duplicates."""
+    send("MH-0001", json.dumps([{"n": "tilt", "v": 1, "t": T0_S}]).encode())
+    result = send(
+        "MH-0001",
+        json.dumps(
+            [{"n": "tilt", "v": 1, "t": T0_S}, {"n": "tilt", "v": 2, "t": T0_S + 1}]
+        ).encode(),
+    )
+    assert result.errors == {}
+    stored = Reading.objects.filter(device=manhole).order_by("ts")
+    assert [r.value for r in stored] == [1, 2]
