@@ -199,3 +199,17 @@ def test_a_batch_mixing_stored_and_new_readings_stores_the_new_ones_once(manhole
     assert result.errors == {}
     stored = Reading.objects.filter(device=manhole).order_by("ts")
     assert [r.value for r in stored] == [1, 2]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="fillfactor is PostgreSQL's")
+def test_latest_values_and_devices_leave_room_for_in_place_updates():
+    """Every batch rewrites latest-value rows and device rows: free room on their pages keeps
+    the new versions there without touching an index (iot migration 0005)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname IN (%s, %s)",
+            [DeviceMetricState._meta.db_table, Device._meta.db_table],
+        )
+        options = dict(cursor.fetchall())
+    assert options[DeviceMetricState._meta.db_table] == ["fillfactor=50"]
+    assert options[Device._meta.db_table] == ["fillfactor=70"]
