@@ -170,9 +170,6 @@ class _State:
     rule_state: dict
 
 
-_STATE_FIELDS = ("pk", "device_id", "metric", "ts", "value", "value_str", "value_bool", "unit")
-
-
 def _lock_states(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], _State]:
     """The latest-value rows of ``pairs``, created when missing, locked for this transaction.
 
@@ -182,12 +179,7 @@ def _lock_states(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], _State]:
     device_ids = sorted({d for d, _ in pairs})
 
     def read() -> dict[tuple[int, str], _State]:
-        rows = (
-            DeviceMetricState.objects.select_for_update()
-            .filter(device_id__in=device_ids)
-            .order_by("pk")
-            .values_list(*_STATE_FIELDS, "rule_state")
-        )
+        rows = sql.lock_states(device_ids)
         return {(r[1], r[2]): _State(*r[:-1], rule_state=r[-1] or {}) for r in rows}
 
     states = read()

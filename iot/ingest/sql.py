@@ -217,6 +217,30 @@ def update_rows(table: str, names: Sequence[str], rows: Sequence[tuple]) -> None
             )
 
 
+_STATE_FIELDS = ("pk", "device_id", "metric", "ts", "value", "value_str", "value_bool", "unit")
+
+
+def lock_states(device_ids: Sequence[int]) -> list[tuple]:
+    """The latest-value rows of ``device_ids`` as tuples (_STATE_FIELDS, then rule_state as a
+    dict), locked FOR UPDATE in primary-key order. PostgreSQL: plain SQL (the ORM's row
+    converters cost ~4 ms per 600 rows); SQLite locks the whole database anyway."""
+    if not _postgres():
+        return list(
+            DeviceMetricState.objects.filter(device_id__in=device_ids)
+            .order_by("pk")
+            .values_list(*_STATE_FIELDS, "rule_state")
+        )
+    table = DeviceMetricState._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, device_id, metric, ts, value, value_str, value_bool, unit, rule_state "
+            f"FROM {table} WHERE device_id = ANY(%s) ORDER BY id FOR UPDATE",
+            [list(device_ids)],
+        )
+        # Django has psycopg hand jsonb over as text (JSONField decodes it itself).
+        return [(*row[:-1], json.loads(row[-1]) if row[-1] else {}) for row in cursor.fetchall()]
+
+
 def update_states(states: Sequence[DeviceMetricState]) -> None:
     """Write latest value and rule state of each row (by primary key)."""
     update_rows(
