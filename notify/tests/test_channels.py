@@ -85,3 +85,20 @@ def test_mail_server_errors_decide_retry_or_give_up(
         message = services.enqueue(kind="email", to="x@example.org", subject="s", body="b")
     message.refresh_from_db()
     assert message.status == outcome
+
+
+@pytest.mark.django_db
+def test_a_mail_file_directory_that_cannot_be_made_keeps_the_message_for_retry(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """The embedded profile writes emails under var/mail/ (file backend); when that path is
+    unusable the message fails with the reason and stays for retry, it is not lost."""
+    blocker = tmp_path / "mail"
+    blocker.write_text("a file where the directory should be")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = blocker
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.enqueue(kind="email", to="x@example.org", subject="s", body="b")
+    message.refresh_from_db()
+    assert message.status == "failed"
+    assert "Mail backend misconfigured" in message.last_error

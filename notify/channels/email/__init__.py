@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
 
 from notify.channels.base import Channel, ChannelError, SendResult
@@ -28,6 +29,10 @@ class EmailChannel(Channel):
             raise ChannelError(f"Recipient refused: {exc.recipients}", retryable=False) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise ChannelError(f"Mail server error: {exc}", retryable=True) from exc
+        except ImproperlyConfigured as exc:
+            # e.g. the file backend (embedded profile, var/mail/) cannot create its directory:
+            # kept for retry, so the message goes out once an operator fixes the setting.
+            raise ChannelError(f"Mail backend misconfigured: {exc}", retryable=True) from exc
         if count != 1:
             raise ChannelError("The mail backend accepted no message.", retryable=True)
         return SendResult(reference="email:accepted")
