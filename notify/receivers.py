@@ -55,7 +55,8 @@ def case_recipients(case) -> list[Recipient]:
 
 def tracking_link(case, recipient: Recipient) -> str:
     """The absolute tracking link of an SMS recipient's report on ``case``, or "" (an email,
-    no portal, or no report on the case made with that number)."""
+    no portal, or a number that neither a report on the case nor the case itself was made with;
+    a case staff reported directly, 直接上报, gets its report here: portal.tracking)."""
     if recipient.kind != MessageKind.SMS or not apps.is_installed("portal"):
         return ""
     from portal.tracking import tracking_url

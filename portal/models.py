@@ -3,8 +3,10 @@
 ``CitizenReport`` links a portal report (an ``intake.IntakeReport``) to the unguessable token in
 its tracking link, and keeps what the rate limits count (device cookie, hashed IP address,
 phone). A report from another channel (a 12345 call) gets one too, without device or address,
-when its reporter is first sent or looks up their link (portal.tracking). The case is always read through the intake report, so a merge or split (which moves
-intake reports between cases) carries the citizen's tracking link along.
+when its reporter is first sent or looks up their link (portal.tracking); so does the reporter
+of a case staff reported directly (直接上报), whose intake report is made then. The case is
+always read through the intake report, so a merge or split (which moves intake reports between
+cases) carries the citizen's tracking link along.
 
 ``Satisfaction`` is one rating per closed case (回访, 满意度评价): clean rows for evaluation,
 with the category and the departments of the last dispatch round copied at rating time.

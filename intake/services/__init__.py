@@ -2,12 +2,15 @@
 
 - ``receive_report``: every channel ends here (受理); ``record_report`` keeps a report that
   opens no case (module ``receiving``);
-- ``case_merge`` / ``case_split``: an operator merges (合并) or splits (拆分) cases (``merging``).
+- ``case_merge`` / ``case_split``: an operator merges (合并) or splits (拆分) cases (``merging``);
+- ``own_report``: the intake row of a case reported directly by staff (直接上报), made on first
+  need (``direct``).
 """
 
 from __future__ import annotations
 
 from intake.services._checks import locate
+from intake.services.direct import own_report
 from intake.services.merging import case_merge, case_split
 from intake.services.receiving import IntakeResult, receive_report, record_report
 
@@ -16,6 +19,7 @@ __all__ = [
     "case_merge",
     "case_split",
     "locate",
+    "own_report",
     "receive_report",
     "record_report",
 ]

@@ -19,7 +19,8 @@ from cases import services as case_services
 from cases.models import Case
 from cases.states import FINAL_CASE_STATUSES, CaseAction, CaseStatus
 from core.errors import Conflict, PermissionDenied, ValidationFailed
-from intake.models import IntakeReport, MergeKind, MergeRecord, Outcome
+from intake.models import IntakeReport, MergeKind, MergeRecord
+from intake.services.direct import own_report
 from org.models import Role
 
 # Merging voids the merged case, so it takes the roles that may void (值班长, 管理员); a split
@@ -47,31 +48,6 @@ def _check_merge_role(actor, case: Case) -> None:
 
 def _reason(reason: str) -> str:
     return (reason or "").strip()[:REASON_MAX]
-
-
-def _own_report(case: Case, now: datetime) -> IntakeReport:
-    """An intake row for a case reported without intake (the cases API), so its reporter is
-    still told when the case it was merged into closes."""
-    return IntakeReport.objects.create(
-        source=case.source,
-        outcome=Outcome.CREATED,
-        case=case,
-        description=case.description,
-        category_id=case.category_id,
-        priority=case.priority,
-        trusted=case.trusted,
-        lon=case.lon,
-        lat=case.lat,
-        grid_id=case.grid_id,
-        area_id=case.area_id,
-        address=case.address,
-        reporter_name=case.reporter_name,
-        reporter_phone=case.reporter_phone,
-        reporter_email=case.reporter_email,
-        payload={"from_case": case.number},
-        received_at=case.reported_at or now,
-        received_by_id=case.reported_by_id,
-    )
 
 
 @transaction.atomic
@@ -106,8 +82,9 @@ def case_merge(
         )
     reason = _reason(reason)
     reports = list(IntakeReport.objects.select_for_update().filter(case=case))
-    if not reports:
-        reports = [_own_report(case, now)]
+    if not any(r.duplicate_of_id is None for r in reports):
+        # Reported directly by staff (直接上报): its own reporter moves along with the others.
+        reports.append(own_report(case=case, now=now))
     ids = [r.pk for r in reports]
     IntakeReport.objects.filter(pk__in=ids).update(case=into, duplicate_of=into, updated_at=now)
     case_services.case_void(

@@ -11,7 +11,7 @@ from cases.states import CaseAction, CaseStatus
 from core.errors import Conflict, PermissionDenied, ValidationFailed
 from intake import services
 from intake.models import IntakeReport, MergeKind, MergeRecord
-from intake.tests.conftest import ALPHA_LON, M_LON
+from intake.tests.conftest import ALPHA_LAT, ALPHA_LON, M_LON
 
 
 @pytest.fixture
@@ -62,6 +62,25 @@ def test_a_case_reported_without_intake_keeps_its_reporter_when_merged(flow, sta
     services.case_merge(case=manual, into=target, actor=staff["shift_leader"])
     report = IntakeReport.objects.get(case=target, reporter_phone="13900000009")
     assert report.payload == {"from_case": manual.number}
+
+
+def test_a_case_reported_without_intake_keeps_its_reporter_beside_its_duplicates(
+    flow, staff, receive, manhole, t0
+):
+    manual = flow.reported(
+        category=manhole, lon=ALPHA_LON, lat=ALPHA_LAT, reporter_phone="13900000009"
+    )
+    duplicate = receive(category=manhole, reporter_phone="13800000002")  # attached to it
+    assert duplicate.duplicate_of == manual
+    target = receive(description="污水井盖坏了", lon=ALPHA_LON + 80 * M_LON).case
+    assert target != manual
+
+    record = services.case_merge(case=manual, into=target, actor=staff["shift_leader"], now=t0)
+
+    phones = IntakeReport.objects.filter(case=target).values_list("reporter_phone", flat=True)
+    assert set(phones) >= {"13900000009", "13800000002"}
+    own = IntakeReport.objects.get(reporter_phone="13900000009")
+    assert own.payload == {"from_case": manual.number} and own.pk in record.reports
 
 
 def test_only_void_roles_may_merge(two_cases, staff):

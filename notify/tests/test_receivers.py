@@ -13,15 +13,24 @@ from notify import receivers
 from notify.models import MessageKind, MessageStatus, OutboxMessage, SmsSinkMessage
 from notify.receivers import Recipient, case_recipients
 from notify.tests.conftest import PHONE
+from portal.models import CitizenReport
 
 
-def test_filing_a_case_puts_the_reporter_sms_in_the_sink(flow, django_capture_on_commit_callbacks):
+def test_filing_a_case_puts_the_reporter_sms_in_the_sink(
+    flow, settings, django_capture_on_commit_callbacks
+):
+    settings.PUBLIC_BASE_URL = "https://city.example.cn"
     with django_capture_on_commit_callbacks(execute=True):
         case = flow.filed(reporter_phone=PHONE)
     sink = SmsSinkMessage.objects.get()
     assert sink.to == PHONE and sink.sender == "Testcity"
     # zh-Hans is the platform language: the citizen reads Chinese whatever the operator uses.
-    assert sink.body == f"您反映的问题已立案，案件编号 {case.number}，我们将尽快处理。"
+    # Staff typed the phone on the case (直接上报): the reporter gets a tracking link all the same.
+    token = CitizenReport.objects.get(intake_report__case=case).token
+    assert sink.body == (
+        f"您反映的问题已立案，案件编号 {case.number}，我们将尽快处理。 "
+        f"详情： https://city.example.cn/citizen/t/{token}/"
+    )
     message = sink.outbox
     assert (message.case, message.kind, message.status) == (case, "sms", MessageStatus.SENT)
     assert message.subject == f"案件 {case.number} 已立案"
@@ -38,7 +47,7 @@ def test_closing_a_case_tells_the_reporter_it_is_done(
         )
     assert case.status == CaseStatus.CLOSED
     sink = SmsSinkMessage.objects.get()
-    assert sink.body == f"您反映的问题（{case.number}）已处理完毕，欢迎评价。"
+    assert sink.body.startswith(f"您反映的问题（{case.number}）已处理完毕，欢迎评价。 详情： ")
 
 
 def test_messages_follow_the_platform_language_setting(
@@ -47,8 +56,9 @@ def test_messages_follow_the_platform_language_setting(
     settings.LANGUAGE_CODE = "en"
     with django_capture_on_commit_callbacks(execute=True):
         case = flow.filed(reporter_phone=PHONE)
-    assert SmsSinkMessage.objects.get().body == (
+    assert SmsSinkMessage.objects.get().body.startswith(
         f"Your report has been filed as case {case.number}. We will handle it as soon as possible."
+        " Details: "
     )
 
 

@@ -2,6 +2,8 @@
 
 The token is that reporter's own (portal.tracking): it opens their case and no other, is issued
 for a 12345 call the first time it is needed, and a portal reporter gets the one they already have.
+A case staff reported directly (直接上报) with the reporter's phone gets its intake report and token
+the same way, the first time its reporter is sent a message.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import clear_url_caches
 
-from cases.states import SourceChannel
+from cases import services as case_services
+from cases.states import CaseStatus, SourceChannel
+from cases.tests.api_client import as_user, ok
 from cityops import checks
 from intake import services as intake_services
-from notify.models import SmsSinkMessage
+from intake.models import IntakeReport
+from notify.models import OutboxMessage, SmsSinkMessage
 from notify.tests.conftest import PHONE
-from portal.models import CitizenReport
+from portal.models import CitizenReport, Satisfaction
 from portal.tests.conftest import ALPHA_1, Desk, send
 
 pytestmark = pytest.mark.django_db
@@ -153,14 +158,86 @@ def test_the_filing_sms_with_its_link_fits_two_segments(
     assert len(SmsSinkMessage.objects.get().body) <= 2 * SEGMENT
 
 
-def test_a_reporter_with_a_number_no_report_was_made_with_gets_no_link(
+def test_a_case_staff_reported_with_a_phone_links_its_reporter_to_the_case(
+    flow, staff, time_machine, django_capture_on_commit_callbacks
+):
+    # Staff typed a caller's phone on a case reported directly (直接上报), not through intake.
+    with django_capture_on_commit_callbacks(execute=True):
+        case, _task = flow.check_passed(reporter_phone=PHONE)
+    filing = SmsSinkMessage.objects.get()
+    link = filing.body.rsplit(" ", 1)[1]
+    assert filing.body.startswith(FILED_ZH.format(number=case.number))
+    own = IntakeReport.objects.get(case=case)  # the case's one intake, made for the link
+    assert (own.reporter_phone, own.duplicate_of, own.received_at) == (PHONE, None, flow.t0)
+    assert link == link_of(CitizenReport.objects.get(intake_report=own))
+
+    browser = Client()  # anonymous: the link is the only key
+    page = browser.get(link.removeprefix(BASE))
+    assert page.status_code == 200
+    assert case.number in page.content.decode()
+    assert 'id="rate-form"' not in page.content.decode()  # not closed yet
+
+    closed_at = flow.t0 + timedelta(hours=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        case_services.case_close(case=case, actor=staff["shift_leader"], now=closed_at)
+    closing = SmsSinkMessage.objects.exclude(pk=filing.pk).get()
+    assert closing.body.startswith(CLOSED_ZH.format(number=case.number))
+    assert closing.body.endswith(" " + link)  # the same link
+    assert IntakeReport.objects.filter(case=case).count() == 1
+
+    time_machine.move_to(closed_at + timedelta(hours=1), tick=False)
+    path = link.removeprefix(BASE)
+    assert 'id="rate-form"' in browser.get(path).content.decode()
+    rated = browser.post(path + "rate/", {"rating": "5", "comment": "Quick"})
+    assert rated.status_code == 302 and rated["Location"] == path + "?rated=1"
+    assert Satisfaction.objects.get(case=case).rating == 5
+
+
+def test_a_case_reported_through_the_cases_api_gets_the_link(
+    flow, staff, django_capture_on_commit_callbacks
+):
+    desk = as_user(staff["shift_leader"])
+    body = {
+        "source": "hotline_12345",
+        "description": "Caller says the drain outside No. 3 is blocked",
+        "grid": flow.grid.code,
+        "reporter_name": "Ms Li",
+        "reporter_phone": "138 0013 8000",
+    }
+    number = ok(desk.post("/cases", body), 201)["number"]
+    ok(as_user(staff["alpha_inspector"]).post(f"/cases/{number}/verify", {}))
+    with django_capture_on_commit_callbacks(execute=True):
+        ok(desk.post(f"/cases/{number}/file", {"standard": flow.standard.code}))
+
+    sms = SmsSinkMessage.objects.get()
+    assert sms.to == "138 0013 8000"
+    link = sms.body.rsplit(" ", 1)[1]
+    assert link.startswith(f"{BASE}/citizen/t/")
+    page = Client().get(link.removeprefix(BASE))
+    assert page.status_code == 200 and number in page.content.decode()
+    assert CitizenReport.objects.get().phone == PHONE  # compared by the whole number
+
+
+def test_a_case_staff_reported_without_a_phone_sends_no_sms_and_makes_no_report(
+    flow, staff, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        case, _task = flow.check_passed()
+        case_services.case_close(
+            case=case, actor=staff["shift_leader"], now=flow.t0 + timedelta(hours=3)
+        )
+    assert case.status == CaseStatus.CLOSED
+    assert not OutboxMessage.objects.exists()
+    assert not IntakeReport.objects.exists() and not CitizenReport.objects.exists()
+
+
+def test_an_email_only_reporter_gets_no_link_and_no_report_is_made(
     flow, django_capture_on_commit_callbacks
 ):
-    # Staff typed the phone on a case with no intake report: there is no report to open.
     with django_capture_on_commit_callbacks(execute=True):
-        case = flow.filed(reporter_phone=PHONE)
-    assert SmsSinkMessage.objects.get().body == FILED_ZH.format(number=case.number)
-    assert not CitizenReport.objects.exists()
+        case = flow.filed(reporter_email="citizen@example.org")
+    assert OutboxMessage.objects.get().body == FILED_ZH.format(number=case.number)
+    assert not IntakeReport.objects.exists() and not CitizenReport.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,9 @@
 """Find my case (/citizen/find/): case number + the phone it was reported with -> tracking page.
 
 A 12345 caller has no tracking link and a citizen may lose theirs; the number and the whole
-phone number open exactly that report's case, a miss says the same thing whatever was wrong,
-and misses are limited per IP address and per case number.
+phone number open exactly that report's case (a case staff reported directly, 直接上报, too), a
+miss says the same thing whatever was wrong, and misses are limited per IP address and per case
+number.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from cases import services as case_services
 from cases.states import SourceChannel
 from intake import services as intake_services
+from intake.models import IntakeReport
 from portal import tracking
 from portal.models import CitizenReport
 from portal.tests.conftest import ALPHA_1, PHONE, send
@@ -146,6 +149,61 @@ def test_phone_key_keeps_whole_numbers_only():
     assert tracking.phone_key("5678") == ""
     assert tracking.phone_key("call after 6") == ""
     assert tracking.phone_key("") == ""
+
+
+def staff_case(staff, grid, t0, *, phone: str = "138 1234 5678", lon_shift: float = 0.0):
+    """A 12345 call typed in by staff as a case directly (直接上报): no intake report."""
+    lon, lat = ALPHA_1
+    return case_services.case_report(
+        actor=staff["shift_leader"],
+        source=SourceChannel.HOTLINE_12345,
+        description="Caller says the drain is blocked",
+        grid=grid,
+        lon=lon + lon_shift,
+        lat=lat,
+        reporter_phone=phone,
+        now=t0,
+    )
+
+
+def test_the_caller_of_a_case_staff_reported_finds_it(staff, grid, t0, clock, client):
+    case = staff_case(staff, grid, t0)
+
+    response = find(client, case.number, PHONE)
+
+    assert response.status_code == 302
+    [own] = IntakeReport.objects.filter(case=case)  # the case's intake, made for the look-up
+    issued = CitizenReport.objects.get(intake_report=own)
+    assert response["Location"] == f"/en/citizen/t/{issued.token}/"
+    assert issued.created_at == t0  # when staff took the call
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and case.number in page.content.decode()
+    assert find(client, case.number, "+86 138-1234-5678")["Location"] == response["Location"]
+    assert IntakeReport.objects.count() == 1
+
+
+def test_a_wrong_phone_on_a_case_staff_reported_makes_nothing(staff, grid, t0, clock, client):
+    case = staff_case(staff, grid, t0)
+
+    response = find(client, case.number, OTHER_PHONE)
+
+    assert response.status_code == 404 and errors(response) == [NO_MATCH]
+    assert not IntakeReport.objects.exists() and not CitizenReport.objects.exists()
+
+
+def test_a_case_staff_reported_and_merged_away_is_found_under_the_case_kept(
+    staff, grid, t0, clock, client
+):
+    merged = staff_case(staff, grid, t0)
+    kept = staff_case(staff, grid, t0, phone=OTHER_PHONE, lon_shift=0.001)
+    intake_services.case_merge(case=merged, into=kept, actor=staff["shift_leader"], now=t0)
+
+    # The merged case is void and its reporter's report counts toward the case kept.
+    assert find(client, merged.number, PHONE).status_code == 404
+    location = find(client, kept.number, PHONE)["Location"]
+    issued = CitizenReport.objects.get(token=location.rstrip("/").rsplit("/", 1)[1])
+    assert issued.intake_report.case == kept and issued.intake_report.duplicate_of == kept
+    assert IntakeReport.objects.filter(reporter_phone=merged.reporter_phone).count() == 1
 
 
 def test_the_link_opens_exactly_the_case_looked_up(small_city, t0, clock, client):
