@@ -1,7 +1,7 @@
 """Bench: MQTT telemetry -> readings stored + rules evaluated, vs the broker's bare pub -> sub rate.
 
     .venv/bin/python bench/ingest.py [--size 20000] [--devices 200] [--database postgresql]
-                                     [--batch-size 500] [--rounds 3]
+                                     [--batch-size 1000] [--rounds 3]
                                      [--broker mqtt://127.0.0.1:1883] [--keep]
 
 Data: the bench creates its own database (as bench/lifecycle.py: PostgreSQL ``cityops_bench_<pid>``
@@ -237,7 +237,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=20000, help="messages per run (default 20,000)")
     parser.add_argument("--devices", type=int, default=200)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=1000, help="as ingest_mqtt")
     parser.add_argument(
         "--rounds", type=int, default=3, help="baseline + CityOps pairs; the median is reported"
     )

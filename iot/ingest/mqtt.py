@@ -58,7 +58,10 @@ TOPIC_PREFIX = "cityops/telemetry/"
 TOPIC = TOPIC_PREFIX + "+"
 SHARED_GROUP = "cityops"
 DEFAULT_CLIENT_ID = "cityops-ingest"
-DEFAULT_BATCH_SIZE = 500
+# Messages per transaction at most (under load; a quiet stream closes a batch after BATCH_WAIT).
+# Latest values and device rows are written once per (device, batch): bigger batches share them
+# out (bench/ingest: 500 -> 1000 lifted the rate by ~15 %).
+DEFAULT_BATCH_SIZE = 1000
 DEFAULT_BATCH_WAIT = 0.2  # seconds after the first message of a batch
 IDLE_POLL = 0.5
 RETRY_MIN, RETRY_MAX = 0.5, 30.0  # database retry backoff, seconds

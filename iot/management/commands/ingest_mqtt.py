@@ -1,7 +1,7 @@
 """``manage.py ingest_mqtt``: the long-running MQTT telemetry consumer (iot/ingest/mqtt.py).
 
     manage.py ingest_mqtt [--url mqtt://127.0.0.1:1883] [--client-id cityops-ingest]
-                          [--shared] [--batch-size 500] [--batch-ms 200]
+                          [--shared] [--batch-size 1000] [--batch-ms 200]
 
 SIGTERM / Ctrl-C finish the batch being written (or leave it unacknowledged) and disconnect.
 Run N consumers with ``--shared`` and a distinct ``--client-id`` each.
