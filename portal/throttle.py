@@ -6,8 +6,8 @@ database cache's insert); a failed attempt leaves its slot to expire ``window`` 
 successful one gives it back. So at most ``attempts`` failures fall in any ``window``, requests
 racing each other included, and the slots remember when they were taken (for Retry-After).
 
-The default cache (LocMemCache) lives in one process: behind N web workers the limit is N times
-looser. A shared cache (Redis) in CACHES makes it hold across workers.
+With REDIS_URL set (the scale-out profile) the cache is Redis (cityops.settings.cache_config), so
+the limit holds across web workers; the embedded profile's LocMemCache lives in its one process.
 """
 
 from __future__ import annotations
