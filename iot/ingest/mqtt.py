@@ -66,6 +66,7 @@ DEFAULT_BATCH_WAIT = 0.2  # seconds after the first message of a batch
 IDLE_POLL = 0.5
 RETRY_MIN, RETRY_MAX = 0.5, 30.0  # database retry backoff, seconds
 STATS_EVERY = 60.0
+RESTART_CALM = 10.0  # seconds: a network process that dies sooner after its start backs off
 
 
 @dataclass
@@ -135,6 +136,8 @@ class Consumer:
         self.connected = self._link.connected
         self.subscribed = self._link.subscribed  # the broker confirmed the subscription (SUBACK)
         self._pending: deque[Received] = deque()  # received, not yet taken into a batch
+        self._restarted_at = float("-inf")
+        self._restart_delay = 0.0
 
     def start(self) -> None:
         self._link.start()
@@ -159,9 +162,19 @@ class Consumer:
         except LinkDown as exc:
             if self.stop_event.is_set():
                 return
+            # A child that dies again soon after its start waits longer each time (a crash
+            # loop must not spin); one that ran a while is restarted at once.
+            now = time.monotonic()
+            if now - self._restarted_at < RESTART_CALM:
+                self._restart_delay = min(max(RETRY_MIN, self._restart_delay * 2), RETRY_MAX)
+            else:
+                self._restart_delay = 0.0
             self.stats.network_restarts += 1
-            logger.error("%s; starting it again", exc)
+            logger.error("%s; starting it again in %.1f s", exc, self._restart_delay)
+            if self._restart_delay and self.stop_event.wait(self._restart_delay):
+                return
             self._link.restart()
+            self._restarted_at = time.monotonic()
 
     def _collect(self) -> list[Received]:
         if not self._pending:

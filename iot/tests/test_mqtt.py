@@ -331,3 +331,41 @@ def test_a_message_the_database_refuses_is_dead_lettered_and_the_stream_goes_on(
     assert Reading.objects.filter(device=device).count() == 2
     letter = DeadLetter.objects.get(topic=f"cityops/telemetry/{device.code}")
     assert "the database refused it: value too long" in letter.reason
+
+
+def test_a_network_process_that_keeps_dying_is_restarted_with_backoff(monkeypatch):
+    """A crash loop (the child dies right after each start) must not spin: the restarts wait
+    0.5, 1, 2 ... s; a child that dies after a calm spell is restarted at once."""
+    from iot.ingest.network import LinkDown
+
+    clock = {"now": 1000.0}
+    waits: list[float] = []
+
+    class DeadLink:
+        restarts = 0
+
+        def receive(self, timeout):
+            raise LinkDown("the MQTT network process exited (exit code 1)")
+
+        def restart(self):
+            self.restarts += 1
+
+    class Stop:
+        def is_set(self):
+            return False
+
+        def wait(self, delay):
+            waits.append(delay)
+            clock["now"] += delay
+            return False
+
+    consumer = Consumer(url="mqtt://127.0.0.1:1883", client_id="cityops-test-backoff")
+    consumer._link = link = DeadLink()
+    consumer.stop_event = Stop()
+    monkeypatch.setattr(ingest_mqtt.time, "monotonic", lambda: clock["now"])
+    for _ in range(5):
+        consumer._fill(0)
+    clock["now"] += 60  # the last child ran a minute before dying
+    consumer._fill(0)
+    assert waits == [0.5, 1.0, 2.0, 4.0]  # the first restart is immediate, then backing off
+    assert link.restarts == 6 and consumer.stats.network_restarts == 6
