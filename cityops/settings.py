@@ -218,9 +218,19 @@ WORK_WINDOWS = env_str("WORK_WINDOWS", "08:00-12:00,14:00-18:00")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "[%(asctime)s] %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Configured here, huey's run_huey adds no handler of its own (every worker line was
+        # printed twice: once by it, once by the root handler).
+        "huey": {
+            "handlers": ["console"],
+            "level": env_str("LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
+    },
 }
 # Serve static/ directly in the embedded profile (no collectstatic step). Without autorefresh,
 # whitenoise indexes files once at start: a file edited while the server runs is served with
