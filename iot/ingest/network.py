@@ -202,7 +202,7 @@ def serve(subscription, messages_out, acks_in, connected, subscribed, generation
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: parent stops us
     logging.basicConfig(
-        level=subscription.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        level=subscription.log_level, format="[%(asctime)s] %(levelname)s %(name)s: %(message)s"
     )
     broker = subscription.broker
     inbox: queue.SimpleQueue[Received] = queue.SimpleQueue()
