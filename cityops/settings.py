@@ -251,6 +251,12 @@ INTAKE_DUPLICATE_HOURS = env_int("INTAKE_DUPLICATE_HOURS", 24)
 # Video-AI webhook: a signed timestamp older (or newer) than this is refused as a replay.
 INTAKE_VIDEO_AI_MAX_SKEW_SECONDS = env_int("INTAKE_VIDEO_AI_MAX_SKEW_SECONDS", 300)
 
+# --- Open311 (GeoReport v2) -----------------------------------------------------------------
+# The photo behind a POSTed media_url is fetched in the background (open311.fetch) from public
+# internet addresses only; on, private, loopback and link-local addresses may be fetched too
+# (tests, or clients whose photo server sits in the city's own network). Off for the internet.
+OPEN311_MEDIA_FETCH_ALLOW_PRIVATE = env_bool("OPEN311_MEDIA_FETCH_ALLOW_PRIVATE", False)
+
 # --- Portal (市民随手拍) ----------------------------------------------------------------------
 # Reports one citizen may send per hour, counted per device (cookie) and per phone number. Many
 # phones share one address behind a carrier's NAT, so an IP address gets a larger allowance.

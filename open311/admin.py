@@ -59,8 +59,8 @@ class ClientAdmin(admin.ModelAdmin):
 
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
-    list_display = ("token", "client", "service", "report", "created_at")
-    list_filter = ("client", "service")
+    list_display = ("token", "client", "service", "report", "media_status", "created_at")
+    list_filter = ("client", "service", "media_status")
     search_fields = ("token", "report__case__number")
     list_select_related = ("client", "service", "report")
 

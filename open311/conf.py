@@ -5,6 +5,8 @@ city's root domain, e.g. ``sfgov.org``). Clients may omit it; a different value 
 ``OPEN311_PUBLIC_SOURCES``: the source channels whose cases the public GET requests list.
 Hotline calls (12345/110) and leader orders are left out by default: their descriptions carry
 callers' personal details or internal instructions that an open, key-less API must not publish.
+``OPEN311_MEDIA_FETCH_ALLOW_PRIVATE`` (cityops/settings.py, off): whether the background fetch
+of a ``media_url`` photo may connect to private, loopback and link-local addresses.
 """
 
 from __future__ import annotations
@@ -64,3 +66,7 @@ def key_service() -> str:
 def endpoint_type() -> str:
     """``production`` or ``test`` (discovery: whether reports will be acted upon)."""
     return _setting("OPEN311_ENDPOINT_TYPE", env_str("OPEN311_ENDPOINT_TYPE", "production"))
+
+
+def media_fetch_allow_private() -> bool:
+    return bool(getattr(settings, "OPEN311_MEDIA_FETCH_ALLOW_PRIVATE", False))

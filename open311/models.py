@@ -4,7 +4,8 @@
 citizen-facing name, description, group and keywords. ``ServiceAttribute`` rows are the
 service definition (extra form fields, GeoReport v2 "GET Service Definition"). ``Client`` is an
 api key (only its SHA-256 digest is stored). ``Submission`` is one accepted POST: its token
-(for ``tokens/{token}``), the client, and the intake report it became.
+(for ``tokens/{token}``), the client, the intake report it became, and what became of the photo
+behind its ``media_url`` (open311.media fetches it in the background).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import Evidence
 from catalog.models import Category
 from core.models import TimeStamped
 from intake.models import IntakeReport
@@ -154,6 +156,19 @@ class Client(TimeStamped):
         return f"{self.name} ({self.prefix}…)"
 
 
+class MediaStatus(models.TextChoices):
+    """What became of the photo behind a submission's ``media_url`` (照片取回状态)."""
+
+    NONE = "", _("no media_url")
+    PENDING = "pending", _("to be fetched")
+    STORED = "stored", _("fetched and attached")
+    REFUSED = "refused", _("refused")  # not an image, too large, private address...: not retried
+    FAILED = "failed", _("fetch failed")  # network trouble that outlasted the retries
+
+
+MEDIA_REASON_MAX = 500
+
+
 class Submission(models.Model):
     """One accepted POST requests: the token answers ``tokens/{token}`` (batch services)."""
 
@@ -173,11 +188,34 @@ class Submission(models.Model):
         related_name="open311_submission",
     )
     media_url = models.URLField(_("media URL"), max_length=MEDIA_URL_MAX, blank=True)
+    # The link is kept whatever happens; these say whether its photo became case evidence.
+    media_status = models.CharField(
+        _("media status"), max_length=8, choices=MediaStatus.choices, blank=True, default=""
+    )
+    media_reason = models.CharField(_("media problem"), max_length=MEDIA_REASON_MAX, blank=True)
+    media_attempts = models.PositiveSmallIntegerField(_("media fetch attempts"), default=0)
+    media_checked_at = models.DateTimeField(_("media last tried"), null=True, blank=True)
+    media_evidence = models.ForeignKey(
+        Evidence,
+        verbose_name=_("media photo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("received at"), db_index=True)
 
     class Meta:
         ordering = ["-created_at", "pk"]
-        indexes = [models.Index(fields=["client", "created_at"], name="open311_sub_client_at")]
+        indexes = [
+            models.Index(fields=["client", "created_at"], name="open311_sub_client_at"),
+            # The sweeper (open311.media.fetch_missing) looks for the few left pending.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(media_status="pending"),
+                name="open311_sub_media_pending",
+            ),
+        ]
         verbose_name = _("Open311 submission")
         verbose_name_plural = _("Open311 submissions")
 

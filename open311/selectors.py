@@ -11,7 +11,11 @@ Photos (``media_url``): only two kinds of photo are public here.
   (same case, same instant as the report was received). A photo sent through the citizen portal,
   a hotline, an inspector's phone or a camera is not, even on a public case: it may show the
   reporter's home, faces or number plates, and its sender never chose to publish it.
-A ``media_url`` a client sent as a link is theirs and is passed on as it came.
+A ``media_url`` a client sent as a link is passed on as it came until its photo is fetched
+(open311.media, in the background): the fetched copy is stored as a before-photo taken at the
+instant its report was received, so from then on it is a published GeoReport photo like an
+uploaded one, and the answer carries our signed link (it outlives the client's server, without
+EXIF). A link whose photo was refused or could not be fetched stays as it came.
 Our photos are not in a public folder (cases.media answers /media/ to staff only): the URL is
 signed and opens that one photo for ``MEDIA_LINK_SECONDS`` (a week, rounded up to ten minutes so
 repeated answers carry the same URL). Clients that keep a request longer fetch it again for a

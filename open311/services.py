@@ -3,7 +3,8 @@
 ``submit`` checks the service definition's attributes, then hands the report to
 ``intake.services.receive_report(source="open311")`` (which places it on its grid, files it as
 a duplicate of an open case of the same problem nearby, or opens a case) and records the
-Submission (token) in the same transaction.
+Submission (token) in the same transaction. A ``media_url`` is only recorded here: its photo is
+fetched after the commit, in the background (open311.media), never while the client waits.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
@@ -22,13 +24,14 @@ from django.utils.translation import gettext as _
 from cases.states import SourceChannel
 from core.errors import DomainError, PermissionDenied, ValidationFailed
 from intake import services as intake_services
-from open311 import w3c
+from open311 import media, w3c
 from open311.models import (
     DEFAULT_RATE_PER_HOUR,
     LIST_DATATYPES,
     MEDIA_URL_MAX,
     Client,
     Datatype,
+    MediaStatus,
     Service,
     ServiceAttribute,
     Submission,
@@ -310,8 +313,11 @@ def submit(
         service=service,
         report=result.report,
         media_url=media_url,
+        media_status=MediaStatus.PENDING if media_url else MediaStatus.NONE,
         created_at=now,
     )
+    if media_url:
+        transaction.on_commit(partial(media.queue_fetch, submission.pk), robust=True)
     Client.objects.filter(pk=client.pk).update(last_used_at=now)
     return Accepted(
         submission=submission,
