@@ -63,12 +63,17 @@ def test_two_dispatchers_dispatch_the_same_case_exactly_one_wins(flow, staff, ro
     users = get_user_model().objects
     for _ in range(ROUNDS):
         case = flow.filed()
+        # Each dispatcher's own screen, both loaded before either acts: read inside the thread,
+        # a late starter saw the case dispatched already and lost with another message.
+        screens = {dept.pk: Case.objects.get(pk=case.pk) for dept in (roads, alpha_office)}
 
-        def dispatch(dept, case_pk=case.pk):
-            mine = Case.objects.get(pk=case_pk)  # each dispatcher's own screen
+        def dispatch(dept, screens=screens):
             actor = users.get(username="dispatcher")
             return services.case_dispatch(
-                case=mine, actor=actor, departments=[dept], now=flow.t0 + timedelta(minutes=1)
+                case=screens[dept.pk],
+                actor=actor,
+                departments=[dept],
+                now=flow.t0 + timedelta(minutes=1),
             )
 
         results = race(lambda: dispatch(roads), lambda: dispatch(alpha_office))
