@@ -51,6 +51,10 @@ class PhotoServer:
             def do_GET(self) -> None:
                 server.hits.append((self.path, self.headers.get("Host", "")))
                 route = server.routes.get(self.path, Route(status=404, body=b"not here"))
+                if route.stream is not None:
+                    # Before the headers: a test may look the record up as soon as the fetcher
+                    # has them (and hung up), before this thread reaches the body.
+                    record = server.streams.setdefault(self.path, Stream())
                 self.send_response(route.status)
                 headers = dict(route.headers)
                 if route.stream is None:
@@ -65,7 +69,6 @@ class PhotoServer:
                 if route.stream is None:
                     self.wfile.write(route.body)
                     return
-                record = server.streams.setdefault(self.path, Stream())
                 try:
                     for chunk in route.stream():
                         self.wfile.write(chunk)
