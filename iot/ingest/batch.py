@@ -8,8 +8,9 @@ nothing ((device, metric, ts) is unique, ``ON CONFLICT DO NOTHING``) and evaluat
 
 Per batch, whatever its size: one insert of the readings, one read (locked) and one bulk update
 of the latest values, and a few more when alarms move; devices and rules come from the caller's
-IngestCache (read only for devices it has not seen, or after an edit or its TTL). Malformed payloads become DeadLetter rows with the reason; unknown devices are
-counted in UnknownDevice. Neither ever raises: one bad message must not stop the others.
+IngestCache (read only for devices it has not seen, or after an edit or its TTL). Malformed
+payloads become DeadLetter rows with the reason; unknown devices are counted in UnknownDevice.
+Neither ever raises: one bad message must not stop the others.
 """
 
 from __future__ import annotations

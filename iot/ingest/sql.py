@@ -232,9 +232,9 @@ def lock_states(device_ids: Sequence[int]) -> list[tuple]:
         )
     table = DeviceMetricState._meta.db_table
     with connection.cursor() as cursor:
+        columns = ", ".join(("id", *_STATE_FIELDS[1:], "rule_state"))  # "pk" is the id column
         cursor.execute(
-            "SELECT id, device_id, metric, ts, value, value_str, value_bool, unit, rule_state "
-            f"FROM {table} WHERE device_id = ANY(%s) ORDER BY id FOR UPDATE",
+            f"SELECT {columns} FROM {table} WHERE device_id = ANY(%s) ORDER BY id FOR UPDATE",
             [list(device_ids)],
         )
         # Django has psycopg hand jsonb over as text (JSONField decodes it itself).
