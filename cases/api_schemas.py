@@ -114,7 +114,9 @@ class DispatchIn(Schema):
         max_length=MAX_DEPARTMENTS,
         description="department codes; more than one makes a joint case (一件事)",
     )
-    lead: Text | None = Field(None, description="lead department (主办) code; default: the first")
+    lead: Text | None = Field(
+        None, description="lead department (主办) code, one of `departments`; default: the first"
+    )
     note: Text = Field("", max_length=NOTE_MAX)
 
 

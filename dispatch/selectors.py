@@ -176,7 +176,7 @@ def _fallback(case: Case, source: str, explanation: str, exclude: list[int]) -> 
     return RoutePlan(
         lead=owner,
         source=source,
-        explanation=_("%(why)s; fallback owner 兜底: %(dept)s")
+        explanation=_("%(why)s, so the fallback owner 兜底 %(dept)s answers for the area")
         % {"why": explanation, "dept": owner.name},
         excluded=tuple(exclude),
     )
@@ -211,10 +211,13 @@ def plan_route(case: Case, *, day: date | None = None) -> RoutePlan:
             co=co,
             source=DecisionSource.SCENARIO,
             scenario=best_scenario,
-            explanation=_("joint scenario 一件事: %(name)s") % {"name": best_scenario.name},
+            explanation=_("the joint scenario 一件事 “%(name)s” covers this category here")
+            % {"name": best_scenario.name},
         )
     if best_rule is None:
-        return _fallback(case, DecisionSource.NO_RULE, _("no routing rule matches"), [])
+        return _fallback(
+            case, DecisionSource.NO_RULE, _("no routing rule covers this category here"), []
+        )
     # Co-handlers come from co rules at least as specific (by area) as the winning lead rule,
     # so a district that names its own lead is not saddled with the city's co-handlers.
     lead_depth = path_depth(best_rule.area.path)
@@ -233,7 +236,12 @@ def plan_route(case: Case, *, day: date | None = None) -> RoutePlan:
         co=tuple(co),
         source=DecisionSource.RULE,
         rule=best_rule,
-        explanation=_("routing rule #%(id)s (%(rule)s)") % {"id": best_rule.pk, "rule": best_rule},
+        explanation=_("the routing rule for %(category)s in %(area)s names %(dept)s")
+        % {
+            "category": best_rule.category_label(),
+            "area": best_rule.area.name,
+            "dept": best_rule.department.name,
+        },
     )
 
 

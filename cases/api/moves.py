@@ -190,8 +190,10 @@ def _departments(codes: list[str]) -> dict[str, Department]:
     response=DETAIL,
     summary="Dispatch to departments (派遣)",
     description=(
-        "One task per department; several make a joint case (一件事) led by `lead` (default "
-        "the first). Every task gets the filing standard's limit for the grid's area class."
+        "One task per department, exactly those listed; several make a joint case (一件事) "
+        "led by `lead`, which must be one of `departments` (default the first; a lead outside "
+        "the list is refused, 422 `lead_not_chosen`). Every task gets the filing standard's "
+        "limit for the grid's area class."
     ),
 )
 def dispatch(request, number: CaseNumber, payload: DispatchIn):

@@ -37,13 +37,26 @@ from org.models import Department
 def _dispatch_departments(
     departments: Sequence[Department], lead: Department | None
 ) -> list[Department]:
-    """Lead first, then co-departments; refuses empty, duplicate or inactive units."""
+    """Exactly the departments chosen, the lead first; refuses an empty or inconsistent choice.
+
+    The lead (主办) must be one of ``departments``: a lead outside the list is a choice the
+    dispatcher did not make (a pre-filled field left behind), and adding it silently sent cases
+    to departments nobody picked. Duplicates and inactive units are refused too.
+    """
     chosen = list(departments)
-    if lead is not None and all(d.pk != lead.pk for d in chosen):
-        chosen.insert(0, lead)
     if not chosen:
         raise ValidationFailed(
             _("Choose at least one department to dispatch to."), details={"field": "departments"}
+        )
+    if lead is not None and all(d.pk != lead.pk for d in chosen):
+        raise ValidationFailed(
+            _(
+                "The lead department %(lead)s is not among the departments chosen (%(chosen)s): "
+                "choose it as well, or pick the lead from the chosen ones."
+            )
+            % {"lead": lead.name, "chosen": ", ".join(d.name for d in chosen)},
+            code="lead_not_chosen",
+            details={"field": "lead"},
         )
     seen: set[int] = set()
     for dept in chosen:
@@ -127,6 +140,8 @@ def case_dispatch(
             "round": round_no,
             "lead": chosen[0].code,
             "departments": [d.code for d in chosen],
+            # Names as they were, so the trail names every department dispatched.
+            "department_names": [d.name for d in chosen],
             "time_limit": str(amount),
             "time_unit": unit,
             "deadline_at": deadline.isoformat(),

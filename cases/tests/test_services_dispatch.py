@@ -119,3 +119,35 @@ def test_a_stale_copy_loses_with_a_conflict(flow, staff, roads, t0):
             case=stale, actor=staff["city_dispatcher"], departments=[roads], now=t0
         )
     assert Task.objects.count() == 1
+
+
+def test_a_lead_outside_the_chosen_departments_is_refused_not_added(
+    flow, staff, roads, alpha_office, t0
+):
+    """The dispatcher chose roads only; a lead left over from a pre-filled field is not sent."""
+    case = flow.filed()
+    with pytest.raises(ValidationFailed, match="is not among the departments chosen") as caught:
+        services.case_dispatch(
+            case=case,
+            actor=staff["city_dispatcher"],
+            departments=[roads],
+            lead=alpha_office,
+            now=t0,
+        )
+    assert caught.value.code == "lead_not_chosen"
+    case.refresh_from_db()
+    assert case.status == CaseStatus.FILED and not Task.objects.exists()
+
+
+def test_the_dispatch_event_names_every_department(flow, staff, roads, alpha_office, t0):
+    case = flow.filed()
+    services.case_dispatch(
+        case=case,
+        actor=staff["city_dispatcher"],
+        departments=[roads, alpha_office],
+        lead=alpha_office,
+        now=t0,
+    )
+    data = case.events.latest("pk").data
+    assert data["departments"] == [alpha_office.code, roads.code]
+    assert data["department_names"] == [alpha_office.name, roads.name]

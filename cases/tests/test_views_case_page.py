@@ -289,12 +289,14 @@ def test_dispatch_form_is_prefilled_from_routing_and_keeping_it_records_the_deci
     alpha_office = Department.objects.get(code="ST-ALPHA")
     client.force_login(staff["city_dispatcher"])
     [dispatch] = [m for m in client.get(page_url(case)).context["moves"] if m.action == "dispatch"]
-    assert dispatch.form["departments"].initial == [alpha_office.pk]
     assert dispatch.form["lead"].initial == alpha_office.pk
-    assert (
-        "fallback owner 兜底: Alpha street office" in dispatch.form.fields["departments"].help_text
+    assert dispatch.form["co_departments"].initial == []
+    # The suggestion is a sentence above the form, not a number and an arrow.
+    assert dispatch.hint == (
+        "Routing suggests Alpha street office: no routing rule covers this category here, "
+        "so the fallback owner 兜底 Alpha street office answers for the area."
     )
-    client.post(act_url(case, "dispatch"), {"departments": [alpha_office.pk]})
+    client.post(act_url(case, "dispatch"), {"lead": alpha_office.pk})
     case.refresh_from_db()
     assert case.status == CaseStatus.DISPATCHED
     decision = RoutingDecision.objects.get(case=case)
@@ -308,8 +310,43 @@ def test_a_changed_dispatch_choice_is_the_desks_own_decision(client, flow, staff
     alpha_office = Department.objects.get(code="ST-ALPHA")
     client.post(
         act_url(case, "dispatch"),
-        {"departments": [flow.roads.pk, alpha_office.pk], "lead": flow.roads.pk, "note": "joint"},
+        {"lead": flow.roads.pk, "co_departments": [alpha_office.pk], "note": "joint"},
     )
     tasks = list(case.tasks.order_by("-is_lead", "pk"))
     assert [(t.department, t.is_lead) for t in tasks] == [(flow.roads, True), (alpha_office, False)]
     assert not RoutingDecision.objects.filter(case=case).exists()
+
+
+def test_dispatch_sends_exactly_the_departments_chosen(client, flow, staff):
+    """Only the chosen lead gets a task: the routing suggestion is not added behind the desk's back."""
+    case = flow.filed()  # routing would suggest the Alpha street office (fallback owner)
+    client.force_login(staff["city_dispatcher"])
+    client.post(act_url(case, "dispatch"), {"lead": flow.roads.pk})
+    assert [t.department for t in case.tasks.all()] == [flow.roads]
+    page = client.get(page_url(case)).content.decode()
+    assert "→ lead 主办 City roads bureau" in page
+
+
+def test_a_lead_also_chosen_as_co_department_is_refused_with_a_message(client, flow, staff):
+    case = flow.filed()
+    client.force_login(staff["city_dispatcher"])
+    response = client.post(
+        act_url(case, "dispatch"),
+        {"lead": flow.roads.pk, "co_departments": [flow.roads.pk]},
+        follow=True,
+    )
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert "do not choose it as a co-department too" in message
+    case.refresh_from_db()
+    assert case.status == CaseStatus.FILED and not case.tasks.exists()
+
+
+def test_the_trail_names_every_department_of_a_joint_dispatch(client, flow, staff):
+    case = flow.filed()
+    client.force_login(staff["city_dispatcher"])
+    alpha_office = Department.objects.get(code="ST-ALPHA")
+    client.post(
+        act_url(case, "dispatch"), {"lead": alpha_office.pk, "co_departments": [flow.roads.pk]}
+    )
+    [event] = [e for e in client.get(page_url(case)).context["events"] if e.action == "dispatch"]
+    assert event.dispatched_to == {"lead": "Alpha street office", "co": ["City roads bureau"]}

@@ -43,11 +43,13 @@ def annotate_lights(cases: Sequence[Case], now: datetime) -> list[Case]:
 
 
 def annotate_trail(events: Sequence[CaseEvent]) -> list[CaseEvent]:
-    """Set what a supervision event's ``data`` says, for the timeline: ``light`` (the light it
+    """Set what an event's ``data`` says, for the timeline: ``dispatched_to`` (every department
+    a dispatch sent the case to, lead first), and for supervision events ``light`` (the light it
     flipped to, or the task's light at a 督办 by hand), ``escalated_to`` (the tier above that
     was told) and ``nobody_texted`` (no phone on file for the department)."""
     for event in events:
         event.light, event.escalated_to, event.nobody_texted = None, None, False
+        event.dispatched_to = dispatched_to(event)
         if event.action not in SUPERVISION_ACTIONS:
             continue
         data = event.data or {}
@@ -57,3 +59,15 @@ def annotate_trail(events: Sequence[CaseEvent]) -> list[CaseEvent]:
             event.escalated_to = (data.get("to_department") or {}).get("name")
         event.nobody_texted = data.get("recipients") == 0
     return list(events)
+
+
+def dispatched_to(event: CaseEvent) -> dict | None:
+    """``{"lead": name, "co": [names]}`` of a dispatch event (names as they were; codes for
+    events written before names were stored), or None for other events."""
+    if event.action != CaseAction.DISPATCH:
+        return None
+    data = event.data or {}
+    names = data.get("department_names") or data.get("departments") or []
+    if not names:
+        return None
+    return {"lead": names[0], "co": list(names[1:])}

@@ -135,30 +135,45 @@ def standards_of(category: Category | None):
 
 
 class DispatchForm(MoveForm):
-    """派遣: one or more departments (一件事), the lead among them."""
+    """派遣: the lead department (主办) and any co-departments (协办, 一件事), chosen explicitly.
 
-    departments = forms.ModelMultipleChoiceField(
-        label=_("Departments"),
-        queryset=Department.objects.filter(is_active=True),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-    )
+    Two separate fields so what the screen shows is what is sent: one lead, the co-departments
+    beside it. The routing suggestion pre-fills both and is named in a sentence above them; a
+    lead that is also listed as a co-department is refused with a message.
+    """
+
     lead = forms.ModelChoiceField(
-        label=_("Lead department"),
+        label=_("Lead department 主办"),
+        queryset=Department.objects.filter(is_active=True),
+    )
+    co_departments = forms.ModelMultipleChoiceField(
+        label=_("Co-departments 协办 (optional)"),
         queryset=Department.objects.filter(is_active=True),
         required=False,
-        help_text=_("Empty: the first department chosen leads."),
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+        help_text=_("Only for a joint case: each department chosen here gets its own task."),
     )
     note = note_field()
 
     def __init__(self, *args, suggestion=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.suggestion = suggestion
+        self.fields["lead"].empty_label = _("Choose the lead department")
         if suggestion is not None:
-            self.fields["departments"].initial = [d.pk for d in suggestion.departments]
             self.fields["lead"].initial = suggestion.lead.pk
-            self.fields["departments"].help_text = _(
-                "Routing suggests: %(why)s. Keep it, or choose other departments."
-            ) % {"why": suggestion.explanation}
+            self.fields["co_departments"].initial = [d.pk for d in suggestion.co]
+
+    def clean(self):
+        data = super().clean()
+        lead = data.get("lead")
+        co = list(data.get("co_departments") or [])
+        if lead is not None and any(d.pk == lead.pk for d in co):
+            raise forms.ValidationError(
+                _("%(dept)s is the lead department: do not choose it as a co-department too.")
+                % {"dept": lead.name}
+            )
+        data["departments"] = [lead, *co] if lead is not None else co
+        return data
 
 
 class SuperviseForm(MoveForm):

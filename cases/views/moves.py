@@ -79,7 +79,7 @@ def _run_dispatch(*, case: Case, task, actor, data: dict):
         case=case,
         actor=actor,
         departments=list(data["departments"]),
-        lead=data.get("lead"),
+        lead=data["lead"],
         note=data.get("note", ""),
     )
 
@@ -277,12 +277,9 @@ def options(
     for action, task in allowed(user, case, tasks):
         if only is not None and action not in only:
             continue
-        result.append(
-            MoveOption(
-                spec=SPECS[action],
-                form=build_form(action, case, task),
-                task=task,
-                hint=HINTS.get(action, ""),
-            )
-        )
+        form = build_form(action, case, task)
+        hint = HINTS.get(action, "")
+        if action == A.DISPATCH and form.suggestion is not None:
+            hint = routing.suggestion_text(form.suggestion)
+        result.append(MoveOption(spec=SPECS[action], form=form, task=task, hint=hint))
     return result

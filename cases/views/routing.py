@@ -8,6 +8,8 @@ decision and goes straight to ``cases.services.case_dispatch``.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from cases import services
 from cases.models import Case, Task
 from core.errors import DomainError
@@ -25,12 +27,24 @@ def suggestion(case: Case) -> RoutePlan | None:
         return None
 
 
+def suggestion_text(plan: RoutePlan) -> str:
+    """The routing suggestion as a sentence a dispatcher reads above the dispatch form."""
+    if plan.co:
+        who = _("%(lead)s as lead, with %(co)s") % {
+            "lead": plan.lead.name,
+            "co": _(", ").join(d.name for d in plan.co),
+        }
+    else:
+        who = plan.lead.name
+    return _("Routing suggests %(who)s: %(why)s.") % {"who": who, "why": plan.explanation}
+
+
 def _same_choice(plan: RoutePlan, departments: list[Department], lead: Department | None) -> bool:
     chosen_lead = lead or (departments[0] if departments else None)
     return (
         chosen_lead is not None
         and chosen_lead.pk == plan.lead.pk
-        and {d.pk for d in departments} | {chosen_lead.pk} == {d.pk for d in plan.departments}
+        and [d.pk for d in departments] == [d.pk for d in plan.departments]
     )
 
 
