@@ -184,11 +184,13 @@ class RowBuilder:
             )
         return data
 
-    def _dept(self, p: Planned) -> tuple[str, str]:
+    def _dept(self, p: Planned) -> tuple[str, str, str]:
+        """The department's code, its code list and its name list as JSON, as dispatch writes them."""
         found = self._dept_json.get(p.department.pk)
         if found is None:
             code = json.dumps(p.department.code)
-            found = self._dept_json[p.department.pk] = (code, f"[{code}]")
+            name = json.dumps(p.department.name, ensure_ascii=False)
+            found = self._dept_json[p.department.pk] = (code, f"[{code}]", f"[{name}]")
         return found
 
     # --- a batch --------------------------------------------------------------------------------
@@ -238,9 +240,10 @@ class RowBuilder:
                 amount, unit, amount_text = self._limit(p, area_class)
                 due = self._calendar(area_class).add(t["dispatched_at"], amount, unit)
                 deadline = stamp(due)
-                code, codes = self._dept(p)
+                code, codes, names = self._dept(p)
                 dispatch_data = (
                     f'{{"round": 1, "lead": {code}, "departments": {codes}, '
+                    f'"department_names": {names}, '
                     f'"time_limit": "{amount_text}", "time_unit": "{unit}", '
                     f'"deadline_at": "{due.isoformat()}"}}'
                 )
