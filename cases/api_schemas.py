@@ -57,6 +57,8 @@ _NOT_CASE_BUTTONS = DEPARTMENT_MOVES | {
     CaseAction.ATTACH,
     CaseAction.APPROVE_EXTENSION,
     CaseAction.REJECT_EXTENSION,
+    CaseAction.REROUTE_SHARE,
+    CaseAction.SETTLE_SHARE,
 }
 
 
@@ -134,6 +136,13 @@ class ExtensionIn(Schema):
     reason: Text = Field(max_length=REASON_MAX)
 
 
+class RerouteShareIn(Schema):
+    department: Text = Field(
+        max_length=CODE_MAX, description="code of the department taking over the share"
+    )
+    note: Text = Field("", max_length=NOTE_MAX)
+
+
 class ApproveIn(Schema):
     amount: Decimal | None = Field(
         None, gt=0, le=MAX_EXTENSION, description="default: the amount requested"
@@ -185,6 +194,11 @@ class CaseTaskOut(Schema):
     rework_count: int
     extension_amount: float | None = Field(description="pending extension request")
     extension_reason: str
+    awaits_desk: bool = Field(
+        description="a co-department's returned share (协办回退) the desk has not yet "
+        "re-routed or settled; the case cannot be disposed until it is"
+    )
+    return_settled_at: datetime | None = Field(description="when the desk answered the return")
     light: Light | None = Field(description="green < 80 %, yellow 80-100 %, red > 100 %")
     used_share: float | None = Field(description="share of the allowed time used; null if none")
 
@@ -324,6 +338,8 @@ def task_data(task: Task, now: datetime) -> dict:
         "rework_count": task.rework_count,
         "extension_amount": _float(task.extension_amount),
         "extension_reason": task.extension_reason,
+        "awaits_desk": task.awaits_desk,
+        "return_settled_at": task.return_settled_at,
         "light": light,
         # An allowed time of zero makes the share infinite, which JSON cannot carry.
         "used_share": round(float(share), 4) if share is not None and share.is_finite() else None,

@@ -185,6 +185,9 @@ class Task(TimeStamped):
     # Set by the SLA scanner with compare-and-swap (dispatch app); the light itself is computed.
     warned_at = models.DateTimeField(_("yellow warning sent"), null=True, blank=True)
     overdue_at = models.DateTimeField(_("red (overdue) flagged"), null=True, blank=True)
+    # A returned task (回退) waits for the desk until this is set: a co-department's share by
+    # re-routing or settling it (协办改派 / 回退确认), the lead's by the next dispatch round.
+    return_settled_at = models.DateTimeField(_("return handled at"), null=True, blank=True)
 
     class Meta:
         ordering = ["case_id", "round", "-is_lead", "pk"]  # case_id: no join
@@ -203,6 +206,17 @@ class Task(TimeStamped):
         from cases.states import OPEN_TASK_STATUSES
 
         return self.status in OPEN_TASK_STATUSES
+
+    @property
+    def awaits_desk(self) -> bool:
+        """A returned share (协办回退) the desk has not yet re-routed or settled."""
+        from cases.states import TaskStatus
+
+        return (
+            self.status == TaskStatus.RETURNED
+            and not self.is_lead
+            and self.return_settled_at is None
+        )
 
 
 class CaseEventQuerySet(models.QuerySet):

@@ -23,6 +23,8 @@ MOVE_ROLES: dict[str, frozenset[str]] = {
     A.DISPATCH: _DESK,
     A.APPROVE_EXTENSION: _DESK,
     A.REJECT_EXTENSION: _DESK,
+    A.REROUTE_SHARE: _DESK,
+    A.SETTLE_SHARE: _DESK,
     A.SUSPEND: _DESK,
     A.RESUME: _DESK,
     A.UPGRADE: _DESK | {Role.LEADER},

@@ -104,6 +104,10 @@ class CaseAction(models.TextChoices):
     DISPATCH = "dispatch", _("Dispatch 派遣")
     ACCEPT = "accept", _("Accept 接收")
     RETURN = "return", _("Return 回退")
+    # The desk's answer to a co-department's return (协办回退): send that share to another
+    # department, or settle it (the lead and the other co-departments cover it).
+    REROUTE_SHARE = "reroute_share", _("Re-route share 协办改派")
+    SETTLE_SHARE = "settle_share", _("Settle returned share 回退确认")
     REQUEST_EXTENSION = "request_extension", _("Request extension 延期申请")
     APPROVE_EXTENSION = "approve_extension", _("Approve extension 延期批准")
     REJECT_EXTENSION = "reject_extension", _("Reject extension 延期驳回")
@@ -153,7 +157,12 @@ TRANSITIONS: dict[str, Transition] = {
     CaseAction.VOID: _t(_OPEN_BEFORE_DISPATCH, S.VOIDED),
     CaseAction.DISPATCH: _t({S.FILED}, S.DISPATCHED),
     CaseAction.ACCEPT: _t({S.DISPATCHED}, S.DISPATCHED),
+    # The lead's return sends the case back to filed; a co-department's return (协办回退) ends
+    # its own task only and the case stays dispatched: the service decides by ``is_lead``.
     CaseAction.RETURN: _t({S.DISPATCHED}, S.FILED),
+    CaseAction.REROUTE_SHARE: _t({S.DISPATCHED}, None),
+    # Settling the last unanswered share when every other task is disposed disposes the case.
+    CaseAction.SETTLE_SHARE: _t({S.DISPATCHED}, S.DISPOSED),
     CaseAction.REQUEST_EXTENSION: _t({S.DISPATCHED}, S.DISPATCHED),
     CaseAction.APPROVE_EXTENSION: _t({S.DISPATCHED, S.SUSPENDED}, None),
     CaseAction.REJECT_EXTENSION: _t({S.DISPATCHED, S.SUSPENDED}, None),
@@ -214,6 +223,9 @@ TASK_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
         TaskStatus.DISPOSED,
     ),
     CaseAction.CHECK_FAIL: (frozenset({TaskStatus.DISPOSED}), TaskStatus.REWORK),
+    # The desk's answer to a returned share stamps ``return_settled_at``; the task stays returned.
+    CaseAction.REROUTE_SHARE: (frozenset({TaskStatus.RETURNED}), TaskStatus.RETURNED),
+    CaseAction.SETTLE_SHARE: (frozenset({TaskStatus.RETURNED}), TaskStatus.RETURNED),
 }
 
 # 平转急: an urgent case counts its limit on the round-the-clock counterpart of the unit

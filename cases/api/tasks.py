@@ -1,6 +1,8 @@
-"""A department's and the desk's moves on one task (接收, 回退, 延期, 处置)."""
+"""A department's and the desk's moves on one task (接收, 回退, 延期, 处置, 协办改派, 回退确认)."""
 
 from __future__ import annotations
+
+from django.utils.translation import gettext as _
 
 from cases import api_selectors as sel
 from cases import services
@@ -15,7 +17,10 @@ from cases.api_schemas import (
     ExtensionIn,
     NoteIn,
     ReasonIn,
+    RerouteShareIn,
 )
+from core.errors import ValidationFailed
+from org.models import Department
 
 
 def _task_move(request, task_id: int, service, **kwargs) -> dict:
@@ -39,8 +44,10 @@ def accept(request, task_id: TaskId, payload: NoteIn):
     response=DETAIL,
     summary="Return a task (回退)",
     description=(
-        "Not ours: the case goes back to filed for re-dispatch to the fallback owner (兜底); "
-        "the other open tasks of a joint case are cancelled."
+        "Not ours. The lead's return (主办): the case goes back to filed for re-dispatch to the "
+        "fallback owner (兜底) and the other open tasks of a joint case are cancelled. A "
+        "co-department's return (协办): only this task ends; the case stays dispatched and the "
+        "share waits (`awaits_desk`) until the desk re-routes or settles it."
     ),
 )
 def return_task(request, task_id: TaskId, payload: ReasonIn):
@@ -101,3 +108,38 @@ def reject_extension(request, task_id: TaskId, payload: ReasonIn):
 )
 def dispose(request, task_id: TaskId, payload: NoteIn):
     return _task_move(request, task_id, services.task_dispose, note=payload.note)
+
+
+@router.post(
+    "/tasks/{task_id}/reroute",
+    response=DETAIL,
+    summary="Re-route a returned share (协办改派)",
+    description=(
+        "The desk sends a co-department's returned share to another `department` (code): a new "
+        "co-task of the same round with a fresh clock. 422 when that department already works "
+        "on the case or returned it; 409 when the share was answered already."
+    ),
+)
+def reroute_share(request, task_id: TaskId, payload: RerouteShareIn):
+    department = Department.objects.filter(code=payload.department).first()
+    if department is None:
+        raise ValidationFailed(
+            _("Unknown department code(s): %(codes)s.") % {"codes": payload.department},
+            details={"field": "department"},
+        )
+    return _task_move(
+        request, task_id, services.task_reroute_share, department=department, note=payload.note
+    )
+
+
+@router.post(
+    "/tasks/{task_id}/settle",
+    response=DETAIL,
+    summary="Settle a returned share (回退确认)",
+    description=(
+        "The desk accepts a co-department's return without re-routing it; `reason` says why the "
+        "other departments cover it. When every other task is disposed the case is disposed."
+    ),
+)
+def settle_share(request, task_id: TaskId, payload: ReasonIn):
+    return _task_move(request, task_id, services.task_settle_share, reason=payload.reason)

@@ -18,6 +18,8 @@ from cases.services.dispatching import (
     case_upgrade,
     task_approve_extension,
     task_reject_extension,
+    task_reroute_share,
+    task_settle_share,
 )
 from cases.services.notes import case_add_note
 from cases.services.reporting import case_file, case_report, case_verify, case_void, evidence_attach
@@ -45,5 +47,7 @@ __all__ = [
     "task_dispose",
     "task_reject_extension",
     "task_request_extension",
+    "task_reroute_share",
     "task_return",
+    "task_settle_share",
 ]

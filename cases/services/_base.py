@@ -164,6 +164,14 @@ def cas_task(task: Task, *, action: str, now: datetime, case_number: str, **fiel
     return to
 
 
+def share_waits(status: str, return_settled_at) -> bool:
+    """A returned task the desk has not answered yet (协办回退 awaiting 改派 or 确认).
+
+    In a dispatched round only co-departments' tasks can be returned (the lead's return files
+    the case again), so this holds the case open as an open task would."""
+    return status == TaskStatus.RETURNED and return_settled_at is None
+
+
 def write_event(
     *,
     case: Case,

@@ -1,5 +1,6 @@
 """Desk moves: dispatch 派遣 (one task per department, 一件事), emergency upgrade 平转急,
-suspend/resume 挂账, and the decision on an extension request 延期审批.
+suspend/resume 挂账, the decision on an extension request 延期审批, and the answer to a
+co-department's return 协办回退 (re-route the share 改派, or settle it 确认).
 
 Routing (which departments) is not decided here: the dispatch app passes them in.
 """
@@ -17,6 +18,7 @@ from cases import permissions, sla
 from cases.models import Case, Task
 from cases.services import _rows
 from cases.services._base import (
+    action_label,
     begin_task_move,
     cas_case,
     cas_task,
@@ -25,10 +27,18 @@ from cases.services._base import (
     finish_task_move,
     now_or,
     require_reason,
+    share_waits,
     task_target,
     write_event,
 )
-from cases.states import OPEN_TASK_STATUSES, URGENT_UNIT, CaseAction, Priority, TaskStatus
+from cases.states import (
+    OPEN_TASK_STATUSES,
+    URGENT_UNIT,
+    CaseAction,
+    CaseStatus,
+    Priority,
+    TaskStatus,
+)
 from core import workcalendar
 from core.errors import Conflict, ValidationFailed
 from org.models import Department
@@ -105,6 +115,11 @@ def case_dispatch(
     amount, unit = sla.limit_for(standard, case.area_class, urgent=case.priority == Priority.URGENT)
     deadline = workcalendar.add_working_time(now, amount, unit, case.area_class or None)
     round_no = case.dispatch_round + 1
+    if round_no > 1:
+        # A new round answers the returns of the last one (the lead's 回退 sent the case here).
+        Task.objects.filter(
+            case=case, status=TaskStatus.RETURNED, return_settled_at__isnull=True
+        ).update(return_settled_at=now, updated_at=now)
     from_status = cas_case(
         case,
         to_status=to,
@@ -342,5 +357,141 @@ def task_reject_extension(*, task: Task, actor, reason: str, now: datetime | Non
         now=now,
         reason=reason,
         data={"requested": str(requested) if requested is not None else None},
+    )
+    return task
+
+
+def _returned_share(task: Task, case: Case, action: str) -> Task:
+    """The returned co-department task as stored, not yet answered, or Conflict."""
+    fresh = _reload_task(task, case)
+    task_target(fresh, action)
+    if fresh.is_lead or fresh.round != case.dispatch_round:
+        raise Conflict(
+            _("Only a co-department's returned share of the current round can be %(action)s.")
+            % {"action": action_label(action)},
+            code="illegal_move",
+        )
+    if fresh.return_settled_at is not None:
+        raise Conflict(
+            _("The returned share of %(dept)s on case %(number)s was already answered.")
+            % {"dept": fresh.department.name, "number": case.number},
+            code="already_done",
+        )
+    return fresh
+
+
+@transaction.atomic
+def task_reroute_share(
+    *, task: Task, actor, department: Department, note: str = "", now: datetime | None = None
+) -> Task:
+    """Send a co-department's returned share to another department (协办改派).
+
+    The new co-task starts a fresh clock with the case's limit (as a dispatch would); the
+    returned task is settled. Returns the new task.
+    """
+    now = now_or(now)
+    case = begin_task_move(task, CaseAction.REROUTE_SHARE, actor)
+    returned = _returned_share(task, case, CaseAction.REROUTE_SHARE)
+    if department is None or not department.is_active:
+        raise ValidationFailed(
+            _("Choose an active department to take over the share."),
+            details={"field": "department"},
+        )
+    busy = Task.objects.filter(
+        case=case,
+        round=case.dispatch_round,
+        department=department,
+        status__in=OPEN_TASK_STATUSES,
+    ).exists()
+    if busy or department.pk == returned.department_id:
+        raise ValidationFailed(
+            _("%(dept)s already has this case or just returned it; choose another department.")
+            % {"dept": department.name},
+            details={"field": "department"},
+        )
+    amount, unit = sla.limit_for(
+        case.standard, case.area_class, urgent=case.priority == Priority.URGENT
+    )
+    deadline = workcalendar.add_working_time(now, amount, unit, case.area_class or None)
+    cas_task(
+        task,
+        action=CaseAction.REROUTE_SHARE,
+        now=now,
+        case_number=case.number,
+        return_settled_at=now,
+    )
+    share = Task(
+        case=case,
+        department=department,
+        round=case.dispatch_round,
+        is_lead=False,
+        status=TaskStatus.PENDING,
+        time_limit=amount,
+        time_unit=unit,
+        started_at=now,
+        deadline_at=deadline,
+    )
+    _rows.insert(share)
+    finish_task_move(
+        task=share,
+        case=case,
+        action=CaseAction.REROUTE_SHARE,
+        actor=actor,
+        now=now,
+        note=note,
+        data={
+            "returned_task": returned.pk,
+            "from": returned.department.code,
+            "from_name": returned.department.name,
+            "to": department.code,
+            "to_name": department.name,
+            "time_limit": str(amount),
+            "time_unit": unit,
+            "deadline_at": deadline.isoformat(),
+        },
+    )
+    return share
+
+
+@transaction.atomic
+def task_settle_share(*, task: Task, actor, reason: str, now: datetime | None = None) -> Task:
+    """Accept a co-department's return without re-routing it (回退确认): the lead and the other
+    departments cover the work. Reason required (why nobody else is needed).
+
+    When every other task of the round is disposed, the case becomes ``disposed`` now.
+    """
+    now = now_or(now)
+    reason = require_reason(reason, CaseAction.SETTLE_SHARE)
+    case = begin_task_move(task, CaseAction.SETTLE_SHARE, actor)
+    _returned_share(task, case, CaseAction.SETTLE_SHARE)
+    cas_task(
+        task,
+        action=CaseAction.SETTLE_SHARE,
+        now=now,
+        case_number=case.number,
+        return_settled_at=now,
+    )
+    others = _rows.values(
+        Task,
+        ("id", "status", "return_settled_at"),
+        where={"case_id": case.pk, "round": case.dispatch_round},
+    )
+    waiting = any(
+        status in OPEN_TASK_STATUSES or share_waits(status, settled_at)
+        for pk, status, settled_at in others
+        if pk != task.pk
+    )
+    disposed = any(status == TaskStatus.DISPOSED for _pk, status, _s in others)
+    done = disposed and not waiting
+    finish_task_move(
+        task=task,
+        case=case,
+        action=CaseAction.SETTLE_SHARE,
+        actor=actor,
+        now=now,
+        to_status=CaseStatus.DISPOSED if done else None,
+        reason=reason,
+        data={"department": task.department_id, "case_disposed": done},
+        **({"disposed_at": now} if done else {}),
     )
     return task

@@ -1,6 +1,7 @@
 """A department's moves on its own task: accept 接收, return 回退, ask for more time 延期申请,
-dispose 处置 (after-photo required). The case follows: a return sends it back to ``filed``;
-disposing the last open task of the round makes it ``disposed`` (一件事: all tasks done)."""
+dispose 处置 (after-photo required). The case follows: the lead's return sends it back to
+``filed``, a co-department's return ends its own share only; disposing the last open task of the
+round makes it ``disposed`` (一件事: all tasks done, no returned share left unanswered)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from cases.services._base import (
     finish_task_move,
     now_or,
     require_reason,
+    share_waits,
     task_target,
 )
 from cases.states import OPEN_TASK_STATUSES, CaseAction, CaseStatus, EvidenceKind, TaskStatus
@@ -48,16 +50,32 @@ def task_accept(*, task: Task, actor, note: str = "", now: datetime | None = Non
 
 @transaction.atomic
 def task_return(*, task: Task, actor, reason: str, now: datetime | None = None) -> Task:
-    """Send the task back to the dispatcher (回退): not ours. Reason required.
+    """Send the task back (回退): not ours. Reason required.
 
-    The whole case goes back to ``filed`` flagged ``needs_fallback`` (routing then picks the
-    fallback owner 兜底); the other open tasks of the round are cancelled, because a joint case
-    is re-dispatched as a whole.
+    The lead's return (主办回退) sends the whole case back to ``filed`` flagged
+    ``needs_fallback`` (routing then picks the fallback owner 兜底); the other open tasks of the
+    round are cancelled, because a joint case is re-dispatched as a whole.
+
+    A co-department's return (协办回退) ends its own task only: the case stays dispatched with
+    the lead and the other co-departments working, and the share waits for the desk to re-route
+    or settle it (``task_reroute_share`` / ``task_settle_share``). Until then the case cannot
+    become disposed, so no share is dropped without somebody deciding it.
     """
     now = now_or(now)
     reason = require_reason(reason, CaseAction.RETURN)
     case = begin_task_move(task, CaseAction.RETURN, actor)
     cas_task(task, action=CaseAction.RETURN, now=now, case_number=case.number, paused_at=None)
+    if not task.is_lead:
+        finish_task_move(
+            task=task,
+            case=case,
+            action=CaseAction.RETURN,
+            actor=actor,
+            now=now,
+            reason=reason,
+            data={"department": task.department_id, "share": True},
+        )
+        return task
     cancelled = (
         Task.objects.filter(
             case_id=case.pk, round=case.dispatch_round, status__in=OPEN_TASK_STATUSES
@@ -153,14 +171,14 @@ def task_dispose(
     # stored: a suspension or upgrade may have moved it since the caller loaded the task).
     siblings = _rows.values(
         Task,
-        ("id", "status", "deadline_at"),
+        ("id", "status", "deadline_at", "return_settled_at"),
         where={"case_id": case.pk, "round": case.dispatch_round},
     )
     still_open = False
-    for pk, status, deadline_at in siblings:
+    for pk, status, deadline_at, settled_at in siblings:
         if pk == task.pk:
             task.deadline_at = deadline_at
-        elif status in OPEN_TASK_STATUSES:
+        elif status in OPEN_TASK_STATUSES or share_waits(status, settled_at):
             still_open = True
     case_fields = {} if still_open else {"disposed_at": now}
     finish_task_move(

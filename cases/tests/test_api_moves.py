@@ -238,6 +238,27 @@ def test_return_needs_a_reason_and_sends_the_case_back_to_filed(flow, api):
     error(api("roads_disposer").post(f"/tasks/{task.pk}/return", {"reason": "x"}), 409)
 
 
+def test_a_helpers_return_waits_for_the_desk_who_reroutes_or_settles_it(
+    flow, api, roads, alpha_office
+):
+    case, (_lead, share) = flow.dispatched(departments=[roads, alpha_office], lead=roads)
+    body = ok(api("alpha_disposer").post(f"/tasks/{share.pk}/return", {"reason": "Not ours"}))
+    assert body["status"] == "dispatched" and not body["needs_fallback"]
+    waiting = {t["department"]["code"]: t["awaits_desk"] for t in body["tasks"]}
+    assert waiting == {"CITY-ROADS": False, "ST-ALPHA": True}
+    path = f"/tasks/{share.pk}/reroute"
+    error(api("alpha_disposer").post(path, {"department": "ST-BETA"}), 403, "role_required")
+    error(api("city_dispatcher").post(path, {"department": "NOPE"}), 422)
+    error(api("city_dispatcher").post(path, {"department": "CITY-ROADS"}), 422)
+    body = ok(api("city_dispatcher").post(path, {"department": "ST-BETA", "note": "Beta"}))
+    codes = {t["department"]["code"]: t["status"] for t in body["tasks"]}
+    assert codes == {"CITY-ROADS": "pending", "ST-ALPHA": "returned", "ST-BETA": "pending"}
+    assert not any(t["awaits_desk"] for t in body["tasks"])
+    error(api("city_dispatcher").post(path, {"department": "ST-BETA"}), 409, "already_done")
+    settle = f"/tasks/{share.pk}/settle"
+    error(api("city_dispatcher").post(settle, {"reason": "x"}), 409, "already_done")
+
+
 def test_extension_request_approve_and_reject(flow, api):
     _case, (task,) = flow.dispatched()
     path = f"/tasks/{task.pk}/extension"

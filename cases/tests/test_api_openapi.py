@@ -41,6 +41,8 @@ EXPECTED = {
     ("post", "/tasks/{task_id}/extension"),
     ("post", "/tasks/{task_id}/extension/approve"),
     ("post", "/tasks/{task_id}/extension/reject"),
+    ("post", "/tasks/{task_id}/reroute"),
+    ("post", "/tasks/{task_id}/settle"),
     ("post", "/tasks/{task_id}/dispose"),
 }
 WRITE_ERRORS = {"401", "403", "404", "409", "422"}

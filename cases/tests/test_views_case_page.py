@@ -350,3 +350,31 @@ def test_the_trail_names_every_department_of_a_joint_dispatch(client, flow, staf
     )
     [event] = [e for e in client.get(page_url(case)).context["events"] if e.action == "dispatch"]
     assert event.dispatched_to == {"lead": "Alpha street office", "co": ["City roads bureau"]}
+
+
+def test_a_returned_share_is_answered_from_the_case_page(client, flow, staff):
+    alpha_office = Department.objects.get(code="ST-ALPHA")
+    beta_office = Department.objects.get(code="ST-BETA")
+    case, [lead, share] = flow.dispatched(departments=[flow.roads, alpha_office], lead=flow.roads)
+    assert ("return", share.pk) in moves_of(client, staff["alpha_disposer"], case)
+    response = client.post(act_url(case, "return"), {"task": share.pk, "reason": "Not ours"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DISPATCHED
+    desk = moves_of(client, staff["city_dispatcher"], case)
+    assert ("reroute_share", share.pk) in desk and ("settle_share", share.pk) in desk
+    assert ("reroute_share", lead.pk) not in desk
+    page = client.get(page_url(case)).content.decode()
+    assert "waiting for the dispatcher" in page
+    client.post(act_url(case, "reroute_share"), {"task": share.pk, "department": beta_office.pk})
+    statuses = dict(case.tasks.values_list("department__code", "status"))
+    assert statuses == {
+        "CITY-ROADS": TaskStatus.PENDING,
+        "ST-ALPHA": TaskStatus.RETURNED,
+        "ST-BETA": TaskStatus.PENDING,
+    }
+    assert "reroute_share" not in [a for a, _t in moves_of(client, staff["city_dispatcher"], case)]
+    [event] = [
+        e for e in client.get(page_url(case)).context["events"] if e.action == "reroute_share"
+    ]
+    assert event.dispatched_to == {"lead": "", "co": ["Beta street office"]}

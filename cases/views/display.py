@@ -63,10 +63,13 @@ def annotate_trail(events: Sequence[CaseEvent]) -> list[CaseEvent]:
 
 def dispatched_to(event: CaseEvent) -> dict | None:
     """``{"lead": name, "co": [names]}`` of a dispatch event (names as they were; codes for
-    events written before names were stored), or None for other events."""
+    events written before names were stored); a re-routed share (协办改派) names its new
+    co-department only. None for other events."""
+    data = event.data or {}
+    if event.action == CaseAction.REROUTE_SHARE:
+        return {"lead": "", "co": [data.get("to_name") or data.get("to", "")]}
     if event.action != CaseAction.DISPATCH:
         return None
-    data = event.data or {}
     names = data.get("department_names") or data.get("departments") or []
     if not names:
         return None

@@ -176,6 +176,16 @@ class DispatchForm(MoveForm):
         return data
 
 
+class RerouteShareForm(MoveForm):
+    """协办改派: the department that takes over a co-department's returned share."""
+
+    department = forms.ModelChoiceField(
+        label=_("Department taking over the share"),
+        queryset=Department.objects.filter(is_active=True),
+    )
+    note = note_field()
+
+
 class SuperviseForm(MoveForm):
     """督办: what the desk expects of the department (sent to it as a text message)."""
 

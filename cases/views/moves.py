@@ -129,6 +129,19 @@ SPECS: dict[str, MoveSpec] = {
             on_task=True,
             style="secondary",
         ),
+        MoveSpec(
+            A.REROUTE_SHARE,
+            F.RerouteShareForm,
+            _run_task(services.task_reroute_share),
+            on_task=True,
+        ),
+        MoveSpec(
+            A.SETTLE_SHARE,
+            F.ReasonForm,
+            _run_task(services.task_settle_share),
+            on_task=True,
+            style="secondary",
+        ),
         MoveSpec(SUPERVISE, F.SuperviseForm, _run_supervise, on_task=True, style="secondary"),
         MoveSpec(A.START_CHECK, F.NoteForm, _run_case(services.case_start_check)),
         MoveSpec(A.CHECK_PASS, F.CheckPassForm, _run_case(services.case_check_pass)),
@@ -142,11 +155,16 @@ SPECS: dict[str, MoveSpec] = {
 # Extra words under a move's button, where the move alone does not say enough.
 HINTS: dict[str, object] = {
     A.RETURN: _("Not ours: the case goes back to the dispatcher, who sends it elsewhere."),
+    A.REROUTE_SHARE: _("The co-department returned its share: send it to another department."),
+    A.SETTLE_SHARE: _("Nobody else is needed: the other departments cover the share. Say why."),
     A.SUSPEND: _("The problem cannot be solved now; the task clocks stop until resumed."),
     A.UPGRADE: _("Urgent: the time limit runs round the clock from now on."),
     A.CHECK_FAIL: _("The fix does not hold: the same department reworks it."),
     A.DISPOSE: _("The work is done: take a photo of the result."),
 }
+SHARE_RETURN_HINT = _(
+    "Not ours: only our share goes back to the dispatcher; the lead department carries on."
+)
 
 
 @dataclass
@@ -216,8 +234,12 @@ TASK_MOVES = [
     A.RETURN,
     A.APPROVE_EXTENSION,
     A.REJECT_EXTENSION,
+    A.REROUTE_SHARE,
+    A.SETTLE_SHARE,
     SUPERVISE,
 ]
+# The desk's answer to a co-department's return (协办回退), offered while the share waits.
+SHARE_MOVES = frozenset({A.REROUTE_SHARE, A.SETTLE_SHARE})
 
 
 def _may_task(user, role: str | None, action: str, task: Task) -> bool:
@@ -226,6 +248,8 @@ def _may_task(user, role: str | None, action: str, task: Task) -> bool:
     if role not in permissions.MOVE_ROLES[action]:
         return False
     if task.status not in TASK_TRANSITIONS[action][0]:
+        return False
+    if action in SHARE_MOVES and not task.awaits_desk:
         return False
     if action in permissions.DEPARTMENT_MOVES and role != Role.ADMIN:
         profile = staff_profile(user)
@@ -279,6 +303,8 @@ def options(
             continue
         form = build_form(action, case, task)
         hint = HINTS.get(action, "")
+        if action == A.RETURN and task is not None and not task.is_lead:
+            hint = SHARE_RETURN_HINT
         if action == A.DISPATCH and form.suggestion is not None:
             hint = routing.suggestion_text(form.suggestion)
         result.append(MoveOption(spec=SPECS[action], form=form, task=task, hint=hint))
