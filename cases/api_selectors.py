@@ -4,6 +4,8 @@ and the traffic light of a whole case.
 Visibility (the rule the API and its 404s follow):
 - a disposer (处置人员) sees the cases and tasks of their own department (any dispatch round),
   whatever their department's area: a city bureau must not browse every case of the city;
+  other apps widen that reach with ``register_department_reach`` (dispatch: a case escalated
+  to the department, 升级督办, with all its tasks, so the tier above can oversee it);
 - everyone else sees by area, ``org.selectors.scope(..., path_field="area_path")``
   (administrators and superusers without an area scope see everything).
 Anything outside that is "not found", so a case number does not leak whether it exists.
@@ -12,7 +14,7 @@ Anything outside that is "not found", so a case number does not leak whether it 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -34,6 +36,30 @@ GRID_CODE_LENGTH = 15
 LIT_CASE_STATUSES = (CaseStatus.DISPATCHED, CaseStatus.SUSPENDED)
 
 
+# department id -> a query of case ids the department may also see (see register_department_reach)
+DepartmentReach = Callable[[int], QuerySet]
+_reaches: list[DepartmentReach] = []
+
+
+def register_department_reach(fn: DepartmentReach) -> DepartmentReach:
+    """Let a disposer's department also see the cases ``fn(department_id)`` names (their ids).
+
+    The app that owns the reason registers it at start-up (dispatch: escalations 升级督办), so
+    this module does not import it. Returns ``fn``.
+    """
+    if fn not in _reaches:
+        _reaches.append(fn)
+    return fn
+
+
+def _reached_case_ids(department_id: int) -> Q:
+    """Cases reached by the registered reaches (none registered: matches nothing)."""
+    q = Q(pk__in=[])
+    for reach in _reaches:
+        q |= Q(pk__in=reach(department_id))
+    return q
+
+
 def department_scoped(user) -> bool:
     """Disposers see by department, not by area (administrators are never narrowed)."""
     return role_of(user) == Role.DISPOSER
@@ -52,7 +78,8 @@ def visible_cases(user) -> QuerySet[Case]:
     qs = Case.objects.select_related("category", "standard", "grid")
     if department_id is None:
         return qs.none()
-    return qs.filter(pk__in=Task.objects.filter(department_id=department_id).values("case_id"))
+    own = Q(pk__in=Task.objects.filter(department_id=department_id).values("case_id"))
+    return qs.filter(own | _reached_case_ids(department_id))
 
 
 def visible_tasks(user) -> QuerySet[Task]:
@@ -61,7 +88,10 @@ def visible_tasks(user) -> QuerySet[Task]:
     if not department_scoped(user):
         return scope(qs, user, path_field="case__area_path")
     department_id = _department_id(user)
-    return qs.filter(department_id=department_id) if department_id else qs.none()
+    if department_id is None:
+        return qs.none()
+    reached = Case.objects.filter(_reached_case_ids(department_id)).values("pk")
+    return qs.filter(Q(department_id=department_id) | Q(case_id__in=reached))
 
 
 def get_case(*, user, number: str) -> Case:

@@ -20,13 +20,13 @@ from ninja import Field, Query, Router, Schema, Status
 
 from areas.api import ErrorOut
 from cases import permissions
+from cases.api_selectors import get_case as case_get
+from cases.api_selectors import get_task
 from cases.models import Task
-from cases.selectors import case_get
-from core.errors import NotFound, PermissionDenied
+from core.errors import PermissionDenied
 from dispatch import selectors, services
 from dispatch.models import JointRole, RoutingRule
 from org.models import Role
-from org.selectors import can_see_path
 
 router = Router(tags=["dispatch"])
 
@@ -211,8 +211,6 @@ class SuperviseIn(Schema):
     summary="Supervise an open task by hand (人工督办)",
 )
 def supervise_task(request, task_id: int, payload: SuperviseIn):
-    task = Task.objects.select_related("case").filter(pk=task_id).first()
-    if task is None or not can_see_path(request.user, task.case.area_path):
-        raise NotFound(_("No task %(id)s that you may see.") % {"id": task_id})
+    task = get_task(user=request.user, task_id=task_id)
     record = services.supervise(task=task, actor=request.user, note=payload.note)
     return Status(201, record)

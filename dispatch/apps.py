@@ -8,6 +8,10 @@ class DispatchConfig(AppConfig):
 
     def ready(self) -> None:
         # Tell the lead department when a co-department returns its share (协办回退).
-        from dispatch import receivers
+        from cases.api_selectors import register_department_reach
+        from dispatch import queues, receivers, selectors
 
         receivers.connect()
+        queues.register()
+        # A department sees the cases escalated to it (升级督办), not only its own tasks.
+        register_department_reach(selectors.escalated_case_ids)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case, Task
-from cases.states import TaskStatus
+from cases.states import OPEN_TASK_STATUSES, TaskStatus
 from core.errors import ValidationFailed
 from dispatch.models import (
     FALLBACK_SOURCES,
@@ -28,6 +28,7 @@ from dispatch.models import (
     RoutingDecision,
     RoutingRule,
     Supervision,
+    SupervisionKind,
 )
 from org.models import Department, DepartmentLevel, DepartmentType
 
@@ -253,6 +254,40 @@ def suggest_departments(case: Case, *, day: date | None = None) -> RoutePlan:
 def case_supervisions(case: Case) -> QuerySet[Supervision]:
     """督办记录 of a case, oldest first (the case page's supervision panel)."""
     return Supervision.objects.filter(case=case).select_related("to_department", "actor", "task")
+
+
+def escalated_case_ids(department_id: int) -> QuerySet:
+    """Ids of the cases ever escalated to the department (升级督办): the tier above keeps
+    seeing a case it was asked to oversee, also after the task closed."""
+    return Supervision.objects.filter(
+        kind=SupervisionKind.ESCALATE, to_department_id=department_id
+    ).values("case_id")
+
+
+def escalated_tasks(department_id: int) -> QuerySet[Task]:
+    """Open tasks escalated to the department and not yet settled by a new clock (升级到我).
+
+    The scanner's SlaState names the current target; an extension or resume that moves the
+    clock clears it, and the task leaves the queue.
+    """
+    return (
+        Task.objects.filter(
+            status__in=OPEN_TASK_STATUSES,
+            sla_state__escalated_to_id=department_id,
+            sla_state__escalation_level__gt=0,
+        )
+        .select_related("case__category", "case__standard", "department", "sla_state")
+        .order_by("deadline_at", "pk")
+    )
+
+
+def is_escalated_to(task: Task, department_id: int | None) -> bool:
+    """Was ``task`` escalated to this department (any level, 升级督办)?"""
+    if department_id is None:
+        return False
+    return Supervision.objects.filter(
+        task_id=task.pk, kind=SupervisionKind.ESCALATE, to_department_id=department_id
+    ).exists()
 
 
 def case_decisions(case: Case) -> QuerySet[RoutingDecision]:

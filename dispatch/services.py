@@ -37,6 +37,7 @@ from dispatch.models import (
     SupervisionKind,
 )
 from org.models import Department, Role
+from org.selectors import staff_profile
 
 CONFIG_MODELS = (RoutingRule, JointScenario, EscalationRule)
 # Who may supervise a task by hand: the desk and leaders (领导督办).
@@ -282,29 +283,42 @@ def rule_create(*, actor, now: datetime | None = None, **codes) -> RoutingRule:
 # --- supervision by a person ------------------------------------------------------------------
 
 
+def may_supervise(actor, task: Task, case: Case | None = None) -> bool:
+    """Who may supervise ``task`` by hand: the desk and leaders with the case in their area, or
+    anyone of a department the task was escalated to (升级督办: the tier above presses the
+    late department). The status condition (an open task) is the caller's other question."""
+    role = permissions.role_of(actor)
+    case = case or task.case
+    if role in SUPERVISE_ROLES and permissions.can_see(actor, case.area_path):
+        return True
+    profile = staff_profile(actor)
+    department_id = profile.department_id if profile is not None else None
+    if role is None or department_id is None or department_id == task.department_id:
+        return False  # nobody supervises their own department's task
+    return selectors.is_escalated_to(task, department_id)
+
+
 @transaction.atomic
 def supervise(*, task: Task, actor, note: str, now: datetime | None = None) -> Supervision:
-    """Supervise an open task by hand (人工督办 / 领导督办): record it, text the department, and
-    put it on the case's trail (``supervise``, with the person as actor)."""
+    """Supervise an open task by hand (人工督办 / 领导督办 / the escalation target's 督办):
+    record it, text the department, and put it on the case's trail (``supervise``, with the
+    person as actor). Who may: ``may_supervise``."""
     now = _now(now)
-    role = permissions.role_of(actor)
-    if role not in SUPERVISE_ROLES:
-        raise PermissionDenied(
-            _("Supervision needs a dispatcher, shift leader, leader or administrator."),
-            code="role_required",
-        )
     text = (note or "").strip()[:NOTE_MAX]
-    if not text:
-        raise ValidationFailed(_("Say what you expect of the department."), code="reason_required")
     task = Task.objects.select_related("case__category", "department").filter(pk=task.pk).first()
     if task is None:
         raise NotFound(_("This task no longer exists."))
     case = task.case
-    if not permissions.can_see(actor, case.area_path):
+    if not may_supervise(actor, task):
         raise PermissionDenied(
-            _("Case %(number)s lies outside your area scope.") % {"number": case.number},
-            code="out_of_scope",
+            _(
+                "Supervision needs a dispatcher, shift leader, leader or administrator with the "
+                "case in their area, or the department the task was escalated to."
+            ),
+            code="role_required",
         )
+    if not text:
+        raise ValidationFailed(_("Say what you expect of the department."), code="reason_required")
     if task.status not in OPEN_TASK_STATUSES:
         raise Conflict(
             _("This task is %(status)s: only open tasks can be supervised.")

@@ -1,7 +1,8 @@
 """Phone pages (viewport 390 px): the disposer's tasks, the inspector's list, the report form.
 
 /cases/m/tasks/    处置人员: my department's open tasks with lights; accept, return (reason),
-                   ask for more time, dispose with a photo from the phone camera
+                   ask for more time, dispose with a photo from the phone camera; tabs for
+                   the work queues of the role (cases.queues: 升级到我, tasks escalated to us)
 /cases/m/inspect/  监督员: cases in my areas waiting for 核实 (verify) or 核查 (check on site)
 /cases/m/report/   监督员上报: a photo, what is wrong, and where (browser location or a pin)
 Moves post to the case's ``act`` view with ``next`` pointing back here (post/redirect/get).
@@ -20,12 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from areas.models import UnitGrid
-from cases import permissions, selectors, services
+from cases import permissions, queues, selectors, services
 from cases.models import Case
 from cases.states import CaseAction, CaseStatus, SourceChannel
 from cases.views import display, moves
 from cases.views.access import DISPOSER_ROLES, INSPECTOR_ROLES, elsewhere, role_of
 from cases.views.forms import ReportForm
+from cases.views.workbench import queue_cards
 from core.errors import DomainError
 from core.spatial import grid_index
 
@@ -40,6 +42,18 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     if role_of(request.user) not in DISPOSER_ROLES:
         return elsewhere(request.user)
     now = timezone.now()
+    task_queues = {q.key: q for q in queues.queues_for(request.user)}
+    tabs = [(None, _("My tasks"), None)] + [
+        (key, q.label, q.tasks(request.user).count()) for key, q in task_queues.items()
+    ]
+    context = {"tabs": tabs, "here": request.get_full_path(), "queue": None}
+    if (queue := task_queues.get(request.GET.get("queue"))) is not None:
+        page = Paginator(queues.rows(queue, request.user), TASKS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        cards = queue_cards(request.user, queue, page, now)
+        context.update(queue=queue.key, task_queue=queue, page=page, cards=cards)
+        return render(request, "cases/m_tasks.html", context)
     qs = selectors.department_tasks(user=request.user).select_related(
         "case__category", "case__standard", "department"
     )
@@ -57,11 +71,8 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
                 ),
             }
         )
-    return render(
-        request,
-        "cases/m_tasks.html",
-        {"page": page, "cards": cards, "here": request.get_full_path()},
-    )
+    context.update(page=page, cards=cards)
+    return render(request, "cases/m_tasks.html", context)
 
 
 def _inspect_cards(user, cases: list[Case]) -> list[dict]:

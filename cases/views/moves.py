@@ -33,8 +33,9 @@ from org.models import Role
 from org.selectors import staff_profile
 
 A = CaseAction
-# 督办: a desk or leader presses a department on an open task. The dispatch app decides who may
-# (SUPERVISE_ROLES) and writes the Supervision row, the text message and the trail event.
+# 督办: a desk or leader, or the department a task was escalated to, presses a department on an
+# open task. The dispatch app decides who may (may_supervise) and writes the Supervision row,
+# the text message and the trail event.
 SUPERVISE = A.SUPERVISE
 
 
@@ -242,9 +243,11 @@ TASK_MOVES = [
 SHARE_MOVES = frozenset({A.REROUTE_SHARE, A.SETTLE_SHARE})
 
 
-def _may_task(user, role: str | None, action: str, task: Task) -> bool:
+def _may_task(user, role: str | None, action: str, task: Task, case: Case) -> bool:
     if action == SUPERVISE:
-        return role in dispatch_services.SUPERVISE_ROLES and task.status in OPEN_TASK_STATUSES
+        return task.status in OPEN_TASK_STATUSES and dispatch_services.may_supervise(
+            user, task, case
+        )
     if role not in permissions.MOVE_ROLES[action]:
         return False
     if task.status not in TASK_TRANSITIONS[action][0]:
@@ -276,10 +279,11 @@ def allowed(user, case: Case, tasks: Sequence[Task]) -> list[tuple[str, Task | N
         for action in TASK_MOVES:
             if action != SUPERVISE and not _status_allows(case, action):
                 continue
-            # Desk decisions on a task still need the case in the desk's area scope.
-            if action not in permissions.DEPARTMENT_MOVES and not in_scope:
+            # Desk decisions on a task still need the case in the desk's area scope (督办 asks
+            # its own question: the department a task was escalated to may press it too).
+            if action not in permissions.DEPARTMENT_MOVES and action != SUPERVISE and not in_scope:
                 continue
-            if _may_task(user, role, action, task):
+            if _may_task(user, role, action, task, case):
                 result.append((action, task))
     return result
 

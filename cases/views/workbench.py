@@ -1,4 +1,6 @@
-"""The operator workbench (/cases/): queues by status with SLA lights, filters, bulk dispatch.
+"""The operator workbench (/cases/): queues by status with SLA lights, filters, bulk dispatch,
+and the work queues of decisions waiting for the desk (cases.queues: 待审批延期, 待处理回退,
+升级到我), each with its moves on the row.
 
 For desk roles only (受理员, 值班长, 派遣员, 领导, 管理员); a disposer or an inspector who
 opens it lands on their phone page instead. The table reloads through htmx (partial on
@@ -24,10 +26,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import permissions, selectors, services
+from cases import permissions, queues, selectors, services
 from cases.models import Case, Task
 from cases.states import OPEN_TASK_STATUSES, CaseAction, CaseStatus
-from cases.views import display, routing
+from cases.views import display, moves, routing
 from cases.views.access import DESK_ROLES, elsewhere, role_of
 from cases.views.forms import BulkDispatchForm, WorkbenchFilter
 from core.errors import DomainError
@@ -127,31 +129,71 @@ def _tabs(base: QuerySet[Case], queue: str, now) -> list[Tab]:
     return [Tab(q, QUEUE_LABELS[q], counts.get(q, 0), q == queue) for q in QUEUES]
 
 
+def queue_cards(user, queue: queues.Queue, tasks, now) -> list[dict]:
+    """One card per task of a work queue, with the queue's moves on it (workbench and phone)."""
+    tasks = list(tasks)
+    queues.annotate_reasons(tasks)
+    cards = []
+    for task in tasks:
+        case = task.case
+        cards.append(
+            {
+                "task": task,
+                "case": case,
+                "light": display.task_light(task, case, now),
+                "moves": moves.options(user, case, [task], only=queue.moves),
+            }
+        )
+    return cards
+
+
+def _task_queue_context(request, user, queue: queues.Queue, base, now) -> dict:
+    tasks = queues.rows(queue, user).filter(case_id__in=base.values("pk"))
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    return {"task_queue": queue, "page": page, "cards": queue_cards(user, queue, page, now)}
+
+
 def workbench_context(request: HttpRequest) -> dict:
     user = request.user
     now = timezone.now()
     filters = WorkbenchFilter(request.GET or None, user=user)
     values = filters.values()
+    task_queues = {q.key: q for q in queues.queues_for(user)}
     queue = request.GET.get("queue")
-    if queue not in QUEUES:
+    if queue not in QUEUES and queue not in task_queues:
         queue = DEFAULT_QUEUE.get(role_of(user), CaseStatus.REPORTED)
     base = _filtered(user, values)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("queue", None)
+    tabs = _tabs(base, queue, now) + [
+        Tab(
+            q.key,
+            q.label,
+            q.tasks(user).filter(case_id__in=base.values("pk")).count(),
+            key == queue,
+        )
+        for key, q in task_queues.items()
+    ]
+    common = {"filters": filters, "queue": queue, "tabs": tabs, "query": query.urlencode()}
+    if queue in task_queues:
+        return {
+            **common,
+            **_task_queue_context(request, user, task_queues[queue], base, now),
+            "here": request.get_full_path(),
+            "light_applied": True,
+            "now": now,
+        }
     qs = _queue(base, queue, now)
     light_applied = True
     if values.get("light"):
         qs, light_applied = _by_light(qs, values["light"], now)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     display.annotate_lights(page.object_list, now)
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("queue", None)
     may_dispatch = role_of(user) in permissions.MOVE_ROLES[CaseAction.DISPATCH]
     return {
-        "filters": filters,
-        "queue": queue,
-        "tabs": _tabs(base, queue, now),
+        **common,
         "page": page,
-        "query": query.urlencode(),
         "light_applied": light_applied,
         "light_limit": LIGHT_FILTER_MAX,
         "may_dispatch": may_dispatch,

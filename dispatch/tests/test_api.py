@@ -9,6 +9,8 @@ from dispatch import services
 from dispatch.models import RoutingHistory, RoutingRule, Supervision
 from dispatch.tests.conftest import T0
 from org.factories import DEFAULT_PASSWORD
+from org.models import Role
+from org.services import staff_create
 
 pytestmark = pytest.mark.django_db
 
@@ -113,10 +115,22 @@ class TestSupervision:
         listing = client.get(f"{API}/cases/{task.case.number}/supervisions").json()
         assert [(s["kind"], s["actor"]) for s in listing] == [("manual", "leader")]
 
-    def test_a_disposer_may_not_supervise(self, as_user, filed, staff):
-        [task] = services.route(case=filed(), actor=staff["city_dispatcher"])
-        response = as_user("disposer_roads").post(
+    def test_a_disposer_may_not_supervise(self, as_user, filed, staff, units):
+        [task] = services.route(case=filed(), actor=staff["city_dispatcher"])  # Alpha office
+        staff_create(
+            username="disposer_alpha",
+            password=DEFAULT_PASSWORD,
+            role=Role.DISPOSER,
+            department=units.alpha,
+        )
+        # Its own department's disposer may see the task but not press itself ...
+        response = as_user("disposer_alpha").post(
             f"{API}/tasks/{task.pk}/supervise", {"note": "x"}, content_type="application/json"
         )
         assert response.status_code == 403
+        # ... and another department's does not even see it (as if it did not exist).
+        response = as_user("disposer_roads").post(
+            f"{API}/tasks/{task.pk}/supervise", {"note": "x"}, content_type="application/json"
+        )
+        assert response.status_code == 404
         assert not Supervision.objects.exists()
