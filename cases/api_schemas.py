@@ -16,7 +16,7 @@ from pydantic import AfterValidator
 from cases.api_selectors import case_light
 from cases.models import Case, CaseEvent, Evidence, Task
 from cases.permissions import DEPARTMENT_MOVES, MOVE_ROLES, role_of
-from cases.sla import Light, progress, task_light
+from cases.sla import Light, case_limit, progress, task_light
 from cases.states import (
     CaseAction,
     CaseStatus,
@@ -163,7 +163,9 @@ class StandardRefOut(Schema):
     code: str
     filing_condition: str
     closing_condition: str
-    time_limit: float
+    time_limit: float = Field(
+        description="the limit that applies to this case: its area class's, urgent if 紧急"
+    )
     time_unit: str
 
 
@@ -404,6 +406,7 @@ def detail_data(
         task.case = case
     open_tasks = [t for t in tasks if t.is_open]
     standard = case.standard
+    limit = case_limit(case)
     return {
         **summary_data(case, open_tasks, now),
         "trusted": case.trusted,
@@ -412,8 +415,8 @@ def detail_data(
             "code": standard.code,
             "filing_condition": standard.filing_condition,
             "closing_condition": standard.closing_condition,
-            "time_limit": float(standard.time_limit),
-            "time_unit": standard.time_unit,
+            "time_limit": float(limit[0]),
+            "time_unit": limit[1],
         }
         if standard is not None
         else None,

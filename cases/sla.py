@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cases.states import URGENT_UNIT, TaskStatus
+from cases.states import URGENT_UNIT, Priority, TaskStatus
 from core import workcalendar
 from core.models import TimeUnit
 
@@ -48,6 +48,16 @@ def limit_for(standard, area_class: str | None, *, urgent: bool = False) -> tupl
     amount = Decimal(standard.limit_for(area_class or None))
     unit = str(standard.time_unit)
     return amount, (URGENT_UNIT[unit] if urgent else unit)
+
+
+def case_limit(case) -> tuple[Decimal, str] | None:
+    """The time limit (处置时限) that applies to ``case`` now: its filing standard's limit in
+    the case's area class, on the urgent clock once 紧急. A dispatch starts every task with
+    exactly this, so the case page, the API and the tasks agree; a task's approved extensions
+    are its own. None before filing (no standard)."""
+    if case.standard_id is None:
+        return None
+    return limit_for(case.standard, case.area_class, urgent=case.priority == Priority.URGENT)
 
 
 def deadline_for(

@@ -61,6 +61,8 @@ BATCH = 1000
 # Look again this soon when a threshold computed to the second was not quite reached (working
 # time rounding at a window edge); cheap, and only for the odd task.
 RECHECK = timedelta(seconds=60)
+# A flip seen more than this after the light really changed is marked as seen late.
+LATE_SIGHTING = timedelta(hours=1)
 # Thresholds are "strictly past": red is > 100 %, so look a little after the exact instant.
 MARGIN_SECONDS = 2
 SHARE_CAP = Decimal("99999")
@@ -370,7 +372,11 @@ class _Scan:
                     kind, action = SupervisionKind.SUPERVISE, CaseAction.SLA_OVERDUE
                 level = state.escalation_level
                 record = self._supervise(task, kind=kind, to=task.department, level=level)
-                data = {**_flip_data(task, state, light, share), **record.trail_data()}
+                data = {
+                    **_flip_data(task, state, light, share),
+                    **self._sighting(task, light),
+                    **record.trail_data(),
+                }
                 self._trail(task, action, data, note=record.message)
         except Conflict:  # the case stopped running meanwhile: no flip, no notice
             self.report.lost += 1
@@ -380,6 +386,18 @@ class _Scan:
         else:
             self.report.red += 1
         self.report.flipped_tasks.append(task.pk)
+
+    def _sighting(self, task: Task, light: str) -> dict:
+        """When the light really changed, if the scanner sees it much later (its first run
+        over old cases, or after it was down): the trail then says so instead of letting a
+        督办 stamped today pass for one sent on time."""
+        if light == Light.RED:
+            became = task.deadline_at
+        else:
+            became = sla.yellow_at(task, area_class=task.case.area_class or None)
+        if self.now - became <= LATE_SIGHTING:
+            return {}
+        return {"since": became.isoformat(), "seen_late": True}
 
     def _maybe_escalate(self, state: SlaState, task: Task, tier: Department) -> None:
         rule = self.rules.get(tier.level)

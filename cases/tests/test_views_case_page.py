@@ -378,3 +378,34 @@ def test_a_returned_share_is_answered_from_the_case_page(client, flow, staff):
         e for e in client.get(page_url(case)).context["events"] if e.action == "reroute_share"
     ]
     assert event.dispatched_to == {"lead": "", "co": ["Beta street office"]}
+
+
+def test_the_case_time_limit_is_the_one_its_tasks_run_on(client, flow, staff, roads, grid, t0):
+    """One source of truth (sla.case_limit): area class and urgency, page, API and tasks agree."""
+    from decimal import Decimal
+
+    from cases import services
+    from core.models import TimeUnit
+
+    grid.area_class = "A"
+    grid.save()
+    flow.standard = FilingStandardFactory(
+        time_limit=Decimal("4"), limit_a=Decimal("2"), time_unit=TimeUnit.WORK_HOUR
+    )
+    case = flow.filed()
+    [task] = services.case_dispatch(
+        case=case, actor=staff["city_dispatcher"], departments=[roads], now=t0
+    )
+    client.force_login(staff["city_dispatcher"])
+    page = client.get(page_url(case))
+    assert page.context["limit"] == f"2 {TimeUnit.WORK_HOUR.label}"
+    assert task.time_limit == Decimal("2")
+    detail = client.get(f"/api/v1/cases/{case.number}").json()
+    assert (detail["standard"]["time_limit"], detail["standard"]["time_unit"]) == (2.0, "work_hour")
+    services.case_upgrade(case=case, actor=staff["city_dispatcher"], reason="Gas smell", now=t0)
+    case.refresh_from_db()
+    page = client.get(page_url(case))
+    assert page.context["limit"] == f"2 {TimeUnit.URGENT_HOUR.label}"
+    assert client.get(f"/api/v1/cases/{case.number}").json()["standard"]["time_unit"] == (
+        "urgent_hour"
+    )

@@ -59,6 +59,7 @@ def case_context(user, case: Case) -> dict:
         "has_photos": bool(evidence),
         "events": display.annotate_trail(list(selectors.case_timeline(case))),
         "moves": moves.options(user, case, current),
+        "limit": display.time_limit(case),
         "map_data": _map_data(case),
     }
 

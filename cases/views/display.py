@@ -9,9 +9,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy
+
 from cases import sla
 from cases.models import Case, CaseEvent, Task
 from cases.states import SUPERVISION_ACTIONS, CaseAction
+from core.models import TimeUnit
+
+# Who made a move nobody signed: a report from outside (citizen, hotline caller), or CityOps.
+PUBLIC = gettext_lazy("The public 公众")
+SYSTEM = gettext_lazy("System 系统")
 
 
 def task_light(task: Task, case: Case, now: datetime) -> sla.Light | None:
@@ -46,19 +54,34 @@ def annotate_trail(events: Sequence[CaseEvent]) -> list[CaseEvent]:
     """Set what an event's ``data`` says, for the timeline: ``dispatched_to`` (every department
     a dispatch sent the case to, lead first), and for supervision events ``light`` (the light it
     flipped to, or the task's light at a 督办 by hand), ``escalated_to`` (the tier above that
-    was told) and ``nobody_texted`` (no phone on file for the department)."""
+    was told), ``nobody_texted`` (no phone on file for the department) and ``late_since``
+    (the scanner saw the light change long after it happened: when it really did).
+    ``who`` names an event without a person: the public for a report, else the system 系统."""
     for event in events:
         event.light, event.escalated_to, event.nobody_texted = None, None, False
+        event.late_since = None
+        event.who = _who(event)
         event.dispatched_to = dispatched_to(event)
         if event.action not in SUPERVISION_ACTIONS:
             continue
         data = event.data or {}
+        if data.get("seen_late") and data.get("since"):
+            event.late_since = parse_datetime(data["since"])
         if data.get("light") in sla.Light.values:
             event.light = sla.Light(data["light"])
         if event.action == CaseAction.ESCALATE:
             event.escalated_to = (data.get("to_department") or {}).get("name")
         event.nobody_texted = data.get("recipients") == 0
     return list(events)
+
+
+def _who(event: CaseEvent) -> str:
+    if event.actor_id is not None:
+        actor = event.actor
+        return actor.get_full_name() or actor.get_username()
+    if event.action == CaseAction.REPORT:
+        return str(PUBLIC)
+    return str(SYSTEM)
 
 
 def dispatched_to(event: CaseEvent) -> dict | None:
@@ -74,3 +97,13 @@ def dispatched_to(event: CaseEvent) -> dict | None:
     if not names:
         return None
     return {"lead": names[0], "co": list(names[1:])}
+
+
+def time_limit(case: Case) -> str:
+    """The case's 处置时限 as people read it ("2 工作日"), from ``sla.case_limit``: the same
+    limit its tasks started with. Empty before filing."""
+    limit = sla.case_limit(case)
+    if limit is None:
+        return ""
+    amount, unit = limit
+    return f"{amount.normalize():f} {TimeUnit(unit).label}"

@@ -12,8 +12,10 @@ import importlib
 import pytest
 import time_machine
 from django.apps import apps
+from django.contrib.auth.models import User
 from django.test import Client
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from cases import services as case_services
 from cases.models import Case, CaseEvent, Task
@@ -256,3 +258,29 @@ class TestBackfill:
         assert events[2].data["light"] == "green"
         migration.unfill(apps, None)
         assert trail(task) == []
+
+
+class TestHonestSystemMoves:
+    """System supervision is honest: the actor is 系统, and a flip the scanner sees long after
+    it happened (its first run over old cases) says when the light really changed."""
+
+    def test_a_flip_seen_on_time_carries_no_late_mark(self, clock, task):
+        scan_at(clock, RED_TIME)
+        [*_, red] = trail(task)
+        assert red.action == "sla_overdue" and "seen_late" not in red.data
+
+    def test_a_flip_seen_weeks_later_says_when_it_really_happened(self, clock, task):
+        scan_at(clock, local(2026, 12, 21, 9, 0))  # the scanner's first run, four weeks on
+        red = [e for e in trail(task) if e.action == "sla_overdue"][-1]
+        assert red.data["seen_late"] is True
+        assert red.data["since"] == task.deadline_at.isoformat()
+        client = Client(headers={"accept-language": "zh-hans"})
+        client.force_login(User.objects.get(username="dispatcher"))
+        with translation.override("zh-hans"):
+            page = client.get(reverse("cases:case", args=[task.case.number]))
+        html = page.content.decode()
+        assert "2026-11-23 15:00" in html and "系统" in html
+        late = [e for e in page.context["events"] if e.late_since]
+        assert [e.pk for e in late] == [red.pk]
+        assert {e.who for e in page.context["events"] if e.action in SUPERVISION} == {"系统"}
+        assert "公众" not in {e.who for e in page.context["events"]}
