@@ -46,6 +46,7 @@ def case_context(user, case: Case) -> dict:
         task.light = (
             display.task_light(task, case, now) if task.round == case.dispatch_round else None
         )
+    display.annotate_suspensions([case])
     evidence = list(selectors.case_evidence(case))
     photos = [
         (kind, label, [e for e in evidence if e.kind == kind])

@@ -7,6 +7,7 @@ the rows on screen only: one query for the current-round tasks of a page of case
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils.dateparse import parse_datetime
@@ -14,8 +15,10 @@ from django.utils.translation import gettext_lazy
 
 from cases import sla
 from cases.models import Case, CaseEvent, Task
-from cases.states import SUPERVISION_ACTIONS, CaseAction
+from cases.permissions import MOVE_ROLES
+from cases.states import SUPERVISION_ACTIONS, CaseAction, CaseStatus
 from core.models import TimeUnit
+from org.models import Role
 
 # Who made a move nobody signed: a report from outside (citizen, hotline caller), or CityOps.
 PUBLIC = gettext_lazy("The public 公众")
@@ -107,3 +110,44 @@ def time_limit(case: Case) -> str:
         return ""
     amount, unit = limit
     return f"{amount.normalize():f} {TimeUnit(unit).label}"
+
+
+@dataclass(frozen=True)
+class Suspension:
+    """Why a case is suspended (挂账) and who may resume it, for every card and list."""
+
+    reason: str
+    by: str
+    at: datetime | None
+    resumed_by: str  # the roles that may resume (挂账恢复), in words
+
+
+def _resume_roles() -> str:
+    roles = [Role(r).label for r in Role.values if r in MOVE_ROLES[CaseAction.RESUME]]
+    return "、".join(str(r) for r in roles if r != Role.ADMIN.label)
+
+
+def annotate_suspensions(cases: Sequence[Case]) -> list[Case]:
+    """Set ``case.suspension`` (None unless suspended) from each suspended case's last 挂账
+    event: one query for the page."""
+    suspended = [c for c in cases if c.status == CaseStatus.SUSPENDED]
+    last: dict[int, CaseEvent] = {}
+    if suspended:
+        events = CaseEvent.objects.filter(
+            case_id__in=[c.pk for c in suspended], action=CaseAction.SUSPEND
+        ).select_related("actor")
+        for event in events.order_by("at", "pk"):
+            last[event.case_id] = event
+    who = _resume_roles() if suspended else ""
+    for case in cases:
+        case.suspension = None
+        if case.status != CaseStatus.SUSPENDED:
+            continue
+        event = last.get(case.pk)
+        case.suspension = Suspension(
+            reason=event.reason if event else "",
+            by=_who(event) if event else "",
+            at=event.at if event else None,
+            resumed_by=who,
+        )
+    return list(cases)

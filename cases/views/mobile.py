@@ -58,8 +58,10 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         "case__category", "case__standard", "department"
     )
     page = Paginator(qs, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    tasks = list(page.object_list)
+    display.annotate_suspensions([task.case for task in tasks])
     cards = []
-    for task in page.object_list:
+    for task in tasks:
         case = task.case
         cards.append(
             {

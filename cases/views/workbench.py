@@ -133,6 +133,7 @@ def queue_cards(user, queue: queues.Queue, tasks, now) -> list[dict]:
     """One card per task of a work queue, with the queue's moves on it (workbench and phone)."""
     tasks = list(tasks)
     queues.annotate_reasons(tasks)
+    display.annotate_suspensions([t.case for t in tasks])
     cards = []
     for task in tasks:
         case = task.case
@@ -190,6 +191,7 @@ def workbench_context(request: HttpRequest) -> dict:
         qs, light_applied = _by_light(qs, values["light"], now)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     display.annotate_lights(page.object_list, now)
+    display.annotate_suspensions(page.object_list)
     may_dispatch = role_of(user) in permissions.MOVE_ROLES[CaseAction.DISPATCH]
     return {
         **common,
