@@ -127,6 +127,8 @@ class CaseAction(models.TextChoices):
     SLA_OVERDUE = "sla_overdue", _("Red light, overdue supervision 红灯超时督办")
     ESCALATE = "escalate", _("Escalation 升级督办")
     SLA_CLEARED = "sla_cleared", _("Light lowered, clock moved 时限灯回落")
+    # The department's answer to a 督办 (what it did, when it will be done).
+    SUPERVISION_REPLY = "supervision_reply", _("Reply to supervision 督办回复")
 
 
 @dataclass(frozen=True)
@@ -181,12 +183,14 @@ TRANSITIONS: dict[str, Transition] = {
     CaseAction.SLA_OVERDUE: _t({S.DISPATCHED}, None),
     CaseAction.ESCALATE: _t({S.DISPATCHED}, None),
     CaseAction.SLA_CLEARED: _t({S.DISPATCHED}, None),
+    CaseAction.SUPERVISION_REPLY: _t({S.DISPATCHED, S.SUSPENDED}, None),
 }
 
 # Events the dispatch app puts on the trail about a task's deadline (dispatch.scanner,
 # dispatch.services.supervise through cases.services.case_record_supervision): the 督办 by a
 # person, the scanner's light flips (yellow: 催办 reminder; red: 督办 notice; down: the clock
-# moved, e.g. an extension) and its escalations one tier up (升级督办). They change no status;
+# moved, e.g. an extension), its escalations one tier up (升级督办) and the department's
+# reply to a 督办 (督办回复). They change no status;
 # who may make them is dispatch's rule (its SUPERVISE_ROLES; the scanner is the system).
 SUPERVISION_ACTIONS = frozenset(
     {
@@ -195,6 +199,7 @@ SUPERVISION_ACTIONS = frozenset(
         CaseAction.SLA_OVERDUE,
         CaseAction.ESCALATE,
         CaseAction.SLA_CLEARED,
+        CaseAction.SUPERVISION_REPLY,
     }
 )
 

@@ -5,6 +5,7 @@
 - ``POST /dispatch/cases/{number}/route``: dispatch a filed case where the rules say (派遣).
 - ``GET /dispatch/cases/{number}/supervisions``: the case's supervision records (督办记录).
 - ``POST /dispatch/tasks/{id}/supervise``: supervise an open task by hand (人工督办).
+- ``POST /dispatch/tasks/{id}/reply``: the department answers its unanswered 督办 (督办回复).
 
 Errors are ``{"code", "message"}``: 403 ``role_required`` for non-administrators on the rules,
 404 for cases and tasks outside the caller's scope, 409 when the case's state refuses the move,
@@ -185,10 +186,17 @@ class SupervisionOut(Schema):
     sent_at: datetime
     message: str
     recipients: list[str]
+    reply: str = Field(description="the department's answer (督办回复); empty while none")
+    replied_at: datetime | None
+    replied_by: str | None
 
     @staticmethod
     def resolve_actor(obj) -> str | None:
         return obj.actor.get_username() if obj.actor_id else None
+
+    @staticmethod
+    def resolve_replied_by(obj) -> str | None:
+        return obj.replied_by.get_username() if obj.replied_by_id else None
 
 
 @router.get(
@@ -214,3 +222,18 @@ def supervise_task(request, task_id: int, payload: SuperviseIn):
     task = get_task(user=request.user, task_id=task_id)
     record = services.supervise(task=task, actor=request.user, note=payload.note)
     return Status(201, record)
+
+
+class ReplyIn(Schema):
+    note: str = Field(..., min_length=1, max_length=1000)
+
+
+@router.post(
+    "/dispatch/tasks/{task_id}/reply",
+    response={200: list[SupervisionOut], **ERRORS},
+    summary="Reply to the task's unanswered supervision (督办回复)",
+)
+def reply_task(request, task_id: int, payload: ReplyIn):
+    task = get_task(user=request.user, task_id=task_id)
+    records = services.reply_supervision(task=task, actor=request.user, note=payload.note)
+    return list(selectors.case_supervisions(task.case).filter(pk__in=[r.pk for r in records]))

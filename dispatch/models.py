@@ -374,6 +374,11 @@ class SupervisionKind(models.TextChoices):
     MANUAL = "manual", _("Supervision by a person 人工督办")
 
 
+# Supervision that asks the department to report back (督办: "dispose of it now and report
+# back"); reminders 催办 and escalations 升级督办 (addressed to the tier above) ask no reply.
+REPLY_KINDS = (SupervisionKind.SUPERVISE, SupervisionKind.MANUAL)
+
+
 class Supervision(models.Model):
     """A supervision record (督办记录): who was told what about which task, and when."""
 
@@ -406,6 +411,17 @@ class Supervision(models.Model):
     message = models.TextField(_("message"))
     # Phone numbers the SMS was queued for; empty = nobody to tell (a configuration gap).
     recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    # The department's answer (督办回复), for the kinds that ask for one (REPLY_KINDS).
+    reply = models.TextField(_("reply"), blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("replied by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["case_id", "sent_at", "pk"]

@@ -1,8 +1,10 @@
-"""The dispatch app's work queue (cases.queues): 升级到我, tasks escalated to the reader.
+"""The dispatch app's work queues (cases.queues): 升级到我 and 督办待回复.
 
-A disposer sees the tasks escalated to their own department (the tier above the late one);
-the desk and leaders see every escalated open task in their area. From the queue they press
-the late department (督办).
+升级到我: a disposer sees the tasks escalated to their own department (the tier above the late
+one); the desk and leaders see every escalated open task in their area. From the queue they
+press the late department (督办).
+督办待回复: tasks with a 督办 that asked for a report back and got none; the department replies
+from the queue, the desk presses again.
 """
 
 from __future__ import annotations
@@ -42,5 +44,27 @@ ESCALATED = queues.Queue(
 )
 
 
+def awaiting_reply(user) -> QuerySet[Task]:
+    """督办待回复: a disposer's department's tasks with an unanswered 督办, or for the desk
+    and leaders those in their area (to press again when nobody answers)."""
+    if role_of(user) == Role.DISPOSER:
+        profile = staff_profile(user)
+        if profile is None or profile.department_id is None:
+            return Task.objects.none()
+        return selectors.awaiting_reply(Task.objects.filter(department_id=profile.department_id))
+    return selectors.awaiting_reply(visible_tasks(user))
+
+
+REPLIES = queues.Queue(
+    key="replies",
+    label=_("Supervision awaiting reply 督办待回复"),
+    roles=SUPERVISE_ROLES | {Role.DISPOSER},
+    tasks=awaiting_reply,
+    moves=frozenset({CaseAction.SUPERVISION_REPLY, CaseAction.SUPERVISE}),
+    hint=_("A 督办 asked the department to report back and it has not yet."),
+)
+
+
 def register() -> None:
     queues.register(ESCALATED)
+    queues.register(REPLIES)

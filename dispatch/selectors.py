@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from cases.states import OPEN_TASK_STATUSES, TaskStatus
 from core.errors import ValidationFailed
 from dispatch.models import (
     FALLBACK_SOURCES,
+    REPLY_KINDS,
     DecisionSource,
     JointRole,
     JointScenario,
@@ -253,7 +254,9 @@ def suggest_departments(case: Case, *, day: date | None = None) -> RoutePlan:
 
 def case_supervisions(case: Case) -> QuerySet[Supervision]:
     """督办记录 of a case, oldest first (the case page's supervision panel)."""
-    return Supervision.objects.filter(case=case).select_related("to_department", "actor", "task")
+    return Supervision.objects.filter(case=case).select_related(
+        "to_department", "actor", "task", "replied_by"
+    )
 
 
 def escalated_case_ids(department_id: int) -> QuerySet:
@@ -288,6 +291,26 @@ def is_escalated_to(task: Task, department_id: int | None) -> bool:
     return Supervision.objects.filter(
         task_id=task.pk, kind=SupervisionKind.ESCALATE, to_department_id=department_id
     ).exists()
+
+
+def unanswered(task_ids) -> QuerySet[Supervision]:
+    """督办 of these tasks that ask for a reply and have none yet (督办待回复)."""
+    return Supervision.objects.filter(
+        task_id__in=task_ids, kind__in=REPLY_KINDS, replied_at__isnull=True
+    ).order_by("sent_at", "pk")
+
+
+def with_awaiting_reply(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """Annotate ``awaiting_reply`` (an unanswered 督办 exists) on each task, in the query."""
+    pending = Supervision.objects.filter(
+        task_id=OuterRef("pk"), kind__in=REPLY_KINDS, replied_at__isnull=True
+    )
+    return tasks.annotate(awaiting_reply=Exists(pending))
+
+
+def awaiting_reply(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """The open tasks among ``tasks`` with an unanswered 督办."""
+    return with_awaiting_reply(tasks).filter(status__in=OPEN_TASK_STATUSES, awaiting_reply=True)
 
 
 def case_decisions(case: Case) -> QuerySet[RoutingDecision]:

@@ -351,3 +351,65 @@ def supervise(*, task: Task, actor, note: str, now: datetime | None = None) -> S
         now=now,
     )
     return record
+
+
+# --- the department's reply to a 督办 (督办回复) ----------------------------------------------
+
+REPLY_ROLES = frozenset({Role.DISPOSER, Role.ADMIN})
+
+
+def may_reply(actor, task: Task) -> bool:
+    """Someone of the task's own department (or an administrator) answers a 督办 while the
+    task is open and a supervision that asks for a reply is unanswered. A task annotated
+    with ``awaiting_reply`` (selectors.with_awaiting_reply) saves the query."""
+    role = permissions.role_of(actor)
+    if role not in REPLY_ROLES or task.status not in OPEN_TASK_STATUSES:
+        return False
+    if role != Role.ADMIN:
+        profile = staff_profile(actor)
+        if profile is None or profile.department_id != task.department_id:
+            return False
+    awaiting = getattr(task, "awaiting_reply", None)
+    if awaiting is None:
+        awaiting = selectors.unanswered(task_ids=[task.pk]).exists()
+    return bool(awaiting)
+
+
+@transaction.atomic
+def reply_supervision(
+    *, task: Task, actor, note: str, now: datetime | None = None
+) -> list[Supervision]:
+    """Answer every unanswered 督办 of ``task`` (督办回复): what was done, when it will be done.
+
+    The reply goes on each supervision record and on the case's trail (``supervision_reply``,
+    with the person as actor); the desk sees it in its 督办待回复 queue no more.
+    """
+    now = _now(now)
+    text = (note or "").strip()[:NOTE_MAX]
+    task = Task.objects.select_related("case__category", "department").filter(pk=task.pk).first()
+    if task is None:
+        raise NotFound(_("This task no longer exists."))
+    if not may_reply(actor, task):
+        if task.status in OPEN_TASK_STATUSES and not selectors.unanswered([task.pk]).exists():
+            raise Conflict(_("No supervision of this task waits for a reply."), code="illegal_move")
+        raise PermissionDenied(
+            _("Only the task's own department replies to its supervision."),
+            code="department_required",
+        )
+    if not text:
+        raise ValidationFailed(
+            _("Say what was done and when it will be finished."), code="reason_required"
+        )
+    pending = list(selectors.unanswered(task_ids=[task.pk]).select_for_update())
+    Supervision.objects.filter(pk__in=[s.pk for s in pending], replied_at__isnull=True).update(
+        reply=text, replied_at=now, replied_by=actor
+    )
+    case_services.case_record_supervision(
+        task=task,
+        action=CaseAction.SUPERVISION_REPLY,
+        actor=actor,
+        note=text,
+        data={"supervisions": [s.pk for s in pending]},
+        now=now,
+    )
+    return pending

@@ -120,10 +120,10 @@ def test_the_returns_queue_holds_shares_and_lead_returns_until_handled(
 
 
 def test_disposers_and_inspectors_have_no_desk_queues(staff):
-    assert [q.key for q in queues.queues_for(staff["roads_disposer"])] == ["escalated"]
+    assert [q.key for q in queues.queues_for(staff["roads_disposer"])] == ["escalated", "replies"]
     assert queues.queues_for(staff["alpha_inspector"]) == []
     keys = [q.key for q in queues.queues_for(staff["city_dispatcher"])]
-    assert keys == ["extensions", "returns", "escalated"]
+    assert keys == ["extensions", "returns", "escalated", "replies"]
 
 
 def test_an_unknown_queue_falls_back_to_the_roles_default(staff, as_user):

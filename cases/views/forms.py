@@ -186,6 +186,16 @@ class RerouteShareForm(MoveForm):
     note = note_field()
 
 
+class SupervisionReplyForm(MoveForm):
+    """督办回复: the department's answer to a 督办 (what was done, when it will be finished)."""
+
+    note = forms.CharField(
+        label=_("Your reply"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class SuperviseForm(MoveForm):
     """督办: what the desk expects of the department (sent to it as a text message)."""
 

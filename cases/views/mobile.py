@@ -30,11 +30,14 @@ from cases.views.forms import ReportForm
 from cases.views.workbench import queue_cards
 from core.errors import DomainError
 from core.spatial import grid_index
+from dispatch import selectors as dispatch_selectors
 
 TASKS_PER_PAGE = 15  # a phone screen or two; each card carries its move forms
 INSPECT_LIST_MAX = 50
 A = CaseAction
 INSPECT_MOVES = frozenset({A.VERIFY, A.CHECK_PASS, A.CHECK_FAIL})
+# The disposer's moves on a task card: its own department's, and the reply to a 督办.
+PHONE_TASK_MOVES = permissions.DEPARTMENT_MOVES | {A.SUPERVISION_REPLY}
 
 
 @login_required
@@ -57,9 +60,13 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     qs = selectors.department_tasks(user=request.user).select_related(
         "case__category", "case__standard", "department"
     )
+    qs = dispatch_selectors.with_awaiting_reply(qs)
     page = Paginator(qs, TASKS_PER_PAGE).get_page(request.GET.get("page"))
     tasks = list(page.object_list)
     display.annotate_suspensions([task.case for task in tasks])
+    pressed: dict[int, list] = {}
+    for record in dispatch_selectors.unanswered([t.pk for t in tasks if t.awaiting_reply]):
+        pressed.setdefault(record.task_id, []).append(record)
     cards = []
     for task in tasks:
         case = task.case
@@ -68,9 +75,8 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
                 "task": task,
                 "case": case,
                 "light": display.task_light(task, case, now),
-                "moves": moves.options(
-                    request.user, case, [task], only=permissions.DEPARTMENT_MOVES
-                ),
+                "supervisions": pressed.get(task.pk, []),
+                "moves": moves.options(request.user, case, [task], only=PHONE_TASK_MOVES),
             }
         )
     context.update(page=page, cards=cards)

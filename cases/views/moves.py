@@ -89,6 +89,10 @@ def _run_supervise(*, case: Case, task, actor, data: dict):
     return dispatch_services.supervise(task=task, actor=actor, note=data["note"])
 
 
+def _run_reply(*, case: Case, task, actor, data: dict):
+    return dispatch_services.reply_supervision(task=task, actor=actor, note=data["note"])
+
+
 def _run_approve(*, case: Case, task, actor, data: dict):
     return services.task_approve_extension(
         task=task, actor=actor, amount=data.get("amount"), note=data.get("note", "")
@@ -144,6 +148,7 @@ SPECS: dict[str, MoveSpec] = {
             style="secondary",
         ),
         MoveSpec(SUPERVISE, F.SuperviseForm, _run_supervise, on_task=True, style="secondary"),
+        MoveSpec(A.SUPERVISION_REPLY, F.SupervisionReplyForm, _run_reply, on_task=True),
         MoveSpec(A.START_CHECK, F.NoteForm, _run_case(services.case_start_check)),
         MoveSpec(A.CHECK_PASS, F.CheckPassForm, _run_case(services.case_check_pass)),
         MoveSpec(
@@ -162,6 +167,7 @@ HINTS: dict[str, object] = {
     A.UPGRADE: _("Urgent: the time limit runs round the clock from now on."),
     A.CHECK_FAIL: _("The fix does not hold: the same department reworks it."),
     A.DISPOSE: _("The work is done: take a photo of the result."),
+    A.SUPERVISION_REPLY: _("Tell the supervisor what was done and when it will be finished."),
 }
 SHARE_RETURN_HINT = _(
     "Not ours: only our share goes back to the dispatcher; the lead department carries on."
@@ -237,8 +243,11 @@ TASK_MOVES = [
     A.REJECT_EXTENSION,
     A.REROUTE_SHARE,
     A.SETTLE_SHARE,
+    A.SUPERVISION_REPLY,
     SUPERVISE,
 ]
+# Moves whose own rule (dispatch.services.may_supervise / may_reply) replaces the area scope.
+OWN_RULE_MOVES = frozenset({SUPERVISE, A.SUPERVISION_REPLY})
 # The desk's answer to a co-department's return (协办回退), offered while the share waits.
 SHARE_MOVES = frozenset({A.REROUTE_SHARE, A.SETTLE_SHARE})
 
@@ -248,6 +257,8 @@ def _may_task(user, role: str | None, action: str, task: Task, case: Case) -> bo
         return task.status in OPEN_TASK_STATUSES and dispatch_services.may_supervise(
             user, task, case
         )
+    if action == A.SUPERVISION_REPLY:
+        return dispatch_services.may_reply(user, task)
     if role not in permissions.MOVE_ROLES[action]:
         return False
     if task.status not in TASK_TRANSITIONS[action][0]:
@@ -279,9 +290,10 @@ def allowed(user, case: Case, tasks: Sequence[Task]) -> list[tuple[str, Task | N
         for action in TASK_MOVES:
             if action != SUPERVISE and not _status_allows(case, action):
                 continue
-            # Desk decisions on a task still need the case in the desk's area scope (督办 asks
-            # its own question: the department a task was escalated to may press it too).
-            if action not in permissions.DEPARTMENT_MOVES and action != SUPERVISE and not in_scope:
+            # Desk decisions on a task still need the case in the desk's area scope (督办 and
+            # its reply ask their own question: e.g. the department a task was escalated to).
+            in_reach = in_scope or action in OWN_RULE_MOVES
+            if action not in permissions.DEPARTMENT_MOVES and not in_reach:
                 continue
             if _may_task(user, role, action, task, case):
                 result.append((action, task))

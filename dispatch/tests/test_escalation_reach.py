@@ -150,6 +150,7 @@ def test_the_phone_task_page_has_the_escalated_queue_with_the_supervise_move(
     assert [(key, count) for key, _label, count in mine.context["tabs"]] == [
         (None, None),
         ("escalated", 1),
+        ("replies", 0),
     ]
     assert mine.context["cards"] == []
     queue = client.get("/en/cases/m/tasks/", {"queue": "escalated"})
