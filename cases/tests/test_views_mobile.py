@@ -233,3 +233,33 @@ def test_report_refusals_are_shown_on_the_form(client, staff, where, message):
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Case.objects.exists()
+
+
+def test_the_disposer_card_shows_what_matters(client, flow, staff, t0):
+    """紧急 badge, closing condition 结案条件, the reporter's before-photos, a small map with the
+    point, and the 督办 addressed to the task (from the dispatch app)."""
+    from cases import services
+    from dispatch import services as dispatch_services
+
+    case, [task] = flow.dispatched(photos=[photo("before.jpg")], lon=ALPHA_1[0], lat=ALPHA_1[1])
+    services.case_upgrade(case=case, actor=staff["city_dispatcher"], reason="Gas smell", now=t0)
+    dispatch_services.supervise(task=task, actor=staff["city_leader"], note="Fix it by noon")
+    client.force_login(staff["roads_disposer"])
+    response = client.get(TASKS)
+    [card] = response.context["cards"]
+    assert [e.kind for e in card["before"]] == ["before"]
+    assert (card["map"]["lon"], card["map"]["lat"]) == ALPHA_1
+    assert [s.kind for s in card["supervisions"]] == ["manual"]
+    html = response.content.decode()
+    assert "data-urgent" in html and "Fix it by noon" in html
+    assert case.standard.closing_condition in html
+    assert f'id="{card["map_id"]}"' in html and 'class="card-map"' in html
+    assert 'data-kind="before"' in html
+
+
+def test_a_card_without_a_point_or_photos_shows_neither(client, flow, staff):
+    _case, [_task] = flow.dispatched()
+    client.force_login(staff["roads_disposer"])
+    [card] = client.get(TASKS).context["cards"]
+    assert card["before"] == [] and card["supervisions"] == []
+    assert card["map"]["lon"] is None and card["map"]["grid"]  # the unit grid instead

@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy
 
 from cases import sla
-from cases.models import Case, CaseEvent, Task
+from cases.models import Case, CaseEvent, Evidence, Task
 from cases.permissions import MOVE_ROLES
-from cases.states import SUPERVISION_ACTIONS, CaseAction, CaseStatus
+from cases.states import SUPERVISION_ACTIONS, CaseAction, CaseStatus, EvidenceKind
 from core.models import TimeUnit
 from org.models import Role
 
@@ -151,3 +152,32 @@ def annotate_suspensions(cases: Sequence[Case]) -> list[Case]:
             resumed_by=who,
         )
     return list(cases)
+
+
+# Before-photos a phone card shows (the rest are on the case page).
+CARD_PHOTOS = 3
+
+
+def before_photos(case_ids: Sequence[int]) -> dict[int, list[Evidence]]:
+    """The first ``CARD_PHOTOS`` before-photos (处置前: the reporter's, the inspector's) of each
+    case, for phone cards: one query for the page."""
+    result: dict[int, list[Evidence]] = {}
+    rows = Evidence.objects.filter(case_id__in=list(case_ids), kind=EvidenceKind.BEFORE)
+    for evidence in rows.order_by("case_id", "taken_at", "pk"):
+        photos = result.setdefault(evidence.case_id, [])
+        if len(photos) < CARD_PHOTOS:
+            photos.append(evidence)
+    return result
+
+
+def card_map(case: Case) -> dict | None:
+    """What a card's small map draws: the point, else the unit grid; None without either."""
+    if case.lon is None and not case.grid_id:
+        return None
+    return {
+        "lon": case.lon,
+        "lat": case.lat,
+        "grid": case.grid.polygon if case.grid_id and case.lon is None else None,
+        "tileUrl": settings.MAP_TILE_URL,
+        "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+    }

@@ -58,12 +58,13 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         context.update(queue=queue.key, task_queue=queue, page=page, cards=cards)
         return render(request, "cases/m_tasks.html", context)
     qs = selectors.department_tasks(user=request.user).select_related(
-        "case__category", "case__standard", "department"
+        "case__category", "case__standard", "case__grid", "department"
     )
     qs = dispatch_selectors.with_awaiting_reply(qs)
     page = Paginator(qs, TASKS_PER_PAGE).get_page(request.GET.get("page"))
     tasks = list(page.object_list)
     display.annotate_suspensions([task.case for task in tasks])
+    before = display.before_photos([task.case_id for task in tasks])
     pressed: dict[int, list] = {}
     for record in dispatch_selectors.unanswered([t.pk for t in tasks if t.awaiting_reply]):
         pressed.setdefault(record.task_id, []).append(record)
@@ -76,6 +77,9 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
                 "case": case,
                 "light": display.task_light(task, case, now),
                 "supervisions": pressed.get(task.pk, []),
+                "before": before.get(case.pk, []),
+                "map": display.card_map(case),
+                "map_id": f"card-map-data-{task.pk}",
                 "moves": moves.options(request.user, case, [task], only=PHONE_TASK_MOVES),
             }
         )

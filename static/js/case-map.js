@@ -1,5 +1,6 @@
 // Case maps, offline (no tiles unless MAP_TILE_URL is set):
 // - #case-map: the case's pin and its unit grid, read-only (data from #case-map-data);
+// - .card-map: the same, small, on each phone task card (data from the id in data-source);
 // - #report-map: the inspector's grids; the phone's location or a tap sets the pin and fills
 //   the hidden lon/lat fields of the report form (pin-picker.js, loaded before this file).
 (function () {
@@ -14,8 +15,8 @@
     return map;
   }
 
-  function caseMap(el) {
-    var source = document.getElementById("case-map-data");
+  function caseMap(el, sourceId) {
+    var source = document.getElementById(sourceId);
     if (!source) { return; }
     var data = JSON.parse(source.textContent);
     var map = baseMap(el, data.tileUrl, data.tileAttribution);
@@ -38,7 +39,11 @@
   }
 
   var caseEl = document.getElementById("case-map");
-  if (caseEl) { caseMap(caseEl); }
+  if (caseEl) { caseMap(caseEl, "case-map-data"); }
+  // Phone task cards: one small read-only map per card, data in the element its data-source names.
+  Array.prototype.forEach.call(document.querySelectorAll(".card-map"), function (el) {
+    caseMap(el, el.dataset.source);
+  });
   var reportEl = document.getElementById("report-map");
   if (reportEl) { reportMap(reportEl); }
 })();
