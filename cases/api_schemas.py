@@ -14,6 +14,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator
 
 from cases.api_selectors import case_light
+from cases.limits import DESCRIPTION_MAX
 from cases.models import Case, CaseEvent, Evidence, Task
 from cases.permissions import DEPARTMENT_MOVES, MOVE_ROLES, role_of
 from cases.sla import Light, case_limit, progress, task_light
@@ -31,7 +32,6 @@ from core.coords import CRS_CHOICES
 
 NOTE_MAX = 2000
 REASON_MAX = 2000
-DESCRIPTION_MAX = 4000
 CODE_MAX = 32
 MAX_DEPARTMENTS = 20
 MAX_EXTENSION = 999

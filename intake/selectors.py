@@ -1,15 +1,20 @@
-"""Reads of the intake records: a case's reports, reporters to tell, counts by source."""
+"""Reads of the intake records: a case's reports, reporters to tell, counts by source; and for
+the call desk, the open cases near a place and places matching words."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
+from areas.models import UnitGrid
+from cases.api_selectors import visible_cases
 from cases.models import Case
 from cases.states import FINAL_CASE_STATUSES, SourceChannel
+from intake import dedupe
 from intake.models import IntakeReport
-from org.selectors import scope
+from org.selectors import ALL, scope, visible_area_paths
 
 
 def case_reports(case: Case) -> QuerySet[IntakeReport]:
@@ -51,3 +56,97 @@ def counts_by_source(
         }
         for value, label in SourceChannel.choices
     ]
+
+
+# --- the call desk: what is near the caller's place, and where a place is -------------------
+
+NEARBY_METERS = 300
+NEARBY_MAX = 10
+PLACES_MAX = 10
+PLACE_QUERY_MAX = 60
+
+
+@dataclass(frozen=True)
+class Nearby:
+    case: Case
+    meters: float
+    same_category: bool  # saving now would attach the call to this case (duplicate window)
+
+
+def nearby_open_cases(
+    user,
+    *,
+    lon: float,
+    lat: float,
+    category_id: int | None = None,
+    meters: float = NEARBY_METERS,
+    limit: int = NEARBY_MAX,
+) -> list[Nearby]:
+    """Open cases the user may see within ``meters`` of the point, nearest first: what the
+    acceptor tells a caller before saving ("it is known already, case ...")."""
+    min_lon, min_lat, max_lon, max_lat = dedupe.bounding_box(lon, lat, meters)
+    rows = (
+        visible_cases(user)
+        .filter(
+            lon__gte=min_lon,
+            lon__lte=max_lon,
+            lat__gte=min_lat,
+            lat__lte=max_lat,
+            status__in=dedupe.OPEN_CASE_STATUSES,
+        )
+        .order_by("-reported_at")[: limit * 5]
+    )
+    found = []
+    for case in rows:
+        distance = dedupe.haversine_m(lon, lat, case.lon, case.lat)
+        if distance <= meters:
+            same = category_id is not None and case.category_id == category_id
+            found.append(Nearby(case, round(distance), same))
+    found.sort(key=lambda n: (not n.same_category, n.meters))
+    return found[:limit]
+
+
+@dataclass(frozen=True)
+class Place:
+    label: str
+    kind: str  # "grid", "area" or "address"
+    lon: float
+    lat: float
+
+
+def find_places(user, text: str, *, limit: int = PLACES_MAX) -> list[Place]:
+    """Places matching the words: unit grids (name or code), areas, then addresses of earlier
+    cases the user may see (with their point); each with a point to drop the pin on."""
+    text = (text or "").strip()[:PLACE_QUERY_MAX]
+    if len(text) < 2:
+        return []
+    places: list[Place] = []
+    paths = visible_area_paths(user)
+    grids = UnitGrid.objects.filter(is_active=True).filter(
+        Q(name__icontains=text) | Q(code__startswith=text)
+    )
+    if paths is not ALL:
+        grids = grids.filter(_under(paths, "path"))
+    for grid in grids.order_by("code")[:limit]:
+        label = f"{grid.name or grid.code} · {grid.code}"
+        places.append(Place(label, "grid", grid.centroid_lon, grid.centroid_lat))
+    seen: set[str] = set()
+    cases = (
+        visible_cases(user)
+        .filter(address__icontains=text, lon__isnull=False)
+        .order_by("-reported_at")
+        .values_list("address", "lon", "lat")[: limit * 3]
+    )
+    for address, lon, lat in cases:
+        if address in seen:
+            continue
+        seen.add(address)
+        places.append(Place(address, "address", lon, lat))
+    return places[:limit]
+
+
+def _under(paths: list[str], field: str) -> Q:
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{f"{field}__startswith": path})
+    return q

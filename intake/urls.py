@@ -1,13 +1,17 @@
-"""Intake pages: /intake/new/ (operator entry)."""
+"""Intake pages: /intake/new/ (operator entry), /intake/call/ (the 12345/110 call desk)."""
 
 from __future__ import annotations
 
 from django.urls import path
 
+from intake.channels.call import views as call_views
 from intake.channels.operator import views as operator_views
 
 app_name = "intake"
 
 urlpatterns = [
     path("new/", operator_views.new_report, name="new_report"),
+    path("call/", call_views.call_entry, name="call"),
+    path("call/places/", call_views.places, name="call_places"),
+    path("call/nearby/", call_views.nearby, name="call_nearby"),
 ]

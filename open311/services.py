@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.limits import DESCRIPTION_MAX
 from cases.states import SourceChannel
 from core.errors import DomainError, PermissionDenied, ValidationFailed
 from intake import services as intake_services
@@ -40,7 +41,6 @@ from org.services import token_digest
 
 KEY_BYTES = 32
 TOKEN_BYTES = 16
-DESCRIPTION_MAX = 4000  # GeoReport v2 POST: description "max 4,000 characters"
 RATE_WINDOW = timedelta(hours=1)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # Longest value each reporter field keeps (the intake report's columns): longer is refused,

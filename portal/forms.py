@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.limits import DESCRIPTION_MAX
 from cases.models import NUMBER_MAX_LENGTH
 from cases.numbering import format_case_number
 from cases.views.forms import PhotosField
@@ -21,7 +22,6 @@ from catalog.models import Category
 from portal import selectors
 from portal.models import COMMENT_MAX, Rating
 
-DESCRIPTION_MAX = 2000
 ADDRESS_MAX = 200
 PHONE_FIELD_MAX = 30
 NOT_SURE = ""

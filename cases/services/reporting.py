@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from areas.models import AdminArea, UnitGrid
 from cases import permissions
 from cases.evidence import store_evidence
+from cases.limits import DESCRIPTION_MAX
 from cases.models import Case, Evidence, Task
 from cases.numbering import next_case_number
 from cases.services import _rows
@@ -32,8 +33,6 @@ from cases.states import (
 )
 from catalog.models import Category, FilingStandard
 from core.errors import Conflict, PermissionDenied, ValidationFailed
-
-DESCRIPTION_MAX = 4000
 
 
 def _check_location(lon: float | None, lat: float | None) -> None:

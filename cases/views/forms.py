@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from areas.models import AdminArea, AreaLevel
+from cases.limits import DESCRIPTION_MAX
 from cases.services._base import REASON_MAX
 from cases.sla import Light
 from cases.states import CaseAction, Priority, SourceChannel
@@ -23,7 +24,6 @@ from org.selectors import visible_areas
 
 NOTE_MAX = 2000
 SEARCH_MAX = 100
-DESCRIPTION_MAX = 4000
 PHOTO_ACCEPT = "image/*"
 MAX_PHOTOS = 6
 # Areas offered in the workbench filter: the upper tiers (communities would be thousands).

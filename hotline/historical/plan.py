@@ -15,7 +15,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
-from cases.services.reporting import DESCRIPTION_MAX
+from cases.limits import DESCRIPTION_MAX
 from cases.states import TRUSTED_BY_DEFAULT, CaseStatus, Priority, SourceChannel
 from hotline.mapping import Mapping, RowRejected
 from hotline.models import Crs

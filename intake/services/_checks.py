@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from areas.models import AdminArea, UnitGrid
+from cases.limits import DESCRIPTION_MAX
 from cases.states import Priority, SourceChannel
 from catalog.models import Category
 from catalog.selectors import suggest_categories
@@ -14,8 +15,6 @@ from core.coords import normalize_crs, to_wgs84
 from core.errors import ValidationFailed
 from core.spatial import grid_index
 from intake.models import EXTERNAL_ID_MAX
-
-DESCRIPTION_MAX = 4000
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@
     zoom: 12, // before anything is known
     pinZoom: 16, // on a pin the form came back with
     locatedZoom: 16, // on the phone's location
+    autoLocate: true, // ask the device for its location when no pin is set (phones, not desks)
+    onPlace: null, // called with the pin's latlng whenever it moves
   };
   var GEOLOCATION = { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 };
 
@@ -41,6 +43,7 @@
       if (pin) { pin.setLatLng(latlng); } else { pin = L.circleMarker(latlng, opts.pinStyle).addTo(map); }
       if (message) { status.textContent = message; }
       el.dataset.pin = lon.value + "," + lat.value;
+      if (opts.onPlace) { opts.onPlace(latlng); }
     }
     // The form came back with errors: keep the pin the person already set.
     if (lon.value && lat.value) {
@@ -74,7 +77,7 @@
     }
     var button = document.getElementById("locate-me");
     if (button) { button.addEventListener("click", locate); }
-    if (!lon.value) { locate(); }
+    if (!lon.value && opts.autoLocate) { locate(); }
     return { map: map, place: place };
   }
 

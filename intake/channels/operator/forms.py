@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from areas.models import AdminArea
+from cases.limits import DESCRIPTION_MAX
 from cases.states import Priority, SourceChannel
 from cases.views.forms import PhotosField
 from catalog.models import Category
@@ -13,7 +14,6 @@ from core.coords import BD09, GCJ02, WGS84
 from intake.channels.operator import LINK_MAX, OPERATOR_SOURCES, ORIGIN_MAX
 from org.selectors import visible_areas
 
-DESCRIPTION_MAX = 4000
 CRS_LABELS = [
     (WGS84, _("WGS-84 (GPS)")),
     (GCJ02, _("GCJ-02 (AMap, Tencent, WeChat)")),
