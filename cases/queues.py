@@ -35,6 +35,8 @@ class Queue:
     moves: frozenset[str] = frozenset()
     # One line under the queue's title: what a row asks of the reader.
     hint: str = ""
+    # Sets what the owning app adds to each row (e.g. dispatch: the last 督办 by hand).
+    annotate: Callable[[list[Task]], None] | None = None
 
 
 _queues: dict[str, Queue] = {}
@@ -59,7 +61,7 @@ def rows(queue: Queue, user) -> QuerySet[Task]:
     """The queue's tasks with what a row shows, oldest deadline first."""
     return (
         queue.tasks(user)
-        .select_related("case__category", "case__standard", "case__grid", "department")
+        .select_related("case__category", "case__standard", "case__grid", "department", "sla_state")
         .order_by("deadline_at", "pk")
     )
 

@@ -4,12 +4,13 @@ from django.urls import include, path, re_path
 
 from cases.media import serve_media
 from cityops.api import api, unknown_endpoint
+from web import views as web_views
 
 urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<path>.*)$", unknown_endpoint),  # after the API: a JSON 404
     path("open311/v2/", include("open311.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", web_views.set_language, name="set_language"),
     # Case photos, each to whoever may see its case or holds a signed link (cases.media).
     path("media/<path:path>", serve_media, name="media"),
 ]

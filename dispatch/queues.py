@@ -18,9 +18,23 @@ from cases.models import Task
 from cases.permissions import role_of
 from cases.states import OPEN_TASK_STATUSES, CaseAction
 from dispatch import selectors
+from dispatch.models import Supervision, SupervisionKind
 from dispatch.services import SUPERVISE_ROLES
 from org.models import Role
 from org.selectors import staff_profile
+
+
+def annotate_pressed(tasks: list[Task]) -> None:
+    """Set ``task.last_pressed``: the latest 督办 by a person on each task (or None), so a
+    queue card shows it was pressed already and by whom. One query for the page."""
+    latest: dict[int, Supervision] = {}
+    records = Supervision.objects.filter(
+        task_id__in=[t.pk for t in tasks], kind=SupervisionKind.MANUAL
+    ).select_related("actor")
+    for record in records.order_by("sent_at", "pk"):
+        latest[record.task_id] = record
+    for task in tasks:
+        task.last_pressed = latest.get(task.pk)
 
 
 def escalated_to_me(user) -> QuerySet[Task]:
@@ -41,6 +55,7 @@ ESCALATED = queues.Queue(
     tasks=escalated_to_me,
     moves=frozenset({CaseAction.SUPERVISE}),
     hint=_("Overdue past the escalation time: press the department to finish (督办)."),
+    annotate=annotate_pressed,
 )
 
 
@@ -62,6 +77,7 @@ REPLIES = queues.Queue(
     tasks=awaiting_reply,
     moves=frozenset({CaseAction.SUPERVISION_REPLY, CaseAction.SUPERVISE}),
     hint=_("A 督办 asked the department to report back and it has not yet."),
+    annotate=annotate_pressed,
 )
 
 

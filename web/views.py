@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import translation
+from django.views import i18n as i18n_views
 
 from web.selectors import home_context
 
@@ -11,3 +16,17 @@ from web.selectors import home_context
 @login_required
 def home(request):
     return render(request, "web/home.html", home_context(request.user))
+
+
+def set_language(request):
+    """Django's ``set_language``, resolving ``next`` in the language its path is in.
+
+    Django translates ``next`` by resolving it under the request's active language; that comes
+    from the cookie or the browser, not from ``next``. A person who reached ``/en/cases/`` by
+    link (no cookie, a Chinese browser) would be sent back to the English page when choosing
+    简体中文. Activating the language of the ``next`` path first makes both directions work.
+    """
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    language = translation.get_language_from_path(urlsplit(target).path)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return i18n_views.set_language(request)

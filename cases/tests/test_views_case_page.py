@@ -409,3 +409,20 @@ def test_the_case_time_limit_is_the_one_its_tasks_run_on(client, flow, staff, ro
     assert client.get(f"/api/v1/cases/{case.number}").json()["standard"]["time_unit"] == (
         "urgent_hour"
     )
+
+
+def test_department_pickers_put_the_places_own_departments_first(flow, roads, alpha_office):
+    """The dispatch and re-route pickers group the departments whose area holds the case
+    (nearest first) before the other areas'; re-routing offers none already on the case."""
+    from cases.views.forms import DispatchForm, RerouteShareForm
+
+    case = flow.filed()
+    form = DispatchForm(case=case)
+    [empty, (here_label, here), (other_label, other)] = form.fields["lead"].choices
+    assert empty[0] == ""
+    assert [label for _pk, label in here] == [str(alpha_office), str(roads)]  # street, city
+    assert str(Department.objects.get(code="ST-BETA")) in [label for _pk, label in other]
+    joint, tasks = flow.dispatched(departments=[roads, alpha_office], lead=roads)
+    reroute = RerouteShareForm(case=joint)
+    offered = set(reroute.fields["department"].queryset.values_list("pk", flat=True))
+    assert not offered & {roads.pk, alpha_office.pk}

@@ -10,6 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.db.models import QuerySet
+from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -73,6 +75,27 @@ def reason_field() -> forms.CharField:
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2, "required": True}),
     )
+
+
+def _enclosing_paths(case) -> list[str]:
+    parts = [p for p in (case.area_path if case is not None else "").split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def department_choices(qs: QuerySet[Department], case, *, empty_label) -> list:
+    """Choices for a department picker, grouped: the departments whose area holds the case
+    (its street office, its district's units, the city units; nearest first), then the
+    others, so a dispatcher does not scroll through every district to find the right one."""
+    here_paths = set(_enclosing_paths(case))
+    rows = list(qs.select_related("area").order_by(Length("area__path").desc(), "name"))
+    here = [(d.pk, str(d)) for d in rows if d.area.path in here_paths]
+    elsewhere = sorted(
+        ((d.pk, str(d)) for d in rows if d.area.path not in here_paths), key=lambda c: c[1]
+    )
+    groups = [(_("For this place"), here)] if here else []
+    if elsewhere:
+        groups.append((_("Other areas"), elsewhere))
+    return ([("", empty_label)] if empty_label is not None else []) + groups
 
 
 class MoveForm(forms.Form):
@@ -159,6 +182,13 @@ class DispatchForm(MoveForm):
         super().__init__(*args, **kwargs)
         self.suggestion = suggestion
         self.fields["lead"].empty_label = _("Choose the lead department")
+        active = self.fields["lead"].queryset
+        self.fields["lead"].choices = department_choices(
+            active, self.case, empty_label=self.fields["lead"].empty_label
+        )
+        self.fields["co_departments"].choices = department_choices(
+            active, self.case, empty_label=None
+        )
         if suggestion is not None:
             self.fields["lead"].initial = suggestion.lead.pk
             self.fields["co_departments"].initial = [d.pk for d in suggestion.co]
@@ -184,6 +214,15 @@ class RerouteShareForm(MoveForm):
         queryset=Department.objects.filter(is_active=True),
     )
     note = note_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["department"]
+        field.empty_label = _("Choose the department")
+        if self.case is not None:  # not those already on the case in this round
+            busy = self.case.tasks.filter(round=self.case.dispatch_round).values("department_id")
+            field.queryset = field.queryset.exclude(pk__in=busy)
+        field.choices = department_choices(field.queryset, self.case, empty_label=field.empty_label)
 
 
 class SupervisionReplyForm(MoveForm):

@@ -55,7 +55,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
             request.GET.get("page")
         )
         cards = queue_cards(request.user, queue, page, now)
-        context.update(queue=queue.key, task_queue=queue, page=page, cards=cards)
+        context.update(queue=queue.key, task_queue=queue, page=page, cards=cards, now=now)
         return render(request, "cases/m_tasks.html", context)
     qs = selectors.department_tasks(user=request.user).select_related(
         "case__category", "case__standard", "case__grid", "department"

@@ -133,6 +133,8 @@ def queue_cards(user, queue: queues.Queue, tasks, now) -> list[dict]:
     """One card per task of a work queue, with the queue's moves on it (workbench and phone)."""
     tasks = list(tasks)
     queues.annotate_reasons(tasks)
+    if queue.annotate is not None:
+        queue.annotate(tasks)
     display.annotate_suspensions([t.case for t in tasks])
     cards = []
     for task in tasks:

@@ -167,3 +167,19 @@ def test_the_desk_sees_escalations_in_its_area(escalated, staff, units):
     assert [c["task"] for c in response.context["cards"]] == [escalated]
     outside = disposer_of(units.env, "disposer_env2")
     assert not queues_module.get("escalated").tasks(outside).exists()
+
+
+def test_a_pressed_card_says_so_and_how_late_the_task_is(escalated, east_disposer):
+    client = Client()
+    client.force_login(east_disposer)
+    client.post(
+        reverse("cases:act", args=[escalated.case.number, "supervise"]),
+        {"task": escalated.pk, "note": "今天处理完"},
+    )
+    with translation.override("zh-hans"):
+        queue = client.get("/cases/m/tasks/", {"queue": "escalated"})
+    [card] = queue.context["cards"]
+    assert card["task"].last_pressed.actor == east_disposer
+    html = queue.content.decode()
+    assert "data-pressed" in html and "已超期" in html
+    assert "截止时间：" in html  # the full-width colon in Chinese
