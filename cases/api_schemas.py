@@ -17,6 +17,7 @@ from cases.api_selectors import case_light
 from cases.limits import DESCRIPTION_MAX
 from cases.models import Case, CaseEvent, Evidence, Task
 from cases.permissions import DEPARTMENT_MOVES, MOVE_ROLES, role_of
+from cases.selectors import case_rating
 from cases.sla import Light, case_limit, progress, task_light
 from cases.states import (
     CaseAction,
@@ -240,6 +241,16 @@ class CaseSummaryOut(Schema):
     deadline_at: datetime | None = Field(description="earliest deadline of the open tasks")
 
 
+class RatingOut(Schema):
+    """The reporter's satisfaction rating (回访) of a closed case."""
+
+    rating: int = Field(description="5 非常满意 .. 1 非常不满意")
+    label: str
+    comment: str
+    channel: str = Field(description="portal, phone or sms")
+    submitted_at: datetime
+
+
 class CaseDetailOut(CaseSummaryOut):
     """A case with its tasks, photos, and the case-level moves the caller may try."""
 
@@ -267,6 +278,7 @@ class CaseDetailOut(CaseSummaryOut):
     actions: list[str] = Field(
         description="case-level moves the state allows now and the caller's role may make"
     )
+    satisfaction: RatingOut | None = Field(description="the reporter's rating (回访), if any")
 
 
 class CasePageOut(Schema):
@@ -439,6 +451,7 @@ def detail_data(
         "tasks": [task_data(t, now) for t in tasks],
         "evidence": [evidence_data(e, request) for e in evidence],
         "actions": case_actions(case, request.user),
+        "satisfaction": _rating_data(case_rating(case)),
     }
 
 
@@ -456,4 +469,16 @@ def event_data(event: CaseEvent) -> dict:
         "reason": event.reason,
         "note": event.note,
         "data": event.data,
+    }
+
+
+def _rating_data(rating) -> dict | None:
+    if rating is None:
+        return None
+    return {
+        "rating": rating.rating,
+        "label": rating.get_rating_display(),
+        "comment": rating.comment,
+        "channel": rating.channel,
+        "submitted_at": rating.submitted_at,
     }

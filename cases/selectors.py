@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -95,3 +96,15 @@ def tasks_due(*, before: datetime) -> QuerySet[Task]:
 def with_lights(tasks: Iterable[Task], now: datetime) -> list[tuple[Task, sla.Light]]:
     """Each task with its traffic light (computed in process; load ``case`` with the tasks)."""
     return [(task, sla.traffic_light(task, now)) for task in tasks]
+
+
+def case_rating(case: Case):
+    """The reporter's satisfaction rating of the case (回访), or None.
+
+    The portal app owns the row (``portal.Satisfaction``, reverse name ``satisfaction``); the
+    case page and the case JSON only read it, so this module does not import the portal.
+    """
+    try:
+        return case.satisfaction
+    except ObjectDoesNotExist:
+        return None

@@ -61,6 +61,7 @@ def case_context(user, case: Case) -> dict:
         "events": display.annotate_trail(list(selectors.case_timeline(case))),
         "moves": moves.options(user, case, current),
         "limit": display.time_limit(case),
+        "rating": selectors.case_rating(case),
         "map_data": _map_data(case),
     }
 
