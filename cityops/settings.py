@@ -185,7 +185,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "web:home"
+LOGIN_REDIRECT_URL = "web:start"  # each role lands where it works (web.views.start)
 LOGOUT_REDIRECT_URL = "web:login"
 
 # --- i18n: zh-Hans by default, English available ---------------------------------------------

@@ -1,4 +1,5 @@
-"""The shell's own pages: login and the home page (the user's scope on a map)."""
+"""The shell's own pages: login, where a login lands, and the home page (the user's scope on a
+map)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,31 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views import i18n as i18n_views
 
+from cases import permissions
+from cases.views.access import home_url
+from org.models import Role
 from web.selectors import home_context
 
 
 @login_required
 def home(request):
     return render(request, "web/home.html", home_context(request.user))
+
+
+@login_required
+def start(request):
+    """Where a login lands: each role where it works (LOGIN_REDIRECT_URL).
+
+    A disposer on their department's tasks, an inspector on the patrol list (巡查), the desk on
+    the workbench; a leader on the overview (this home page), which is what they came to read.
+    """
+    if permissions.role_of(request.user) == Role.LEADER:
+        return redirect("web:home")
+    return redirect(home_url(request.user))
 
 
 def set_language(request):

@@ -1,4 +1,5 @@
-"""Browser: a street inspector logs in and the map shows only their street."""
+"""Browser: a street inspector logs in (landing on the patrol list) and the home map shows only
+their street."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ def test_street_inspector_sees_only_their_street_on_the_map(live_server, persona
     page.fill("input[name=username]", "inspector_alpha")
     page.fill("input[name=password]", DEFAULT_PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/m/inspect/" in url)  # an inspector lands on 巡查
+    page.goto(f"{live_server.url}/")
     page.wait_for_selector("#map[data-ready='1']", timeout=15_000)
 
     map_el = page.locator("#map")

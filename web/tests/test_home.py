@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 
 from org.factories import DEFAULT_PASSWORD
@@ -47,3 +48,30 @@ def test_user_without_areas_is_told(client, db, django_user_model):
     client.force_login(user)
     body = client.get("/en/").content.decode()
     assert "No area is assigned to you yet" in body
+
+
+@pytest.mark.parametrize(
+    ("username", "lands_on"),
+    [
+        ("disposer_roads", "/en/cases/m/tasks/"),  # my department's tasks
+        ("inspector_alpha", "/en/cases/m/inspect/"),  # 巡查: verify and check on site
+        ("dispatcher", "/en/cases/"),  # the workbench
+        ("operator_beta", "/en/cases/"),
+        ("leader", "/en/"),  # the overview
+    ],
+)
+def test_each_role_lands_where_it_works_after_login(personas, username, lands_on):
+    browser = Client()
+    response = browser.post(
+        "/en/login/", {"username": username, "password": DEFAULT_PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == lands_on
+    assert response.status_code == 200
+
+
+def test_a_login_with_next_goes_there(personas):
+    response = Client().post(
+        "/en/login/?next=/en/cases/",
+        {"username": "disposer_roads", "password": DEFAULT_PASSWORD},
+    )
+    assert response["Location"] == "/en/cases/"
