@@ -56,6 +56,8 @@ from _common import (  # also puts the project root on sys.path
 )
 from _lifecycle_raw import MOVES_PER_CASE, Driver, RawLifecycle, Refs
 
+from cases.services.reporting import case_report
+
 NAME = "lifecycle"
 WARMUP_CASES = 20
 MOVES = (
@@ -156,7 +158,7 @@ class CityOpsLifecycle:
         c = self.city
         grid = c.grids[i % len(c.grids)]
         clock = self._clock()
-        case = services.case_report(
+        case = case_report(
             actor=c.inspector,
             source=SourceChannel.INSPECTOR,
             description=f"Manhole cover missing outside No. {i}",

@@ -14,7 +14,6 @@ from ninja import Field, Schema
 from pydantic import AfterValidator
 
 from cases.api_selectors import case_light
-from cases.limits import DESCRIPTION_MAX
 from cases.models import Case, CaseEvent, Evidence, Task
 from cases.permissions import DEPARTMENT_MOVES, MOVE_ROLES, role_of
 from cases.selectors import case_rating
@@ -69,32 +68,6 @@ _NOT_CASE_BUTTONS = DEPARTMENT_MOVES | {
 class CategoryRefIn(Schema):
     kind: CategoryKind = Field(description="component (部件) or event (事项)")
     code: Text = Field(pattern=r"^\d{5}$", description="GB/T 47678.5 subclass code, 5 digits")
-
-
-class ReportIn(Schema):
-    """A new case (上报). The grid is found from the point unless ``grid`` is given; a case
-    without a location (e.g. a hotline call) names its ``area`` instead."""
-
-    source: SourceChannel = Field(description="channel the report came through")
-    description: Text = Field(min_length=1, max_length=DESCRIPTION_MAX)
-    lon: float | None = Field(None, ge=-180, le=180, description="longitude in ``crs``")
-    lat: float | None = Field(None, ge=-90, le=90, description="latitude in ``crs``")
-    crs: Crs = Field(
-        "wgs84", description="wgs84 (GPS), gcj02 (AMap/Tencent/WeChat) or bd09 (Baidu)"
-    )
-    grid: Text | None = Field(
-        None, max_length=CODE_MAX, description="unit grid code; default: the grid of the point"
-    )
-    area: Text | None = Field(
-        None, max_length=CODE_MAX, description="area code, only for a report without a location"
-    )
-    category: CategoryRefIn | None = None
-    address: Text = Field("", max_length=200)
-    priority: Priority = Priority.NORMAL
-    source_ref: Text = Field("", max_length=100, description="id on the source channel")
-    reporter_name: Text = Field("", max_length=60)
-    reporter_phone: Text = Field("", max_length=30)
-    reporter_email: Text = Field("", max_length=254, pattern=EMAIL_PATTERN)
 
 
 class NoteIn(Schema):

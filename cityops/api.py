@@ -117,8 +117,11 @@ def _register_routers() -> None:
     from areas.api import router as areas_router
     from cases.api import router as cases_router
     from catalog.api import router as catalog_router
+    from intake.channels.inspector.api import mount as mount_staff_reports
     from org.api import router as org_router
 
+    # GET and POST /cases share one URL pattern, so intake's report door joins the cases router.
+    mount_staff_reports(cases_router)
     api.add_router("/", areas_router)
     api.add_router("/", catalog_router)
     api.add_router("/", cases_router)

@@ -22,6 +22,16 @@ def case_reports(case: Case) -> QuerySet[IntakeReport]:
     return IntakeReport.objects.filter(case=case).order_by("received_at", "pk")
 
 
+def opener(case: Case) -> IntakeReport | None:
+    """The report that opened ``case`` (受理记录, ``duplicate_of`` empty).
+
+    Every case has one (every channel goes through ``receive_report``; older cases got theirs in
+    migration intake 0002) except a case merged away (合并), whose reports count toward the case
+    it was merged into.
+    """
+    return case_reports(case).filter(duplicate_of__isnull=True).first()
+
+
 def reporter_contacts(case: Case) -> list[tuple[str, str]]:
     """(phone, email) of every report on ``case`` that left a contact, oldest first."""
     return list(

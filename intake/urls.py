@@ -1,10 +1,12 @@
-"""Intake pages: /intake/new/ (operator entry), /intake/call/ (the 12345/110 call desk)."""
+"""Intake pages: /intake/new/ (operator entry), /intake/call/ (the 12345/110 call desk),
+/intake/m/report/ (the inspector's phone report)."""
 
 from __future__ import annotations
 
 from django.urls import path
 
 from intake.channels.call import views as call_views
+from intake.channels.inspector import views as inspector_views
 from intake.channels.operator import views as operator_views
 
 app_name = "intake"
@@ -14,4 +16,5 @@ urlpatterns = [
     path("call/", call_views.call_entry, name="call"),
     path("call/places/", call_views.places, name="call_places"),
     path("call/nearby/", call_views.nearby, name="call_nearby"),
+    path("m/report/", inspector_views.report, name="inspector_report"),
 ]

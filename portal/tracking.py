@@ -3,9 +3,8 @@
 A tracking link (``/citizen/t/<token>/``) opens one report's case and nothing else. Portal reports
 get theirs when sent (portal.services); a report that came another way (a 12345 hotline call, an
 Open311 app) gets one here the first time it is needed, as a ``CitizenReport`` row on its intake
-report. A case reported directly by staff (直接上报, the cases API) with the reporter's phone has
-no intake report until then: the first need makes it (intake.services.own_report), so that
-reporter gets a link like any other. So every reporter who left a phone number can follow their
+report. A case reported directly by staff (直接上报: the inspector's phone, the cases API) has its
+intake report like any other (one door), so that reporter gets a link too. So every reporter who left a phone number can follow their
 case: the SMS telling them it was filed (立案) or closed (结案) carries the link, and
 ``find_report`` hands it to whoever gives the case number with the full phone number the report
 was made with.
@@ -30,7 +29,6 @@ from django.utils.translation import gettext as _
 from cases.models import NUMBER_MAX_LENGTH, Case
 from core.errors import NotFound, ValidationFailed
 from intake.models import IntakeReport
-from intake.services import own_report
 from portal import throttle
 from portal.models import PHONE_MAX, CitizenReport
 from portal.services import MOBILE_RE, PHONE_SEPARATORS, TOKEN_BYTES, RateLimited, ip_hash
@@ -77,8 +75,8 @@ def _issue(intake_report: IntakeReport, key: str) -> CitizenReport:
 def report_for(*, case: Case, phone: str) -> CitizenReport | None:
     """The tracking record of the report made with ``phone`` on ``case``, issued on first use.
 
-    None when no report on the case was made with that number and it is not the phone staff
-    typed on the case. Of several, an existing link is reused before the oldest report gets a
+    None when no report on the case was made with that number (every case has the report that
+    opened it, staff's direct reports included, so the phone typed on a case is there). Of several, an existing link is reused before the oldest report gets a
     new one.
     """
     key = phone_key(phone)
@@ -88,11 +86,6 @@ def report_for(*, case: Case, phone: str) -> CitizenReport | None:
     matches = [
         r for r in reports.order_by("received_at", "pk") if phone_key(r.reporter_phone) == key
     ]
-    if not matches and phone_key(case.reporter_phone) == key:
-        # The case's own reporter, typed in by staff (直接上报): their report is made now.
-        own = own_report(case=case)
-        if own is not None and phone_key(own.reporter_phone) == key:
-            matches = [own]
     if not matches:
         return None
     existing = {

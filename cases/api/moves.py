@@ -1,11 +1,11 @@
-"""Writes on a case: report (上报), every case-level move, and photo uploads."""
+"""Writes on a case: every case-level move, and photo uploads (reports come in through intake:
+``intake.channels.inspector.api`` mounts ``POST /cases`` on this router)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from ninja import File, Form, Status, UploadedFile
 
-from areas.models import AdminArea, UnitGrid
 from cases import api_selectors as sel
 from cases import services
 from cases.api.common import (
@@ -24,7 +24,6 @@ from cases.api_schemas import (
     FileIn,
     NoteIn,
     ReasonIn,
-    ReportIn,
     RowId,
     Text,
 )
@@ -33,92 +32,8 @@ from cases.states import (
     EvidenceKind,
 )
 from catalog.models import FilingStandard
-from core.coords import to_wgs84
 from core.errors import ValidationFailed
-from core.spatial import grid_index
 from org.models import Department
-
-# --- report ----------------------------------------------------------------------------------
-
-
-def _grid_by_code(code: str) -> UnitGrid:
-    grid = UnitGrid.objects.filter(code=code.strip(), is_active=True).first()
-    if grid is None:
-        raise ValidationFailed(
-            _("No active unit grid has the code %(code)r.") % {"code": code},
-            details={"field": "grid"},
-        )
-    return grid
-
-
-def _place(payload: ReportIn) -> dict:
-    """grid/area and WGS-84 lon/lat for ``case_report`` from what the client sent."""
-    if (payload.lon is None) != (payload.lat is None):
-        raise ValidationFailed(
-            _("Give both lon and lat, or neither."),
-            details={"field": "lon" if payload.lat else "lat"},
-        )
-    lon = lat = None
-    if payload.lon is not None:
-        lon, lat = to_wgs84(payload.lon, payload.lat, payload.crs)
-    if payload.grid:
-        return {"grid": _grid_by_code(payload.grid), "lon": lon, "lat": lat}
-    if lon is not None:
-        grid_id = grid_index.locate(lon, lat)
-        if grid_id is None:
-            raise ValidationFailed(
-                _(
-                    "The point %(lon).6f, %(lat).6f (WGS-84, from %(crs)s) lies outside every unit "
-                    "grid: check the coordinates and crs, or give the grid code."
-                )
-                % {"lon": lon, "lat": lat, "crs": payload.crs},
-                code="outside_grids",
-                details={"field": "lon"},
-            )
-        return {"grid": UnitGrid.objects.get(pk=grid_id), "lon": lon, "lat": lat}
-    if payload.area:
-        area = AdminArea.objects.filter(code=payload.area.strip()).first()
-        if area is None:
-            raise ValidationFailed(
-                _("No area has the code %(code)r.") % {"code": payload.area},
-                details={"field": "area"},
-            )
-        return {"area": area}
-    return {}  # the service names what is missing
-
-
-@router.post(
-    "/cases",
-    response=CREATED,
-    summary="Report a case (上报)",
-    description=(
-        "Point in `crs` (wgs84, gcj02 or bd09; stored as WGS-84); its unit grid is found "
-        "unless `grid` is given; 422 `outside_grids` when no grid contains it. A report "
-        "without a location names its `area`. Trusted sources (inspector, leader order, IoT, "
-        "video AI) wait for filing; the others for on-site verification. Add photos with "
-        "`POST /cases/{number}/evidence` (kind `before`)."
-    ),
-)
-def report_case(request, payload: ReportIn):
-    category = (
-        sel.find_category(kind=payload.category.kind, code=payload.category.code)
-        if payload.category
-        else None
-    )
-    case = services.case_report(
-        actor=request.user,
-        source=payload.source,
-        description=payload.description,
-        category=category,
-        address=payload.address,
-        priority=payload.priority,
-        source_ref=payload.source_ref,
-        reporter_name=payload.reporter_name,
-        reporter_phone=payload.reporter_phone,
-        reporter_email=payload.reporter_email,
-        **_place(payload),
-    )
-    return Status(201, case_detail(request, case))
 
 
 def _case_move(request, case: Case, service, **kwargs) -> dict:

@@ -22,7 +22,7 @@ from cases.services.dispatching import (
     task_settle_share,
 )
 from cases.services.notes import case_add_note
-from cases.services.reporting import case_file, case_report, case_verify, case_void, evidence_attach
+from cases.services.reporting import case_file, case_verify, case_void, evidence_attach
 from cases.services.supervision import case_record_supervision
 from cases.services.tasks import task_accept, task_dispose, task_request_extension, task_return
 
@@ -34,7 +34,6 @@ __all__ = [
     "case_dispatch",
     "case_file",
     "case_record_supervision",
-    "case_report",
     "case_resume",
     "case_start_check",
     "case_suspend",

@@ -1,4 +1,5 @@
-"""Moves before dispatch: report 上报, verify 核实, file 立案, void 作废, and attaching photos."""
+"""Moves before dispatch: report 上报 (intake's alone), verify 核实, file 立案, void 作废, and
+attaching photos."""
 
 from __future__ import annotations
 
@@ -35,19 +36,6 @@ from catalog.models import Category, FilingStandard
 from core.errors import Conflict, PermissionDenied, ValidationFailed
 
 
-def _check_location(lon: float | None, lat: float | None) -> None:
-    if (lon is None) != (lat is None):
-        raise ValidationFailed(
-            _("Give both longitude and latitude, or neither."), details={"field": "lon"}
-        )
-    if lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise ValidationFailed(
-            _("Location %(lon)s, %(lat)s is not a WGS-84 longitude/latitude.")
-            % {"lon": lon, "lat": lat},
-            details={"field": "lon"},
-        )
-
-
 @transaction.atomic
 def case_report(
     *,
@@ -71,10 +59,12 @@ def case_report(
 ) -> Case:
     """Create a case (上报). Trusted sources wait for 立案, others for an inspector's 核实.
 
-    ``trusted=None`` uses the source's default (TRUSTED_BY_DEFAULT); intake decides otherwise
-    (e.g. video AI under its confidence threshold). ``actor`` is the staff member or the channel's
-    service user; ``None`` for an anonymous public report the intake layer has already accepted.
-    ``grid`` (or, without a location, ``area``) says whose territory the case is in.
+    Called by intake alone (``intake.services.receive_report`` and a split 拆分): the one door
+    checks the input, the reporter's scope and duplicates, and records the report; this keeps
+    the case's own invariants (known source and priority, a description, an owner grid or area,
+    a number, the first event). ``trusted=None`` uses the source's default (TRUSTED_BY_DEFAULT).
+    ``actor`` is the staff member or the channel's service user; ``None`` for an anonymous
+    public report. ``grid`` (or, without a location, ``area``) says whose territory it is.
     """
     now = now_or(now)
     if source not in SourceChannel.values:
@@ -92,19 +82,12 @@ def case_report(
             _("Describe the problem: the description is empty."),
             details={"field": "description"},
         )
-    _check_location(lon, lat)
     if grid is None and area is None:
         raise ValidationFailed(
             _("A case needs a grid (or an area when there is no location) so someone owns it."),
             details={"field": "grid"},
         )
     area_path = grid.path if grid is not None else area.path
-    if actor is not None and not permissions.can_see(actor, area_path):
-        raise PermissionDenied(
-            _("You may not report in %(path)s: it lies outside your area scope.")
-            % {"path": grid.code if grid is not None else area.name},
-            code="out_of_scope",
-        )
     if trusted is None:
         trusted = source in TRUSTED_BY_DEFAULT
     photos = list(photos)

@@ -15,6 +15,7 @@ from areas.models import UnitGrid
 from cases import services
 from cases.factories import FilingStandardFactory, image_bytes
 from cases.models import Case, Task
+from cases.services.reporting import case_report
 from cases.states import SourceChannel
 from core.models import TimeUnit
 from org.factories import DEFAULT_PASSWORD
@@ -105,6 +106,37 @@ def alpha_office() -> Department:
     return Department.objects.get(code="ST-ALPHA")
 
 
+def received(case: Case) -> Case:
+    """Leave the intake row (受理记录) that ``receive_report`` leaves for the case it opens.
+
+    Test helpers open cases with ``case_report`` directly, to place many cases at one spot
+    without the duplicate check merging them; the row keeps them like real cases (tracking
+    links, merges, reporters to tell).
+    """
+    from intake.models import IntakeReport, Outcome
+
+    IntakeReport.objects.create(
+        source=case.source,
+        outcome=Outcome.CREATED,
+        case=case,
+        description=case.description,
+        category_id=case.category_id,
+        priority=case.priority,
+        trusted=case.trusted,
+        lon=case.lon,
+        lat=case.lat,
+        grid_id=case.grid_id,
+        area_id=case.area_id,
+        address=case.address,
+        reporter_name=case.reporter_name,
+        reporter_phone=case.reporter_phone,
+        reporter_email=case.reporter_email,
+        received_at=case.reported_at,
+        received_by_id=case.reported_by_id,
+    )
+    return case
+
+
 @dataclass
 class Flow:
     """Drive a case through the real services: ``flow.dispatched()`` etc."""
@@ -119,9 +151,11 @@ class Flow:
         kwargs.setdefault("source", SourceChannel.INSPECTOR if trusted else SourceChannel.CITIZEN)
         kwargs.setdefault("description", "Manhole cover missing outside No. 12")
         kwargs.setdefault("now", self.t0)
-        return services.case_report(
+        case = case_report(
             actor=self.staff["alpha_inspector"], grid=self.grid, trusted=trusted, **kwargs
         )
+        received(case)
+        return case
 
     def filed(self, **kwargs) -> Case:
         case = self.reported(**kwargs)

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases import services
 from cases.factories import FilingStandardFactory
+from cases.services.reporting import case_report
 from cases.tests.api_client import as_user, error, ok
 from cases.tests.conftest import T0, local
 from core.models import TimeUnit
@@ -67,7 +68,7 @@ def test_filters_by_category_code_major_class_and_kind(flow, desk, standard):
 
 def test_filters_by_area_or_grid_code(flow, desk, west_grid):
     alpha_case = flow.reported()
-    west_case = services.case_report(
+    west_case = case_report(
         actor=flow.staff["gamma_inspector"],
         source="inspector",
         description="Fallen tree",

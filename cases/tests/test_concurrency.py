@@ -17,6 +17,7 @@ from django.utils import translation
 
 from cases import services
 from cases.models import Case, Task
+from cases.services.reporting import case_report
 from cases.states import CaseStatus, TaskStatus
 from cases.tests.conftest import photo
 from core.errors import Conflict
@@ -117,9 +118,7 @@ def test_concurrent_reports_get_distinct_consecutive_numbers(staff, grid, t0):
     def report_many():
         actor = get_user_model().objects.get(username="inspector_alpha")
         return [
-            services.case_report(
-                actor=actor, source="inspector", description="x", grid=grid, now=t0
-            ).number
+            case_report(actor=actor, source="inspector", description="x", grid=grid, now=t0).number
             for _ in range(per_thread)
         ]
 

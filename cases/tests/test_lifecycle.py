@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cases import services
 from cases.models import Case, Task
+from cases.services.reporting import case_report
 from cases.states import CaseAction as A
 from cases.states import CaseStatus as S
 from cases.states import SourceChannel, TaskStatus
@@ -11,7 +12,7 @@ from cases.tests.conftest import local, photo, trail
 
 
 def test_normal_case_from_citizen_report_to_close(staff, grid, standard, roads):
-    case = services.case_report(
+    case = case_report(
         actor=None,
         source=SourceChannel.CITIZEN,
         description="Streetlight out",

@@ -1,5 +1,5 @@
-"""Phone pages: the disposer's task list and moves, the inspector's verify/check list, and the
-inspector's report with a photo and a location."""
+"""Phone pages: the disposer's task list and moves, the inspector's verify/check list. (The
+inspector's report is an intake channel: intake/tests/test_channel_inspector.py.)"""
 
 from __future__ import annotations
 
@@ -14,9 +14,7 @@ from cases.tests.conftest import local, photo
 
 TASKS = "/en/cases/m/tasks/"
 INSPECT = "/en/cases/m/inspect/"
-REPORT = "/en/cases/m/report/"
 ALPHA_1 = (121.505, 29.865)  # inside grid 330203001001001 (street Alpha)
-GAMMA_1 = (121.465, 29.865)  # inside grid 330205001001001 (street Gamma, district West)
 
 
 @pytest.fixture(autouse=True)
@@ -34,10 +32,9 @@ def notes(response) -> list[str]:
 
 
 def test_urls():
-    assert (reverse("cases:my_tasks"), reverse("cases:inspect"), reverse("cases:report")) == (
+    assert (reverse("cases:my_tasks"), reverse("cases:inspect")) == (
         TASKS,
         INSPECT,
-        REPORT,
     )
 
 
@@ -47,7 +44,7 @@ def test_phone_pages_send_other_roles_to_their_own_page(client, staff):
     assert client.get(INSPECT)["Location"] == reverse("cases:workbench")
     client.force_login(staff["roads_disposer"])
     assert client.get(INSPECT)["Location"] == TASKS
-    assert client.get(REPORT)["Location"] == TASKS
+    assert client.get("/en/intake/m/report/")["Location"] == TASKS
 
 
 def test_disposer_lists_only_their_departments_open_tasks(client, flow, staff):
@@ -191,48 +188,6 @@ def test_failed_check_sends_the_work_back(client, flow, staff):
     case.refresh_from_db()
     task.refresh_from_db()
     assert (case.status, task.status, case.rework_count) == ("dispatched", "rework", 1)
-
-
-def test_report_with_photo_and_location(client, staff, grid):
-    client.force_login(staff["alpha_inspector"])
-    page = client.get(REPORT).content.decode()
-    assert 'capture="environment"' in page and 'id="report-map"' in page
-    lon, lat = ALPHA_1
-    response = client.post(
-        REPORT,
-        {
-            "description": "Broken street light",
-            "address": "Alpha Rd 3",
-            "lon": lon,
-            "lat": lat,
-            "photos": [photo("light.jpg")],
-        },
-    )
-    case = Case.objects.get()
-    assert response.status_code == 302
-    assert response["Location"] == reverse("cases:case", args=[case.number])
-    assert (case.status, case.source, case.grid) == (CaseStatus.REPORTED, "inspector", grid)
-    assert (case.lon, case.lat, case.reported_by) == (lon, lat, staff["alpha_inspector"])
-    assert case.evidence.get().kind == "before"
-
-
-@pytest.mark.parametrize(
-    ("where", "message"),
-    [
-        ((None, None), "Give the location: allow the phone&#x27;s location or tap the map"),
-        ((100.0, 10.0), "lies outside every unit grid"),
-        (GAMMA_1, "You may not report in 330205001001001: it lies outside your area scope."),
-    ],
-)
-def test_report_refusals_are_shown_on_the_form(client, staff, where, message):
-    client.force_login(staff["alpha_inspector"])
-    data = {"description": "Broken street light", "photos": [photo()]}
-    if where[0] is not None:
-        data |= {"lon": where[0], "lat": where[1]}
-    response = client.post(REPORT, data)
-    assert response.status_code == 200
-    assert message in response.content.decode()
-    assert not Case.objects.exists()
 
 
 def test_the_disposer_card_shows_what_matters(client, flow, staff, t0):

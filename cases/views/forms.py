@@ -1,4 +1,4 @@
-"""Forms of the case pages: workbench filters, one form per move, the inspector's report.
+"""Forms of the case pages: workbench filters and one form per move.
 
 Forms only parse input; the rules (reason required, photo required, who may act) live in
 cases.services, whose DomainError messages the views show. Fields a service insists on are
@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from areas.models import AdminArea, AreaLevel
-from cases.limits import DESCRIPTION_MAX
 from cases.services._base import REASON_MAX
 from cases.sla import Light
 from cases.states import CaseAction, Priority, SourceChannel
@@ -325,32 +324,3 @@ class BulkDispatchForm(forms.Form):
         queryset=Department.objects.filter(is_active=True),
         required=False,
     )
-
-
-class ReportForm(forms.Form):
-    """The inspector's report (监督员上报): what, where (GPS or a pin) and a photo."""
-
-    description = forms.CharField(
-        label=_("What is wrong"),
-        max_length=DESCRIPTION_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.filter(is_active=True), required=False
-    )
-    address = forms.CharField(label=_("Address or landmark"), max_length=200, required=False)
-    lon = forms.FloatField(widget=forms.HiddenInput, min_value=-180, max_value=180, required=False)
-    lat = forms.FloatField(widget=forms.HiddenInput, min_value=-90, max_value=90, required=False)
-    photos = PhotosField(required=True, label=_("Photo"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["category"].empty_label = _("Not sure (the desk decides)")
-
-    def clean(self):
-        data = super().clean()
-        if data.get("lon") is None or data.get("lat") is None:
-            raise forms.ValidationError(
-                _("Give the location: allow the phone's location or tap the map to drop a pin.")
-            )
-        return data

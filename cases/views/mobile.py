@@ -4,32 +4,25 @@
                    ask for more time, dispose with a photo from the phone camera; tabs for
                    the work queues of the role (cases.queues: 升级到我, tasks escalated to us)
 /cases/m/inspect/  监督员: cases in my areas waiting for 核实 (verify) or 核查 (check on site)
-/cases/m/report/   监督员上报: a photo, what is wrong, and where (browser location or a pin)
+(The inspector's report form is a channel of intake: intake.channels.inspector, /intake/m/report/.)
 Moves post to the case's ``act`` view with ``next`` pointing back here (post/redirect/get).
 """
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from areas.models import UnitGrid
-from cases import permissions, queues, selectors, services
+from cases import permissions, queues, selectors
 from cases.models import Case
-from cases.states import CaseAction, CaseStatus, SourceChannel
+from cases.states import CaseAction, CaseStatus
 from cases.views import display, moves
 from cases.views.access import DISPOSER_ROLES, INSPECTOR_ROLES, elsewhere, role_of
-from cases.views.forms import ReportForm
 from cases.views.workbench import queue_cards
-from core.errors import DomainError
-from core.spatial import grid_index
 from dispatch import selectors as dispatch_selectors
 
 TASKS_PER_PAGE = 15  # a phone screen or two; each card carries its move forms
@@ -120,52 +113,5 @@ def inspect(request: HttpRequest) -> HttpResponse:
             "check_cards": _inspect_cards(user, to_check),
             "check_total": check_qs.count() if len(to_check) == INSPECT_LIST_MAX else len(to_check),
             "here": request.get_full_path(),
-        },
-    )
-
-
-@login_required
-def report(request: HttpRequest) -> HttpResponse:
-    """An inspector reports a problem seen on patrol (trusted source: no 核实 needed)."""
-    if role_of(request.user) not in INSPECTOR_ROLES:
-        return elsewhere(request.user)
-    form = ReportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        grid_id = grid_index.locate(data["lon"], data["lat"])
-        grid = UnitGrid.objects.filter(pk=grid_id).first() if grid_id is not None else None
-        if grid is None:
-            form.add_error(
-                None,
-                _("%(lon).6f, %(lat).6f lies outside every unit grid; move the pin onto your area.")
-                % {"lon": data["lon"], "lat": data["lat"]},
-            )
-        else:
-            try:
-                case = services.case_report(
-                    actor=request.user,
-                    source=SourceChannel.INSPECTOR,
-                    description=data["description"],
-                    grid=grid,
-                    lon=data["lon"],
-                    lat=data["lat"],
-                    address=data["address"],
-                    category=data["category"],
-                    photos=data["photos"],
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(
-                    request, _("Reported as case %(number)s.") % {"number": case.number}
-                )
-                return redirect(reverse("cases:case", args=[case.number]))
-    return render(
-        request,
-        "cases/m_report.html",
-        {
-            "form": form,
-            "tile_url": settings.MAP_TILE_URL,
-            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         },
     )

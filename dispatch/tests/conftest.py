@@ -20,6 +20,7 @@ from areas.models import UnitGrid
 from cases import services as case_services
 from cases.factories import CategoryFactory, FilingStandardFactory, image_bytes
 from cases.models import Case
+from cases.services.reporting import case_report
 from cases.states import SourceChannel
 from core.models import TimeUnit
 from org.factories import DEFAULT_PASSWORD, DepartmentFactory
@@ -144,7 +145,7 @@ class Filer:
 
     def __call__(self, *, grid: UnitGrid | None = None, standard=None, now=None) -> Case:
         """A case filed (立案) through the real services, ready for routing."""
-        case = case_services.case_report(
+        case = case_report(
             actor=self.staff["shift_leader"],
             source=SourceChannel.INSPECTOR,
             description="Manhole cover missing outside No. 12",

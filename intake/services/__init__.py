@@ -2,15 +2,15 @@
 
 - ``receive_report``: every channel ends here (受理); ``record_report`` keeps a report that
   opens no case (module ``receiving``);
-- ``case_merge`` / ``case_split``: an operator merges (合并) or splits (拆分) cases (``merging``);
-- ``own_report``: the intake row of a case reported directly by staff (直接上报), made on first
-  need (``direct``).
+- ``case_merge`` / ``case_split``: an operator merges (合并) or splits (拆分) cases (``merging``).
+
+Only intake opens cases (``cases.services.reporting.case_report``); a contract test
+(intake/tests/test_one_door.py) keeps it so.
 """
 
 from __future__ import annotations
 
 from intake.services._checks import locate
-from intake.services.direct import own_report
 from intake.services.merging import case_merge, case_split
 from intake.services.receiving import IntakeResult, receive_report, record_report
 
@@ -19,7 +19,6 @@ __all__ = [
     "case_merge",
     "case_split",
     "locate",
-    "own_report",
     "receive_report",
     "record_report",
 ]

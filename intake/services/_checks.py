@@ -95,14 +95,44 @@ def check_crs(crs: str) -> str:
         ) from exc
 
 
-def locate(*, lon: float | None, lat: float | None, crs: str, address: str, area=None) -> Place:
-    """WGS-84 point and its grid; without a point, the given area or the city (one root)."""
+def _resolve_grid(grid: UnitGrid | str) -> UnitGrid:
+    if isinstance(grid, UnitGrid):
+        return grid
+    found = UnitGrid.objects.filter(code=str(grid).strip(), is_active=True).first()
+    if found is None:
+        raise ValidationFailed(
+            _("No active unit grid has the code %(code)r.") % {"code": grid},
+            details={"field": "grid"},
+        )
+    return found
+
+
+def locate(
+    *,
+    lon: float | None,
+    lat: float | None,
+    crs: str,
+    address: str,
+    area=None,
+    grid: UnitGrid | str | None = None,
+) -> Place:
+    """WGS-84 point and its grid; without a point, the given area or the city (one root).
+
+    A ``grid`` named by the reporter (a grid code from a terminal that knows it) is taken as
+    given; the point, if any, is still converted and kept.
+    """
     crs = check_crs(crs)
     if (lon is None) != (lat is None):
         raise ValidationFailed(
             _("Give both longitude and latitude, or neither."),
             details={"field": "lon" if lon is None else "lat"},
         )
+    if grid is not None and grid != "":
+        named = _resolve_grid(grid)
+        if lon is None:
+            return Place(None, None, named, None)
+        wlon, wlat = to_wgs84(*_point(lon, lat), crs)
+        return Place(wlon, wlat, named, None)
     if lon is None:
         if not (address or "").strip():
             raise ValidationFailed(
@@ -119,6 +149,22 @@ def locate(*, lon: float | None, lat: float | None, crs: str, address: str, area
                 details={"field": "area"},
             )
         return Place(None, None, None, chosen)
+    wlon, wlat = to_wgs84(*_point(lon, lat), crs)
+    grid_id = grid_index.locate(wlon, wlat)
+    if grid_id is None:
+        raise ValidationFailed(
+            _(
+                "The point %(lon).6f, %(lat).6f (WGS-84, from %(crs)s) lies outside every unit "
+                "grid: check the coordinates and their coordinate system."
+            )
+            % {"lon": wlon, "lat": wlat, "crs": crs},
+            code="outside_grids",
+            details={"field": "lon"},
+        )
+    return Place(wlon, wlat, UnitGrid.objects.get(pk=grid_id), None)
+
+
+def _point(lon, lat) -> tuple[float, float]:
     try:
         lon, lat = float(lon), float(lat)
     except (TypeError, ValueError) as exc:
@@ -133,19 +179,7 @@ def locate(*, lon: float | None, lat: float | None, crs: str, address: str, area
             % {"lon": lon, "lat": lat},
             details={"field": "lon"},
         )
-    wlon, wlat = to_wgs84(lon, lat, crs)
-    grid_id = grid_index.locate(wlon, wlat)
-    if grid_id is None:
-        raise ValidationFailed(
-            _(
-                "The point %(lon).6f, %(lat).6f (WGS-84, from %(crs)s) lies outside every unit "
-                "grid: check the coordinates and their coordinate system."
-            )
-            % {"lon": wlon, "lat": wlat, "crs": crs},
-            code="outside_grids",
-            details={"field": "lon"},
-        )
-    return Place(wlon, wlat, UnitGrid.objects.get(pk=grid_id), None)
+    return lon, lat
 
 
 def suggested_category(category_hint: str, description: str) -> Category | None:

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from cases import permissions
 from cases import services as case_services
 from cases.models import Case
+from cases.services.reporting import case_report
 from cases.states import FINAL_CASE_STATUSES, CaseAction, CaseStatus
 from core.errors import Conflict, PermissionDenied, ValidationFailed
 from intake.models import IntakeReport, MergeKind, MergeRecord
-from intake.services.direct import own_report
 from org.models import Role
 
 # Merging voids the merged case, so it takes the roles that may void (值班长, 管理员); a split
@@ -82,9 +82,6 @@ def case_merge(
         )
     reason = _reason(reason)
     reports = list(IntakeReport.objects.select_for_update().filter(case=case))
-    if not any(r.duplicate_of_id is None for r in reports):
-        # Reported directly by staff (直接上报): its own reporter moves along with the others.
-        reports.append(own_report(case=case, now=now))
     ids = [r.pk for r in reports]
     IntakeReport.objects.filter(pk__in=ids).update(case=into, duplicate_of=into, updated_at=now)
     case_services.case_void(
@@ -171,7 +168,7 @@ def case_split(
     grid, area = first.grid, first.area
     if grid is None and area is None:
         grid, area = case.grid, case.area
-    new_case = case_services.case_report(
+    new_case = case_report(
         actor=actor,
         source=first.source,
         description=first.description or case.description,

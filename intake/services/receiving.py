@@ -17,11 +17,12 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from areas.models import AdminArea
+from areas.models import AdminArea, UnitGrid
 from cases import permissions
 from cases import services as case_services
 from cases.evidence import store_evidence
 from cases.models import Case
+from cases.services.reporting import case_report
 from cases.states import (
     FINAL_CASE_STATUSES,
     TRUSTED_BY_DEFAULT,
@@ -186,13 +187,15 @@ def receive_report(
     external_id: str = "",
     data: dict | None = None,
     area: AdminArea | str | None = None,
+    grid: UnitGrid | str | None = None,
     actor=None,
     now: datetime | None = None,
 ) -> IntakeResult:
     """Take one report from any channel to a case (see the module docstring).
 
     ``area`` (an AdminArea or its code) places a report that has no location; without it such
-    a report goes to the city (the single root area). ``trusted=None`` uses the source's
+    a report goes to the city (the single root area). ``grid`` (a UnitGrid or its code) is taken
+    as given instead of the grid of the point. ``trusted=None`` uses the source's
     default (inspector, leader order, IoT and video AI skip on-site 核实).
     """
     now = now or timezone.now()
@@ -203,7 +206,7 @@ def receive_report(
     external_id = check_external_id(external_id)
     if category is not None and not isinstance(category, Category):
         raise ValidationFailed(_("category must be a catalogue Category."))
-    place = locate(lon=lon, lat=lat, crs=crs, address=address, area=area)
+    place = locate(lon=lon, lat=lat, crs=crs, address=address, area=area, grid=grid)
     path = place.grid.path if place.grid is not None else place.area.path
     if actor is not None and not permissions.can_see(actor, path):
         raise PermissionDenied(
@@ -253,7 +256,7 @@ def receive_report(
             locked = _open_locked(candidate)
             if locked is not None:
                 return _attach(case=locked, report=report, photos=photos, actor=actor, now=now)
-    case = case_services.case_report(
+    case = case_report(
         actor=actor,
         source=source,
         description=description,

@@ -50,12 +50,3 @@ def test_the_same_message_twice_at_once_is_one_report(small_city, manhole):
     assert not [r for r in results if isinstance(r, Exception)], results
     assert IntakeReport.objects.count() == 1 and Case.objects.count() == 1
     assert sum(r.repeat for r in results) == RACERS - 1
-
-
-def test_first_needs_at_once_make_one_intake_row_for_a_case_reported_directly(flow):
-    # A filing SMS and the reporter's look-up asking for the same case's row (直接上报).
-    case = flow.reported(reporter_phone="13900000009")
-    results = race(*(lambda: services.own_report(case=case) for _ in range(RACERS)))
-    assert not [r for r in results if isinstance(r, Exception)], results
-    assert IntakeReport.objects.filter(case=case).count() == 1
-    assert len({r.pk for r in results}) == 1

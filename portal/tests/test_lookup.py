@@ -15,8 +15,9 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from cases import services as case_services
+from cases.services.reporting import case_report
 from cases.states import SourceChannel
+from cases.tests.conftest import received
 from intake import services as intake_services
 from intake.models import IntakeReport
 from portal import tracking
@@ -152,17 +153,19 @@ def test_phone_key_keeps_whole_numbers_only():
 
 
 def staff_case(staff, grid, t0, *, phone: str = "138 1234 5678", lon_shift: float = 0.0):
-    """A 12345 call typed in by staff as a case directly (直接上报): no intake report."""
+    """A 12345 call typed in by staff as a case directly (直接上报), with its intake row."""
     lon, lat = ALPHA_1
-    return case_services.case_report(
-        actor=staff["shift_leader"],
-        source=SourceChannel.HOTLINE_12345,
-        description="Caller says the drain is blocked",
-        grid=grid,
-        lon=lon + lon_shift,
-        lat=lat,
-        reporter_phone=phone,
-        now=t0,
+    return received(
+        case_report(
+            actor=staff["shift_leader"],
+            source=SourceChannel.HOTLINE_12345,
+            description="Caller says the drain is blocked",
+            grid=grid,
+            lon=lon + lon_shift,
+            lat=lat,
+            reporter_phone=phone,
+            now=t0,
+        )
     )
 
 
@@ -172,7 +175,7 @@ def test_the_caller_of_a_case_staff_reported_finds_it(staff, grid, t0, clock, cl
     response = find(client, case.number, PHONE)
 
     assert response.status_code == 302
-    [own] = IntakeReport.objects.filter(case=case)  # the case's intake, made for the look-up
+    [own] = IntakeReport.objects.filter(case=case)  # the report that opened the case
     issued = CitizenReport.objects.get(intake_report=own)
     assert response["Location"] == f"/en/citizen/t/{issued.token}/"
     assert issued.created_at == t0  # when staff took the call
@@ -188,7 +191,7 @@ def test_a_wrong_phone_on_a_case_staff_reported_makes_nothing(staff, grid, t0, c
     response = find(client, case.number, OTHER_PHONE)
 
     assert response.status_code == 404 and errors(response) == [NO_MATCH]
-    assert not IntakeReport.objects.exists() and not CitizenReport.objects.exists()
+    assert IntakeReport.objects.count() == 1 and not CitizenReport.objects.exists()
 
 
 def test_a_case_staff_reported_and_merged_away_is_found_under_the_case_kept(

@@ -75,7 +75,7 @@ def test_case_lifecycle_through_the_pages(live_server, rows, browser_page, setti
         permissions=["geolocation"],
         **PHONE,
     )
-    inspector.goto(f"{base}/en/cases/m/report/")
+    inspector.goto(f"{base}/en/intake/m/report/")
     inspector.fill("textarea[name=description]", "Manhole cover missing at the school gate")
     inspector.fill("input[name=address]", "Alpha Rd 12")
     inspector.set_input_files("input[name=photos]", files=[upload("before.jpg", "JPEG")])

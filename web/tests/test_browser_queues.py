@@ -19,6 +19,7 @@ import time_machine
 from cases import services
 from cases.factories import FilingStandardFactory
 from cases.models import Case, Task
+from cases.services.reporting import case_report
 from cases.states import CaseStatus, SourceChannel, TaskStatus
 from cases.tests.conftest import staff  # noqa: F401 - fixture: personas + shift leader etc.
 from core.models import TimeUnit
@@ -48,7 +49,7 @@ def open_move(page, scope: str, action: str) -> str:
 def _report(people, grid_code="330203001001001", text="Manhole cover missing at the gate"):
     from areas.models import UnitGrid
 
-    return services.case_report(
+    return case_report(
         actor=people["alpha_inspector"],
         source=SourceChannel.INSPECTOR,
         description=text,

@@ -9,7 +9,8 @@ from pydantic import Field
 
 from cases import api_selectors as sel
 from cases.api.common import ERRORS
-from cases.api_schemas import DESCRIPTION_MAX, EMAIL_PATTERN, CategoryRefIn, Crs, Text
+from cases.api_schemas import EMAIL_PATTERN, CategoryRefIn, Crs, Text
+from cases.limits import DESCRIPTION_MAX
 from cases.states import Priority
 from intake.channels.operator import (
     LINK_MAX,

@@ -1,4 +1,5 @@
-"""POST /cases: where the point is (any Chinese map CRS), which grid owns it, and bad input."""
+"""POST /cases: staff reports through intake (the one door): where the point is (any Chinese map
+CRS), which grid owns it, duplicates and repeats answered with the open case, and bad input."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from cases.models import Case
 from cases.tests.api_client import as_user, error, ok
 from cases.tests.conftest import T0
 from core.coords import from_wgs84
+from intake.models import IntakeReport, Outcome
 
 WGS = (121.505, 29.865)  # inside grid Alpha-1 (330203001001001)
 GRID = "330203001001001"
@@ -58,9 +60,9 @@ def test_a_report_without_location_names_its_area(staff, inspector):
     case = ok(report(inspector, area="330203001", address="Alpha street, by the school"), 201)
     assert case["lon"] is None and case["grid_code"] is None
     assert case["area_path"] == "/330200/330203/330203001/"
-    error(report(inspector, area="999999"), 422, "invalid")
-    body = error(report(inspector), 422, "invalid")
-    assert "grid" in body["message"]
+    error(report(inspector, area="999999", address="somewhere"), 422, "invalid")
+    body = error(report(inspector), 422, "no_location")
+    assert "say where the problem is" in body["message"]
 
 
 def test_category_by_kind_and_code(inspector, standard):
@@ -123,3 +125,27 @@ def test_bad_input_is_422_naming_the_field(inspector, fields, word):
     body = error(report(inspector, **fields), 422)
     assert word in body["message"].lower() or word in str(body.get("details", "")).lower()
     assert not Case.objects.exists()
+
+
+def test_the_report_leaves_its_intake_row(inspector, staff):
+    case = ok(report(inspector, lon=WGS[0], lat=WGS[1], source_ref="T-1"), 201)
+    row = IntakeReport.objects.get()
+    assert (row.case.number, row.outcome, row.external_id) == (case["number"], "created", "T-1")
+    assert row.received_by == staff["alpha_inspector"]
+
+
+def test_the_same_problem_again_is_200_with_the_open_case(inspector, standard):
+    category = {"kind": standard.category.kind, "code": standard.category.code}
+    first = ok(report(inspector, lon=WGS[0], lat=WGS[1], category=category), 201)
+    again = ok(report(inspector, lon=WGS[0], lat=WGS[1] + 0.0001, category=category), 200)
+    assert again["number"] == first["number"] and Case.objects.count() == 1
+    assert sorted(IntakeReport.objects.values_list("outcome", flat=True)) == [
+        Outcome.CREATED,
+        Outcome.DUPLICATE,
+    ]
+
+
+def test_a_repeated_source_ref_is_200_with_the_first_case(inspector):
+    first = ok(report(inspector, lon=WGS[0], lat=WGS[1], source_ref="T-7"), 201)
+    again = ok(report(inspector, lon=WGS[0] + 0.01, lat=WGS[1], source_ref="T-7"), 200)
+    assert again["number"] == first["number"] and Case.objects.count() == 1

@@ -1,0 +1,63 @@
+"""The inspector's phone page ``/intake/m/report/`` (监督员上报)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from cases.views.access import INSPECTOR_ROLES, elsewhere, role_of
+from core.errors import DomainError
+from intake.channels.inspector import InspectorChannel, StaffReport
+from intake.channels.inspector.forms import InspectorReportForm
+
+# Said for a thumb on a map, not for an integrator's coordinates (the service's own message).
+_OUTSIDE = _lazy("%(lon).6f, %(lat).6f lies outside every unit grid; move the pin onto your area.")
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    """An inspector reports a problem seen on patrol (trusted source: no 核实 needed)."""
+    if role_of(request.user) not in INSPECTOR_ROLES:
+        return elsewhere(request.user)
+    form = InspectorReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        message = StaffReport(
+            description=data["description"],
+            lon=data["lon"],
+            lat=data["lat"],
+            address=data["address"],
+            category=data["category"],
+            photos=tuple(data["photos"]),
+        )
+        try:
+            result = InspectorChannel().receive(message, actor=request.user)
+        except DomainError as exc:
+            if exc.code == "outside_grids":
+                form.add_error(None, _OUTSIDE % {"lon": data["lon"], "lat": data["lat"]})
+            else:
+                form.add_error(None, exc.message)
+        else:
+            if result.created:
+                text = _("Reported as case %(number)s.")
+            else:
+                text = _(
+                    "Case %(number)s is open for the same problem nearby: your report and photo "
+                    "were added to it."
+                )
+            messages.success(request, text % {"number": result.case.number})
+            return redirect("cases:case", number=result.case.number)
+    return render(
+        request,
+        "intake/inspector_report.html",
+        {
+            "form": form,
+            "tile_url": settings.MAP_TILE_URL,
+            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        },
+    )
