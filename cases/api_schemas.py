@@ -15,7 +15,7 @@ from pydantic import AfterValidator
 
 from cases.api_selectors import case_light
 from cases.models import Case, CaseEvent, Evidence, Task
-from cases.permissions import DEPARTMENT_MOVES, MOVE_ROLES, role_of
+from cases.moves import allowed
 from cases.selectors import case_rating
 from cases.sla import Light, case_limit, progress, task_light
 from cases.states import (
@@ -25,7 +25,6 @@ from cases.states import (
     Priority,
     SourceChannel,
     TaskStatus,
-    allowed_actions,
 )
 from catalog.models import CategoryKind
 from core.coords import CRS_CHOICES
@@ -50,18 +49,6 @@ Text = Annotated[str, AfterValidator(no_nul)]
 # Row ids are BIGINT (DEFAULT_AUTO_FIELD); a larger number is bad input, not a database error.
 MAX_ID = 2**63 - 1
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
-# Moves the detail's ``actions`` never lists: task moves (listed per task by department),
-# the extension decision (per task), creation and photo uploads (always their own endpoints).
-_NOT_CASE_BUTTONS = DEPARTMENT_MOVES | {
-    CaseAction.REPORT,
-    CaseAction.ATTACH,
-    CaseAction.APPROVE_EXTENSION,
-    CaseAction.REJECT_EXTENSION,
-    CaseAction.REROUTE_SHARE,
-    CaseAction.SETTLE_SHARE,
-}
-
-
 # --- input -----------------------------------------------------------------------------------
 
 
@@ -177,6 +164,11 @@ class CaseTaskOut(Schema):
     return_settled_at: datetime | None = Field(description="when the desk answered the return")
     light: Light | None = Field(description="green < 80 %, yellow 80-100 %, red > 100 %")
     used_share: float | None = Field(description="share of the allowed time used; null if none")
+    actions: list[str] | None = Field(
+        None,
+        description="in the case detail: the task moves the caller may make now (the same "
+        "move table as the case page); null in lists",
+    )
 
 
 class EvidenceOut(Schema):
@@ -249,7 +241,9 @@ class CaseDetailOut(CaseSummaryOut):
     tasks: list[CaseTaskOut] = Field(description="tasks of the current dispatch round")
     evidence: list[EvidenceOut]
     actions: list[str] = Field(
-        description="case-level moves the state allows now and the caller's role may make"
+        description="case-level moves the caller may make now: the state, role, scope and the "
+        "move's conditions (verified before filing, check passed before closing...) all allow "
+        "it; task moves are listed on each task"
     )
     satisfaction: RatingOut | None = Field(description="the reporter's rating (回访), if any")
 
@@ -301,8 +295,9 @@ def _float(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
-def task_data(task: Task, now: datetime) -> dict:
-    """``CaseTaskOut`` of a task loaded with case, department and assignee."""
+def task_data(task: Task, now: datetime, actions: list[str] | None = None) -> dict:
+    """``CaseTaskOut`` of a task loaded with case, department and assignee; ``actions``: the
+    caller's moves on it (case detail only)."""
     light = task_light(task, now)
     share = progress(task, now) if light is not None else None
     return {
@@ -330,6 +325,7 @@ def task_data(task: Task, now: datetime) -> dict:
         "light": light,
         # An allowed time of zero makes the share infinite, which JSON cannot carry.
         "used_share": round(float(share), 4) if share is not None and share.is_finite() else None,
+        "actions": actions,
     }
 
 
@@ -373,22 +369,16 @@ def summary_data(case: Case, open_tasks: list[Task], now: datetime) -> dict:
     }
 
 
-def case_actions(case: Case, user) -> list[str]:
-    """Case-level moves the state table allows now and the caller's role may make."""
-    role = role_of(user)
-    return [
-        str(action)
-        for action in allowed_actions(case.status)
-        if action not in _NOT_CASE_BUTTONS and role in MOVE_ROLES.get(action, ())
-    ]
-
-
 def detail_data(
     case: Case, *, tasks: list[Task], evidence: list[Evidence], request, now: datetime
 ) -> dict:
     """``CaseDetailOut``; ``tasks`` are the current round's, ``evidence`` all photos."""
     for task in tasks:
         task.case = case
+    case_moves: list[str] = []
+    task_moves: dict[int, list[str]] = {}
+    for action, task in allowed(request.user, case, tasks):
+        (case_moves if task is None else task_moves.setdefault(task.pk, [])).append(str(action))
     open_tasks = [t for t in tasks if t.is_open]
     standard = case.standard
     limit = case_limit(case)
@@ -421,9 +411,9 @@ def detail_data(
         "rework_count": case.rework_count,
         "needs_fallback": case.needs_fallback,
         "version": case.version,
-        "tasks": [task_data(t, now) for t in tasks],
+        "tasks": [task_data(t, now, task_moves.get(t.pk, [])) for t in tasks],
         "evidence": [evidence_data(e, request) for e in evidence],
-        "actions": case_actions(case, request.user),
+        "actions": case_moves,
         "satisfaction": _rating_data(case_rating(case)),
     }
 

@@ -31,7 +31,7 @@ class Queue:
     roles: frozenset[str]
     # The user's tasks in the queue (already narrowed to what the user may see).
     tasks: Callable[[object], QuerySet[Task]]
-    # Moves offered on each row; the usual rules (cases.views.moves.allowed) still decide.
+    # Moves offered on each row; the move table (cases.moves.allowed) still decides.
     moves: frozenset[str] = frozenset()
     # One line under the queue's title: what a row asks of the reader.
     hint: str = ""

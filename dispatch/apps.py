@@ -9,9 +9,11 @@ class DispatchConfig(AppConfig):
     def ready(self) -> None:
         # Tell the lead department when a co-department returns its share (协办回退).
         from cases.api_selectors import register_department_reach
-        from dispatch import queues, receivers, selectors
+        from dispatch import moves, queues, receivers, selectors
 
         receivers.connect()
         queues.register()
         # A department sees the cases escalated to it (升级督办), not only its own tasks.
         register_department_reach(selectors.escalated_case_ids)
+        # 督办 and its reply are task moves of the case's move table, with dispatch's rules.
+        moves.register()

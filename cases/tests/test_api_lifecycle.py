@@ -45,7 +45,7 @@ def test_report_to_close_through_the_api(staff, standard, time_machine):
     case = ok(leader.post(f"/cases/{number}/file", {"standard": standard.code}))
     assert case["status"] == "filed"
     assert case["standard"]["code"] == standard.code
-    assert case["actions"] == ["void", "dispatch", "upgrade"]  # the shift leader's next moves
+    assert case["actions"] == ["dispatch", "upgrade", "void"]  # the shift leader's next moves
 
     case = ok(dispatcher.post(f"/cases/{number}/dispatch", {"departments": ["CITY-ROADS"]}))
     assert case["status"] == "dispatched"
@@ -54,8 +54,14 @@ def test_report_to_close_through_the_api(staff, standard, time_machine):
     assert task["light"] == "green" and case["light"] == "green"
     assert case["deadline_at"] == task["deadline_at"]
 
+    assert task["actions"] == ["supervise"]  # the dispatcher may press the department (督办)
+    # The same move table answers the department: its own task's moves, no case-level ones.
+    seen = ok(disposer.get(f"/cases/{number}"))
+    assert seen["actions"] == [] and seen["tasks"][0]["actions"] == ["accept", "return"]
+
     inbox = ok(disposer.get("/tasks"))
     assert [t["id"] for t in inbox["items"]] == [task["id"]]
+    assert inbox["items"][0]["actions"] is None  # listed only in the case detail
     time_machine.shift(timedelta(minutes=5))
     case = ok(disposer.post(f"/tasks/{task['id']}/accept", {"note": "On our way"}))
     assert case["tasks"][0]["status"] == "accepted"
@@ -69,10 +75,14 @@ def test_report_to_close_through_the_api(staff, standard, time_machine):
     assert case["tasks"][0]["light"] == "green"  # disposed well within the limit
 
     time_machine.shift(timedelta(minutes=30))
-    assert ok(inspector.post(f"/cases/{number}/start-check"))["status"] == "checking"
+    case = ok(inspector.post(f"/cases/{number}/start-check"))
+    assert case["status"] == "checking"
+    assert case["actions"] == ["check_pass", "check_fail"]
     ok(inspector.upload(number, kind="check", photos=[photo("check.jpg")]), 201)
     case = ok(inspector.post(f"/cases/{number}/check-pass", {"note": "Cover in place"}))
     assert case["check_passed_at"] is not None
+    assert "check_pass" not in case["actions"]  # passed once is passed
+    assert ok(leader.get(f"/cases/{number}"))["actions"][0] == "close"  # closing needs the pass
     case = ok(leader.post(f"/cases/{number}/close"))
     assert case["status"] == "closed" and case["closed_at"] is not None
     assert case["actions"] == []
@@ -126,11 +136,14 @@ def test_citizen_report_is_verified_before_filing(staff, standard):
     )
     assert case["status"] == "verifying" and not case["trusted"]
     number = case["number"]
+    # Not offered before the verification (核实), though the status table alone would allow it.
+    assert "file" not in ok(leader.get(f"/cases/{number}"))["actions"]
     error(
         leader.post(f"/cases/{number}/file", {"standard": standard.code}), 409, "needs_verification"
     )
     case = ok(inspector.post(f"/cases/{number}/verify", {"note": "Seen on site"}))
     assert case["status"] == "verifying" and case["verified_at"] is not None
+    assert "file" in ok(leader.get(f"/cases/{number}"))["actions"]
     case = ok(leader.post(f"/cases/{number}/file", {"standard": standard.code}))
     assert case["status"] == "filed"
     timeline = ok(leader.get(f"/cases/{number}/timeline"))

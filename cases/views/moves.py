@@ -1,10 +1,5 @@
-"""The moves a user may make on a case now, and how a posted move reaches its service.
-
-``allowed`` asks the same questions the services ask (cases.states tables for the
-status, cases.permissions for role, area and department, and the few stamps a service checks:
-verified, check passed, already urgent), so the actions panel offers exactly the moves that
-would succeed, and nothing else. The services still decide: a move that lost a race comes
-back as a DomainError message.
+"""The forms of the moves a user may make on a case now, and how a posted move reaches its
+service. Which moves: ``cases.moves.allowed`` (the move table, one answer for pages and API).
 """
 
 from __future__ import annotations
@@ -15,27 +10,16 @@ from dataclasses import dataclass, field
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases import permissions, services
+from cases import services
 from cases.models import Case, Task
-from cases.states import (
-    OPEN_TASK_STATUSES,
-    TASK_TRANSITIONS,
-    TRANSITIONS,
-    CaseAction,
-    CaseStatus,
-    Priority,
-    TaskStatus,
-)
+from cases.moves import allowed, registered
+from cases.states import CaseAction
 from cases.views import forms as move_forms
 from cases.views import routing
-from dispatch import services as dispatch_services
-from org.models import Role
-from org.selectors import staff_profile
 
 A = CaseAction
 # 督办: a desk or leader, or the department a task was escalated to, presses a department on an
-# open task. The dispatch app decides who may (may_supervise) and writes the Supervision row,
-# the text message and the trail event.
+# open task. The dispatch app registers who may and the service (cases.moves.register).
 SUPERVISE = A.SUPERVISE
 
 
@@ -85,12 +69,13 @@ def _run_dispatch(*, case: Case, task, actor, data: dict):
     )
 
 
-def _run_supervise(*, case: Case, task, actor, data: dict):
-    return dispatch_services.supervise(task=task, actor=actor, note=data["note"])
+def _run_registered(action: str):
+    """Run another app's move (looked up when posted: apps register when they are ready)."""
 
+    def run(*, case: Case, task, actor, data: dict):
+        return registered(action).run(case=case, task=task, actor=actor, data=data)
 
-def _run_reply(*, case: Case, task, actor, data: dict):
-    return dispatch_services.reply_supervision(task=task, actor=actor, note=data["note"])
+    return run
 
 
 def _run_approve(*, case: Case, task, actor, data: dict):
@@ -147,8 +132,15 @@ SPECS: dict[str, MoveSpec] = {
             on_task=True,
             style="secondary",
         ),
-        MoveSpec(SUPERVISE, F.SuperviseForm, _run_supervise, on_task=True, style="secondary"),
-        MoveSpec(A.SUPERVISION_REPLY, F.SupervisionReplyForm, _run_reply, on_task=True),
+        MoveSpec(
+            SUPERVISE, F.SuperviseForm, _run_registered(SUPERVISE), on_task=True, style="secondary"
+        ),
+        MoveSpec(
+            A.SUPERVISION_REPLY,
+            F.SupervisionReplyForm,
+            _run_registered(A.SUPERVISION_REPLY),
+            on_task=True,
+        ),
         MoveSpec(A.START_CHECK, F.NoteForm, _run_case(services.case_start_check)),
         MoveSpec(A.CHECK_PASS, F.CheckPassForm, _run_case(services.case_check_pass)),
         MoveSpec(
@@ -195,109 +187,6 @@ class MoveOption:
     @property
     def multipart(self) -> bool:
         return self.form.is_multipart()
-
-
-def _status_allows(case: Case, action: str) -> bool:
-    return case.status in TRANSITIONS[action].sources
-
-
-def _case_preconditions(case: Case, action: str, tasks: Sequence[Task]) -> bool:
-    """The stamps and facts a case service checks beyond the status table."""
-    if action == A.VERIFY:
-        return case.verified_at is None
-    if action == A.FILE:
-        return case.status == CaseStatus.REPORTED or case.verified_at is not None
-    if action == A.DISPATCH:
-        return case.standard_id is not None
-    if action == A.UPGRADE:
-        return case.priority != Priority.URGENT
-    if action == A.CHECK_PASS:
-        return case.check_passed_at is None
-    if action == A.CHECK_FAIL:
-        return any(t.status == TaskStatus.DISPOSED for t in tasks)
-    if action == A.CLOSE:
-        return case.check_passed_at is not None
-    return True
-
-
-CASE_MOVES = [
-    A.VERIFY,
-    A.FILE,
-    A.DISPATCH,
-    A.RESUME,
-    A.START_CHECK,
-    A.CHECK_PASS,
-    A.CHECK_FAIL,
-    A.CLOSE,
-    A.UPGRADE,
-    A.SUSPEND,
-    A.VOID,
-]
-# Task moves in the order a disposer meets them; then the desk's decision on an extension.
-TASK_MOVES = [
-    A.ACCEPT,
-    A.DISPOSE,
-    A.REQUEST_EXTENSION,
-    A.RETURN,
-    A.APPROVE_EXTENSION,
-    A.REJECT_EXTENSION,
-    A.REROUTE_SHARE,
-    A.SETTLE_SHARE,
-    A.SUPERVISION_REPLY,
-    SUPERVISE,
-]
-# Moves whose own rule (dispatch.services.may_supervise / may_reply) replaces the area scope.
-OWN_RULE_MOVES = frozenset({SUPERVISE, A.SUPERVISION_REPLY})
-# The desk's answer to a co-department's return (协办回退), offered while the share waits.
-SHARE_MOVES = frozenset({A.REROUTE_SHARE, A.SETTLE_SHARE})
-
-
-def _may_task(user, role: str | None, action: str, task: Task, case: Case) -> bool:
-    if action == SUPERVISE:
-        return task.status in OPEN_TASK_STATUSES and dispatch_services.may_supervise(
-            user, task, case
-        )
-    if action == A.SUPERVISION_REPLY:
-        return dispatch_services.may_reply(user, task)
-    if role not in permissions.MOVE_ROLES[action]:
-        return False
-    if task.status not in TASK_TRANSITIONS[action][0]:
-        return False
-    if action in SHARE_MOVES and not task.awaits_desk:
-        return False
-    if action in permissions.DEPARTMENT_MOVES and role != Role.ADMIN:
-        profile = staff_profile(user)
-        return profile is not None and profile.department_id == task.department_id
-    return True
-
-
-def allowed(user, case: Case, tasks: Sequence[Task]) -> list[tuple[str, Task | None]]:
-    """(action, task) pairs ``user`` may do on ``case`` now; ``tasks``: the current round."""
-    role = permissions.role_of(user)
-    if role is None:
-        return []
-    in_scope = permissions.can_see(user, case.area_path)
-    result: list[tuple[str, Task | None]] = []
-    if in_scope:
-        for action in CASE_MOVES:
-            if (
-                role in permissions.MOVE_ROLES[action]
-                and _status_allows(case, action)
-                and _case_preconditions(case, action, tasks)
-            ):
-                result.append((action, None))
-    for task in tasks:
-        for action in TASK_MOVES:
-            if action != SUPERVISE and not _status_allows(case, action):
-                continue
-            # Desk decisions on a task still need the case in the desk's area scope (督办 and
-            # its reply ask their own question: e.g. the department a task was escalated to).
-            in_reach = in_scope or action in OWN_RULE_MOVES
-            if action not in permissions.DEPARTMENT_MOVES and not in_reach:
-                continue
-            if _may_task(user, role, action, task, case):
-                result.append((action, task))
-    return result
 
 
 def build_form(action: str, case: Case, task: Task | None = None, data=None, files=None):
