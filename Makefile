@@ -7,7 +7,7 @@ DEMO_SEED ?= 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install install-dev lint format messages bench clean-demo
+.PHONY: demo test install install-dev lint format messages bench mutants clean-demo
 
 $(BIN)/python:
 	$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "CityOps needs Python 3.11, found " + sys.version'
@@ -48,6 +48,15 @@ messages: install-dev
 
 bench: install
 	bench/run_all.sh
+
+# Mutation testing of the loop's rule modules (tools/mutation.toml); hours on 2 cores, not in CI.
+# Results stay in var/mutants.sqlite: re-running `cosmic-ray exec` resumes where it stopped.
+mutants: install-dev
+	$(PIP) install -q cosmic-ray==8.7.0
+	test -f var/mutants.sqlite || ( $(BIN)/cosmic-ray init tools/mutation.toml var/mutants.sqlite \
+		&& $(BIN)/cr-filter-operators var/mutants.sqlite tools/mutation.toml )
+	$(BIN)/cosmic-ray exec tools/mutation.toml var/mutants.sqlite
+	$(BIN)/cr-report var/mutants.sqlite --show-pending
 
 clean-demo:
 	rm -f var/cityops.sqlite3 var/cityops.sqlite3-* var/demo-credentials.json

@@ -26,7 +26,7 @@ from cases.services._base import (
     require_reason,
     write_event,
 )
-from cases.states import CaseAction, EvidenceKind, TaskStatus
+from cases.states import TASK_TRANSITIONS, CaseAction, EvidenceKind, TaskStatus
 from core import workcalendar
 from core.errors import Conflict, ValidationFailed
 
@@ -143,6 +143,8 @@ def case_check_fail(
         check_passed_at=None,
         disposed_at=None,
     )
+    # The table says where a failed check sends a task (返工) and from where.
+    (fail_from,), rework = TASK_TRANSITIONS[CaseAction.CHECK_FAIL]
     # Tasks of one case share limit and unit almost always: one UPDATE per distinct clock.
     groups: dict[tuple, list[Task]] = defaultdict(list)
     for task in chosen:
@@ -150,10 +152,8 @@ def case_check_fail(
     updated = 0
     for (limit, unit), group in groups.items():
         deadline = workcalendar.add_working_time(now, limit, unit, case.area_class or None)
-        updated += Task.objects.filter(
-            pk__in=[t.pk for t in group], status=TaskStatus.DISPOSED
-        ).update(
-            status=TaskStatus.REWORK,
+        updated += Task.objects.filter(pk__in=[t.pk for t in group], status=fail_from).update(
+            status=rework,
             rework_count=F("rework_count") + 1,
             started_at=now,
             deadline_at=deadline,
@@ -168,7 +168,7 @@ def case_check_fail(
             updated_at=now,
         )
         for task in group:
-            task.status = TaskStatus.REWORK
+            task.status = rework
             task.rework_count += 1
             task.started_at = now
             task.deadline_at = deadline

@@ -25,7 +25,14 @@ from cases.services._base import (
     share_waits,
     task_target,
 )
-from cases.states import OPEN_TASK_STATUSES, CaseAction, CaseStatus, EvidenceKind, TaskStatus
+from cases.states import (
+    OPEN_TASK_STATUSES,
+    TRANSITIONS,
+    CaseAction,
+    CaseStatus,
+    EvidenceKind,
+    TaskStatus,
+)
 from core.errors import ValidationFailed
 
 
@@ -89,7 +96,7 @@ def task_return(*, task: Task, actor, reason: str, now: datetime | None = None) 
         action=CaseAction.RETURN,
         actor=actor,
         now=now,
-        to_status=CaseStatus.FILED,
+        to_status=TRANSITIONS[CaseAction.RETURN].to,  # filed 立案: dispatched again from there
         reason=reason,
         data={"department": task.department_id, "cancelled_tasks": cancelled},
         returned_count=case.returned_count + 1,

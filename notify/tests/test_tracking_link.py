@@ -231,9 +231,7 @@ def test_a_case_staff_reported_without_a_phone_sends_no_sms_and_issues_no_link(
     assert IntakeReport.objects.count() == 1 and not CitizenReport.objects.exists()
 
 
-def test_an_email_only_reporter_gets_no_link(
-    flow, django_capture_on_commit_callbacks
-):
+def test_an_email_only_reporter_gets_no_link(flow, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         case = flow.filed(reporter_email="citizen@example.org")
     assert OutboxMessage.objects.get().body == FILED_ZH.format(number=case.number)

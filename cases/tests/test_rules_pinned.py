@@ -1,0 +1,128 @@
+"""Rules of the loop that single-line changes ("mutants") once slipped past the suite.
+
+Each test names the rule it pins (cases/states.py and cases/sla.py), so a changed table entry or
+comparison fails here with the rule in its name. See `make mutants` for the mutation run.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from cases import selectors, services, sla
+from cases.models import Task
+from cases.states import OPEN_TASK_STATUSES, CaseStatus, Priority, TaskStatus
+from cases.tests.conftest import local, photo
+from core.errors import Conflict
+from core.models import TimeUnit
+
+# --- cases/states.py -------------------------------------------------------------------------
+
+
+def test_a_dispatched_case_cannot_be_filed_again(flow, staff, standard):
+    case, _tasks = flow.dispatched()
+    with pytest.raises(Conflict) as refused:
+        services.case_file(case=case, actor=staff["shift_leader"], standard=standard)
+    assert refused.value.code == "illegal_move"
+
+
+def test_the_leads_return_sends_the_case_back_to_filed_not_reported(flow, staff, t0):
+    case, [task] = flow.dispatched()
+    services.task_return(
+        task=task, actor=staff["roads_disposer"], reason="Not ours", now=t0 + timedelta(hours=1)
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.FILED
+
+
+def test_an_emergency_upgrade_works_on_a_suspended_case(flow, staff, t0):
+    case, _tasks = flow.dispatched()
+    services.case_suspend(case=case, actor=staff["shift_leader"], reason="Waiting for parts")
+    services.case_upgrade(case=case, actor=staff["shift_leader"], reason="Gas smell reported")
+    case.refresh_from_db()
+    assert (case.status, case.priority) == (CaseStatus.SUSPENDED, Priority.URGENT)
+
+
+def test_disposing_while_an_extension_is_pending_is_allowed(flow, staff, t0):
+    case, task = flow.accepted()
+    services.task_request_extension(
+        task=task, actor=staff["roads_disposer"], amount="2", reason="Parts", now=local(23, 10)
+    )
+    services.task_dispose(
+        task=task, actor=staff["roads_disposer"], photos=[photo()], now=local(23, 11)
+    )
+    task.refresh_from_db()
+    case.refresh_from_db()
+    assert (task.status, case.status) == (TaskStatus.DISPOSED, CaseStatus.DISPOSED)
+
+
+def test_a_failed_check_sends_the_task_to_rework_and_it_stays_open(flow, staff, t0):
+    case, task = flow.disposed()
+    services.case_check_fail(
+        case=case, actor=staff["alpha_inspector"], reason="Cover loose", now=t0 + timedelta(hours=2)
+    )
+    task.refresh_from_db()
+    assert task.status == TaskStatus.REWORK  # 返工, not 已接收
+    assert TaskStatus.REWORK in OPEN_TASK_STATUSES
+    inbox = selectors.department_tasks(user=staff["roads_disposer"])
+    assert list(inbox) == [task]  # back in the department's open tasks
+    services.task_accept(task=task, actor=staff["roads_disposer"], now=t0 + timedelta(hours=3))
+
+
+# --- cases/sla.py ----------------------------------------------------------------------------
+
+
+def _task(**kwargs) -> Task:
+    fields = {
+        "time_limit": Decimal("1"),
+        "time_unit": TimeUnit.WORK_DAY,
+        "started_at": local(27, 17),  # Friday 17:00
+        "deadline_at": local(30, 17),  # Monday 17:00: one working day later
+        "status": TaskStatus.ACCEPTED,
+    }
+    fields.update(kwargs)
+    return Task(**fields)
+
+
+def test_working_days_run_on_the_working_clock_not_round_the_clock(db):
+    # Friday 18:00 to Monday 08:00: a weekend of no working time.
+    assert sla.working_seconds(local(27, 18), local(30, 8), TimeUnit.WORK_DAY, None) == 0
+    # Friday 17:00 + 1 working day: Monday 17:00, not Saturday 17:00.
+    due = sla.task_deadline(
+        started_at=local(27, 17),
+        time_limit=Decimal("1"),
+        extended=Decimal("0"),
+        unit=TimeUnit.WORK_DAY,
+        paused_seconds=0,
+        area_class=None,
+    )
+    assert due == local(30, 17)
+
+
+def test_paused_time_moves_the_deadline(db):
+    kwargs = {
+        "started_at": local(23, 9),
+        "time_limit": Decimal("4"),
+        "extended": Decimal("0"),
+        "unit": TimeUnit.WORK_HOUR,
+        "area_class": None,
+    }
+    plain = sla.task_deadline(paused_seconds=0, **kwargs)
+    paused = sla.task_deadline(paused_seconds=3600, **kwargs)
+    assert (plain, paused) == (local(23, 15), local(23, 16))
+
+
+def test_a_zero_time_limit_is_red_as_soon_as_time_passes(db):
+    task = _task(time_unit=TimeUnit.URGENT_HOUR, started_at=local(23, 9), deadline_at=local(23, 9))
+    assert sla.traffic_light(task, local(23, 9), area_class="") == sla.Light.GREEN
+    assert sla.traffic_light(task, local(23, 9, 1), area_class="") == sla.Light.RED
+
+
+def test_red_outranks_yellow_outranks_green():
+    L = sla.Light
+    assert sla.worst_light([L.YELLOW, L.RED, L.GREEN]) == L.RED
+    assert sla.worst_light([L.RED, L.YELLOW]) == L.RED
+    assert sla.worst_light([L.GREEN, L.YELLOW, None]) == L.YELLOW
+    assert sla.worst_light([None]) is None
