@@ -3,6 +3,7 @@ drives a case through the real services up to the state a test starts from."""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -111,29 +112,12 @@ def received(case: Case) -> Case:
 
     Test helpers open cases with ``case_report`` directly, to place many cases at one spot
     without the duplicate check merging them; the row keeps them like real cases (tracking
-    links, merges, reporters to tell).
+    links, merges, reporters to tell). It is the row migration intake 0002 gives older cases.
     """
-    from intake.models import IntakeReport, Outcome
+    from intake.models import IntakeReport
 
-    IntakeReport.objects.create(
-        source=case.source,
-        outcome=Outcome.CREATED,
-        case=case,
-        description=case.description,
-        category_id=case.category_id,
-        priority=case.priority,
-        trusted=case.trusted,
-        lon=case.lon,
-        lat=case.lat,
-        grid_id=case.grid_id,
-        area_id=case.area_id,
-        address=case.address,
-        reporter_name=case.reporter_name,
-        reporter_phone=case.reporter_phone,
-        reporter_email=case.reporter_email,
-        received_at=case.reported_at,
-        received_by_id=case.reported_by_id,
-    )
+    backfill = importlib.import_module("intake.migrations.0002_every_case_has_its_intake_report")
+    backfill.report_row(IntakeReport, case).save()
     return case
 
 
