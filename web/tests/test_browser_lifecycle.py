@@ -89,7 +89,10 @@ def test_case_lifecycle_through_the_pages(live_server, rows, browser_page, setti
     # 2. The shift leader files it: picking the category loads its standards (htmx).
     leader = log_in(browser, base, "shift_leader")
     leader.goto(f"{base}/en/cases/{number}/")
-    leader.select_option("#id_file_category", str(category.pk))
+    # The inspector's words already suggested the category (intake); choosing it again still
+    # reloads the standards, so wait for that answer before picking one (it replaces the select).
+    with leader.expect_response(lambda r: "/standards/" in r.url):
+        leader.select_option("#id_file_category", str(category.pk))
     leader.wait_for_selector(f"#id_file_standard option[value='{standard.pk}']", state="attached")
     leader.select_option("#id_file_standard", str(standard.pk))
     done = "{}: done on case " + number + "."
