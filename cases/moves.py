@@ -69,7 +69,6 @@ class RegisteredMove:
     """A task move another app owns: who may (its own rule, replacing role/area/department and
     the case status) and how it is made (``run(case=, task=, actor=, data=)``)."""
 
-    action: str
     may: Callable[[object, Task, Case], bool]
     run: Callable[..., object]
 
@@ -79,7 +78,7 @@ _registered: dict[str, RegisteredMove] = {}
 
 def register(action: str, *, may: Callable, run: Callable) -> None:
     """Add another app's task move (idempotent: AppConfig.ready may run more than once)."""
-    _registered[action] = RegisteredMove(action=action, may=may, run=run)
+    _registered[action] = RegisteredMove(may=may, run=run)
 
 
 def registered(action: str) -> RegisteredMove | None:

@@ -127,13 +127,10 @@ def locate(
             _("Give both longitude and latitude, or neither."),
             details={"field": "lon" if lon is None else "lat"},
         )
-    if grid is not None and grid != "":
-        named = _resolve_grid(grid)
-        if lon is None:
-            return Place(None, None, named, None)
-        wlon, wlat = to_wgs84(*_point(lon, lat), crs)
-        return Place(wlon, wlat, named, None)
+    named = _resolve_grid(grid) if grid else None
     if lon is None:
+        if named is not None:
+            return Place(None, None, named, None)
         if not (address or "").strip():
             raise ValidationFailed(
                 _("The report has neither a location nor an address: say where the problem is."),
@@ -149,22 +146,6 @@ def locate(
                 details={"field": "area"},
             )
         return Place(None, None, None, chosen)
-    wlon, wlat = to_wgs84(*_point(lon, lat), crs)
-    grid_id = grid_index.locate(wlon, wlat)
-    if grid_id is None:
-        raise ValidationFailed(
-            _(
-                "The point %(lon).6f, %(lat).6f (WGS-84, from %(crs)s) lies outside every unit "
-                "grid: check the coordinates and their coordinate system."
-            )
-            % {"lon": wlon, "lat": wlat, "crs": crs},
-            code="outside_grids",
-            details={"field": "lon"},
-        )
-    return Place(wlon, wlat, UnitGrid.objects.get(pk=grid_id), None)
-
-
-def _point(lon, lat) -> tuple[float, float]:
     try:
         lon, lat = float(lon), float(lat)
     except (TypeError, ValueError) as exc:
@@ -179,7 +160,21 @@ def _point(lon, lat) -> tuple[float, float]:
             % {"lon": lon, "lat": lat},
             details={"field": "lon"},
         )
-    return lon, lat
+    wlon, wlat = to_wgs84(lon, lat, crs)
+    if named is not None:
+        return Place(wlon, wlat, named, None)
+    grid_id = grid_index.locate(wlon, wlat)
+    if grid_id is None:
+        raise ValidationFailed(
+            _(
+                "The point %(lon).6f, %(lat).6f (WGS-84, from %(crs)s) lies outside every unit "
+                "grid: check the coordinates and their coordinate system."
+            )
+            % {"lon": wlon, "lat": wlat, "crs": crs},
+            code="outside_grids",
+            details={"field": "lon"},
+        )
+    return Place(wlon, wlat, UnitGrid.objects.get(pk=grid_id), None)
 
 
 def suggested_category(category_hint: str, description: str) -> Category | None:
