@@ -56,8 +56,6 @@ from _common import (  # also puts the project root on sys.path
 )
 from _lifecycle_raw import MOVES_PER_CASE, Driver, RawLifecycle, Refs
 
-from cases.services.reporting import case_report
-
 NAME = "lifecycle"
 WARMUP_CASES = 20
 MOVES = (
@@ -153,6 +151,7 @@ class CityOpsLifecycle:
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         from cases import services
+        from cases.services.reporting import case_report  # the case's own door, below intake
         from cases.states import SourceChannel
 
         c = self.city
