@@ -53,6 +53,7 @@ bench: install
 # Results stay in var/mutants.sqlite: re-running `cosmic-ray exec` resumes where it stopped.
 mutants: install-dev
 	$(PIP) install -q cosmic-ray==8.7.0
+	mkdir -p var
 	test -f var/mutants.sqlite || ( $(BIN)/cosmic-ray init tools/mutation.toml var/mutants.sqlite \
 		&& $(BIN)/cr-filter-operators var/mutants.sqlite tools/mutation.toml )
 	$(BIN)/cosmic-ray exec tools/mutation.toml var/mutants.sqlite

@@ -25,6 +25,7 @@ from cases.states import (
     Priority,
     SourceChannel,
     TaskStatus,
+    VerifyFinding,
 )
 from catalog.models import CategoryKind
 from core.coords import CRS_CHOICES
@@ -63,6 +64,20 @@ class NoteIn(Schema):
 
 class ReasonIn(Schema):
     reason: Text = Field(max_length=REASON_MAX, description="required, shown in the timeline")
+
+
+class VerifyIn(Schema):
+    finding: VerifyFinding = Field(
+        VerifyFinding.CONFIRMED,
+        description="confirmed 属实 (the case can be filed), false 不属实 or elsewhere 不在本网格 "
+        "(both need a note; the desk refuses or sends it to be verified again)",
+    )
+    note: Text = Field("", max_length=REASON_MAX)
+
+
+class ReverifyIn(Schema):
+    grid: Text = Field("", max_length=CODE_MAX, description="move the case to this grid (code)")
+    note: Text = Field("", max_length=NOTE_MAX)
 
 
 class FileIn(Schema):
@@ -228,6 +243,7 @@ class CaseDetailOut(CaseSummaryOut):
     reporter_email: str
     reported_by: str | None
     verified_at: datetime | None
+    verify_finding: str = Field(description="the inspector's finding; empty before 核实")
     filed_at: datetime | None
     dispatched_at: datetime | None
     disposed_at: datetime | None
@@ -401,6 +417,7 @@ def detail_data(
         "reporter_email": case.reporter_email,
         "reported_by": _username(case.reported_by),
         "verified_at": case.verified_at,
+        "verify_finding": case.verify_finding,
         "filed_at": case.filed_at,
         "dispatched_at": case.dispatched_at,
         "disposed_at": case.disposed_at,

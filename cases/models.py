@@ -19,6 +19,7 @@ from cases.states import (
     Priority,
     SourceChannel,
     TaskStatus,
+    VerifyFinding,
 )
 from catalog.models import Category, FilingStandard
 from core.models import TimeStamped, TimeUnit
@@ -100,6 +101,10 @@ class Case(TimeStamped):
     )
     reported_at = models.DateTimeField(_("reported at"))
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    # The inspector's last finding (核实结果); blank while nobody has been on site.
+    verify_finding = models.CharField(
+        _("verification finding"), max_length=12, choices=VerifyFinding.choices, blank=True
+    )
     filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     disposed_at = models.DateTimeField(_("disposed at"), null=True, blank=True)

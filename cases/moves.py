@@ -27,6 +27,7 @@ from cases.states import (
     CaseStatus,
     Priority,
     TaskStatus,
+    VerifyFinding,
 )
 from org.models import Role
 from org.selectors import staff_profile
@@ -37,6 +38,7 @@ A = CaseAction
 CASE_MOVES = (
     A.VERIFY,
     A.FILE,
+    A.REVERIFY,
     A.DISPATCH,
     A.RESUME,
     A.START_CHECK,
@@ -45,6 +47,7 @@ CASE_MOVES = (
     A.CLOSE,
     A.UPGRADE,
     A.SUSPEND,
+    A.REFUSE,
     A.VOID,
 )
 # Task moves in the order a disposer meets them; then the desk's decisions on a task.
@@ -92,7 +95,9 @@ def _status_allows(case: Case, action: str) -> bool:
 def _case_preconditions(case: Case, action: str, tasks: Sequence[Task]) -> bool:
     """The stamps and facts a case service checks beyond the status table."""
     if action == A.VERIFY:
-        return case.verified_at is None
+        return case.verified_at is None and not case.verify_finding
+    if action == A.REVERIFY:
+        return case.verify_finding in (VerifyFinding.FALSE, VerifyFinding.ELSEWHERE)
     if action == A.FILE:
         return case.status == CaseStatus.REPORTED or case.verified_at is not None
     if action == A.DISPATCH:

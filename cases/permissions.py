@@ -20,6 +20,9 @@ MOVE_ROLES: dict[str, frozenset[str]] = {
     A.VERIFY: frozenset({Role.INSPECTOR, Role.ADMIN}),
     A.FILE: frozenset({Role.ACCEPTOR, Role.SHIFT_LEADER, Role.ADMIN}),
     A.VOID: frozenset({Role.SHIFT_LEADER, Role.ADMIN}),
+    # 不予受理 and 重新核实: the acceptor's answers to a report or to an inspector's finding.
+    A.REFUSE: frozenset({Role.ACCEPTOR, Role.SHIFT_LEADER, Role.ADMIN}),
+    A.REVERIFY: frozenset({Role.ACCEPTOR, Role.SHIFT_LEADER, Role.ADMIN}),
     A.DISPATCH: _DESK,
     A.APPROVE_EXTENSION: _DESK,
     A.REJECT_EXTENSION: _DESK,

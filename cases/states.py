@@ -9,6 +9,8 @@ Case states (DESIGN.md "The case")::
     disposed|checking ──check_fail (返工)──> dispatched
     dispatched ──return (回退, reason)──> filed           dispatched <──suspend/resume──> suspended 挂账
     reported|verifying|filed ──void (作废, reason)──> voided
+    reported|verifying ──refuse (不予受理, reason; the reporter is told)──> voided
+    verifying ──verify, finding 不属实/不在本网格──> verifying (finding stamped) ──reverify──> verifying
 
 ``verify`` and ``check_pass`` do not change the status; they stamp ``verified_at`` /
 ``check_passed_at`` which ``file`` / ``close`` then require. That keeps "who waits for whom" in the
@@ -96,11 +98,25 @@ class EvidenceKind(models.TextChoices):
     CHECK = "check", _("Check 核查")
 
 
+class VerifyFinding(models.TextChoices):
+    """What the inspector found on site (核实结果). Only 属实 lets the case be filed; the other two
+    go back to the desk, which refuses the report (不予受理) or sends it to be verified again."""
+
+    CONFIRMED = "confirmed", _("Confirmed 属实")
+    FALSE = "false", _("Not true 不属实")
+    ELSEWHERE = "elsewhere", _("Not in my grid 不在本网格")
+
+
 class CaseAction(models.TextChoices):
     REPORT = "report", _("Report 上报")
     VERIFY = "verify", _("Verify 核实")
     FILE = "file", _("File 立案")
     VOID = "void", _("Void 作废")
+    # The acceptor turns a report down as not a city problem (不予受理); the reporter is told why.
+    REFUSE = "refuse", _("Refuse 不予受理")
+    # After an inspector's finding of 不属实 or 不在本网格, the desk sends the case to be verified
+    # again (in another grid when the report was placed wrong).
+    REVERIFY = "reverify", _("Verify again 重新核实")
     DISPATCH = "dispatch", _("Dispatch 派遣")
     ACCEPT = "accept", _("Accept 接收")
     RETURN = "return", _("Return 回退")
@@ -157,6 +173,8 @@ TRANSITIONS: dict[str, Transition] = {
     CaseAction.VERIFY: _t({S.VERIFYING}, S.VERIFYING),
     CaseAction.FILE: _t({S.REPORTED, S.VERIFYING}, S.FILED),
     CaseAction.VOID: _t(_OPEN_BEFORE_DISPATCH, S.VOIDED),
+    CaseAction.REFUSE: _t({S.REPORTED, S.VERIFYING}, S.VOIDED),
+    CaseAction.REVERIFY: _t({S.VERIFYING}, S.VERIFYING),
     CaseAction.DISPATCH: _t({S.FILED}, S.DISPATCHED),
     CaseAction.ACCEPT: _t({S.DISPATCHED}, S.DISPATCHED),
     # The lead's return sends the case back to filed; a co-department's return (协办回退) ends

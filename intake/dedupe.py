@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F
+from django.db.models.functions import Coalesce
 
 from cases.models import Case
 from cases.states import FINAL_CASE_STATUSES, CaseStatus
@@ -106,16 +107,22 @@ def candidates(*, category_id: int, lon: float, lat: float, now: datetime, windo
     # prefers any equality or IN index over a range and then scans that third (27-41 ms at 100k
     # open cases instead of 2 ms), so the category is compared as an expression no index serves
     # ("+ 0") and the status is checked by the caller: the planner is left the lat/lon indexes.
+    # The time window is compared through COALESCE for the same reason: between two ranges of
+    # equal estimated cost SQLite picks the index it meets first, which changes whenever a
+    # migration rebuilds the table, and a day of reports is far more rows than 50 m of them.
     return (
-        Case.objects.alias(category_plain=F("category_id") + 0)
+        Case.objects.alias(
+            category_plain=F("category_id") + 0,
+            reported_plain=Coalesce("reported_at", "reported_at"),
+        )
         .filter(
             category_plain=category_id,
             lon__gte=min_lon,
             lon__lte=max_lon,
             lat__gte=min_lat,
             lat__lte=max_lat,
-            reported_at__gte=now - timedelta(hours=window.hours),
-            reported_at__lte=now,
+            reported_plain__gte=now - timedelta(hours=window.hours),
+            reported_plain__lte=now,
         )
         .order_by()  # no ORDER BY: the caller picks the nearest
         .values_list("pk", "lon", "lat", "reported_at", "status")

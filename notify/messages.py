@@ -27,11 +27,15 @@ class Text:
     body: str
 
 
-def _render(subject: str, body: str, number: str, link: str = "") -> Text:
+# A refusal's reason is cut to keep the SMS within three segments.
+REASON_IN_SMS_MAX = 60
+
+
+def _render(subject: str, body: str, number: str, link: str = "", **values: str) -> Text:
     # The literals are marked with gettext_noop (so makemessages finds them) and translated here,
     # inside the override.
     with translation.override(settings.LANGUAGE_CODE):
-        body = gettext(body) % {"number": number}
+        body = gettext(body) % {"number": number, **values}
         if link:
             body = f"{body} {gettext(DETAILS) % {'link': link}}"
         return Text(subject=gettext(subject) % {"number": number}, body=body)
@@ -58,4 +62,18 @@ def case_closed(case, *, link: str = "") -> Text:
         ),
         case.number,
         link,
+    )
+
+
+def case_refused(case, *, reason: str, link: str = "") -> Text:
+    """不予受理告知: the report was not taken on, and why (the reporter is owed the reason)."""
+    reason = " ".join((reason or "").split())
+    if len(reason) > REASON_IN_SMS_MAX:
+        reason = reason[: REASON_IN_SMS_MAX - 1] + "…"
+    return _render(
+        gettext_noop("Report %(number)s not taken on"),
+        gettext_noop("Your report (%(number)s) was not taken on: %(reason)s"),
+        case.number,
+        link,
+        reason=reason,
     )

@@ -1,4 +1,5 @@
-"""Tell the reporter about their case (告知反映人): when it is filed (立案) and closed (结案).
+"""Tell the reporter about their case (告知反映人): when it is filed (立案), closed (结案) or
+refused (不予受理, with the reason).
 
 Subscribed to ``cases.hooks``, which call us after the move has committed; the messages go
 through the outbox, so a failed SMS is retried and never touches the case. Each SMS carries the
@@ -95,9 +96,17 @@ def on_case_closed(*, case, event) -> None:
     tell_recipients(case, action=CaseAction.CLOSE, compose=messages.case_closed)
 
 
+def on_case_refused(*, case, event) -> None:
+    def compose(case, *, link: str = "") -> messages.Text:
+        return messages.case_refused(case, reason=event.reason, link=link)
+
+    tell_recipients(case, action=CaseAction.REFUSE, compose=compose)
+
+
 SUBSCRIPTIONS: tuple[tuple[str, Callable[..., None]], ...] = (
     (CaseAction.FILE, on_case_filed),
     (CaseAction.CLOSE, on_case_closed),
+    (CaseAction.REFUSE, on_case_refused),
 )
 
 

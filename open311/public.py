@@ -4,7 +4,7 @@ GeoReport v2 knows two statuses: ``closed`` for our final states (结案 closed,
 ``open`` for everything else. The status notes and the updates of the mySociety
 ``servicerequestupdates`` extension are written from the move itself (fixed texts naming the
 departments), never from the free-text notes staff write on the trail: those are internal and
-may name people. The one exception is the reason of a void (作废): the reporter is owed the
+may name people. The one exception is the reason of a void (作废) or a refusal (不予受理): the reporter is owed the
 reason why the report was not taken on.
 """
 
@@ -29,6 +29,7 @@ UPDATE_STATUS: dict[str, str] = {
     CaseAction.CHECK_FAIL: "in_progress",
     CaseAction.CLOSE: "fixed",
     CaseAction.VOID: "no_further_action",
+    CaseAction.REFUSE: "no_further_action",
 }
 MERGED_STATUS = "duplicate"  # a void that merged the case into another one
 # Status notes may also come from the report itself (nothing public has happened since).
@@ -64,6 +65,6 @@ def text(*, action: str, reason: str = "", departments: list[str] = (), number: 
         return _("The on-site check found the problem not yet solved; sent back for more work.")
     if action == CaseAction.CLOSE:
         return _("Solved and checked on site; closed.")
-    if action == CaseAction.VOID:
+    if action in (CaseAction.VOID, CaseAction.REFUSE):
         return _("Not taken on: %(reason)s") % {"reason": reason} if reason else _("Not taken on.")
     return ""

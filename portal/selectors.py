@@ -19,7 +19,7 @@ from areas.geometry import round_coords
 from areas.models import AdminArea, AreaLevel
 from cases.media import signed_url
 from cases.models import Case, CaseEvent, Evidence
-from cases.states import CaseStatus, EvidenceKind
+from cases.states import CaseAction, CaseStatus, EvidenceKind
 from catalog.models import Category
 from catalog.selectors import suggest_categories
 from core.errors import NotFound
@@ -128,6 +128,23 @@ def _steps(case: Case, report: CitizenReport) -> list[Step]:
     return steps
 
 
+def _explanation(case: Case, stage: str) -> str:
+    """What the stage means; for a report refused (不予受理) the reason, which the reporter is
+    owed and was told by SMS. A void (作废: a duplicate, a test) keeps its reason internal."""
+    text = str(stages.EXPLANATION[stage])
+    if stage != Stage.NOT_TAKEN:
+        return text
+    reason = (
+        CaseEvent.objects.filter(case=case, action=CaseAction.REFUSE)
+        .order_by("-at", "-pk")
+        .values_list("reason", flat=True)
+        .first()
+    )
+    if reason:
+        return _("It was not taken up as a case: %(reason)s") % {"reason": reason}
+    return text
+
+
 def _progress(stage: str) -> list[ProgressItem]:
     current = stages.RANK.get(stage, -1)
     items = []
@@ -167,7 +184,7 @@ def public_case(report: CitizenReport, *, now: datetime) -> PublicCase:
         number=case.number,
         stage=stage,
         stage_label=str(Stage(stage).label),
-        explanation=str(stages.EXPLANATION[stage]),
+        explanation=_explanation(case, stage),
         progress=_progress(stage),
         category_label=category_label(case.category),
         description=report.intake_report.description,

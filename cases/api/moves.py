@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from ninja import File, Form, Status, UploadedFile
 
+from areas.models import UnitGrid
 from cases import api_selectors as sel
 from cases import services
 from cases.api.common import (
@@ -24,8 +25,10 @@ from cases.api_schemas import (
     FileIn,
     NoteIn,
     ReasonIn,
+    ReverifyIn,
     RowId,
     Text,
+    VerifyIn,
 )
 from cases.models import Case, Task
 from cases.states import (
@@ -45,11 +48,53 @@ def _case_move(request, case: Case, service, **kwargs) -> dict:
     "/cases/{number}/verify",
     response=DETAIL,
     summary="Verify on site (核实)",
-    description="Inspector confirms the reported problem exists; the case can then be filed.",
+    description=(
+        "The inspector's finding: `confirmed` 属实 (the case can then be filed), `false` 不属实 "
+        "or `elsewhere` 不在本网格 (a note is required; the desk refuses the report or sends "
+        "it to be verified again). Photos go through `POST /cases/{number}/photos` (before)."
+    ),
 )
-def verify(request, number: CaseNumber, payload: NoteIn):
+def verify(request, number: CaseNumber, payload: VerifyIn):
     return _case_move(
-        request, visible_case(request, number), services.case_verify, note=payload.note
+        request,
+        visible_case(request, number),
+        services.case_verify,
+        finding=payload.finding,
+        note=payload.note,
+    )
+
+
+@router.post(
+    "/cases/{number}/reverify",
+    response=DETAIL,
+    summary="Verify again (重新核实)",
+    description=(
+        "After a finding of 不属实 or 不在本网格: clears it so an inspector goes again, in the "
+        "grid `grid` (code) when given."
+    ),
+)
+def reverify(request, number: CaseNumber, payload: ReverifyIn):
+    case = visible_case(request, number)
+    grid = None
+    if payload.grid:
+        grid = UnitGrid.objects.filter(code=payload.grid, is_active=True).first()
+        if grid is None:
+            raise ValidationFailed(
+                _("No active grid has the code %(code)r.") % {"code": payload.grid},
+                details={"field": "grid"},
+            )
+    return _case_move(request, case, services.case_reverify, grid=grid, note=payload.note)
+
+
+@router.post(
+    "/cases/{number}/refuse",
+    response=DETAIL,
+    summary="Refuse the report (不予受理)",
+    description="Before filing: not a city problem, or untrue. The reporter is told the reason.",
+)
+def refuse(request, number: CaseNumber, payload: ReasonIn):
+    return _case_move(
+        request, visible_case(request, number), services.case_refuse, reason=payload.reason
     )
 
 

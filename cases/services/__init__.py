@@ -22,7 +22,14 @@ from cases.services.dispatching import (
     task_settle_share,
 )
 from cases.services.notes import case_add_note
-from cases.services.reporting import case_file, case_verify, case_void, evidence_attach
+from cases.services.reporting import (
+    case_file,
+    case_refuse,
+    case_reverify,
+    case_verify,
+    case_void,
+    evidence_attach,
+)
 from cases.services.supervision import case_record_supervision
 from cases.services.tasks import task_accept, task_dispose, task_request_extension, task_return
 
@@ -34,7 +41,9 @@ __all__ = [
     "case_dispatch",
     "case_file",
     "case_record_supervision",
+    "case_refuse",
     "case_resume",
+    "case_reverify",
     "case_start_check",
     "case_suspend",
     "case_upgrade",

@@ -1,5 +1,5 @@
-"""Moves before dispatch: report 上报 (intake's alone), verify 核实, file 立案, void 作废, and
-attaching photos."""
+"""Moves before dispatch: report 上报 (intake's alone), verify 核实 (and 重新核实), file 立案,
+void 作废, refuse 不予受理, and attaching photos."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from cases.states import (
     EvidenceKind,
     Priority,
     SourceChannel,
+    VerifyFinding,
 )
 from catalog.models import Category, FilingStandard
 from core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -131,23 +132,93 @@ def case_report(
 
 
 @transaction.atomic
-def case_verify(*, case: Case, actor, note: str = "", now: datetime | None = None) -> Case:
-    """An inspector confirms on site that the reported problem exists (核实).
+def case_verify(
+    *,
+    case: Case,
+    actor,
+    finding: VerifyFinding | str = VerifyFinding.CONFIRMED,
+    note: str = "",
+    photos: Iterable = (),
+    now: datetime | None = None,
+) -> Case:
+    """An inspector reports what was found on site (核实), with photos.
 
-    The case stays ``verifying`` with ``verified_at`` set; it can then be filed. A report that
-    proves false is voided (``case_void``) with the inspector's finding as the reason.
+    属实 (``confirmed``) stamps ``verified_at``: the case can be filed; the photos show the
+    problem as found (处置前). 不属实 (``false``) and 不在本网格 (``elsewhere``) need a reason and
+    go back to the desk, which refuses the report (``case_refuse``, 不予受理) or sends it to be
+    verified again (``case_reverify``, in the right grid). The case stays ``verifying``.
     """
     now = now_or(now)
     permissions.check_move(actor, CaseAction.VERIFY, case)
     to = check_transition(case, CaseAction.VERIFY)
-    if case.verified_at is not None:
+    if finding not in VerifyFinding.values:
+        raise ValidationFailed(
+            _("Unknown verification finding %(f)r.") % {"f": finding}, details={"field": "finding"}
+        )
+    if case.verified_at is not None or case.verify_finding:
         raise Conflict(
             _("Case %(number)s is already verified.") % {"number": case.number},
             code="already_done",
         )
-    from_status = cas_case(case, to_status=to, now=now, verified_at=now)
+    fields = {"verify_finding": str(finding)}
+    if finding == VerifyFinding.CONFIRMED:
+        fields["verified_at"] = now
+    else:
+        note = require_reason(note, CaseAction.VERIFY)
+    stored = [
+        store_evidence(case=case, kind=EvidenceKind.BEFORE, upload=p, actor=actor, at=now)
+        for p in photos
+    ]
+    from_status = cas_case(case, to_status=to, now=now, **fields)
     write_event(
-        case=case, action=CaseAction.VERIFY, actor=actor, at=now, from_status=from_status, note=note
+        case=case,
+        action=CaseAction.VERIFY,
+        actor=actor,
+        at=now,
+        from_status=from_status,
+        note=note,
+        data={"finding": str(finding), "photos": [e.pk for e in stored]},
+    )
+    return case
+
+
+@transaction.atomic
+def case_reverify(
+    *, case: Case, actor, grid: UnitGrid | None = None, note: str = "", now: datetime | None = None
+) -> Case:
+    """The desk sends a case back for verification (重新核实) after a finding of 不属实 or
+    不在本网格, moved to ``grid`` when given (the inspector of that grid then sees it)."""
+    now = now_or(now)
+    permissions.check_move(actor, CaseAction.REVERIFY, case)
+    to = check_transition(case, CaseAction.REVERIFY)
+    if case.verify_finding not in (VerifyFinding.FALSE, VerifyFinding.ELSEWHERE):
+        raise Conflict(
+            _("Case %(number)s has no finding to verify again.") % {"number": case.number},
+            code="nothing_to_redo",
+        )
+    fields: dict = {"verify_finding": ""}
+    data: dict = {"finding": case.verify_finding}
+    if grid is not None and grid.pk != case.grid_id:
+        if not permissions.can_see(actor, grid.path):
+            raise PermissionDenied(
+                _("Grid %(code)s lies outside your area scope.") % {"code": grid.code},
+                code="out_of_scope",
+            )
+        fields.update(
+            grid_id=grid.pk, area_id=None, area_path=grid.path, area_class=grid.area_class
+        )
+        data.update(from_grid=case.grid.code if case.grid_id else "", to_grid=grid.code)
+    from_status = cas_case(case, to_status=to, now=now, **fields)
+    if "grid_id" in fields:
+        case.grid = grid
+    write_event(
+        case=case,
+        action=CaseAction.REVERIFY,
+        actor=actor,
+        at=now,
+        from_status=from_status,
+        note=note,
+        data=data,
     )
     return case
 
@@ -212,6 +283,26 @@ def case_void(*, case: Case, actor, reason: str, now: datetime | None = None) ->
     write_event(
         case=case,
         action=CaseAction.VOID,
+        actor=actor,
+        at=now,
+        from_status=from_status,
+        reason=reason,
+    )
+    return case
+
+
+@transaction.atomic
+def case_refuse(*, case: Case, actor, reason: str, now: datetime | None = None) -> Case:
+    """Refuse the report (不予受理): not a city problem, or found untrue on site. Reason required;
+    the reporter is told why (notify subscribes to this move; the public status shows it)."""
+    now = now_or(now)
+    permissions.check_move(actor, CaseAction.REFUSE, case)
+    to = check_transition(case, CaseAction.REFUSE)
+    reason = require_reason(reason, CaseAction.REFUSE)
+    from_status = cas_case(case, to_status=to, now=now)
+    write_event(
+        case=case,
+        action=CaseAction.REFUSE,
         actor=actor,
         at=now,
         from_status=from_status,

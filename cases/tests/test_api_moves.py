@@ -44,6 +44,27 @@ def test_verify_only_while_verifying_and_only_by_an_inspector(flow, api):
     error(api("alpha_inspector").post(f"/cases/{doubtful.number}/verify"), 409, "already_done")
 
 
+def test_verify_findings_and_the_desks_answers_through_the_api(flow, api):
+    case = flow.reported(trusted=False)
+    path = f"/cases/{case.number}"
+    error(api("alpha_inspector").post(f"{path}/verify", {"finding": "perhaps"}), 422)
+    error(api("alpha_inspector").post(f"{path}/verify", {"finding": "elsewhere"}), 422)
+    body = ok(
+        api("alpha_inspector").post(
+            f"{path}/verify", {"finding": "elsewhere", "note": "next community"}
+        )
+    )
+    assert body["verify_finding"] == "elsewhere" and body["verified_at"] is None
+    assert {"reverify", "refuse"} <= set(ok(api("shift_leader").get(path))["actions"])
+    error(api("shift_leader").post(f"{path}/reverify", {"grid": "NOPE"}), 422)
+    body = ok(api("shift_leader").post(f"{path}/reverify", {"grid": "330203001002001"}))
+    assert body["verify_finding"] == "" and body["grid_code"] == "330203001002001"
+    ok(api("alpha_inspector").post(f"{path}/verify", {"finding": "false", "note": "fine"}))
+    error(api("city_dispatcher").post(f"{path}/refuse", {"reason": "x"}), 403, "role_required")
+    body = ok(api("shift_leader").post(f"{path}/refuse", {"reason": "The road is fine"}))
+    assert body["status"] == "voided"
+
+
 def test_file_checks_role_standard_and_state(flow, api, standard):
     case = flow.reported()
     error(

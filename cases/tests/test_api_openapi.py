@@ -24,6 +24,8 @@ EXPECTED = {
     ("get", "/cases/{number}"),
     ("get", "/cases/{number}/timeline"),
     ("post", "/cases/{number}/verify"),
+    ("post", "/cases/{number}/reverify"),
+    ("post", "/cases/{number}/refuse"),
     ("post", "/cases/{number}/file"),
     ("post", "/cases/{number}/void"),
     ("post", "/cases/{number}/dispatch"),

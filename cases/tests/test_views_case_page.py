@@ -97,6 +97,7 @@ def test_actions_panel_offers_only_the_moves_of_the_role(client, flow, staff):
     assert moves_of(client, staff["shift_leader"], case) == [
         ("file", None),
         ("upgrade", None),
+        ("refuse", None),
         ("void", None),
     ]
     assert moves_of(client, staff["city_dispatcher"], case) == [("upgrade", None)]
@@ -175,9 +176,13 @@ def test_actions_panel_after_disposal_and_check(client, flow, staff):
 
 def test_unverified_citizen_report_is_verified_before_it_can_be_filed(client, flow, staff):
     case = flow.reported(trusted=False, source=SourceChannel.CITIZEN)
-    assert moves_of(client, staff["shift_leader"], case) == [("upgrade", None), ("void", None)]
+    assert moves_of(client, staff["shift_leader"], case) == [
+        ("upgrade", None),
+        ("refuse", None),
+        ("void", None),
+    ]
     assert moves_of(client, staff["alpha_inspector"], case) == [("verify", None)]
-    response = client.post(act_url(case, "verify"), {"note": "seen it"})
+    response = client.post(act_url(case, "verify"), {"finding": "confirmed", "note": "seen it"})
     assert response.status_code == 302
     assert moves_of(client, staff["shift_leader"], case)[0] == ("file", None)
 

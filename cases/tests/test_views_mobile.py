@@ -8,6 +8,7 @@ import time_machine
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from cases import services
 from cases.models import Case
 from cases.states import CaseStatus, SourceChannel, TaskStatus
 from cases.tests.conftest import local, photo
@@ -167,7 +168,10 @@ def test_inspector_verifies_and_passes_a_check_with_a_photo(client, flow, staff)
     unverified = flow.reported(trusted=False, source=SourceChannel.CITIZEN)
     disposed, _task = flow.disposed()
     client.force_login(staff["alpha_inspector"])
-    client.post(act_url(unverified, "verify"), {"note": "it is there", "next": INSPECT})
+    client.post(
+        act_url(unverified, "verify"),
+        {"finding": "confirmed", "note": "it is there", "next": INSPECT},
+    )
     response = client.post(
         act_url(disposed, "check_pass"), {"photos": [photo("check.jpg")], "next": INSPECT}
     )
@@ -179,6 +183,59 @@ def test_inspector_verifies_and_passes_a_check_with_a_photo(client, flow, staff)
     assert disposed.evidence.filter(kind="check").count() == 1
     response = client.get(INSPECT)
     assert response.context["verify_cards"] == [] and response.context["check_cards"] == []
+
+
+def test_verify_on_the_phone_offers_the_three_findings_and_a_camera(client, flow, staff):
+    case = flow.reported(trusted=False, source=SourceChannel.CITIZEN)
+    client.force_login(staff["alpha_inspector"])
+    page = client.get(INSPECT).content.decode()
+    form = page[page.index('data-move="verify"') :]
+    form = form[: form.index("</form>")]
+    for value in ("confirmed", "false", "elsewhere"):
+        assert f'value="{value}"' in form
+    assert 'capture="environment"' in form
+    # 不属实 without a reason is refused on the spot, nothing changes.
+    response = client.post(act_url(case, "verify"), {"finding": "false", "next": INSPECT})
+    assert "a reason is needed" in " ".join(notes(response))
+    case.refresh_from_db()
+    assert case.verify_finding == ""
+
+
+def test_a_finding_of_not_true_leaves_the_inspector_list_and_reaches_the_desk(client, flow, staff):
+    case = flow.reported(trusted=False, source=SourceChannel.CITIZEN)
+    client.force_login(staff["alpha_inspector"])
+    client.post(
+        act_url(case, "verify"),
+        {"finding": "false", "note": "no pothole, the road is fine", "photos": [photo("ok.jpg")]},
+    )
+    case.refresh_from_db()
+    assert case.verify_finding == "false" and case.evidence.filter(kind="before").count() == 1
+    assert client.get(INSPECT).context["verify_cards"] == []
+    client.force_login(staff["shift_leader"])
+    page = client.get(reverse("cases:case", args=[case.number])).content.decode()
+    assert 'id="verify-finding"' in page and "no pothole, the road is fine" in page
+    assert 'data-move="refuse"' in page and 'data-move="reverify"' in page
+    assert 'data-move="file"' not in page
+    listing = client.get("/en/cases/?queue=verifying").content.decode()
+    assert 'data-finding="false"' in listing
+    client.post(act_url(case, "refuse"), {"reason": "the road is fine"})
+    case.refresh_from_db()
+    assert case.status == CaseStatus.VOIDED
+
+
+def test_the_check_card_shows_the_after_photo_beside_the_before_photo(client, flow, staff):
+    case, task = flow.accepted()
+    services.evidence_attach(
+        case=case, actor=staff["alpha_inspector"], photos=[photo("before.jpg")], kind="before"
+    )
+    services.task_dispose(task=task, actor=staff["roads_disposer"], photos=[photo("after.jpg")])
+    client.force_login(staff["alpha_inspector"])
+    page = client.get(INSPECT).content.decode()
+    card = page[page.index(f'data-case="{case.number}"') :]
+    assert card.index('data-kind="before"') < card.index('data-kind="after"')
+    [check] = client.get(INSPECT).context["check_cards"]
+    assert [e.kind for e in check["before"]] == ["before"]
+    assert [e.kind for e in check["after"]] == ["after"]
 
 
 def test_failed_check_sends_the_work_back(client, flow, staff):

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases import selectors, sla
 from cases.models import Case, Task
-from cases.states import CaseAction, EvidenceKind
+from cases.states import CaseAction, EvidenceKind, VerifyFinding
 from cases.views import display, moves
 from cases.views.access import case_or_404
 from cases.views.forms import FileCaseForm
@@ -52,18 +52,27 @@ def case_context(user, case: Case) -> dict:
         (kind, label, [e for e in evidence if e.kind == kind])
         for kind, label in EvidenceKind.choices
     ]
+    events = display.annotate_trail(list(selectors.case_timeline(case)))
     return {
         "case": case,
+        "finding": _open_finding(case, events),
         "light": sla.worst_light(t.light for t in current),
         "tasks": all_tasks,
         "photos": photos,
         "has_photos": bool(evidence),
-        "events": display.annotate_trail(list(selectors.case_timeline(case))),
+        "events": events,
         "moves": moves.options(user, case, current),
         "limit": display.time_limit(case),
         "rating": selectors.case_rating(case),
         "map_data": _map_data(case),
     }
+
+
+def _open_finding(case: Case, events: list):
+    """The inspector's 核实 event when its finding (不属实, 不在本网格) waits for the desk."""
+    if case.verify_finding not in (VerifyFinding.FALSE, VerifyFinding.ELSEWHERE):
+        return None
+    return next((e for e in reversed(events) if e.action == CaseAction.VERIFY), None)
 
 
 @login_required

@@ -158,16 +158,30 @@ def annotate_suspensions(cases: Sequence[Case]) -> list[Case]:
 CARD_PHOTOS = 3
 
 
-def before_photos(case_ids: Sequence[int]) -> dict[int, list[Evidence]]:
-    """The first ``CARD_PHOTOS`` before-photos (处置前: the reporter's, the inspector's) of each
-    case, for phone cards: one query for the page."""
+def _card_photos(case_ids: Sequence[int], kind: str, *, latest: bool) -> dict[int, list[Evidence]]:
     result: dict[int, list[Evidence]] = {}
-    rows = Evidence.objects.filter(case_id__in=list(case_ids), kind=EvidenceKind.BEFORE)
-    for evidence in rows.order_by("case_id", "taken_at", "pk"):
+    rows = Evidence.objects.filter(case_id__in=list(case_ids), kind=kind)
+    order = ("case_id", "-taken_at", "-pk") if latest else ("case_id", "taken_at", "pk")
+    for evidence in rows.order_by(*order):
         photos = result.setdefault(evidence.case_id, [])
         if len(photos) < CARD_PHOTOS:
             photos.append(evidence)
+    if latest:
+        for photos in result.values():
+            photos.reverse()
     return result
+
+
+def before_photos(case_ids: Sequence[int]) -> dict[int, list[Evidence]]:
+    """The first ``CARD_PHOTOS`` before-photos (处置前: the reporter's, the inspector's) of each
+    case, for phone cards: one query for the page."""
+    return _card_photos(case_ids, EvidenceKind.BEFORE, latest=False)
+
+
+def after_photos(case_ids: Sequence[int]) -> dict[int, list[Evidence]]:
+    """The last ``CARD_PHOTOS`` after-photos (处置后) of each case: what the latest disposal
+    shows, for the inspector's check beside the before-photos. One query for the page."""
+    return _card_photos(case_ids, EvidenceKind.AFTER, latest=True)
 
 
 def card_map(case: Case) -> dict | None:

@@ -15,10 +15,10 @@ from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from areas.models import AdminArea, AreaLevel
+from areas.models import AdminArea, AreaLevel, UnitGrid
 from cases.services._base import REASON_MAX
 from cases.sla import Light
-from cases.states import CaseAction, Priority, SourceChannel
+from cases.states import CaseAction, Priority, SourceChannel, VerifyFinding
 from catalog.models import Category, FilingStandard
 from org.models import Department
 from org.selectors import visible_areas
@@ -111,6 +111,74 @@ class NoteForm(MoveForm):
 
 class ReasonForm(MoveForm):
     reason = reason_field()
+
+
+class VerifyForm(MoveForm):
+    """核实 on site: what was found, a photo of it, and why when it is not 属实."""
+
+    finding = forms.ChoiceField(
+        label=_("Finding"),
+        choices=VerifyFinding.choices,
+        initial=VerifyFinding.CONFIRMED,
+        widget=forms.RadioSelect,
+    )
+    photos = PhotosField(label=_("Photos on site"))
+    note = forms.CharField(
+        label=_("Note (the reason when not confirmed)"),
+        required=False,
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("finding") not in (None, VerifyFinding.CONFIRMED)
+            and not (data.get("note") or "").strip()
+        ):
+            self.add_error("note", _("Say what you found: a reason is needed."))
+        return data
+
+
+# Grids offered when a case is sent to be verified again: the nearest ones to its point.
+REVERIFY_GRIDS = 12
+_NEAR_DEGREES = 0.03  # about 3 km: a box to search before sorting by distance
+
+
+def nearby_grids(case) -> list[UnitGrid]:
+    """The case's grid first, then the active grids nearest its point (or of its street)."""
+    qs = UnitGrid.objects.filter(is_active=True)
+    if case.lon is not None and case.lat is not None:
+        near = list(
+            qs.filter(
+                centroid_lon__range=(case.lon - _NEAR_DEGREES, case.lon + _NEAR_DEGREES),
+                centroid_lat__range=(case.lat - _NEAR_DEGREES, case.lat + _NEAR_DEGREES),
+            )
+        )
+        near.sort(key=lambda g: (g.centroid_lon - case.lon) ** 2 + (g.centroid_lat - case.lat) ** 2)
+    else:
+        street = "/".join(case.area_path.split("/")[:4]) + "/"
+        near = list(qs.filter(path__startswith=street)[: REVERIFY_GRIDS * 2])
+    grids = [g for g in near if g.pk != case.grid_id][: REVERIFY_GRIDS - 1]
+    return ([case.grid] if case.grid_id else []) + grids
+
+
+class ReverifyForm(MoveForm):
+    """重新核实: the desk sends the case back on site, moved to the grid where it lies."""
+
+    grid = forms.ModelChoiceField(
+        label=_("Grid"), queryset=UnitGrid.objects.none(), required=False, empty_label=None
+    )
+    note = note_field()
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        if case is not None:
+            grids = nearby_grids(case)
+            field = self.fields["grid"]
+            field.queryset = UnitGrid.objects.filter(pk__in=[g.pk for g in grids])
+            field.choices = [(g.pk, f"{g.code} {g.name}".strip()) for g in grids]
+            field.initial = case.grid_id
 
 
 class FileCaseForm(MoveForm):

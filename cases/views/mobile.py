@@ -83,8 +83,15 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 def _inspect_cards(user, cases: list[Case]) -> list[dict]:
     tasks = display.current_tasks(cases)
     display.annotate_lights(cases, timezone.now())
+    before = display.before_photos([c.pk for c in cases])
+    after = display.after_photos([c.pk for c in cases])
     return [
-        {"case": c, "moves": moves.options(user, c, tasks.get(c.pk, []), only=INSPECT_MOVES)}
+        {
+            "case": c,
+            "before": before.get(c.pk, []),
+            "after": after.get(c.pk, []),
+            "moves": moves.options(user, c, tasks.get(c.pk, []), only=INSPECT_MOVES),
+        }
         for c in cases
     ]
 
@@ -94,8 +101,10 @@ def inspect(request: HttpRequest) -> HttpResponse:
     if role_of(request.user) not in INSPECTOR_ROLES:
         return elsewhere(request.user)
     user = request.user
+    # Waiting for an inspector: nobody has reported a finding yet (a finding of 不属实 or
+    # 不在本网格 is the desk's to answer; 重新核实 clears it and the case comes back here).
     verify_qs = selectors.case_list(user=user, status=CaseStatus.VERIFYING).filter(
-        verified_at__isnull=True
+        verified_at__isnull=True, verify_finding=""
     )
     check_qs = selectors.case_list(
         user=user, status=[CaseStatus.DISPOSED, CaseStatus.CHECKING]

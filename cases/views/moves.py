@@ -88,8 +88,10 @@ F = move_forms
 SPECS: dict[str, MoveSpec] = {
     s.action: s
     for s in [
-        MoveSpec(A.VERIFY, F.NoteForm, _run_case(services.case_verify)),
+        MoveSpec(A.VERIFY, F.VerifyForm, _run_case(services.case_verify)),
         MoveSpec(A.FILE, F.FileCaseForm, _run_file),
+        MoveSpec(A.REVERIFY, F.ReverifyForm, _run_case(services.case_reverify)),
+        MoveSpec(A.REFUSE, F.ReasonForm, _run_case(services.case_refuse), style="danger"),
         MoveSpec(A.DISPATCH, F.DispatchForm, _run_dispatch),
         MoveSpec(A.VOID, F.ReasonForm, _run_case(services.case_void), style="danger"),
         MoveSpec(A.UPGRADE, F.ReasonForm, _run_case(services.case_upgrade), style="danger"),
@@ -152,6 +154,9 @@ SPECS: dict[str, MoveSpec] = {
 
 # Extra words under a move's button, where the move alone does not say enough.
 HINTS: dict[str, object] = {
+    A.VERIFY: _("On site: is the problem there, as reported? Take a photo of what you see."),
+    A.REFUSE: _("Not a city problem, or not true: the reporter is told this reason."),
+    A.REVERIFY: _("Send the case on site again, to the grid where it really lies."),
     A.RETURN: _("Not ours: the case goes back to the dispatcher, who sends it elsewhere."),
     A.REROUTE_SHARE: _("The co-department returned its share: send it to another department."),
     A.SETTLE_SHARE: _("Nobody else is needed: the other departments cover the share. Say why."),

@@ -71,6 +71,7 @@ CASE = TableSpec.of(
         "reporter_email",
         "reported_at",
         "verified_at",
+        "verify_finding",
         "filed_at",
         "dispatched_at",
         "disposed_at",
@@ -285,7 +286,8 @@ class RowBuilder:
                 (case_id, now, last, number, p.source, p.external_id, p.trusted, p.status,
                  version, p.priority, p.category_id, standard_id, p.description, p.lon, p.lat,
                  grid_id, area_id, area_path, area_class, p.address, p.reporter_name,
-                 p.reporter_phone, p.reporter_email, reported, verified, filed, dispatched_at_col,
+                 p.reporter_phone, p.reporter_email, reported, verified,
+                 "confirmed" if verified is not None else "", filed, dispatched_at_col,
                  disposed_col, passed_col, closed_col, rounds)
             )  # fmt: skip
             reports.append(

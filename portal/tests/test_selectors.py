@@ -145,3 +145,14 @@ def test_the_public_map_outlines_districts_without_codes(small_city):
     fc = selectors.public_areas_geojson()
     assert sorted(f["properties"]["name"] for f in fc["features"]) == ["East", "West"]
     assert all(set(f["properties"]) == {"name"} for f in fc["features"])
+
+
+def test_a_refused_report_shows_the_reporter_why(small_city, t0, staff):
+    receipt = send(now=t0)
+    case_services.case_refuse(
+        case=receipt.case, actor=staff["shift_leader"], reason="A private courtyard", now=t0
+    )
+    view = selectors.public_case(selectors.report_by_token(receipt.report.token), now=t0)
+
+    assert view.stage == Stage.NOT_TAKEN
+    assert "A private courtyard" in view.explanation
