@@ -11,6 +11,7 @@ import re
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -68,18 +69,58 @@ def _domain_error(request, exc: DomainError):
     return _error(request, exc.code, exc.message, exc.http_status, exc.details or None)
 
 
+# pydantic's commonest complaints in the request's language (its own text is English only);
+# others keep pydantic's words. ``ctx`` values fill the placeholders.
+_PYDANTIC_MESSAGES = {
+    "missing": gettext_lazy("this field is required"),
+    "string_too_long": gettext_lazy("at most %(max_length)s characters"),
+    "string_too_short": gettext_lazy("at least %(min_length)s characters"),
+    "too_long": gettext_lazy("at most %(max_length)s items"),
+    "too_short": gettext_lazy("at least %(min_length)s items"),
+    "enum": gettext_lazy("must be one of %(expected)s"),
+    "literal_error": gettext_lazy("must be one of %(expected)s"),
+    "int_parsing": gettext_lazy("must be a whole number"),
+    "int_type": gettext_lazy("must be a whole number"),
+    "float_parsing": gettext_lazy("must be a number"),
+    "float_type": gettext_lazy("must be a number"),
+    "bool_parsing": gettext_lazy("must be true or false"),
+    "string_type": gettext_lazy("must be text"),
+    "greater_than_equal": gettext_lazy("must be at least %(ge)s"),
+    "less_than_equal": gettext_lazy("must be at most %(le)s"),
+    "greater_than": gettext_lazy("must be more than %(gt)s"),
+    "less_than": gettext_lazy("must be less than %(lt)s"),
+    "datetime_parsing": gettext_lazy("must be a date and time (ISO 8601)"),
+    "datetime_from_date_parsing": gettext_lazy("must be a date and time (ISO 8601)"),
+    "json_invalid": gettext_lazy("the body is not valid JSON"),
+}
+
+
+def validation_message(err: dict) -> str:
+    """One pydantic error as a sentence in the active language."""
+    text = _PYDANTIC_MESSAGES.get(err.get("type", ""))
+    if text is None:
+        return str(err.get("msg", ""))
+    try:
+        return str(text) % {k: v for k, v in (err.get("ctx") or {}).items()}
+    except (KeyError, TypeError, ValueError):
+        return str(err.get("msg", ""))
+
+
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request, exc: NinjaValidationError):
     parts = []
     for err in exc.errors:
-        where = ".".join(str(p) for p in err.get("loc", []) if p not in ("body", "query", "path"))
-        parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
-    return _error(request, "invalid", "; ".join(parts) or "Invalid input.", 422, exc.errors)
+        where = ".".join(str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload"))
+        message = validation_message(err)
+        parts.append(f"{where}: {message}" if where else message)
+    return _error(request, "invalid", "; ".join(parts) or _("Invalid input."), 422, exc.errors)
 
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request, exc):
-    return _error(request, "unauthorized", "Log in or send 'Authorization: Bearer <token>'.", 401)
+    return _error(
+        request, "unauthorized", _("Log in or send 'Authorization: Bearer <token>'."), 401
+    )
 
 
 # get_object_or_404 says "No Device matches the given query.": a model class name, not a message

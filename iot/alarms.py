@@ -28,10 +28,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
+from core.words import in_language, reading
 from iot.models import (
     OPEN_ALARM_STATUSES,
     Alarm,
@@ -177,28 +178,47 @@ def open_missing_cases(*, now: datetime | None = None) -> int:
     return open_cases(ids, now=now) if ids else 0
 
 
+def _metric_label(device, metric: str) -> str:
+    for m in device.device_type.metrics:
+        if isinstance(m, dict) and m.get("key") == metric:
+            return in_language(m.get("label") or metric)
+    return metric
+
+
+def _back_to_normal(hit) -> str:
+    """Why an alarm cleared by itself, stored on the alarm: "恢复正常：倾角 3.2°"."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("back to normal: %(metric)s %(value)s") % {
+            "metric": _metric_label(hit.device, hit.rule.metric),
+            "value": reading(hit.value, hit.unit),
+        }
+
+
 def _describe(alarm: Alarm, *, value: float | None, unit: str) -> str:
+    """The case text of an alarm, in the platform language (it is stored on the case and read
+    by the desk): the rule's name, the metric's label, the value as people read it (22.7°)."""
     rule, device = alarm.rule, alarm.device
     where = f"{device.code} {device.name}".strip()
-    if rule.kind == RuleKind.OFFLINE:
-        return _("%(rule)s: device %(device)s sent no data since %(since)s.") % {
-            "rule": rule.name,
+    with translation.override(settings.LANGUAGE_CODE):
+        name = in_language(rule.name)
+        if rule.kind == RuleKind.OFFLINE:
+            return _("%(rule)s: device %(device)s sent no data since %(since)s.") % {
+                "rule": name,
+                "device": where,
+                "since": timezone.localtime(device.last_seen_at).strftime("%Y-%m-%d %H:%M")
+                if device.last_seen_at
+                else "-",
+            }
+        return _(
+            "%(rule)s: %(metric)s %(value)s (limit %(op)s %(threshold)s), device %(device)s."
+        ) % {
+            "rule": name,
+            "metric": _metric_label(device, rule.metric),
+            "value": reading(value, unit),
+            "op": rule.get_operator_display(),
+            "threshold": reading(rule.threshold, unit),
             "device": where,
-            "since": timezone.localtime(device.last_seen_at).strftime("%Y-%m-%d %H:%M")
-            if device.last_seen_at
-            else "-",
         }
-    return _(
-        "%(rule)s: %(metric)s = %(value)s %(unit)s (limit %(op)s %(threshold)g), device %(device)s."
-    ) % {
-        "rule": rule.name,
-        "metric": rule.metric,
-        "value": f"{value:g}" if value is not None else "-",
-        "unit": unit,
-        "op": rule.get_operator_display(),
-        "threshold": rule.threshold,
-        "device": where,
-    }
 
 
 def _open_case(alarm: Alarm, *, value: float | None, unit: str, now: datetime) -> None:
@@ -353,10 +373,7 @@ def apply_rule_hits(hits: Sequence, *, now: datetime) -> tuple[int, int]:
             dirty[alarm.pk] = alarm
         elif hit.outcome is Outcome.CLEAR and alarm is not None:
             alarm.device, alarm.rule = hit.device, hit.rule
-            reason = _("back to normal: %(metric)s = %(value)g") % {
-                "metric": hit.rule.metric,
-                "value": hit.value,
-            }
+            reason = _back_to_normal(hit)
             pending = dirty.pop(alarm.pk, None)
             extra = (
                 {

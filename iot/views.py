@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
+from core.words import in_language
 from iot import alarms, selectors
 from iot.models import (
     OPEN_ALARM_STATUSES,
@@ -110,10 +111,27 @@ def _hours(request: HttpRequest) -> int:
         return CHART_HOURS
 
 
+def metric_labels(device: Device) -> dict[str, str]:
+    """Metric key -> its label in the active language (Tilt angle 倾角 -> 倾角 in Chinese)."""
+    return {
+        m["key"]: in_language(m.get("label", m["key"]))
+        for m in device.device_type.metrics
+        if isinstance(m, dict) and "key" in m
+    }
+
+
+def _labelled(device: Device, states) -> list:
+    labels = metric_labels(device)
+    states = list(states)
+    for state in states:
+        state.label = labels.get(state.metric, state.metric)
+    return states
+
+
 def chart_series(device: Device, *, hours: int) -> list[dict]:
     """One series per metric of the last ``hours`` before the device's latest data, as
     [[epoch ms, value], ...] (ECharts' time axis); trackers add speed from their track."""
-    labels = {m["key"]: m.get("label", m["key"]) for m in device.device_type.metrics}
+    labels = metric_labels(device)
     states = list(selectors.latest_values(device=device))
     series = []
     for state in states:
@@ -172,7 +190,7 @@ def device_detail(request: HttpRequest, code: str) -> HttpResponse:
         {
             "section": "devices",
             "device": device,
-            "latest": selectors.latest_values(device=device),
+            "latest": _labelled(device, selectors.latest_values(device=device)),
             "series": chart_series(device, hours=hours),
             "hours": hours,
             "hour_choices": (6, 24, 72, 168),

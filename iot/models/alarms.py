@@ -238,6 +238,11 @@ class Alarm(TimeStamped):
         return f"{self.rule.name} @ {self.device.code}"
 
     @property
+    def unit(self) -> str:
+        """The SenML unit of the rule's metric on this device's type ("" when unknown)."""
+        return self.device.device_type.metric_units().get(self.rule.metric, "")
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_ALARM_STATUSES
 

@@ -68,7 +68,7 @@ def test_hysteresis_clears_only_below_the_clear_threshold_after_confirmation(man
     assert result.alarms_cleared == 1
     alarm = Alarm.objects.get()
     assert alarm.status == AlarmStatus.CLEARED and alarm.confirmed_clear
-    assert "tilt = 2" in alarm.clear_reason
+    assert "倾角 2°" in alarm.clear_reason  # label and reading as people read them
     # The case heard about it.
     note = CaseEvent.objects.filter(case=alarm.case, action=CaseAction.NOTE).get()
     assert "Sensor alarm cleared" in note.note and note.data["alarm"] == alarm.pk
@@ -317,7 +317,7 @@ def test_inside_cases_deferred_an_alarm_opens_no_case_until_open_cases(manhole, 
     assert alarms.open_cases(pending) == 1
     alarm.refresh_from_db()
     assert alarm.case.source == SourceChannel.IOT and "MH-0001" in alarm.case.description
-    assert "tilt = 25" in alarm.case.description  # the reading that raised it
+    assert "倾角 25°" in alarm.case.description  # the reading that raised it
     assert alarms.open_cases(pending) == 0  # idempotent: a retried task opens nothing more
     assert Case.objects.count() == 1
 

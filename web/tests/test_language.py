@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import Client
 
@@ -29,3 +31,34 @@ def test_the_language_switch_goes_to_the_same_page_in_the_chosen_language(
 def test_a_foreign_next_is_not_followed():
     response = Client().post("/i18n/setlang/", {"language": "en", "next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == "/en/"  # home, in English
+
+
+def test_the_admin_widgets_speak_the_page_language(admin_client):
+    """The admin's two-box picker (filter_horizontal) reads Chinese on a Chinese page, not
+    "Choose 类别 by selecting them": Django 5.2's zh_Hans catalog lacks its new texts, ours
+    (locale/zh_Hans/LC_MESSAGES/djangojs.po) fills them."""
+    zh = admin_client.get("/admin/jsi18n/").content.decode()
+    en = admin_client.get("/en/admin/jsi18n/").content.decode()
+    chosen = json.dumps("选中%s，然后点击“选择”箭头按钮。")  # the catalog escapes as JSON does
+    assert (
+        json.dumps('Choose %s by selecting them and then select the "Choose" arrow button.') in zh
+    )
+    assert chosen in zh and json.dumps("选择全部%s") in zh
+    assert chosen not in en
+
+
+@pytest.mark.parametrize(
+    ("language", "unauthorized", "required"),
+    [("zh-hans", "登录", "此项必填"), ("en", "Log in", "this field is required")],
+)
+def test_api_errors_follow_the_request_language(admin_client, language, unauthorized, required):
+    headers = {"accept-language": language}
+    anonymous = Client().post(
+        "/api/v1/cases/NB000/verify", {}, content_type="application/json", headers=headers
+    )
+    assert anonymous.status_code == 401 and unauthorized in anonymous.json()["message"]
+    invalid = admin_client.post(
+        "/api/v1/cases/NB000/void", {}, content_type="application/json", headers=headers
+    )
+    assert invalid.status_code == 422
+    assert invalid.json()["message"] == f"reason: {required}"
