@@ -54,9 +54,12 @@ bench: install
 mutants: install-dev
 	$(PIP) install -q cosmic-ray==8.7.0
 	mkdir -p var
+	@# The test command says `python`: it must be the venv's, or every mutant "dies" of an
+	@# ImportError. The baseline run proves the unmutated code passes before anything counts.
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(BIN)/cosmic-ray baseline tools/mutation.toml
 	test -f var/mutants.sqlite || ( $(BIN)/cosmic-ray init tools/mutation.toml var/mutants.sqlite \
 		&& $(BIN)/cr-filter-operators var/mutants.sqlite tools/mutation.toml )
-	$(BIN)/cosmic-ray exec tools/mutation.toml var/mutants.sqlite
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(BIN)/cosmic-ray exec tools/mutation.toml var/mutants.sqlite
 	$(BIN)/cr-report var/mutants.sqlite --show-pending
 
 clean-demo:
