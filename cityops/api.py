@@ -110,7 +110,9 @@ def validation_message(err: dict) -> str:
 def _validation_error(request, exc: NinjaValidationError):
     parts = []
     for err in exc.errors:
-        where = ".".join(str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload"))
+        where = ".".join(
+            str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")
+        )
         message = validation_message(err)
         parts.append(f"{where}: {message}" if where else message)
     return _error(request, "invalid", "; ".join(parts) or _("Invalid input."), 422, exc.errors)

@@ -139,3 +139,19 @@ def test_the_page_is_for_desk_roles(staff, client):
     client.force_login(staff["city_dispatcher"])
     page = client.get("/en/intake/new/").content.decode()
     assert "Leader order" in page and "operator-report-form" in page
+
+
+def test_the_page_takes_a_pin_or_a_place_not_typed_coordinates(staff, client):
+    """领导交办/媒体曝光 name a place: the operator finds it by name or taps the map; the pin
+    is hidden lon/lat (WGS-84), there is no coordinate system to choose."""
+    client.force_login(staff["city_dispatcher"])
+    page = client.get("/en/intake/new/").content.decode()
+    assert 'id="report-map"' in page and 'name="place"' in page
+    assert 'type="hidden" name="lon"' in page and 'type="hidden" name="lat"' in page
+    assert 'name="crs"' not in page and "Longitude" not in page
+    assert "js/report-entry.js" in page
+    # The place box answers the operator too (it is the call desk's lookup).
+    found = client.get("/intake/call/places/", {"q": "330203001001"})
+    assert found.status_code == 200 and found.json()["places"]
+    client.force_login(staff["roads_disposer"])
+    assert client.get("/intake/call/places/", {"q": "Alpha"}).status_code == 403

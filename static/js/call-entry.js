@@ -16,10 +16,7 @@
   var lon = form.querySelector("input[name=lon]");
   var lat = form.querySelector("input[name=lat]");
 
-  function debounce(fn, ms) {
-    var timer = null;
-    return function () { clearTimeout(timer); timer = setTimeout(fn, ms); };
-  }
+  var debounce = window.CityOpsPinPicker.debounce;
 
   function refresh() {
     var query = new URLSearchParams({
@@ -44,40 +41,7 @@
   category.addEventListener("change", refresh);
   description.addEventListener("input", debounce(refresh, 400));
 
-  function choose(place) {
-    var here = L.latLng(place.lat, place.lon);
-    picker.place(here, mapEl.dataset.located);
-    picker.map.setView(here, 17);
+  window.CityOpsPinPicker.placeSearch(picker, placeInput, results, form.dataset.placesUrl, function (place) {
     if (!address.value && place.kind === "address") { address.value = place.label; }
-    results.innerHTML = "";
-  }
-
-  placeInput.addEventListener("input", debounce(function () {
-    var q = placeInput.value.trim();
-    if (q.length < 2) { results.innerHTML = ""; return; }
-    fetch(form.dataset.placesUrl + "?" + new URLSearchParams({ q: q }), { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
-      .then(function (body) {
-        results.innerHTML = "";
-        body.places.forEach(function (place) {
-          var li = document.createElement("li");
-          var button = document.createElement("button");
-          button.type = "button";
-          button.className = "link place";
-          button.dataset.kind = place.kind;
-          button.textContent = place.label;
-          button.addEventListener("click", function () { choose(place); });
-          li.appendChild(button);
-          results.appendChild(li);
-        });
-      })
-      .catch(function () { results.innerHTML = ""; });
-  }, 250));
-  // Enter in the place box picks the first match instead of submitting the call.
-  placeInput.addEventListener("keydown", function (e) {
-    if (e.key !== "Enter") { return; }
-    e.preventDefault();
-    var first = results.querySelector("button.place");
-    if (first) { first.click(); }
   });
 })();

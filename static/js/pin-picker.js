@@ -3,6 +3,7 @@
 // sets the pin and fills the form's hidden lon/lat; offline, no tiles unless MAP_TILE_URL is set.
 //
 //   var picker = CityOpsPinPicker.attach(el, { areasUrl: "...", ... });  // -> { map, place } or null
+//   CityOpsPinPicker.placeSearch(picker, input, resultsList, url, onChoose);  // a place box
 //
 // The element carries the page's words and tiles as data-tile-url, data-tile-attribution,
 // data-locating, data-located and data-no-location. It gets data-pin="lon,lat" whenever the pin
@@ -81,5 +82,50 @@
     return { map: map, place: place };
   }
 
-  window.CityOpsPinPicker = { attach: attach };
+  function debounce(fn, ms) {
+    var timer = null;
+    return function () { clearTimeout(timer); timer = setTimeout(fn, ms); };
+  }
+
+  // A place box beside the map: the words in ``input`` are looked up at ``url`` (?q=, answers
+  // {places: [{label, kind, lon, lat}]}); the matches are buttons in ``results``; choosing one
+  // moves the pin there and calls ``onChoose(place)``. Enter picks the first match.
+  function placeSearch(picker, input, results, url, onChoose) {
+    function choose(place) {
+      var here = L.latLng(place.lat, place.lon);
+      picker.place(here, picker.map.getContainer().dataset.located);
+      picker.map.setView(here, 17);
+      results.innerHTML = "";
+      if (onChoose) { onChoose(place); }
+    }
+    input.addEventListener("input", debounce(function () {
+      var q = input.value.trim();
+      if (q.length < 2) { results.innerHTML = ""; return; }
+      fetch(url + "?" + new URLSearchParams({ q: q }), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (body) {
+          results.innerHTML = "";
+          body.places.forEach(function (place) {
+            var li = document.createElement("li");
+            var button = document.createElement("button");
+            button.type = "button";
+            button.className = "link place";
+            button.dataset.kind = place.kind;
+            button.textContent = place.label;
+            button.addEventListener("click", function () { choose(place); });
+            li.appendChild(button);
+            results.appendChild(li);
+          });
+        })
+        .catch(function () { results.innerHTML = ""; });
+    }, 250));
+    input.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter") { return; }
+      e.preventDefault();
+      var first = results.querySelector("button.place");
+      if (first) { first.click(); }
+    });
+  }
+
+  window.CityOpsPinPicker = { attach: attach, placeSearch: placeSearch, debounce: debounce };
 })();

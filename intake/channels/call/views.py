@@ -18,6 +18,7 @@ from core.errors import DomainError
 from intake import selectors
 from intake.channels.call import CALL_ROLES, Call, CallChannel
 from intake.channels.call.forms import CallForm
+from intake.channels.operator import OPERATOR_ROLES
 
 SUGGESTIONS = 5
 
@@ -78,8 +79,10 @@ def _float(value) -> float | None:
 @login_required
 @require_GET
 def places(request: HttpRequest) -> JsonResponse:
-    """``{"places": [{label, kind, lon, lat}]}`` for the words in ``q``."""
-    _call_taker(request)
+    """``{"places": [{label, kind, lon, lat}]}`` for the words in ``q`` (the call desk's and
+    the operator entry page's place box)."""
+    if permissions.role_of(request.user) not in CALL_ROLES | OPERATOR_ROLES:
+        raise PermissionDenied(_("Finding places needs a desk role."))
     found = selectors.find_places(request.user, request.GET.get("q", ""))
     return JsonResponse({"places": [vars(p) for p in found]})
 

@@ -10,15 +10,8 @@ from cases.limits import DESCRIPTION_MAX
 from cases.states import Priority, SourceChannel
 from cases.views.forms import PhotosField
 from catalog.models import Category
-from core.coords import BD09, GCJ02, WGS84
 from intake.channels.operator import LINK_MAX, OPERATOR_SOURCES, ORIGIN_MAX
 from org.selectors import visible_areas
-
-CRS_LABELS = [
-    (WGS84, _("WGS-84 (GPS)")),
-    (GCJ02, _("GCJ-02 (AMap, Tencent, WeChat)")),
-    (BD09, _("BD-09 (Baidu)")),
-]
 
 
 class OperatorReportForm(forms.Form):
@@ -41,10 +34,16 @@ class OperatorReportForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.filter(is_active=True), required=False
     )
+    place = forms.CharField(
+        label=_("Find a place"),
+        max_length=60,
+        required=False,
+        help_text=_("A grid, street or an address of an earlier case; or tap the map."),
+    )
     address = forms.CharField(label=_("Address or landmark"), max_length=200, required=False)
-    lon = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180, required=False)
-    lat = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90, required=False)
-    crs = forms.ChoiceField(label=_("Coordinate system"), choices=CRS_LABELS, initial=WGS84)
+    # The pin on the map, in WGS-84 as every map here works (hidden: set by the map).
+    lon = forms.FloatField(widget=forms.HiddenInput, min_value=-180, max_value=180, required=False)
+    lat = forms.FloatField(widget=forms.HiddenInput, min_value=-90, max_value=90, required=False)
     area = forms.ModelChoiceField(
         label=_("Area (when there is no location)"),
         queryset=AdminArea.objects.none(),
@@ -66,5 +65,5 @@ class OperatorReportForm(forms.Form):
     def clean(self):
         data = super().clean()
         if (data.get("lon") is None) != (data.get("lat") is None):
-            raise forms.ValidationError(_("Give both longitude and latitude, or neither."))
+            raise forms.ValidationError(_("The pin lost one of its coordinates: set it again."))
         return data

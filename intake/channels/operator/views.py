@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from cases import permissions
+from core.coords import WGS84
 from core.errors import DomainError
 from intake.channels.operator import OPERATOR_ROLES, OperatorChannel, OperatorReport
 from intake.channels.operator.forms import OperatorReportForm
@@ -28,7 +29,7 @@ def new_report(request: HttpRequest) -> HttpResponse:
             description=data["description"],
             lon=data["lon"],
             lat=data["lat"],
-            crs=data["crs"],
+            crs=WGS84,  # the map's pin
             address=data["address"],
             area=data["area"].code if data["area"] else None,
             category=data["category"],
