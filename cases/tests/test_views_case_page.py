@@ -431,3 +431,20 @@ def test_department_pickers_put_the_places_own_departments_first(flow, roads, al
     reroute = RerouteShareForm(case=joint)
     offered = set(reroute.fields["department"].queryset.values_list("pk", flat=True))
     assert not offered & {roads.pk, alpha_office.pk}
+
+
+def test_a_failing_link_source_does_not_take_the_case_page_down(client, flow, staff):
+    from cases import panels
+
+    def broken(user, case):
+        raise RuntimeError("bug in another app")
+
+    panels.register(broken)
+    try:
+        case = flow.reported()
+        client.force_login(staff["shift_leader"])
+        response = client.get(f"/en/cases/{case.number}/")
+        assert response.status_code == 200
+        assert 'data-link="merge"' in response.content.decode()  # intake's links still come
+    finally:
+        panels._sources.remove(broken)

@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import selectors, sla
+from cases import panels, selectors, sla
 from cases.models import Case, Task
 from cases.states import CaseAction, EvidenceKind, VerifyFinding
 from cases.views import display, moves
@@ -62,6 +62,7 @@ def case_context(user, case: Case) -> dict:
         "has_photos": bool(evidence),
         "events": events,
         "moves": moves.options(user, case, current),
+        "links": panels.links(user, case),
         "limit": display.time_limit(case),
         "rating": selectors.case_rating(case),
         "map_data": _map_data(case),
