@@ -19,6 +19,7 @@ urlpatterns = [
     path("call/places/", call_views.places, name="call_places"),
     path("call/nearby/", call_views.nearby, name="call_nearby"),
     path("m/report/", inspector_views.report, name="inspector_report"),
+    path("m/report/categories/", inspector_views.categories, name="inspector_categories"),
     path("cases/<str:number>/merge/", pages.merge_case, name="merge"),
     path("cases/<str:number>/split/", pages.split_case, name="split"),
 ]

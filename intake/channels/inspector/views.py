@@ -5,18 +5,46 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET
 
 from cases.views.access import INSPECTOR_ROLES, elsewhere, role_of
 from core.errors import DomainError
 from intake.channels.inspector import InspectorChannel, StaffReport
+from intake.channels.inspector import categories as category_picker
 from intake.channels.inspector.forms import InspectorReportForm
 
 # Said for a thumb on a map, not for an integrator's coordinates (the service's own message).
 _OUTSIDE = _lazy("%(lon).6f, %(lat).6f lies outside every unit grid; move the pin onto your area.")
+
+
+@login_required
+@require_GET
+def categories(request: HttpRequest) -> JsonResponse:
+    """The category picker's list (``q``: what the inspector typed; ``text``: the description
+    so far): ``{"categories": [{id, code, name, kind, why}]}``, best first."""
+    if role_of(request.user) not in INSPECTOR_ROLES:
+        return JsonResponse({"code": "role_required", "message": _("For inspectors.")}, status=403)
+    picks = category_picker.pick(
+        request.user, q=request.GET.get("q", ""), text=request.GET.get("text", "")
+    )
+    return JsonResponse(
+        {
+            "categories": [
+                {
+                    "id": p.category.pk,
+                    "code": p.category.code,
+                    "name": p.category.name,
+                    "kind": p.category.get_kind_display(),
+                    "why": p.why,
+                }
+                for p in picks
+            ]
+        }
+    )
 
 
 @login_required
