@@ -259,12 +259,3 @@ URGENT_UNIT: dict[str, str] = {
     TimeUnit.WORK_DAY: TimeUnit.NATURAL_DAY,
     TimeUnit.NATURAL_DAY: TimeUnit.NATURAL_DAY,
 }
-
-
-def allowed_actions(status: str) -> list[str]:
-    """Case-level moves the table allows from ``status`` (for buttons; permissions aside).
-
-    Supervision events are recorded by the dispatch app, not offered as case moves."""
-    return [
-        a for a, t in TRANSITIONS.items() if status in t.sources and a not in SUPERVISION_ACTIONS
-    ]

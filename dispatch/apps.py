@@ -8,8 +8,9 @@ class DispatchConfig(AppConfig):
 
     def ready(self) -> None:
         # Tell the lead department when a co-department returns its share (协办回退).
+        from cases import panels
         from cases.api_selectors import register_department_reach
-        from dispatch import moves, queues, receivers, selectors
+        from dispatch import moves, queues, receivers, selectors, services
 
         receivers.connect()
         queues.register()
@@ -17,3 +18,7 @@ class DispatchConfig(AppConfig):
         register_department_reach(selectors.escalated_case_ids)
         # 督办 and its reply are task moves of the case's move table, with dispatch's rules.
         moves.register()
+        # The case pages' routing suggestion and routed dispatch, and the 督办 notes on the
+        # disposer's cards (cases.panels), without cases importing dispatch.
+        panels.register_router(suggest=selectors.suggest_departments, route=services.route)
+        panels.register_task_notes(selectors.reply_notes)

@@ -344,3 +344,21 @@ def escalation_target(department: Department) -> Department | None:
     ).select_related("area")
     best = sorted(candidates, key=lambda d: (-path_depth(d.area.path), d.code))
     return best[0] if best else None
+
+
+def reply_notes(tasks) -> dict[int, list]:
+    """The 督办 waiting for each task's reply, as notes for the disposer's card (cases.panels):
+    one query for the page."""
+    from cases.panels import TaskNote
+
+    notes: dict[int, list] = {}
+    for record in unanswered([t.pk for t in tasks]):
+        notes.setdefault(record.task_id, []).append(
+            TaskNote(
+                key=record.pk,
+                badge=record.get_kind_display(),
+                at=record.sent_at,
+                text=record.message,
+            )
+        )
+    return notes

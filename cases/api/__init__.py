@@ -1,8 +1,8 @@
 """/api/v1/cases and /api/v1/tasks: every case move, through the same services as the pages.
 
-Modules: ``reads`` (lists, detail, timeline, inbox), ``moves`` (report, case moves, photos),
-``tasks`` (task moves), ``common`` (error responses, path types, the detail answer); schemas in
-``cases.api_schemas``, scope and filters in ``cases.api_selectors``.
+Modules: ``reads`` (lists, detail, timeline, inbox), ``moves`` (the table of case and task moves,
+one endpoint per row, and photos), ``common`` (error responses, path types, the detail answer);
+schemas in ``cases.api_schemas``, scope and filters in ``cases.api_selectors``.
 
 Reads
 - ``GET /cases``: the cases the caller may see, filtered and paged, each with its traffic light.
@@ -11,10 +11,11 @@ Reads
 - ``GET /tasks``: a disposer's department inbox; for desk staff, tasks of the cases they see.
 
 Writes (each answers with the updated case detail)
-- ``POST /cases`` report (上报); ``POST /cases/{number}/<move>`` for verify, file, void, dispatch,
-  upgrade, suspend, resume, start-check, check-pass, check-fail, close;
+- ``POST /cases`` report (上报, intake's door); ``POST /cases/{number}/<move>`` for verify,
+  reverify, file, refuse, void, dispatch, upgrade, suspend, resume, start-check, check-pass,
+  check-fail, close;
 - ``POST /tasks/{id}/<move>`` for accept, return, extension, extension/approve,
-  extension/reject, dispose;
+  extension/reject, dispose, reroute, settle;
 - ``POST /cases/{number}/evidence``: photos (multipart).
 
 Photos: upload first, then move. Photos go up through ``/evidence`` (kind ``before``, ``after``
@@ -32,7 +33,7 @@ else moved first (``conflict``), 422 for bad input.
 
 from __future__ import annotations
 
-from cases.api import moves, reads, tasks  # noqa: F401  (each registers its endpoints)
+from cases.api import moves, reads  # noqa: F401  (each registers its endpoints)
 from cases.api.common import router
 
 __all__ = ["router"]

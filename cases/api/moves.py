@@ -1,10 +1,22 @@
-"""Writes on a case: every case-level move, and photo uploads (reports come in through intake:
-``intake.channels.inspector.api`` mounts ``POST /cases`` on this router)."""
+"""Writes on a case: every case and task move from one table (``CASE_MOVES``, ``TASK_MOVES``),
+and photo uploads. Reports come in through intake (``intake.channels.inspector.api`` mounts
+``POST /cases`` on this router).
+
+A row names the move (a ``CaseAction``), its path, the body schema, the service and how the
+body becomes the service's arguments; ``_register`` turns each row into one endpoint answering
+with the updated case detail. The case page and the phones post the same moves to the same
+services (``cases.views.moves``); which moves a caller may make now is ``cases.moves.allowed``
+(the ``actions`` of the case JSON). ``test_move_table`` fails when a move of the move table has
+no endpoint here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 from django.utils.translation import gettext as _
-from ninja import File, Form, Status, UploadedFile
+from ninja import File, Form, Schema, Status, UploadedFile
 
 from areas.models import UnitGrid
 from cases import api_selectors as sel
@@ -15,258 +27,252 @@ from cases.api.common import (
     MAX_PHOTOS,
     NOTE_FORM,
     CaseNumber,
+    TaskId,
     case_detail,
     router,
     visible_case,
 )
 from cases.api_schemas import (
+    ApproveIn,
     CheckFailIn,
     DispatchIn,
+    ExtensionIn,
     FileIn,
     NoteIn,
     ReasonIn,
+    RerouteShareIn,
     ReverifyIn,
     RowId,
     Text,
     VerifyIn,
 )
 from cases.models import Case, Task
-from cases.states import (
-    EvidenceKind,
-)
+from cases.states import CaseAction, EvidenceKind
 from catalog.models import FilingStandard
 from core.errors import ValidationFailed
 from org.models import Department
 
-
-def _case_move(request, case: Case, service, **kwargs) -> dict:
-    service(case=case, actor=request.user, **kwargs)
-    return case_detail(request, case)
+A = CaseAction
 
 
-@router.post(
-    "/cases/{number}/verify",
-    response=DETAIL,
-    summary="Verify on site (核实)",
-    description=(
-        "The inspector's finding: `confirmed` 属实 (the case can then be filed), `false` 不属实 "
-        "or `elsewhere` 不在本网格 (a note is required; the desk refuses the report or sends "
-        "it to be verified again). Photos go through `POST /cases/{number}/photos` (before)."
-    ),
-)
-def verify(request, number: CaseNumber, payload: VerifyIn):
-    return _case_move(
-        request,
-        visible_case(request, number),
-        services.case_verify,
-        finding=payload.finding,
-        note=payload.note,
-    )
+@dataclass(frozen=True)
+class ApiMove:
+    """One move as an endpoint: ``POST /cases/{number}/<path>`` or ``/tasks/{task_id}/<path>``."""
+
+    action: str
+    path: str
+    name: str  # the endpoint function's name (and so its OpenAPI operation id)
+    schema: type[Schema]
+    service: Callable
+    summary: str
+    description: str
+    # Body fields handed to the service as they are.
+    fields: tuple[str, ...] = ()
+    # Body fields that need a lookup first: (case or task, payload) -> more service arguments.
+    prepare: Callable[[object, Schema], dict] | None = field(default=None)
 
 
-@router.post(
-    "/cases/{number}/reverify",
-    response=DETAIL,
-    summary="Verify again (重新核实)",
-    description=(
-        "After a finding of 不属实 or 不在本网格: clears it so an inspector goes again, in the "
-        "grid `grid` (code) when given."
-    ),
-)
-def reverify(request, number: CaseNumber, payload: ReverifyIn):
-    case = visible_case(request, number)
-    grid = None
-    if payload.grid:
-        grid = UnitGrid.objects.filter(code=payload.grid, is_active=True).first()
-        if grid is None:
-            raise ValidationFailed(
-                _("No active grid has the code %(code)r.") % {"code": payload.grid},
-                details={"field": "grid"},
-            )
-    return _case_move(request, case, services.case_reverify, grid=grid, note=payload.note)
-
-
-@router.post(
-    "/cases/{number}/refuse",
-    response=DETAIL,
-    summary="Refuse the report (不予受理)",
-    description="Before filing: not a city problem, or untrue. The reporter is told the reason.",
-)
-def refuse(request, number: CaseNumber, payload: ReasonIn):
-    return _case_move(
-        request, visible_case(request, number), services.case_refuse, reason=payload.reason
-    )
-
-
-@router.post(
-    "/cases/{number}/file",
-    response=DETAIL,
-    summary="File the case (立案)",
-    description="Against a filing standard (by code), which fixes category and time limit.",
-)
-def file_case(request, number: CaseNumber, payload: FileIn):
-    case = visible_case(request, number)
+def _standard(case: Case, payload: FileIn) -> dict:
     standard = FilingStandard.objects.filter(code=payload.standard).first()
     if standard is None:
         raise ValidationFailed(
             _("No filing standard has the code %(code)r.") % {"code": payload.standard},
             details={"field": "standard"},
         )
-    return _case_move(
-        request,
-        case,
-        services.case_file,
-        standard=standard,
-        priority=payload.priority,
-        note=payload.note,
-    )
+    return {"standard": standard}
 
 
-@router.post(
-    "/cases/{number}/void",
-    response=DETAIL,
-    summary="Void the case (作废)",
-    description="Before dispatch only; not a problem, a duplicate, outside the remit.",
-)
-def void(request, number: CaseNumber, payload: ReasonIn):
-    return _case_move(
-        request, visible_case(request, number), services.case_void, reason=payload.reason
-    )
+def _grid(case: Case, payload: ReverifyIn) -> dict:
+    if not payload.grid:
+        return {"grid": None}
+    grid = UnitGrid.objects.filter(code=payload.grid, is_active=True).first()
+    if grid is None:
+        raise ValidationFailed(
+            _("No active grid has the code %(code)r.") % {"code": payload.grid},
+            details={"field": "grid"},
+        )
+    return {"grid": grid}
 
 
-def _departments(codes: list[str]) -> dict[str, Department]:
+def _departments(codes: list[str], *, field_name: str) -> dict[str, Department]:
     found = {d.code: d for d in Department.objects.filter(code__in=codes)}
     missing = [c for c in codes if c not in found]
     if missing:
         raise ValidationFailed(
             _("Unknown department code(s): %(codes)s.") % {"codes": ", ".join(missing)},
-            details={"field": "departments", "unknown": missing},
+            details={"field": field_name, "unknown": missing},
         )
     return found
 
 
-@router.post(
-    "/cases/{number}/dispatch",
-    response=DETAIL,
-    summary="Dispatch to departments (派遣)",
-    description=(
-        "One task per department, exactly those listed; several make a joint case (一件事) "
-        "led by `lead`, which must be one of `departments` (default the first; a lead outside "
-        "the list is refused, 422 `lead_not_chosen`). Every task gets the filing standard's "
-        "limit for the grid's area class."
-    ),
-)
-def dispatch(request, number: CaseNumber, payload: DispatchIn):
-    case = visible_case(request, number)
+def _dispatch(case: Case, payload: DispatchIn) -> dict:
     codes = list(payload.departments)
     if payload.lead and payload.lead not in codes:
-        codes.insert(0, payload.lead)
-    found = _departments(codes)
-    return _case_move(
-        request,
-        case,
-        services.case_dispatch,
-        departments=[found[c] for c in payload.departments],
-        lead=found[payload.lead] if payload.lead else None,
-        note=payload.note,
-    )
+        codes.insert(0, payload.lead)  # a lead outside the list: the service refuses it
+    found = _departments(codes, field_name="departments")
+    return {
+        "departments": [found[c] for c in payload.departments],
+        "lead": found[payload.lead] if payload.lead else None,
+    }
 
 
-@router.post(
-    "/cases/{number}/upgrade",
-    response=DETAIL,
-    summary="Emergency upgrade (平转急)",
-    description="Priority urgent; open tasks are re-timed on the round-the-clock unit.",
-)
-def upgrade(request, number: CaseNumber, payload: ReasonIn):
-    return _case_move(
-        request, visible_case(request, number), services.case_upgrade, reason=payload.reason
-    )
+def _failed_tasks(case: Case, payload: CheckFailIn) -> dict:
+    if payload.tasks is None:
+        return {"tasks": None}
+    tasks = list(Task.objects.filter(case=case, pk__in=payload.tasks))
+    unknown = sorted(set(payload.tasks) - {t.pk for t in tasks})
+    if unknown:
+        raise ValidationFailed(
+            _("Task(s) %(ids)s are not tasks of case %(number)s.")
+            % {"ids": ", ".join(map(str, unknown)), "number": case.number},
+            details={"field": "tasks", "unknown": unknown},
+        )
+    return {"tasks": tasks}
 
 
-@router.post(
-    "/cases/{number}/suspend",
-    response=DETAIL,
-    summary="Suspend (挂账)",
-    description="The problem cannot be solved now; every open task's clock stops.",
-)
-def suspend(request, number: CaseNumber, payload: ReasonIn):
-    return _case_move(
-        request, visible_case(request, number), services.case_suspend, reason=payload.reason
-    )
+def _reroute_department(task: Task, payload: RerouteShareIn) -> dict:
+    found = _departments([payload.department], field_name="department")
+    return {"department": found[payload.department]}
 
 
-@router.post(
-    "/cases/{number}/resume",
-    response=DETAIL,
-    summary="Resume a suspended case",
-    description="Clocks restart; deadlines move by the paused working time.",
-)
-def resume(request, number: CaseNumber, payload: NoteIn):
-    return _case_move(
-        request, visible_case(request, number), services.case_resume, note=payload.note
-    )
+M = ApiMove
+CASE_MOVES: tuple[ApiMove, ...] = (
+    M(A.VERIFY, "verify", "verify", VerifyIn, services.case_verify, "Verify on site (核实)",
+      "The inspector's finding: `confirmed` 属实 (the case can then be filed), `false` 不属实 "
+      "or `elsewhere` 不在本网格 (a note is required; the desk refuses the report or sends it "
+      "to be verified again). Photos go through `POST /cases/{number}/evidence` (before).",
+      fields=("finding", "note")),
+    M(A.REVERIFY, "reverify", "reverify", ReverifyIn, services.case_reverify,
+      "Verify again (重新核实)",
+      "After a finding of 不属实 or 不在本网格: clears it so an inspector goes again, in the "
+      "grid `grid` (code) when given.",
+      fields=("note",), prepare=_grid),
+    M(A.FILE, "file", "file_case", FileIn, services.case_file, "File the case (立案)",
+      "Against a filing standard (by code), which fixes category and time limit.",
+      fields=("priority", "note"), prepare=_standard),
+    M(A.REFUSE, "refuse", "refuse", ReasonIn, services.case_refuse,
+      "Refuse the report (不予受理)",
+      "Before filing: not a city problem, or untrue. The reporter is told the reason.",
+      fields=("reason",)),
+    M(A.VOID, "void", "void", ReasonIn, services.case_void, "Void the case (作废)",
+      "Before dispatch only; not a problem, a duplicate, outside the remit.", fields=("reason",)),
+    M(A.DISPATCH, "dispatch", "dispatch", DispatchIn, services.case_dispatch,
+      "Dispatch to departments (派遣)",
+      "One task per department, exactly those listed; several make a joint case (一件事) led "
+      "by `lead`, which must be one of `departments` (default the first; a lead outside the "
+      "list is refused, 422 `lead_not_chosen`). Every task gets the filing standard's limit for "
+      "the grid's area class.",
+      fields=("note",), prepare=_dispatch),
+    M(A.UPGRADE, "upgrade", "upgrade", ReasonIn, services.case_upgrade,
+      "Emergency upgrade (平转急)",
+      "Priority urgent; open tasks are re-timed on the round-the-clock unit.", fields=("reason",)),
+    M(A.SUSPEND, "suspend", "suspend", ReasonIn, services.case_suspend, "Suspend (挂账)",
+      "The problem cannot be solved now; every open task's clock stops.", fields=("reason",)),
+    M(A.RESUME, "resume", "resume", NoteIn, services.case_resume, "Resume a suspended case",
+      "Clocks restart; deadlines move by the paused working time.", fields=("note",)),
+    M(A.START_CHECK, "start-check", "start_check", NoteIn, services.case_start_check,
+      "Start the on-site check (核查)", "Inspector takes a disposed case for checking.",
+      fields=("note",)),
+    M(A.CHECK_PASS, "check-pass", "check_pass", NoteIn, services.case_check_pass,
+      "Check passed (核查通过)",
+      "The fix holds; the case waits for close. Upload check photos first.", fields=("note",)),
+    M(A.CHECK_FAIL, "check-fail", "check_fail", CheckFailIn, services.case_check_fail,
+      "Check failed, rework (核查不通过返工)",
+      "The failed tasks (default: all disposed tasks of the round) go back to the same "
+      "departments with a fresh limit; the case returns to dispatched.",
+      fields=("reason",), prepare=_failed_tasks),
+    M(A.CLOSE, "close", "close", NoteIn, services.case_close, "Close the case (结案)",
+      "Shift leader, after the check has passed.", fields=("note",)),
+)  # fmt: skip
+
+TASK_MOVES: tuple[ApiMove, ...] = (
+    M(A.ACCEPT, "accept", "accept", NoteIn, services.task_accept, "Accept a task (接收)",
+      "A disposer of the task's department takes it on and becomes its assignee.",
+      fields=("note",)),
+    M(A.RETURN, "return", "return_task", ReasonIn, services.task_return, "Return a task (回退)",
+      "Not ours. The lead's return (主办): the case goes back to filed for re-dispatch to the "
+      "fallback owner (兜底) and the other open tasks of a joint case are cancelled. A "
+      "co-department's return (协办): only this task ends; the case stays dispatched and the "
+      "share waits (`awaits_desk`) until the desk re-routes or settles it.",
+      fields=("reason",)),
+    M(A.REQUEST_EXTENSION, "extension", "request_extension", ExtensionIn,
+      services.task_request_extension, "Ask for more time (延期申请)",
+      "`amount` in the task's time unit, with a reason; decided by the desk.",
+      fields=("amount", "reason")),
+    M(A.APPROVE_EXTENSION, "extension/approve", "approve_extension", ApproveIn,
+      services.task_approve_extension, "Approve an extension (延期批准)",
+      "The deadline moves by `amount` (default: as requested).", fields=("amount", "note")),
+    M(A.REJECT_EXTENSION, "extension/reject", "reject_extension", ReasonIn,
+      services.task_reject_extension, "Reject an extension (延期驳回)",
+      "The deadline stays; reason required.", fields=("reason",)),
+    M(A.DISPOSE, "dispose", "dispose", NoteIn, services.task_dispose,
+      "Report the work done (处置)",
+      "Needs at least one after-photo of this task, uploaded before with "
+      "`POST /cases/{number}/evidence` (kind `after`, `task`); 422 `after_photo_required` "
+      "otherwise. The last open task disposed makes the case disposed.", fields=("note",)),
+    M(A.REROUTE_SHARE, "reroute", "reroute_share", RerouteShareIn, services.task_reroute_share,
+      "Re-route a returned share (协办改派)",
+      "The desk sends a co-department's returned share to another `department` (code): a new "
+      "co-task of the same round with a fresh clock. 422 when that department already works on "
+      "the case or returned it; 409 when the share was answered already.",
+      fields=("note",), prepare=_reroute_department),
+    M(A.SETTLE_SHARE, "settle", "settle_share", ReasonIn, services.task_settle_share,
+      "Settle a returned share (回退确认)",
+      "The desk accepts a co-department's return without re-routing it; `reason` says why the "
+      "other departments cover it. When every other task is disposed the case is disposed.",
+      fields=("reason",)),
+)  # fmt: skip
 
 
-@router.post(
-    "/cases/{number}/start-check",
-    response=DETAIL,
-    summary="Start the on-site check (核查)",
-    description="Inspector takes a disposed case for checking.",
-)
-def start_check(request, number: CaseNumber, payload: NoteIn):
-    return _case_move(
-        request, visible_case(request, number), services.case_start_check, note=payload.note
-    )
+def _arguments(move: ApiMove, target, payload: Schema) -> dict:
+    kwargs = {name: getattr(payload, name) for name in move.fields}
+    if move.prepare is not None:
+        kwargs.update(move.prepare(target, payload))
+    return kwargs
 
 
-@router.post(
-    "/cases/{number}/check-pass",
-    response=DETAIL,
-    summary="Check passed (核查通过)",
-    description="The fix holds; the case waits for close. Upload check photos first.",
-)
-def check_pass(request, number: CaseNumber, payload: NoteIn):
-    return _case_move(
-        request, visible_case(request, number), services.case_check_pass, note=payload.note
-    )
+def _case_endpoint(move: ApiMove) -> Callable:
+    def endpoint(request, number, payload):
+        case = visible_case(request, number)  # 404 before the body is looked at
+        move.service(case=case, actor=request.user, **_arguments(move, case, payload))
+        return case_detail(request, case)
+
+    endpoint.__annotations__ = {"number": CaseNumber, "payload": move.schema}
+    return endpoint
 
 
-@router.post(
-    "/cases/{number}/check-fail",
-    response=DETAIL,
-    summary="Check failed, rework (核查不通过返工)",
-    description=(
-        "The failed tasks (default: all disposed tasks of the round) go back to the same "
-        "departments with a fresh limit; the case returns to dispatched."
-    ),
-)
-def check_fail(request, number: CaseNumber, payload: CheckFailIn):
-    case = visible_case(request, number)
-    tasks = None
-    if payload.tasks is not None:
-        tasks = list(Task.objects.filter(case=case, pk__in=payload.tasks))
-        unknown = sorted(set(payload.tasks) - {t.pk for t in tasks})
-        if unknown:
-            raise ValidationFailed(
-                _("Task(s) %(ids)s are not tasks of case %(number)s.")
-                % {"ids": ", ".join(map(str, unknown)), "number": case.number},
-                details={"field": "tasks", "unknown": unknown},
-            )
-    services.case_check_fail(case=case, actor=request.user, reason=payload.reason, tasks=tasks)
-    return case_detail(request, case)
+def _task_endpoint(move: ApiMove) -> Callable:
+    def endpoint(request, task_id, payload):
+        task = sel.get_task(user=request.user, task_id=task_id)
+        move.service(task=task, actor=request.user, **_arguments(move, task, payload))
+        return case_detail(request, task.case)
+
+    endpoint.__annotations__ = {"task_id": TaskId, "payload": move.schema}
+    return endpoint
 
 
-@router.post(
-    "/cases/{number}/close",
-    response=DETAIL,
-    summary="Close the case (结案)",
-    description="Shift leader, after the check has passed.",
-)
-def close(request, number: CaseNumber, payload: NoteIn):
-    return _case_move(
-        request, visible_case(request, number), services.case_close, note=payload.note
-    )
+def _register(moves: tuple[ApiMove, ...], prefix: str, make: Callable) -> None:
+    for move in moves:
+        endpoint = make(move)
+        endpoint.__name__ = endpoint.__qualname__ = move.name
+        router.post(
+            f"{prefix}/{move.path}",
+            response=DETAIL,
+            summary=move.summary,
+            description=move.description,
+        )(endpoint)
+
+
+_register(CASE_MOVES, "/cases/{number}", _case_endpoint)
+_register(TASK_MOVES, "/tasks/{task_id}", _task_endpoint)
+
+
+def endpoints() -> dict[str, str]:
+    """CaseAction -> its API path (for the docs and the move-table test)."""
+    return {
+        **{m.action: f"/cases/{{number}}/{m.path}" for m in CASE_MOVES},
+        **{m.action: f"/tasks/{{task_id}}/{m.path}" for m in TASK_MOVES},
+    }
 
 
 @router.post(

@@ -261,7 +261,7 @@ def test_the_disposer_card_shows_what_matters(client, flow, staff, t0):
     [card] = response.context["cards"]
     assert [e.kind for e in card["before"]] == ["before"]
     assert (card["map"]["lon"], card["map"]["lat"]) == ALPHA_1
-    assert [s.kind for s in card["supervisions"]] == ["manual"]
+    assert [s.badge for s in card["supervisions"]] == ["Supervision by a person 人工督办"]
     html = response.content.decode()
     assert "data-urgent" in html and "Fix it by noon" in html
     assert case.standard.closing_condition in html

@@ -17,13 +17,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import permissions, queues, selectors
+from cases import panels, permissions, queues, selectors
 from cases.models import Case
 from cases.states import CaseAction, CaseStatus
 from cases.views import display, moves
 from cases.views.access import DISPOSER_ROLES, INSPECTOR_ROLES, elsewhere, role_of
 from cases.views.workbench import queue_cards
-from dispatch import selectors as dispatch_selectors
 
 TASKS_PER_PAGE = 15  # a phone screen or two; each card carries its move forms
 INSPECT_LIST_MAX = 50
@@ -53,14 +52,11 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     qs = selectors.department_tasks(user=request.user).select_related(
         "case__category", "case__standard", "case__grid", "department"
     )
-    qs = dispatch_selectors.with_awaiting_reply(qs)
     page = Paginator(qs, TASKS_PER_PAGE).get_page(request.GET.get("page"))
     tasks = list(page.object_list)
     display.annotate_suspensions([task.case for task in tasks])
     before = display.before_photos([task.case_id for task in tasks])
-    pressed: dict[int, list] = {}
-    for record in dispatch_selectors.unanswered([t.pk for t in tasks if t.awaiting_reply]):
-        pressed.setdefault(record.task_id, []).append(record)
+    pressed = panels.task_notes(tasks)  # dispatch: the 督办 waiting for this task's reply
     cards = []
     for task in tasks:
         case = task.case

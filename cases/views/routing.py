@@ -1,33 +1,35 @@
-"""The dispatch app's routing as the case pages use it (RoutingRule category x area, 兜底).
+"""Routing as the case pages use it (RoutingRule category x area, 兜底), through the router the
+dispatch app registers (``cases.panels.register_router``): cases does not import dispatch.
 
-The dispatch form is prefilled from ``dispatch.selectors.suggest_departments(case)``; a
-dispatch that keeps the suggestion goes through ``dispatch.services.route`` so the decision is
-recorded (RoutingDecision) and explained on the timeline. A changed choice is the desk's own
-decision and goes straight to ``cases.services.case_dispatch``.
+The dispatch form is prefilled from the router's suggestion; a dispatch that keeps the
+suggestion goes through the router's ``route`` so the decision is recorded (RoutingDecision)
+and explained on the timeline. A changed choice is the desk's own decision and goes straight to
+``cases.services.case_dispatch``.
 """
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from cases import services
+from cases import panels, services
 from cases.models import Case, Task
-from core.errors import DomainError
-from dispatch import selectors as dispatch_selectors
-from dispatch import services as dispatch_services
-from dispatch.selectors import RoutePlan
+from core.errors import Conflict, DomainError
 from org.models import Department
 
 
-def suggestion(case: Case) -> RoutePlan | None:
-    """Where routing would send ``case``, or None when it cannot say (no fallback owner)."""
+def suggestion(case: Case):
+    """Where routing would send ``case``, or None when it cannot say (no fallback owner, no
+    routing installed)."""
+    router = panels.router()
+    if router is None:
+        return None
     try:
-        return dispatch_selectors.suggest_departments(case)
+        return router.suggest(case)
     except DomainError:
         return None
 
 
-def suggestion_text(plan: RoutePlan) -> str:
+def suggestion_text(plan) -> str:
     """The routing suggestion as a sentence a dispatcher reads above the dispatch form."""
     if plan.co:
         who = _("%(lead)s as lead, with %(co)s") % {
@@ -39,7 +41,7 @@ def suggestion_text(plan: RoutePlan) -> str:
     return _("Routing suggests %(who)s: %(why)s.") % {"who": who, "why": plan.explanation}
 
 
-def _same_choice(plan: RoutePlan, departments: list[Department], lead: Department | None) -> bool:
+def _same_choice(plan, departments: list[Department], lead: Department | None) -> bool:
     chosen_lead = lead or (departments[0] if departments else None)
     return (
         chosen_lead is not None
@@ -54,7 +56,7 @@ def dispatch(
     """Dispatch as chosen: through routing when the choice is routing's, else directly."""
     plan = suggestion(case)
     if plan is not None and _same_choice(plan, departments, lead):
-        return dispatch_services.route(case=case, actor=actor, note=note)
+        return panels.router().route(case=case, actor=actor, note=note)
     return services.case_dispatch(
         case=case, actor=actor, departments=departments, lead=lead, note=note
     )
@@ -62,4 +64,11 @@ def dispatch(
 
 def route(*, case: Case, actor) -> list[Task]:
     """Dispatch ``case`` where its routing rules (or the fallback owner) say."""
-    return dispatch_services.route(case=case, actor=actor)
+    router = panels.router()
+    if router is None:
+        raise Conflict(
+            _("No routing is installed: choose the department for case %(number)s.")
+            % {"number": case.number},
+            code="no_routing",
+        )
+    return router.route(case=case, actor=actor)

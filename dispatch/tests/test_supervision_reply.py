@@ -93,8 +93,8 @@ def test_the_queue_holds_the_task_until_the_reply(pressed, staff, alpha_disposer
     client.force_login(alpha_disposer)
     phone = client.get("/en/cases/m/tasks/")
     [card] = phone.context["cards"]
-    assert [s.message for s in card["supervisions"]] and "Finish before noon" in (
-        card["supervisions"][0].message
+    assert [s.text for s in card["supervisions"]] and "Finish before noon" in (
+        card["supervisions"][0].text
     )
     html = phone.content.decode()
     assert 'data-move="supervision_reply"' in html

@@ -16,8 +16,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_inspector_picks_a_category_by_pinyin(
-    live_server, staff, browser_page, settings, tmp_path
-):  # noqa: F811
+    live_server,
+    staff,  # noqa: F811 - the fixture imported above
+    browser_page,
+    settings,
+    tmp_path,
+):
     settings.MEDIA_ROOT = tmp_path / "media"
     browser = browser_page.context.browser
     page = phone_page(browser, live_server.url, "inspector_alpha")
