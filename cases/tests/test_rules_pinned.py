@@ -126,3 +126,80 @@ def test_red_outranks_yellow_outranks_green():
     assert sla.worst_light([L.RED, L.YELLOW]) == L.RED
     assert sla.worst_light([L.GREEN, L.YELLOW, None]) == L.YELLOW
     assert sla.worst_light([None]) is None
+
+
+def test_paused_time_is_taken_off_the_allowed_time_not_added(db):
+    """Light share = (elapsed - paused) / (deadline - start - paused): 4 h limit, paused 1 h (the
+    deadline moved to 05:00), at 03:00 two of the four working hours are used."""
+    task = _task(
+        time_unit=TimeUnit.URGENT_HOUR,
+        started_at=local(24, 0),
+        deadline_at=local(24, 5),
+        paused_seconds=3600,
+    )
+    assert sla.progress(task, local(24, 3), area_class="") == Decimal("0.5")
+
+
+def test_a_one_second_limit_is_full_after_one_second_not_infinitely_late(db):
+    task = _task(
+        time_unit=TimeUnit.URGENT_HOUR,
+        started_at=local(24, 9),
+        deadline_at=local(24, 9) + timedelta(seconds=1),
+    )
+    assert sla.progress(task, local(24, 9) + timedelta(seconds=1), area_class="") == 1
+
+
+def test_the_case_limit_is_its_standards_until_filed_there_is_none(flow):
+    case = flow.reported()
+    assert sla.case_limit(case) is None
+    filed = flow.filed()
+    assert sla.case_limit(filed) == (Decimal("4"), TimeUnit.WORK_HOUR)
+
+
+def test_a_deadline_uses_the_calendar_of_the_case_area_class(db, standard):
+    """Class A streets work 07:00-19:00 (their own calendar); class B the default 08-12, 14-18."""
+    from core.calendar_data import seed_calendar_years
+    from core.models import WorkCalendar
+    from core.workcalendar import invalidate_cache
+
+    calendar = WorkCalendar.objects.create(
+        name="Class A", area_class="A", work_windows="07:00-19:00"
+    )
+    seed_calendar_years(calendar=calendar, years=[2026])
+    invalidate_cache()
+    try:
+        # Tuesday 17:00 + 4 工作时: A has 2 h left that day, so 09:00; B has 1 h, so 11:00.
+        assert sla.deadline_for(standard, "A", local(24, 17)) == local(25, 9)
+        assert sla.deadline_for(standard, "B", local(24, 17)) == local(25, 11)
+    finally:
+        invalidate_cache()
+
+
+# --- core/workcalendar.py --------------------------------------------------------------------
+
+
+def test_working_hours_carry_over_to_the_next_days_first_window_from_its_start():
+    """A night-shift calendar (00:00-08:00): 10 working hours from Tuesday 00:00 end Wednesday
+    02:00 sharp, the carried time counted from the window's very first microsecond."""
+    from zoneinfo import ZoneInfo
+
+    from core.workcalendar import US_PER_HOUR, WorkingCalendar
+
+    tz = ZoneInfo("Asia/Shanghai")
+    night = WorkingCalendar(
+        name="night", windows=((0, 8 * US_PER_HOUR),), days={}, years=[2026], tz=tz
+    )
+    start = local(24, 0)
+    assert night.add(start, 10, TimeUnit.WORK_HOUR) == local(25, 2)
+
+
+def test_the_yellow_light_comes_at_80_percent_of_the_time_left_after_a_pause(db):
+    """4 h limit, paused 1 h (deadline 05:00): yellow at 80 % of the 4 working hours plus the
+    pause, 04:12, not later."""
+    task = _task(
+        time_unit=TimeUnit.URGENT_HOUR,
+        started_at=local(24, 0),
+        deadline_at=local(24, 5),
+        paused_seconds=3600,
+    )
+    assert sla.yellow_at(task, area_class="") == local(24, 4, 12)

@@ -206,3 +206,48 @@ class TestSuggest:
         with pytest.raises(PermissionDenied):
             services.route(case=filed(), actor=staff["roads_disposer"], now=T0)
         assert not RoutingDecision.objects.exists()
+
+
+class TestPinnedByMutants:
+    """Rules of dispatch/selectors.py that single-line changes once slipped past (make mutants)."""
+
+    def test_a_major_class_rule_beats_any_category_whichever_is_older(
+        self, filed, small_city, units, category, staff
+    ):
+        c = small_city
+        rule(c.east, units.roads, category_kind=category.kind, category_major="99")  # older
+        rule(c.east, units.env)  # any category, newer: still less specific
+        assert depts(routed(filed(), staff)) == [("CITY-ROADS", True)]
+
+    def test_every_co_rule_department_joins_once(self, filed, small_city, units, category, staff):
+        c = small_city
+        rule(c.alpha, units.roads, category=category)
+        rule(c.alpha, units.env, category=category, role=JointRole.CO)
+        rule(c.alpha, units.east_roads, category=category, role=JointRole.CO)
+        rule(c.alpha, units.env, category=category, role=JointRole.CO, priority=3)  # twice
+        assert sorted(depts(routed(filed(), staff))) == [
+            ("CITY-ENV", False),
+            ("CITY-ROADS", True),
+            ("DIST-EAST-ROADS", False),
+        ]
+
+    def test_a_scenario_keeps_every_co_department_but_its_lead(
+        self, filed, small_city, units, category, staff
+    ):
+        # The lead is an older department than one co-department and is listed as co too.
+        lead, newer = units.roads, units.env
+        assert newer.pk > lead.pk
+        scenario = JointScenario.objects.create(
+            name="占道经营", area=small_city.alpha, lead_department=lead
+        )
+        scenario.categories.set([category])
+        scenario.co_departments.set([newer, lead])
+        assert depts(routed(filed(), staff)) == [("CITY-ROADS", True), ("CITY-ENV", False)]
+
+    def test_the_deepest_scenario_wins(self, filed, small_city, units, category, staff):
+        for area, lead in ((small_city.alpha, units.alpha), (small_city.city, units.env)):
+            scenario = JointScenario.objects.create(
+                name=f"一件事 {area.name}", area=area, lead_department=lead
+            )
+            scenario.categories.set([category])
+        assert depts(routed(filed(), staff)) == [("ST-ALPHA", True)]
