@@ -272,43 +272,34 @@ def case_file(
     return case
 
 
+def _end_before_dispatch(*, case: Case, actor, action: str, reason: str, now) -> Case:
+    """作废 and 不予受理: a case that never reached a department ends, with its reason."""
+    now = now_or(now)
+    permissions.check_move(actor, action, case)
+    to = check_transition(case, action)
+    reason = require_reason(reason, action)
+    from_status = cas_case(case, to_status=to, now=now)
+    write_event(
+        case=case, action=action, actor=actor, at=now, from_status=from_status, reason=reason
+    )
+    return case
+
+
 @transaction.atomic
 def case_void(*, case: Case, actor, reason: str, now: datetime | None = None) -> Case:
     """Void the case (作废): not a problem, a duplicate, outside the remit. Reason required."""
-    now = now_or(now)
-    permissions.check_move(actor, CaseAction.VOID, case)
-    to = check_transition(case, CaseAction.VOID)
-    reason = require_reason(reason, CaseAction.VOID)
-    from_status = cas_case(case, to_status=to, now=now)
-    write_event(
-        case=case,
-        action=CaseAction.VOID,
-        actor=actor,
-        at=now,
-        from_status=from_status,
-        reason=reason,
+    return _end_before_dispatch(
+        case=case, actor=actor, action=CaseAction.VOID, reason=reason, now=now
     )
-    return case
 
 
 @transaction.atomic
 def case_refuse(*, case: Case, actor, reason: str, now: datetime | None = None) -> Case:
     """Refuse the report (不予受理): not a city problem, or found untrue on site. Reason required;
     the reporter is told why (notify subscribes to this move; the public status shows it)."""
-    now = now_or(now)
-    permissions.check_move(actor, CaseAction.REFUSE, case)
-    to = check_transition(case, CaseAction.REFUSE)
-    reason = require_reason(reason, CaseAction.REFUSE)
-    from_status = cas_case(case, to_status=to, now=now)
-    write_event(
-        case=case,
-        action=CaseAction.REFUSE,
-        actor=actor,
-        at=now,
-        from_status=from_status,
-        reason=reason,
+    return _end_before_dispatch(
+        case=case, actor=actor, action=CaseAction.REFUSE, reason=reason, now=now
     )
-    return case
 
 
 @transaction.atomic

@@ -27,11 +27,13 @@ def upload(name: str, fmt: str) -> dict:
     return {"name": name, "mimeType": mime, "buffer": image_bytes(fmt, (320, 240))}
 
 
-def log_in(browser, base: str, username: str, **context_options):
-    context = browser.new_context(locale="en-US", **context_options)
+def log_in(browser, base: str, username: str, *, locale: str = "en-US", **context_options):
+    """A page logged in as ``username``, in English (/en/) or, with ``locale="zh-CN"``, in the
+    default Chinese."""
+    context = browser.new_context(locale=locale, **context_options)
     context.set_default_timeout(WAIT)
     page = context.new_page()
-    page.goto(f"{base}/en/login/")
+    page.goto(f"{base}/login/" if locale.startswith("zh") else f"{base}/en/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEFAULT_PASSWORD)
     page.click("form:has(input[name=username]) button[type=submit]")

@@ -7,22 +7,21 @@ import pytest
 
 from cases.models import Case
 from cases.tests.conftest import staff  # noqa: F401 - fixture: personas + shift leader etc.
-from org.factories import DEFAULT_PASSWORD
+from web.tests.test_browser_lifecycle import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_leader_order_is_placed_by_finding_the_grid(live_server, staff, browser_page):  # noqa: F811
-    browser = browser_page.context.browser
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", "dispatcher")
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("form:has(input[name=username]) button[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
+    page = log_in(
+        browser_page.context.browser,
+        base,
+        "dispatcher",
+        locale="zh-CN",
+        viewport={"width": 1280, "height": 900},
+    )
+    context = page.context
     page.goto(f"{base}/intake/new/")
     page.wait_for_selector("#report-map[data-ready]")
     page.fill("textarea[name=description]", "市长交办：学校门口井盖缺失")

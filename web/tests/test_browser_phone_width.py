@@ -25,7 +25,7 @@ from cases.tests.conftest import (  # noqa: F401 - fixtures: the case flow and i
     standard,
     t0,
 )
-from web.tests.test_browser_lifecycle import PHONE, WAIT
+from web.tests.test_browser_lifecycle import PHONE, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,17 +55,8 @@ def cases(staff, small_city, flow, roads, alpha_office, grid):  # noqa: F811
 
 
 def phone_page(browser, base: str, username: str):
-    from org.factories import DEFAULT_PASSWORD
-
-    context = browser.new_context(locale="zh-CN", **PHONE)
-    context.set_default_timeout(WAIT)
-    page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("form:has(input[name=username]) button[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
-    return page
+    """A phone (390 px, Chinese) logged in as ``username``."""
+    return log_in(browser, base, username, locale="zh-CN", **PHONE)
 
 
 def overflow(page) -> list[str]:
