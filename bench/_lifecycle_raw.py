@@ -105,7 +105,7 @@ CASE_COLUMNS = (
     "created_at", "updated_at", "number", "source", "source_ref", "trusted", "status", "version",
     "priority", "description", "lon", "lat", "area_path", "area_class", "address", "reporter_name",
     "reporter_phone", "reporter_email", "reported_at", "dispatch_round", "returned_count",
-    "needs_fallback", "rework_count", "grid_id", "reported_by_id",
+    "needs_fallback", "rework_count", "grid_id", "reported_by_id", "verify_finding",
 )  # fmt: skip
 EVENT_COLUMNS = (
     "case_id", "task_id", "actor_id", "at", "action", "from_status", "to_status", "reason", "note",
@@ -216,7 +216,7 @@ class RawLifecycle:
             self.s["case"],
             (w(now), w(now), number, "inspector", "", True, "reported", 1, "normal",
              f"Manhole cover missing outside No. {i}", r.lon, r.lat, r.area_path, r.area_class,
-             "", "", "", "", w(now), 0, 0, False, 0, r.grid_id, r.inspector_id),
+             "", "", "", "", w(now), 0, 0, False, 0, r.grid_id, r.inspector_id, ""),
         )  # fmt: skip
         case_id = d.cur.fetchone()[0]
         self._event(case_id, None, r.inspector_id, now, "report", "", "reported",
