@@ -89,11 +89,14 @@ def _open(data: bytes, name: str) -> Image.Image:
     not_image = ValidationFailed(
         _("%(name)s is not a JPEG, PNG or WebP photo.") % {"name": name}, code="photo_type"
     )
+    size: tuple[int, int] | None = None
     try:
         with warnings.catch_warnings():
             # Pillow warns (not raises) between 1x and 2x its own pixel limit: refuse those too.
+            # Beyond 2x it raises in Image.open itself, before the size is known to us.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))
+            size = img.size
             fmt = img.format
             if fmt not in ALLOWED_FORMATS:
                 raise not_image
@@ -104,7 +107,7 @@ def _open(data: bytes, name: str) -> Image.Image:
             img = Image.open(io.BytesIO(data))
             img.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _too_many_pixels(name, *img.size) from None
+        raise _too_many_pixels(name, *(size or (0, 0))) from None
     except ValidationFailed:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
@@ -113,6 +116,14 @@ def _open(data: bytes, name: str) -> Image.Image:
 
 
 def _too_many_pixels(name: str, w: int, h: int) -> ValidationFailed:
+    """``w``/``h`` 0 when the file declared a size too large for Pillow to open it at all (a
+    decompression bomb: a few bytes declaring 30000 x 30000)."""
+    if not (w and h):
+        return ValidationFailed(
+            _("Photo %(name)s declares more pixels than the limit of %(mp)d megapixels.")
+            % {"name": name, "mp": max_pixels() // 1_000_000},
+            code="photo_too_many_pixels",
+        )
     return ValidationFailed(
         _("Photo %(name)s is %(w)d x %(h)d pixels; the limit is %(mp)d megapixels.")
         % {"name": name, "w": w, "h": h, "mp": max_pixels() // 1_000_000},

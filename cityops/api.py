@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -151,9 +153,27 @@ def unknown_endpoint(request: HttpRequest, path: str = ""):
     )
 
 
+# ninja wraps every body parser failure into HttpError(400) with this fixed English text.
+_UNPARSABLE_BODY = "Cannot parse request body"
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if exc.status_code == 400 and str(exc).startswith(_UNPARSABLE_BODY):
+        return _error(request, "malformed_json", _("The request body is not valid JSON."), 400)
     return _error(request, getattr(exc, "code", None) or "http_error", str(exc), exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc: RequestDataTooBig):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413 in the API's error shape, not Django's page."""
+    return _error(
+        request,
+        "request_too_large",
+        _("The request body is larger than the limit of %(mb).1f MB.")
+        % {"mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024},
+        413,
+    )
 
 
 def _register_routers() -> None:

@@ -32,6 +32,11 @@ MAX_LIMIT = 500
 ALARM_ERRORS = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
+# Lists page by offset; past a million rows a client should narrow its filters (and a huge
+# offset must be a 422, not a database overflow).
+MAX_OFFSET = 1_000_000
+
+
 class DeviceTokenAuth(HttpBearer):
     """``Authorization: Bearer <device token>`` -> the device (stored digest only)."""
 
@@ -126,7 +131,7 @@ class AlarmFilter(Schema):
     status: AlarmStatus | None = None
     severity: Severity | None = None
     limit: int = Field(100, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 @router.get("/iot/alarms", response=list[AlarmOut], summary="Alarms in my area scope")
@@ -222,7 +227,7 @@ class DeviceDetailOut(DeviceOut):
 class DeviceFilter(Schema):
     type: str | None = None
     limit: int = Field(100, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 @router.get("/iot/devices", response=list[DeviceOut], summary="Devices in my area scope")

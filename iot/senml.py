@@ -21,6 +21,11 @@ import re
 from typing import NamedTuple
 
 RELATIVE_TIME_LIMIT = 2**28  # §4.5.3: smaller resolved times are relative to now
+# Resolved times a reading can have: from the RFC's own boundary (2**28 s, 1978-07-04; below it a
+# time is relative) to 2100-01-01 UTC. Outside them a time is a device's bug (bt 1e20, a year
+# 31690708, now - 1e12) and is refused, never stored or crashed on.
+EARLIEST_TIME = float(RELATIVE_TIME_LIMIT)
+LATEST_TIME = 4_102_444_800.0
 SUPPORTED_VERSION = 10  # §4.4 bver: the default and what RFC 8428 defines
 MAX_RECORDS = 1000  # one pack; a device flushing a backlog sends several
 MAX_STRING = 200  # vs / vd length kept (Reading.value_str)
@@ -212,6 +217,11 @@ def _resolve(record: dict, index: int, base: dict, now: float) -> Record:
     when = base["bt"] + (_number(record, "t", index) if "t" in record else 0.0)
     if when < RELATIVE_TIME_LIMIT:
         when = now + when
+    if not EARLIEST_TIME <= when <= LATEST_TIME:
+        raise SenMLError(
+            f"time {when:.6g} is outside 1978-07-04..2100-01-01 (seconds since 1970, RFC 8428 §4.5.3)",
+            record=index,
+        )
     return Record(
         name=name,
         time=when,

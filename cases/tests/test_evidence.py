@@ -10,7 +10,7 @@ from PIL import Image
 
 from cases import services
 from cases.evidence import clean_image
-from cases.factories import image_bytes
+from cases.factories import bomb_png, image_bytes
 from cases.models import Evidence
 from cases.states import CaseAction, EvidenceKind
 from cases.tests.conftest import photo
@@ -59,6 +59,14 @@ def test_decompression_bombs_are_refused(settings):
     settings.EVIDENCE_MAX_PIXELS = 10_000
     with pytest.raises(ValidationFailed, match="200 x 100 pixels"):
         clean_image(upload(image_bytes("PNG", size=(200, 100))))
+
+
+def test_a_bomb_too_large_for_pillow_to_open_is_refused_not_a_crash():
+    data = bomb_png()
+    assert len(data) < 120
+    with pytest.raises(ValidationFailed, match="declares more pixels than the limit") as caught:
+        clean_image(upload(data, "bomb.png"))
+    assert caught.value.code == "photo_too_many_pixels"
 
 
 def test_empty_upload_is_refused():

@@ -142,3 +142,26 @@ def test_devices_are_listed_with_their_latest_values(client, manhole, personas):
     ]
     client.force_login(personas["beta_operator"])
     assert client.get("/api/v1/iot/devices/MH-0001").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "pack",
+    [
+        [{"bt": 1e20, "n": "tilt", "v": 1}],
+        [{"bt": 1e15, "n": "tilt", "v": 1}],
+        [{"n": "tilt", "v": 1, "t": -1e12}],
+    ],
+)
+def test_a_time_no_sensor_can_mean_is_a_422_not_a_crash(client, manhole, pack):
+    response = post(client, pack)
+    assert response.status_code == 422
+    assert "is outside 1978-07-04..2100-01-01" in response.json()["message"]
+    assert not Reading.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/iot/devices", "/api/v1/iot/alarms"])
+def test_a_huge_list_offset_is_a_422_not_a_database_overflow(client, personas, path):
+    client.force_login(personas["admin"])
+    response = client.get(path, {"offset": "10000000000000000000"})
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid"

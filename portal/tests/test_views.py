@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.factories import bomb_png
 from cases.models import Case
 from intake.models import IntakeReport
 from portal.models import CitizenReport, Satisfaction
@@ -83,6 +84,15 @@ def test_a_file_that_is_not_a_photo_is_refused_with_its_name(small_city, client)
 
     assert response.status_code == 422
     assert "receipt.jpg is not a JPEG, PNG or WebP photo." in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_a_decompression_bomb_is_refused_anonymously_with_a_message(small_city, client):
+    bomb = SimpleUploadedFile("bomb.png", bomb_png(), content_type="image/png")
+    response = client.post(REPORT_URL, form(photos=bomb))
+
+    assert response.status_code == 422
+    assert "bomb.png declares more pixels than the limit" in response.content.decode()
     assert not Case.objects.exists()
 
 

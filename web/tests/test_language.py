@@ -62,3 +62,29 @@ def test_api_errors_follow_the_request_language(admin_client, language, unauthor
     )
     assert invalid.status_code == 422
     assert invalid.json()["message"] == f"reason: {required}"
+
+
+@pytest.mark.parametrize(("language", "words"), [("zh-hans", "JSON"), ("en", "not valid JSON")])
+def test_malformed_json_is_a_400_in_the_error_shape(admin_client, language, words):
+    response = admin_client.post(
+        "/api/v1/cases/NB000/void",
+        data="{bad json",
+        content_type="application/json",
+        headers={"accept-language": language},
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "malformed_json" and words in body["message"]
+
+
+def test_an_oversized_body_is_a_json_413_not_an_html_page(admin_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = admin_client.post(
+        "/api/v1/cases/NB000/void",
+        data=json.dumps({"reason": "x" * 5000}),
+        content_type="application/json",
+        headers={"accept-language": "en"},
+    )
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "request_too_large"
