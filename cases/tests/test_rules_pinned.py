@@ -149,11 +149,18 @@ def test_a_one_second_limit_is_full_after_one_second_not_infinitely_late(db):
     assert sla.progress(task, local(24, 9) + timedelta(seconds=1), area_class="") == 1
 
 
-def test_the_case_limit_is_its_standards_until_filed_there_is_none(flow):
+def test_the_case_limit_is_its_standards_until_filed_there_is_none(flow, staff):
     case = flow.reported()
     assert sla.case_limit(case) is None
     filed = flow.filed()
     assert sla.case_limit(filed) == (Decimal("4"), TimeUnit.WORK_HOUR)
+    services.case_upgrade(case=filed, actor=staff["city_dispatcher"], reason="Gas")
+    filed.refresh_from_db()  # the priority as the database gives it back: a plain string
+    assert sla.case_limit(filed) == (Decimal("4"), TimeUnit.URGENT_HOUR)
+
+
+def test_a_limit_is_on_the_working_clock_unless_asked_for_urgent(db, standard):
+    assert sla.limit_for(standard, "B") == (Decimal("4"), TimeUnit.WORK_HOUR)
 
 
 def test_a_deadline_uses_the_calendar_of_the_case_area_class(db, standard):
@@ -171,6 +178,12 @@ def test_a_deadline_uses_the_calendar_of_the_case_area_class(db, standard):
         # Tuesday 17:00 + 4 工作时: A has 2 h left that day, so 09:00; B has 1 h, so 11:00.
         assert sla.deadline_for(standard, "A", local(24, 17)) == local(25, 9)
         assert sla.deadline_for(standard, "B", local(24, 17)) == local(25, 11)
+        # Elapsed time is counted on the same calendar: 17:00 to 09:00 is 4 h in A, 2 h in B.
+        hours = {
+            c: sla.working_seconds(local(24, 17), local(25, 9), TimeUnit.WORK_HOUR, c) / 3600
+            for c in ("A", "B")
+        }
+        assert hours == {"A": 4, "B": 2}
     finally:
         invalidate_cache()
 
@@ -203,3 +216,83 @@ def test_the_yellow_light_comes_at_80_percent_of_the_time_left_after_a_pause(db)
         paused_seconds=3600,
     )
     assert sla.yellow_at(task, area_class="") == local(24, 4, 12)
+
+
+def test_an_urgent_clock_is_pushed_later_by_the_pause_round_the_clock(db):
+    due = sla.task_deadline(
+        started_at=local(24, 0),
+        time_limit=Decimal("4"),
+        extended=Decimal("0"),
+        unit=TimeUnit.URGENT_HOUR,
+        paused_seconds=3600,
+        area_class=None,
+    )
+    assert due == local(24, 5)
+
+
+def test_a_zero_limit_is_red_one_second_after_the_start(db):
+    task = _task(time_unit=TimeUnit.URGENT_HOUR, started_at=local(24, 9), deadline_at=local(24, 9))
+    one_second = local(24, 9) + timedelta(seconds=1)
+    assert sla.traffic_light(task, one_second, area_class="") == sla.Light.RED
+
+
+def test_a_reworked_task_runs_on_now_not_on_its_old_disposal(db):
+    """After a failed check the task is open again with the old disposed_at still set: the
+    light runs on, it is not frozen at the first disposal."""
+    task = _task(
+        time_unit=TimeUnit.URGENT_HOUR,
+        started_at=local(24, 0),
+        deadline_at=local(24, 4),
+        status=TaskStatus.ACCEPTED,
+        disposed_at=local(24, 1),
+    )
+    assert sla.progress(task, local(24, 3), area_class="") == Decimal("0.75")
+
+
+def test_no_working_time_runs_backwards(db):
+    assert sla.working_seconds(local(24, 11), local(24, 9), TimeUnit.WORK_HOUR, None) == 0
+
+
+# --- core/workcalendar.py, the default calendar (08:00-12:00, 14:00-18:00) --------------------
+
+
+def test_work_started_in_the_lunch_break_continues_in_the_afternoon_window(db):
+    from core.workcalendar import add_working_time
+
+    assert add_working_time(local(24, 13), 1, TimeUnit.WORK_HOUR) == local(24, 15)
+
+
+def test_a_working_day_counts_every_window_of_a_three_window_day():
+    """08-10, 12-14, 16-18: at 15:00 (between the 2nd and 3rd windows) four of the day's six
+    working hours are done, so one working day later is the same share of the next day: 14:00,
+    the end of its 2nd window (not the next day's close, as if 15:00 were after hours)."""
+    from zoneinfo import ZoneInfo
+
+    from core.workcalendar import US_PER_HOUR, WorkingCalendar
+
+    h = US_PER_HOUR
+    three = WorkingCalendar(
+        name="three",
+        windows=((8 * h, 10 * h), (12 * h, 14 * h), (16 * h, 18 * h)),
+        days={},
+        years=[2026],
+        tz=ZoneInfo("Asia/Shanghai"),
+    )
+    assert three.add(local(24, 15), 1, TimeUnit.WORK_DAY) == local(25, 14)
+
+
+def test_the_end_of_the_working_day_is_the_last_windows_end():
+    from zoneinfo import ZoneInfo
+
+    from core.workcalendar import US_PER_HOUR, WorkingCalendar
+
+    h = US_PER_HOUR
+    two = WorkingCalendar(
+        name="two",
+        windows=((8 * h, 12 * h), (14 * h, 18 * h)),
+        days={},
+        years=[2026],
+        tz=ZoneInfo("Asia/Shanghai"),
+    )
+    # A whole working day from the start of Tuesday ends at Tuesday's close, 18:00.
+    assert two.add(local(24, 8), 1, TimeUnit.WORK_DAY) == local(24, 18)
