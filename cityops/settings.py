@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "notify",
     "huey.contrib.djhuey",
     "dispatch",
+    "evaluation",
     "iot",
     "demo",
     "web",

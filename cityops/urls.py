@@ -21,6 +21,7 @@ urlpatterns += i18n_patterns(
     path("intake/", include("intake.urls")),
     path("citizen/", include("portal.urls")),
     path("iot/", include("iot.urls")),
+    path("evaluation/", include("evaluation.urls")),
     path("", include("web.urls")),
     prefix_default_language=False,
 )

@@ -39,6 +39,7 @@ from demo.history import BULK_AFTER, BulkRoutes, bulk_importer, history_row, imp
 from demo.mover import CaseMover, due_in_office, later
 from demo.places import Places
 from dispatch import scanner
+from evaluation import facts as evaluation_facts
 from intake.services import receive_report
 
 DEFAULT_CASES = 3000
@@ -57,6 +58,7 @@ class CaseSeedReport:
     statuses: dict[str, int] = field(default_factory=dict)
     lights: dict[str, int] = field(default_factory=dict)
     scan: dict = field(default_factory=dict)
+    facts: int = 0  # evaluation facts written for the seeded cases
 
 
 def _actor(cast: Cast, arrival: Arrival):
@@ -158,6 +160,8 @@ def seed_cases(
         # Twice: the first pass lights the backlog, the second escalates what is long overdue.
         scanner.scan(now)
         report_.scan = scanner.scan(now).as_dict()
+    # The muted moves and the bulk history wrote no evaluation facts: write them all at once.
+    report_.facts = evaluation_facts.backfill(Case.objects.all())
     report_.statuses = dict(Counter(Case.objects.values_list("status", flat=True)))
     report_.lights = lights_now(now)
     report_.seconds = round(time.monotonic() - started, 1)

@@ -231,3 +231,10 @@ def test_credentials_trackers_post_positions_with_their_tokens(seeded_world, cli
         "speed",
         "heading",
     ]
+
+
+def test_every_seeded_task_has_its_evaluation_fact(seeded_world):
+    from cases.models import Task
+    from evaluation.models import TaskFact
+
+    assert TaskFact.objects.count() == Task.objects.count() > 0

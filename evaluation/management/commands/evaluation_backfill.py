@@ -1,0 +1,42 @@
+"""``manage.py evaluation_backfill [--from DATE] [--to DATE]``: write the task facts of the cases
+reported in the range (all by default), e.g. after a historical import or on first install."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from tqdm import tqdm
+
+from cases.models import Case
+from evaluation.facts import backfill
+
+
+def _day(value: str, *, option: str):
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise CommandError(f"{option}: {value!r} is not a date (YYYY-MM-DD).") from None
+
+
+class Command(BaseCommand):
+    help = "Write the evaluation facts (考核事实) of the cases reported in a date range."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--from", dest="since", help="first report date, YYYY-MM-DD")
+        parser.add_argument("--to", dest="until", help="last report date, YYYY-MM-DD")
+
+    def handle(self, *args, since=None, until=None, **options):
+        cases = Case.objects.all()
+        tz = timezone.get_current_timezone()
+        if since:
+            start = datetime.combine(_day(since, option="--from"), time.min, tzinfo=tz)
+            cases = cases.filter(reported_at__gte=start)
+        if until:
+            end = datetime.combine(_day(until, option="--to"), time.max, tzinfo=tz)
+            cases = cases.filter(reported_at__lte=end)
+        total = cases.filter(dispatch_round__gt=0).count()
+        with tqdm(total=total, unit="case", disable=options.get("verbosity", 1) < 1) as bar:
+            written = backfill(cases, progress=bar.update)
+        self.stdout.write(f"{written} task facts written for {total} cases.")

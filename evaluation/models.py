@@ -1,0 +1,68 @@
+"""Facts evaluation counts (考核事实): one row per task, kept right as the case moves.
+
+Evaluation reads these, never the live case tables: a ranking is a sum over facts, and the
+facts say what each rate means (evaluation.definitions). A fact is rewritten after every move
+that changes its task (dispatch, return, extension, disposal, failed check, pause, upgrade ...),
+so a reopened case (返工, 回退) is counted as it stands; ``manage.py evaluation_backfill`` writes
+them for cases that existed before (history, imports).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cases.states import SourceChannel
+from catalog.models import CategoryKind
+
+
+class Outcome(models.TextChoices):
+    OPEN = "open", _("Open 未处置")
+    DISPOSED = "disposed", _("Disposed 已处置")
+    RETURNED = "returned", _("Returned 回退")
+    CANCELLED = "cancelled", _("Cancelled 已取消")
+
+
+class TaskFact(models.Model):
+    """What one task (one department's share of one dispatch round) counts for."""
+
+    task = models.OneToOneField(
+        "cases.Task", verbose_name=_("task"), on_delete=models.CASCADE, related_name="fact"
+    )
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="+"
+    )
+    department = models.ForeignKey(
+        "org.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
+    )
+    area_path = models.CharField(_("area path"), max_length=80)
+    source = models.CharField(_("source channel"), max_length=20, choices=SourceChannel.choices)
+    category_kind = models.CharField(
+        _("kind 部件/事件"), max_length=10, choices=CategoryKind.choices, blank=True
+    )
+    is_lead = models.BooleanField(_("lead task 主办"), default=True)
+    urgent = models.BooleanField(_("urgent 紧急"), default=False)
+    started_at = models.DateTimeField(_("dispatched at"))
+    # The deadline as the SLA clock has it: limit + approved extensions, pushed by pauses.
+    deadline_at = models.DateTimeField(_("deadline"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    # When the task stopped being open (disposed, returned, cancelled); empty while open.
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    on_time = models.BooleanField(_("disposed on time 按期"), null=True)
+    reworks = models.PositiveSmallIntegerField(_("reworks 返工"), default=0)
+    extended = models.BooleanField(_("extended 延期"), default=False)
+    # Working time from dispatch to disposal minus pauses (处置时长), on the task's clock.
+    work_seconds = models.PositiveIntegerField(_("working seconds to disposal"), null=True)
+    updated_at = models.DateTimeField(_("written at"), auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["department", "settled_at"], name="eval_fact_dept_settled"),
+            models.Index(fields=["department", "deadline_at"], name="eval_fact_dept_deadline"),
+            models.Index(fields=["started_at"], name="eval_fact_started"),
+        ]
+        verbose_name = _("task fact")
+        verbose_name_plural = _("task facts")
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.outcome}"

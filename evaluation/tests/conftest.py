@@ -1,0 +1,11 @@
+"""The evaluation tests use the case tests' city, staff and flow (clock T0 = Monday 09:00)."""
+
+from cases.tests.conftest import (  # noqa: F401  (fixtures re-exported for evaluation tests)
+    _media,
+    flow,
+    grid,
+    roads,
+    staff,
+    standard,
+    t0,
+)

@@ -1,0 +1,101 @@
+"""The department evaluation page: scope, the ranking, drill-down and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+import time_machine
+
+from cases.tests.conftest import local
+from evaluation.models import TaskFact
+from evaluation.tests.test_definitions import NOW, week  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.django_db
+PAGE = "/en/evaluation/"
+WEEK_QUERY = {"from": "2026-11-23", "to": "2026-11-29"}
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def test_the_leader_sees_the_ranking_with_every_number_linked(client, staff, week, roads):  # noqa: F811
+    client.force_login(staff["city_leader"])
+    response = client.get(PAGE, WEEK_QUERY)
+    [row] = response.context["rows"]
+    assert row["department"] == roads and row["rank"] == 1
+    cells = {c["indicator"].key: c for c in row["cells"]}
+    assert str(cells["on_time_rate"]["value"]) == "66.67"
+    html = response.content.decode()
+    assert 'data-indicator="on_time_rate"' in html and "66.67 %" in html
+    # The cell's link lists exactly the tasks its numerator counts.
+    drill = client.get(cells["on_time_rate"]["url"])
+    assert drill.context["total"] == 4  # disposed on time
+    numbers = {f.case.number for f in drill.context["rows"]}
+    assert week["late"].number not in numbers and week["on_time"].number in numbers
+
+
+def test_a_disposer_sees_only_their_own_department(client, staff, week, roads, flow):  # noqa: F811
+    client.force_login(staff["alpha_disposer"])  # street office Alpha: no tasks this week
+    assert client.get(PAGE, WEEK_QUERY).context["rows"] == []
+    drill = client.get("/en/evaluation/cases/", {"department": roads.pk, "count": "disposed"})
+    assert drill.status_code == 404  # another department's tasks are not theirs to list
+    client.force_login(staff["roads_disposer"])
+    [row] = client.get(PAGE, WEEK_QUERY).context["rows"]
+    assert row["department"] == roads
+
+
+def test_an_inspector_without_a_desk_role_is_sent_to_their_own_page(client, staff, week):  # noqa: F811
+    from org.factories import DEFAULT_PASSWORD
+    from org.models import Role
+    from org.services import staff_create
+
+    citizenish = staff_create(username="x", password=DEFAULT_PASSWORD, role=Role.INSPECTOR)
+    client.force_login(citizenish.user)
+    assert client.get(PAGE).status_code == 302
+
+
+def test_the_csv_is_the_table_and_neutralises_formulas(client, staff, week, roads):  # noqa: F811
+    roads.name = "=HYPERLINK(evil)"
+    roads.save()
+    client.force_login(staff["city_leader"])
+    response = client.get(PAGE, {**WEEK_QUERY, "format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[1][:2] == ["1", "'=HYPERLINK(evil)"]
+    assert "66.67" in rows[1]
+    drill = client.get(
+        "/en/evaluation/cases/",
+        {"department": roads.pk, "count": "overdue_open", **WEEK_QUERY, "format": "csv"},
+    )
+    lines = list(csv.reader(io.StringIO(drill.content.decode("utf-8-sig"))))
+    assert [line[0] for line in lines[1:]] == [week["overdue"].number]
+
+
+def test_an_unknown_count_or_a_reversed_period_is_handled(client, staff, week, roads):  # noqa: F811
+    client.force_login(staff["city_leader"])
+    assert (
+        client.get("/en/evaluation/cases/", {"department": roads.pk, "count": "x"}).status_code
+        == 404
+    )
+    page = client.get(PAGE, {"from": "2026-11-29", "to": "2026-11-23"})
+    assert page.context["period"].key == "month"  # a reversed range falls back to this month
+    assert TaskFact.objects.count() == 8
+    assert local(24, 12) == NOW
+
+
+def test_a_named_period_wins_over_dates_left_in_the_form(client, staff, week):  # noqa: F811
+    client.force_login(staff["city_leader"])
+    page = client.get(PAGE, {"period": "last_month", "from": "2026-11-23", "to": "2026-11-29"})
+    period = page.context["period"]
+    assert (period.key, str(period.first), str(period.last)) == (
+        "last_month",
+        "2026-10-01",
+        "2026-10-31",
+    )
+    custom = client.get(PAGE, {"period": "custom", **WEEK_QUERY}).context["period"]
+    assert (str(custom.first), str(custom.last)) == ("2026-11-23", "2026-11-29")

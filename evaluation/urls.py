@@ -1,0 +1,10 @@
+from django.urls import path
+
+from evaluation import views
+
+app_name = "evaluation"
+
+urlpatterns = [
+    path("", views.departments, name="departments"),
+    path("cases/", views.cases_behind, name="cases"),
+]
