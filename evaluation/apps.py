@@ -8,6 +8,12 @@ class EvaluationConfig(AppConfig):
 
     def ready(self) -> None:
         # Task facts follow the case moves that change what evaluation counts (after commit).
+        from django.db.models.signals import post_delete, post_save
+
+        from catalog.models import Category
         from evaluation import receivers
+        from evaluation.facts import forget_categories
 
         receivers.connect()
+        post_save.connect(forget_categories, sender=Category, dispatch_uid="evaluation-kinds")
+        post_delete.connect(forget_categories, sender=Category, dispatch_uid="evaluation-kinds-del")

@@ -8,12 +8,14 @@ after-commit hook, the backfill and the nightly reconciliation, so the three can
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from django.db import transaction
 
 from cases import sla
 from cases.models import Case, CaseEvent, Task
 from cases.states import OPEN_TASK_STATUSES, CaseAction, Priority, TaskStatus
+from catalog.models import Category
 from evaluation.models import Outcome, TaskFact
 
 # The fields of a fact a write may change (everything but the task it is of).
@@ -82,8 +84,12 @@ def case_facts(
     if not tasks:
         return []
     if returns is None:
-        returns = _return_events([case.pk]).get(case.pk, [])
-    kind = case.category.kind if case.category_id else ""
+        ended = any(t.status in (TaskStatus.RETURNED, TaskStatus.CANCELLED) for t in tasks)
+        returns = _return_events([case.pk]).get(case.pk, []) if ended else []
+    if case.category_id and Case.category.is_cached(case):
+        kind = case.category.kind
+    else:
+        kind = category_kind(case.category_id)
     area_class = case.area_class or None
     stopped = _return_times(tasks, returns)
     facts = []
@@ -119,6 +125,21 @@ def case_facts(
     return facts
 
 
+@lru_cache(maxsize=4096)
+def _kind(category_id: int) -> str:
+    return Category.objects.filter(pk=category_id).values_list("kind", flat=True).first() or ""
+
+
+def category_kind(category_id: int | None) -> str:
+    """部件 or 事件 of a category, cached per process (a category's kind does not change; any
+    category saved or deleted clears the cache: evaluation.apps)."""
+    return _kind(category_id) if category_id else ""
+
+
+def forget_categories(**kwargs) -> None:
+    _kind.cache_clear()
+
+
 def _upsert(facts: list[TaskFact]) -> int:
     if facts:
         TaskFact.objects.bulk_create(
@@ -131,9 +152,9 @@ def _upsert(facts: list[TaskFact]) -> int:
 
 
 def write_case_facts(case: Case) -> int:
-    """Upsert the facts of ``case``'s tasks; returns how many were written."""
-    with transaction.atomic():
-        return _upsert(case_facts(case))
+    """Upsert the facts of ``case``'s tasks (one INSERT ... ON CONFLICT, atomic by itself);
+    returns how many were written. Two queries when no task of the case was returned."""
+    return _upsert(case_facts(case))
 
 
 BACKFILL_CHUNK = 2000

@@ -1,10 +1,11 @@
 """Facts evaluation counts (考核事实): one row per task, kept right as the case moves.
 
 Evaluation reads these, never the live case tables: a ranking is a sum over facts, and the
-facts say what each rate means (evaluation.definitions). A fact is rewritten after every move
-that changes its task (dispatch, return, extension, disposal, failed check, pause, upgrade ...),
-so a reopened case (返工, 回退) is counted as it stands; ``manage.py evaluation_backfill`` writes
-them for cases that existed before (history, imports).
+facts say what each rate means (evaluation.definitions). A task's fact is written when the task
+is settled (disposed, returned, cancelled) or passes its deadline, and rewritten after every
+later move that changes it (rework, extension, pause, upgrade), so a reopened case (返工, 回退)
+is counted as it stands; ``manage.py evaluation_backfill`` writes them for cases that existed
+before (history, imports). An open task not yet due may have no fact: it counts nowhere.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
-"""Task facts follow the case moves (cases.hooks, after commit): every move that creates a task
-or changes what it counts for rewrites the facts of that case's tasks (a few rows)."""
+"""Task facts follow the case moves (cases.hooks, after commit): a task gets its fact when it
+stops being open (disposed, returned, cancelled) or passes its deadline (the SLA scanner's red
+light 红灯超时督办), and every later move that changes what it counts for (rework, extension,
+pause, upgrade) rewrites it. An open task not yet due counts in no number, so dispatching writes
+nothing: the loop's commonest moves stay as cheap as they were."""
 
 from __future__ import annotations
 
@@ -8,9 +11,10 @@ from cases.states import CaseAction
 from evaluation.facts import write_case_facts
 
 A = CaseAction
-# Moves that create tasks or change their outcome, deadline, reworks or extensions.
+# Moves that settle a task, mark it overdue, or change its outcome, deadline, reworks or
+# extensions.
 FACT_MOVES = (
-    A.DISPATCH,
+    A.SLA_OVERDUE,
     A.RETURN,
     A.REROUTE_SHARE,
     A.SETTLE_SHARE,

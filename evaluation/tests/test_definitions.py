@@ -156,14 +156,13 @@ def test_facts_follow_the_moves_after_commit(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         case, [task] = flow.dispatched(departments=[roads])
-    fact = TaskFact.objects.get(task=task)
-    assert fact.outcome == Outcome.OPEN and fact.deadline_at == task.deadline_at
+    assert not TaskFact.objects.filter(task=task).exists()  # open, not due: counts nowhere
     with django_capture_on_commit_callbacks(execute=True):
         services.task_accept(task=task, actor=staff["roads_disposer"], now=local(23, 9, 30))
         services.task_dispose(
             task=task, actor=staff["roads_disposer"], photos=[photo()], now=local(23, 10)
         )
-    fact.refresh_from_db()
+    fact = TaskFact.objects.get(task=task)
     assert (fact.outcome, fact.on_time, fact.work_seconds) == (Outcome.DISPOSED, True, 3600)
     with django_capture_on_commit_callbacks(execute=True):
         services.case_check_fail(
@@ -171,6 +170,20 @@ def test_facts_follow_the_moves_after_commit(
         )
     fact.refresh_from_db()
     assert (fact.outcome, fact.reworks, fact.settled_at) == (Outcome.OPEN, 1, None)
+
+
+def test_a_task_gets_its_fact_when_the_scanner_finds_it_overdue(
+    flow, roads, django_capture_on_commit_callbacks
+):
+    from dispatch import scanner
+
+    case, [task] = flow.dispatched(departments=[roads])
+    with django_capture_on_commit_callbacks(execute=True):
+        scanner.scan(local(24, 12))  # due Monday 15:00: red on Tuesday
+    fact = TaskFact.objects.get(task=task)
+    assert (fact.outcome, fact.deadline_at) == (Outcome.OPEN, local(23, 15))
+    counts = selectors.department_counts(TaskFact.objects.all(), *WEEK, now=NOW)[roads.pk]
+    assert (counts["overdue_open"], counts["due"]) == (1, 1)
 
 
 def test_the_backfill_writes_what_the_moves_write(week):
