@@ -296,3 +296,47 @@ def test_the_end_of_the_working_day_is_the_last_windows_end():
     )
     # A whole working day from the start of Tuesday ends at Tuesday's close, 18:00.
     assert two.add(local(24, 8), 1, TimeUnit.WORK_DAY) == local(24, 18)
+
+
+@pytest.fixture
+def class_a_calendar(db):
+    """Class A streets work 07:00-19:00 on their own calendar; the default is 08-12, 14-18."""
+    from core.calendar_data import seed_calendar_years
+    from core.models import WorkCalendar
+    from core.workcalendar import invalidate_cache
+
+    calendar = WorkCalendar.objects.create(
+        name="Class A", area_class="A", work_windows="07:00-19:00"
+    )
+    seed_calendar_years(calendar=calendar, years=[2026])
+    invalidate_cache()
+    yield
+    invalidate_cache()
+
+
+def test_a_task_deadline_is_on_its_area_class_calendar(class_a_calendar):
+    kwargs = {
+        "started_at": local(24, 17),
+        "time_limit": Decimal("4"),
+        "extended": Decimal("0"),
+        "unit": TimeUnit.WORK_HOUR,
+        "paused_seconds": 0,
+    }
+    assert sla.task_deadline(area_class="A", **kwargs) == local(25, 9)
+    assert sla.task_deadline(area_class=None, **kwargs) == local(25, 11)
+
+
+def test_the_light_uses_the_area_class_it_is_given(class_a_calendar):
+    """Started Tuesday 17:00, due Wednesday 09:00 in class A (4 working hours): at 18:30 one
+    and a half of the four hours are used; the default calendar would say one of two."""
+    task = _task(time_unit=TimeUnit.WORK_HOUR, started_at=local(24, 17), deadline_at=local(25, 9))
+    assert sla.progress(task, local(24, 18, 30), area_class="A") == Decimal("0.375")
+    # Yellow at 80 % of A's four hours: 3 h 12 min of work, Wednesday 08:12.
+    assert sla.yellow_at(task, area_class="A") == local(25, 8, 12)
+
+
+def test_a_returned_or_cancelled_task_has_no_light(db):
+    for status in (TaskStatus.RETURNED, TaskStatus.CANCELLED):
+        task = _task(status=status)
+        assert sla.task_light(task, local(30, 18), area_class="") is None
+    assert sla.task_light(_task(), local(30, 18), area_class="") is not None
