@@ -340,3 +340,18 @@ def test_a_returned_or_cancelled_task_has_no_light(db):
         task = _task(status=status)
         assert sla.task_light(task, local(30, 18), area_class="") is None
     assert sla.task_light(_task(), local(30, 18), area_class="") is not None
+
+
+def test_elapsed_working_time_is_signed(db):
+    from core.workcalendar import elapsed_working_time
+
+    assert elapsed_working_time(local(24, 9), local(24, 11)) == timedelta(hours=2)
+    assert elapsed_working_time(local(24, 11), local(24, 9)) == -timedelta(hours=2)
+
+
+@pytest.mark.parametrize("spec", ["12:00-08:00", "10:00-10:00"])
+def test_a_working_window_must_end_after_it_starts(spec):
+    from core.workcalendar import WorkWindowError, parse_windows
+
+    with pytest.raises(WorkWindowError, match="ends before it starts"):
+        parse_windows(spec)
