@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -45,6 +46,24 @@ def check_priority(priority: str | None) -> str:
             details={"field": "priority"},
         )
     return str(priority)
+
+
+# C0 control characters other than tab, newline and carriage return, and DEL: never part of a
+# report a person wrote, and NUL breaks PostgreSQL text columns and every export.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_plain(fields: dict[str, str]) -> None:
+    """Refuse control characters in any text of a report, naming the field (every channel goes
+    through here, so Open311, the portal, the hotline and the API answer alike)."""
+    for name, value in fields.items():
+        if value and _CONTROL.search(str(value)):
+            raise ValidationFailed(
+                _("%(field)s contains a control character (such as NUL); remove it.")
+                % {"field": name},
+                details={"field": name},
+                code="control_character",
+            )
 
 
 def check_text(description: str) -> str:

@@ -39,6 +39,7 @@ from intake.services._checks import (
     DESCRIPTION_MAX,
     check_crs,
     check_external_id,
+    check_plain,
     check_priority,
     check_source,
     check_text,
@@ -201,6 +202,17 @@ def receive_report(
     now = now or timezone.now()
     actor = user_or_none(actor)
     source = check_source(source)
+    check_plain(
+        {
+            "description": description,
+            "address": address,
+            "reporter_name": reporter_name,
+            "reporter_phone": reporter_phone,
+            "reporter_email": reporter_email,
+            "external_id": external_id,
+            "category_hint": category_hint,
+        }
+    )
     description = check_text(description)
     priority = check_priority(priority)
     external_id = check_external_id(external_id)
@@ -303,6 +315,7 @@ def record_report(
     """
     now = now or timezone.now()
     source = check_source(source)
+    check_plain({"description": description, "address": address, "external_id": external_id})
     external_id = check_external_id(external_id)
     wlon, wlat = (None, None)
     if lon is not None and lat is not None:

@@ -253,3 +253,24 @@ def test_the_operator_is_recorded(receive, staff, manhole):
     result = receive(actor=staff["alpha_inspector"], source="inspector", category=manhole)
     assert result.report.received_by == staff["alpha_inspector"]
     assert result.case.reported_by == staff["alpha_inspector"]
+
+
+@pytest.mark.parametrize("field", ["description", "address", "reporter_name", "external_id"])
+def test_control_characters_are_refused_by_the_one_door_for_every_channel(small_city, field):
+    from core.errors import ValidationFailed
+    from intake import services as intake_services
+
+    kwargs = {
+        "source": "citizen",
+        "description": "Cover missing",
+        "lon": ALPHA_LON,
+        "lat": ALPHA_LAT,
+    }
+    kwargs[field] = "bad\x07text"
+    with pytest.raises(ValidationFailed) as caught:
+        intake_services.receive_report(**kwargs)
+    assert (caught.value.code, caught.value.details["field"]) == ("control_character", field)
+    assert (
+        intake_services.receive_report(**{**kwargs, field: "tab\tand\nnewline are fine"}).case
+        is not None
+    )

@@ -270,3 +270,10 @@ def test_create_open311_key_command_prints_a_working_key(post):
     assert client.name == "Field app" and client.rate_per_hour == 10
     assert client.digest != key  # only the digest is stored
     assert post(api_key=key).status_code == 200
+
+
+@pytest.mark.parametrize("field", ["description", "address_string", "first_name", "phone"])
+def test_a_control_character_in_any_text_is_refused_not_stored(post, field):
+    (message,) = _error(post(**{field: "Cover\x00 missing"}), 400)
+    assert "control character" in message
+    assert not Case.objects.exists() and not IntakeReport.objects.exists()
