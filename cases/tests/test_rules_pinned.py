@@ -355,3 +355,40 @@ def test_a_working_window_must_end_after_it_starts(spec):
 
     with pytest.raises(WorkWindowError, match="ends before it starts"):
         parse_windows(spec)
+
+
+def test_a_pause_pushes_the_deadline_on_the_area_class_calendar(class_a_calendar):
+    # Class A: Tuesday 14:00 + 4 h = 18:00; pushed by 2 paused hours: 18-19 and 07-08.
+    due = sla.task_deadline(
+        started_at=local(24, 14),
+        time_limit=Decimal("4"),
+        extended=Decimal("0"),
+        unit=TimeUnit.WORK_HOUR,
+        paused_seconds=7200,
+        area_class="A",
+    )
+    assert due == local(25, 8)
+
+
+def test_the_light_reads_the_area_class_from_the_tasks_case(class_a_calendar):
+    from cases.models import Case
+
+    task = _task(time_unit=TimeUnit.WORK_HOUR, started_at=local(24, 17), deadline_at=local(25, 9))
+    task.case = Case(area_class="A")  # loaded with the task, as the pages do
+    assert sla.progress(task, local(24, 18, 30)) == Decimal("0.375")
+
+
+def test_nothing_is_used_at_the_start(db):
+    task = _task(time_unit=TimeUnit.URGENT_HOUR, started_at=local(24, 9), deadline_at=local(24, 13))
+    assert sla.progress(task, local(24, 9), area_class="") == 0
+
+
+def test_a_task_waiting_for_an_extension_after_rework_runs_on_now(db):
+    task = _task(
+        time_unit=TimeUnit.URGENT_HOUR,
+        started_at=local(24, 0),
+        deadline_at=local(24, 4),
+        status=TaskStatus.EXTENSION_REQUESTED,
+        disposed_at=local(24, 1),  # the first disposal, before a failed check
+    )
+    assert sla.progress(task, local(24, 3), area_class="") == Decimal("0.75")
