@@ -192,6 +192,7 @@ def _register_routers() -> None:
     api.add_router("/", "dispatch.api.router")
     api.add_router("/", "intake.api.router")
     api.add_router("/", "iot.api.router")
+    api.add_router("/", "evaluation.api.router")
 
 
 _register_routers()

@@ -24,16 +24,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases import permissions
 from cases.views.access import elsewhere
 from evaluation import definitions, selectors
-from evaluation.models import TaskFact
-from org.models import Department, Role
-from org.selectors import ALL, staff_profile, visible_area_paths
 
-RANKING_ROLES = frozenset(
-    {Role.LEADER, Role.DISPATCHER, Role.SHIFT_LEADER, Role.ACCEPTOR, Role.ADMIN}
-)
 DRILL_MAX = 500
 PERIODS = {
     "month": gettext_lazy("This month"),
@@ -90,29 +83,6 @@ def period_of(request: HttpRequest, today: date) -> Period:
     return Period("month", str(PERIODS["month"]), month, today)
 
 
-def scoped_facts(user):
-    """The facts the user may count: their area scope; a department's staff, their department."""
-    role = permissions.role_of(user)
-    facts = TaskFact.objects.all()
-    departments = Department.objects.all()
-    if role in RANKING_ROLES:
-        paths = visible_area_paths(user)
-        if paths is not ALL:
-            from django.db.models import Q
-
-            where = Q()
-            for path in paths:
-                where |= Q(area__path__startswith=path)
-            departments = departments.filter(where)
-            facts = facts.filter(department__in=departments)
-        return facts, departments
-    profile = staff_profile(user)
-    if profile is not None and profile.department_id:
-        departments = departments.filter(pk=profile.department_id)
-        return facts.filter(department_id=profile.department_id), departments
-    return None, None
-
-
 def _csv_cell(value) -> str:
     """A CSV cell that a spreadsheet will not run as a formula (= + - @ neutralised)."""
     text = "" if value is None else str(value)
@@ -132,31 +102,13 @@ def _csv(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
 
 @login_required
 def departments(request: HttpRequest) -> HttpResponse:
-    facts, visible = scoped_facts(request.user)
+    facts, visible = selectors.scoped_facts(request.user)
     if facts is None:
         return elsewhere(request.user)
     now = timezone.now()
     period = period_of(request, timezone.localdate(now))
-    start, end = period.bounds
-    counts = selectors.department_counts(facts, start, end, now=now)
-    names = {d.pk: d for d in visible.filter(pk__in=counts)}
-    rows = []
-    for pk, row in counts.items():
-        if pk not in names:
-            continue
-        values = definitions.values(row)
-        rows.append({"department": names[pk], "counts": row, "values": values})
-    # Ranked by 按期处置率, then 处置率; departments without a rate last.
-    rows.sort(
-        key=lambda r: (
-            r["values"]["on_time_rate"] is None,
-            -(r["values"]["on_time_rate"] or 0),
-            -(r["values"]["disposal_rate"] or 0),
-            r["department"].name,
-        )
-    )
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank
+    kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else None
+    rows = selectors.department_ranking(facts, visible, *period.bounds, now=now, kind=kind)
     indicators = definitions.DEPARTMENT_INDICATORS
     if request.GET.get("format") == "csv":
         header = [_("Rank"), _("Department")] + [str(i.name) for i in indicators]
@@ -174,7 +126,12 @@ def departments(request: HttpRequest) -> HttpResponse:
                 "url": drill
                 + "?"
                 + urlencode(
-                    {"department": row["department"].pk, "count": i.numerator, **period.query}
+                    {
+                        "department": row["department"].pk,
+                        "count": i.numerator,
+                        **period.query,
+                        **_kind_query(kind),
+                    }
                 ),
             }
             for i in indicators
@@ -187,7 +144,9 @@ def departments(request: HttpRequest) -> HttpResponse:
             "indicators": indicators,
             "period": period,
             "periods": PERIODS,
-            "csv_url": "?" + urlencode({**period.query, "format": "csv"}),
+            "csv_url": "?" + urlencode({**period.query, **_kind_query(kind), "format": "csv"}),
+            "kind": kind or "",
+            "kinds": KINDS,
             "now": now,
         },
     )
@@ -196,9 +155,11 @@ def departments(request: HttpRequest) -> HttpResponse:
 @login_required
 def cases_behind(request: HttpRequest) -> HttpResponse:
     """The tasks one number counts (a ranking cell's drill-down), with their cases."""
-    facts, visible = scoped_facts(request.user)
+    facts, visible = selectors.scoped_facts(request.user)
     if facts is None:
         return elsewhere(request.user)
+    if request.GET.get("kind") in KINDS:
+        facts = facts.filter(category_kind=request.GET["kind"])
     count = request.GET.get("count", "")
     if count not in definitions.COUNTS:
         raise Http404(_("No such count."))
@@ -258,6 +219,13 @@ def cases_behind(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+KINDS = {"component": gettext_lazy("Components 部件"), "event": gettext_lazy("Events 事件")}
+
+
+def _kind_query(kind: str | None) -> dict[str, str]:
+    return {"kind": kind} if kind else {}
 
 
 def _int(value) -> int | None:

@@ -99,3 +99,12 @@ def test_a_named_period_wins_over_dates_left_in_the_form(client, staff, week):  
     )
     custom = client.get(PAGE, {"period": "custom", **WEEK_QUERY}).context["period"]
     assert (str(custom.first), str(custom.last)) == ("2026-11-23", "2026-11-29")
+
+
+def test_components_and_events_are_ranked_apart(client, staff, week, roads):  # noqa: F811
+    kind = TaskFact.objects.values_list("category_kind", flat=True).first()
+    other = "component" if kind == "event" else "event"
+    client.force_login(staff["city_leader"])
+    [row] = client.get(PAGE, {**WEEK_QUERY, "kind": kind}).context["rows"]
+    assert row["counts"]["disposed"] == 5
+    assert client.get(PAGE, {**WEEK_QUERY, "kind": other}).context["rows"] == []

@@ -1,0 +1,194 @@
+"""/api/v1/evaluation: the numbers of the evaluation pages, for other systems (mounted by
+cityops/api.py).
+
+- ``GET /evaluation/departments?from=&to=&kind=``: the department ranking of a period (dates
+  inclusive; default this month) with every counted fact and indicator
+  (evaluation.definitions), ranked by 按期处置率.
+- ``GET /evaluation/departments/{code}/tasks?count=&from=&to=&kind=&limit=&offset=``: the tasks
+  one count is made of (a ranking cell's drill-down), with their case numbers.
+
+Scope as on the pages: a leader and the desk roles see the departments of their area scope, a
+department's staff their own department; anyone else gets 403. A department outside the
+caller's scope is 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+
+from areas.api import ErrorOut
+from core.errors import NotFound, PermissionDenied, ValidationFailed
+from evaluation import definitions, selectors
+
+router = Router(tags=["evaluation"])
+
+Kind = Literal["component", "event"]
+Count = Literal[
+    "due",
+    "disposed",
+    "disposed_on_time",
+    "overdue_open",
+    "reworked",
+    "extended",
+    "dispatched",
+    "returned",
+    "work_seconds",
+]
+MAX_LIMIT = 500
+MAX_OFFSET = 1_000_000
+MAX_DAYS = 3700  # ten years: a longer "period" is a mistake, not a report
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class PeriodIn(Schema):
+    from_: date | None = Field(
+        None, alias="from", description="first day (default: 1st of this month)"
+    )
+    to: date | None = Field(None, description="last day, inclusive (default: today)")
+    kind: Kind | None = Field(None, description="only 部件 (component) or 事件 (event) cases")
+
+
+class TasksIn(PeriodIn):
+    count: Count = Field(description="the counted fact whose tasks are listed")
+    limit: int = Field(100, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+class DepartmentRefOut(Schema):
+    code: str
+    name: str
+
+
+class RankingRowOut(Schema):
+    rank: int
+    department: DepartmentRefOut
+    counts: dict[str, int] = Field(description="every counted fact (evaluation.definitions)")
+    values: dict[str, Decimal | None] = Field(
+        description="every indicator; percentages 0-100 with two decimals, null when the "
+        "denominator is empty; mean_hours in working hours"
+    )
+
+
+class RankingOut(Schema):
+    first: date
+    last: date
+    kind: str | None
+    rows: list[RankingRowOut]
+
+
+class TaskFactOut(Schema):
+    case: str = Field(description="case number")
+    task: int
+    dispatched_at: datetime
+    deadline_at: datetime
+    settled_at: datetime | None
+    outcome: str
+    on_time: bool | None
+    reworks: int
+    extended: bool
+
+
+class TasksOut(Schema):
+    count: int = Field(description="how many tasks the number counts")
+    items: list[TaskFactOut]
+
+
+def _bounds(period: PeriodIn) -> tuple[date, date, datetime, datetime]:
+    today = timezone.localdate()
+    first = period.from_ or today.replace(day=1)
+    last = period.to or today
+    if last < first:
+        raise ValidationFailed(
+            _("The period ends (%(last)s) before it starts (%(first)s).")
+            % {"first": first, "last": last},
+            details={"field": "to"},
+        )
+    if (last - first).days > MAX_DAYS:
+        raise ValidationFailed(
+            _("A period is at most %(n)d days long.") % {"n": MAX_DAYS}, details={"field": "from"}
+        )
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(first, time.min, tzinfo=tz)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
+    return first, last, start, end
+
+
+def _scope(request):
+    facts, departments = selectors.scoped_facts(request.user)
+    if facts is None:
+        raise PermissionDenied(
+            _("Evaluation is for leaders, the desk and the departments evaluated."),
+            code="role_required",
+        )
+    return facts, departments
+
+
+@router.get(
+    "/evaluation/departments",
+    response={200: RankingOut, **ERRORS},
+    summary="Department ranking of a period (专业部门评价)",
+)
+def department_ranking(request, period: Query[PeriodIn]):
+    facts, departments = _scope(request)
+    first, last, start, end = _bounds(period)
+    rows = selectors.department_ranking(facts, departments, start, end, kind=period.kind)
+    return {
+        "first": first,
+        "last": last,
+        "kind": period.kind,
+        "rows": [
+            {
+                "rank": row["rank"],
+                "department": {"code": row["department"].code, "name": row["department"].name},
+                "counts": row["counts"],
+                "values": row["values"],
+            }
+            for row in rows
+        ],
+    }
+
+
+@router.get(
+    "/evaluation/departments/{code}/tasks",
+    response={200: TasksOut, **ERRORS},
+    summary="The tasks behind one number of a department (drill-down)",
+)
+def department_tasks(request, code: str, query: Query[TasksIn]):
+    facts, departments = _scope(request)
+    department = departments.filter(code=code[:50]).first()
+    if department is None:
+        raise NotFound(_("No department %(code)s that you may see.") % {"code": code[:50]})
+    _first, _last, start, end = _bounds(query)
+    if query.kind:
+        facts = facts.filter(category_kind=query.kind)
+    behind = selectors.facts_behind(
+        facts.filter(department=department), query.count, start, end
+    ).select_related("case")
+    total = behind.count()
+    rows = behind.order_by("deadline_at", "pk")[query.offset : query.offset + query.limit]
+    return {
+        "count": total,
+        "items": [
+            {
+                "case": f.case.number,
+                "task": f.task_id,
+                "dispatched_at": f.started_at,
+                "deadline_at": f.deadline_at,
+                "settled_at": f.settled_at,
+                "outcome": f.outcome,
+                "on_time": f.on_time,
+                "reworks": f.reworks,
+                "extended": f.extended,
+            }
+            for f in rows
+        ],
+    }
+
+
+assert set(definitions.COUNTS) == set(Count.__args__)  # the documented list is the real one
