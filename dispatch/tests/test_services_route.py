@@ -251,3 +251,38 @@ class TestPinnedByMutants:
             )
             scenario.categories.set([category])
         assert depts(routed(filed(), staff)) == [("ST-ALPHA", True)]
+
+    def test_a_deeper_scenario_beats_a_shallower_rule(
+        self, filed, small_city, units, category, staff
+    ):
+        rule(small_city.city, units.roads, category=category)
+        scenario = JointScenario.objects.create(
+            name="背街小巷", area=small_city.alpha, lead_department=units.alpha
+        )
+        scenario.categories.set([category])
+        assert depts(routed(filed(), staff)) == [("ST-ALPHA", True)]
+
+    def test_a_subclass_rule_beats_a_newer_major_class_rule(
+        self, filed, small_city, units, category, staff
+    ):
+        c = small_city
+        rule(c.east, units.east_roads, category=category)  # older, more specific
+        rule(c.east, units.roads, category_kind=category.kind, category_major="99")
+        assert depts(routed(filed(), staff)) == [("DIST-EAST-ROADS", True)]
+
+    def test_co_departments_whatever_their_ids_and_never_the_lead(
+        self, filed, small_city, units, category, staff
+    ):
+        c = small_city
+        lead, older, newer = units.env, units.roads, units.east_roads
+        assert older.pk < newer.pk
+        rule(c.alpha, lead, category=category)
+        # The co rule of the newer department first: rules are read newest first.
+        rule(c.alpha, newer, category=category, role=JointRole.CO)
+        rule(c.alpha, older, category=category, role=JointRole.CO)
+        rule(c.alpha, lead, category=category, role=JointRole.CO)  # the lead named as co too
+        assert sorted(depts(routed(filed(), staff))) == [
+            ("CITY-ENV", True),
+            ("CITY-ROADS", False),
+            ("DIST-EAST-ROADS", False),
+        ]
