@@ -392,3 +392,9 @@ def test_a_task_waiting_for_an_extension_after_rework_runs_on_now(db):
         disposed_at=local(24, 1),  # the first disposal, before a failed check
     )
     assert sla.progress(task, local(24, 3), area_class="") == Decimal("0.75")
+
+
+def test_an_empty_part_between_windows_is_skipped_not_the_end():
+    from core.workcalendar import parse_windows
+
+    assert len(parse_windows("08:00-12:00,,14:00-18:00")) == 2
