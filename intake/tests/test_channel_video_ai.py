@@ -116,13 +116,18 @@ def test_an_unmapped_event_type_is_recorded(camera):
     assert body["reason"] == "unmapped_event_type"
 
 
-def test_an_unknown_camera_is_404(camera):
-    error(send(detection(camera_id="CAM-9999")), 404, "unknown_camera")
+def test_an_unknown_camera_answers_as_a_wrong_signature_does(camera):
+    """No camera id enumeration: an unknown id, even signed with a guess, is the same 401 with
+    the same words as a known camera with a wrong signature."""
+    unknown = error(send(detection(camera_id="CAM-9999"), secret="guess"), 401, "bad_signature")
+    wrong = error(send(detection(camera_id="CAM-0001"), secret="guess"), 401, "bad_signature")
+    assert unknown["message"].replace("CAM-9999", "X") == wrong["message"].replace("CAM-0001", "X")
+    assert not IntakeReport.objects.exists()
 
 
-def test_an_inactive_camera_is_404(camera):
+def test_an_inactive_camera_is_refused_like_an_unknown_one(camera):
     VideoCamera.objects.update(is_active=False)
-    error(send(detection()), 404, "unknown_camera")
+    error(send(detection()), 401, "bad_signature")
 
 
 def test_a_wrong_secret_is_401(camera):

@@ -36,7 +36,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext as _
 
 from cases.states import SourceChannel
-from core.errors import DomainError, NotFound, ValidationFailed
+from core.errors import DomainError, ValidationFailed
 from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_matches
 from intake.channels.base import Channel
 from intake.models import EXTERNAL_ID_MAX, CameraEventMapping, VideoCamera
@@ -52,22 +52,30 @@ class Unauthorized(DomainError):
     http_status = 401
 
 
-def check_signature(
-    *, camera: VideoCamera, timestamp: str, signature: str, body: bytes, now: float | None = None
-) -> None:
-    """Unauthorized (401) unless the signature matches and the timestamp is fresh."""
+# Checked against for an unknown camera id, so it costs what a real check costs and answers
+# exactly as a wrong signature does: the webhook does not tell which camera ids exist.
+_NO_CAMERA_SECRET = "no-such-camera-" + "0" * 32
+
+
+def authenticate(
+    *, camera_id: str, timestamp: str, signature: str, body: bytes, now: float | None = None
+) -> VideoCamera:
+    """The active camera whose secret signed ``body``, or Unauthorized (401). An unknown or
+    inactive camera and a wrong signature get the same answer (no id enumeration); the
+    timestamp must be fresh."""
     if not timestamp or not signature:
         raise Unauthorized(
             _("Send the %(ts)s and %(sig)s headers.")
             % {"ts": TIMESTAMP_HEADER, "sig": SIGNATURE_HEADER}
         )
+    camera = VideoCamera.objects.filter(camera_id=camera_id, is_active=True).first()
+    secret = camera.secret if camera is not None else _NO_CAMERA_SECRET
     # Compare first, so a stranger learns nothing about our clock from the answers.
-    if not signature_matches(
-        secret=camera.secret, timestamp=timestamp, body=body, signature=signature
-    ):
+    matches = signature_matches(secret=secret, timestamp=timestamp, body=body, signature=signature)
+    if camera is None or not matches:
         raise Unauthorized(
             _("The signature does not match the body and timestamp for camera %(id)s.")
-            % {"id": camera.camera_id}
+            % {"id": camera_id}
         )
     skew = getattr(settings, "INTAKE_VIDEO_AI_MAX_SKEW_SECONDS", DEFAULT_MAX_SKEW_SECONDS)
     try:
@@ -81,15 +89,6 @@ def check_signature(
             _("The timestamp is %(age)d s away from our clock (at most %(max)d s allowed).")
             % {"age": age, "max": skew},
             code="stale_timestamp",
-        )
-
-
-def find_camera(camera_id: str) -> VideoCamera:
-    camera = VideoCamera.objects.filter(camera_id=camera_id, is_active=True).first()
-    if camera is None:
-        raise NotFound(
-            _("No active camera %(id)r is registered.") % {"id": camera_id},
-            code="unknown_camera",
         )
     return camera
 

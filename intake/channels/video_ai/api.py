@@ -21,8 +21,7 @@ from intake.channels.video_ai import (
     TIMESTAMP_HEADER,
     Detection,
     VideoAIChannel,
-    check_signature,
-    find_camera,
+    authenticate,
 )
 from intake.schemas import IntakeOut, intake_data, intake_status
 
@@ -78,7 +77,6 @@ def _validated(data: dict) -> DetectionIn:
         201: IntakeOut,
         202: IntakeOut,
         401: ErrorOut,
-        404: ErrorOut,
         413: ErrorOut,
         422: ErrorOut,
     },
@@ -87,7 +85,9 @@ def _validated(data: dict) -> DetectionIn:
         f"Headers `{TIMESTAMP_HEADER}: <unix seconds>` and `{SIGNATURE_HEADER}: sha256=<hex "
         'HMAC-SHA256(camera secret, "<timestamp>." + raw body)>`. 201 opened a case, 200 '
         "attached to an open case (or a repeat of `event_id`), 202 recorded without a case "
-        "(below the confidence threshold, or an event type without a category mapping)."
+        "(below the confidence threshold, or an event type without a category mapping). "
+        "401 `bad_signature` for a wrong signature and for an unknown or inactive camera alike "
+        "(camera ids are not disclosed)."
     ),
     openapi_extra={
         "requestBody": {
@@ -102,9 +102,8 @@ def video_ai(request: HttpRequest):
     camera_id = data.get("camera_id")
     if not isinstance(camera_id, str) or not camera_id.strip():
         raise ValidationFailed(_("camera_id is required."), details={"field": "camera_id"})
-    camera = find_camera(camera_id.strip())
-    check_signature(
-        camera=camera,
+    camera = authenticate(
+        camera_id=camera_id.strip()[:64],
         timestamp=request.headers.get(TIMESTAMP_HEADER, ""),
         signature=request.headers.get(SIGNATURE_HEADER, ""),
         body=raw,
