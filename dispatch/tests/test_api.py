@@ -47,6 +47,15 @@ class TestRules:
         assert RoutingHistory.objects.get().actor.username == "admin"
         listing = client.get(f"{API}/rules", {"area": "330203001"}).json()
         assert [r["id"] for r in listing] == [data["id"]]
+        other = client.post(
+            f"{API}/rules",
+            {**body, "area_code": "330205001"},
+            content_type="application/json",
+        ).json()
+        # The area filter keeps only its area's rules; without it every rule is listed.
+        listing = client.get(f"{API}/rules", {"area": "330203001"}).json()
+        assert [r["id"] for r in listing] == [data["id"]]
+        assert {r["id"] for r in client.get(f"{API}/rules").json()} == {data["id"], other["id"]}
 
     def test_others_are_refused(self, as_user, units):
         client = as_user("dispatcher")
