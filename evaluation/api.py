@@ -14,7 +14,7 @@ caller's scope is 404.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -29,17 +29,7 @@ from evaluation import definitions, selectors
 router = Router(tags=["evaluation"])
 
 Kind = Literal["component", "event"]
-Count = Literal[
-    "due",
-    "disposed",
-    "disposed_on_time",
-    "overdue_open",
-    "reworked",
-    "extended",
-    "dispatched",
-    "returned",
-    "work_seconds",
-]
+Count = Literal[definitions.COUNTS]  # the counted facts, as evaluation.definitions lists them
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000
 MAX_DAYS = 3700  # ten years: a longer "period" is a mistake, not a report
@@ -113,10 +103,7 @@ def _bounds(period: PeriodIn) -> tuple[date, date, datetime, datetime]:
         raise ValidationFailed(
             _("A period is at most %(n)d days long.") % {"n": MAX_DAYS}, details={"field": "from"}
         )
-    tz = timezone.get_current_timezone()
-    start = datetime.combine(first, time.min, tzinfo=tz)
-    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
-    return first, last, start, end
+    return (first, last, *selectors.day_bounds(first, last))
 
 
 def _scope(request):
@@ -189,6 +176,3 @@ def department_tasks(request, code: str, query: Query[TasksIn]):
             for f in rows
         ],
     }
-
-
-assert set(definitions.COUNTS) == set(Count.__args__)  # the documented list is the real one

@@ -7,7 +7,7 @@ number and the list it links to cannot differ.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -17,6 +17,13 @@ from evaluation import definitions
 from evaluation.models import Outcome, TaskFact
 from org.models import Department, Role
 from org.selectors import ALL, staff_profile, visible_area_paths
+
+
+def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """[start, end) of the local days ``first`` to ``last``, both included."""
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(first, time.min, tzinfo=tz)
+    return start, datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
 
 
 def _within(field: str, start: datetime, end: datetime) -> Q:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -46,10 +46,7 @@ class Period:
 
     @property
     def bounds(self) -> tuple[datetime, datetime]:
-        tz = timezone.get_current_timezone()
-        start = datetime.combine(self.first, time.min, tzinfo=tz)
-        end = datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=tz)
-        return start, end
+        return selectors.day_bounds(self.first, self.last)
 
     @property
     def query(self) -> dict[str, str]:

@@ -179,10 +179,7 @@ def open_missing_cases(*, now: datetime | None = None) -> int:
 
 
 def _metric_label(device, metric: str) -> str:
-    for m in device.device_type.metrics:
-        if isinstance(m, dict) and m.get("key") == metric:
-            return in_language(m.get("label") or metric)
-    return metric
+    return device.device_type.metric_labels().get(metric) or metric
 
 
 def _back_to_normal(hit) -> str:

@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
-from core.words import in_language
 from iot import alarms, selectors
 from iot.models import (
     OPEN_ALARM_STATUSES,
@@ -111,17 +110,8 @@ def _hours(request: HttpRequest) -> int:
         return CHART_HOURS
 
 
-def metric_labels(device: Device) -> dict[str, str]:
-    """Metric key -> its label in the active language (Tilt angle 倾角 -> 倾角 in Chinese)."""
-    return {
-        m["key"]: in_language(m.get("label", m["key"]))
-        for m in device.device_type.metrics
-        if isinstance(m, dict) and "key" in m
-    }
-
-
 def _labelled(device: Device, states) -> list:
-    labels = metric_labels(device)
+    labels = device.device_type.metric_labels()
     states = list(states)
     for state in states:
         state.label = labels.get(state.metric, state.metric)
@@ -131,7 +121,7 @@ def _labelled(device: Device, states) -> list:
 def chart_series(device: Device, *, hours: int) -> list[dict]:
     """One series per metric of the last ``hours`` before the device's latest data, as
     [[epoch ms, value], ...] (ECharts' time axis); trackers add speed from their track."""
-    labels = metric_labels(device)
+    labels = device.device_type.metric_labels()
     states = list(selectors.latest_values(device=device))
     series = []
     for state in states:

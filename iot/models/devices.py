@@ -81,6 +81,16 @@ class DeviceType(TimeStamped):
     def metric_units(self) -> dict[str, str]:
         return {m["key"]: m.get("unit", "") for m in self.metrics if isinstance(m, dict)}
 
+    def metric_labels(self) -> dict[str, str]:
+        """Metric key -> its label in the active language (Tilt angle 倾角 -> 倾角 in Chinese)."""
+        from core.words import in_language
+
+        return {
+            m["key"]: in_language(m.get("label", m["key"]))
+            for m in self.metrics
+            if isinstance(m, dict) and "key" in m
+        }
+
 
 class Device(TimeStamped):
     """One sensor in the city 感知设备: where it is (-> grid), who owns it, how it is doing.
