@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -75,7 +76,7 @@ class SplitForm(forms.Form):
         self.fields["reports"].choices = [
             (
                 r.pk,
-                f"{r.received_at:%m-%d %H:%M} · {r.get_source_display()} · "
+                f"{timezone.localtime(r.received_at):%m-%d %H:%M} · {r.get_source_display()} · "
                 f"{(r.description or '')[:80]}",
             )
             for r in duplicates

@@ -85,3 +85,12 @@ def test_split_opens_a_new_case_from_the_chosen_duplicates(client, staff, two_ca
     duplicate.refresh_from_db()
     assert duplicate.case == new_case and duplicate.duplicate_of is None
     assert links(client, a) == ["merge"]
+
+
+def test_the_split_choices_show_local_time(client, staff, two_cases):
+    a, b = two_cases
+    client.force_login(staff["shift_leader"])
+    client.post(f"/en/intake/cases/{b.number}/merge/", {"into": a.number})
+    form = client.get(f"/en/intake/cases/{a.number}/split/").context["form"]
+    [(_pk, label)] = form.fields["reports"].choices
+    assert label.startswith("11-23 09:10")  # received 09:10 Shanghai time, not 01:10 UTC
