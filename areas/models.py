@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStamped
 
-GRID_CODE_RE = re.compile(r"^[0-9A-Z]{15}$")
+GRID_CODE_LENGTH = 15
+GRID_CODE_RE = re.compile(rf"^[0-9A-Z]{{{GRID_CODE_LENGTH}}}$")
 
 
 class AreaLevel(models.TextChoices):

@@ -6,6 +6,10 @@ cityops/api.py).
   (evaluation.definitions), ranked by 按期处置率.
 - ``GET /evaluation/departments/{code}/tasks?count=&from=&to=&kind=&limit=&offset=``: the tasks
   one count is made of (a ranking cell's drill-down), with their case numbers.
+- ``GET /evaluation/regions?tier=&from=&to=&kind=``: the regions of a tier (区域评价), ranked by
+  按期结案率, with their most filed categories.
+- ``GET /evaluation/regions/{code}/cases?count=&from=&to=&kind=&limit=&offset=``: the cases one
+  region count is made of.
 
 Scope as on the pages: a leader and the desk roles see the departments of their area scope, a
 department's staff their own department; anyone else gets 403. A department outside the
@@ -30,6 +34,8 @@ router = Router(tags=["evaluation"])
 
 Kind = Literal["component", "event"]
 Count = Literal[definitions.COUNTS]  # the counted facts, as evaluation.definitions lists them
+RegionCount = Literal[definitions.REGION_COUNTS]
+Tier = Literal[tuple(str(t) for t in selectors.TIERS)]
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000
 MAX_DAYS = 3700  # ten years: a longer "period" is a mistake, not a report
@@ -172,6 +178,137 @@ def department_tasks(request, code: str, query: Query[TasksIn]):
                 "on_time": f.on_time,
                 "reworks": f.reworks,
                 "extended": f.extended,
+            }
+            for f in rows
+        ],
+    }
+
+
+class RegionsIn(PeriodIn):
+    tier: Tier | None = Field(
+        None, description="district, street, community or grid (default: one below your scope)"
+    )
+
+
+class RegionCasesIn(PeriodIn):
+    count: RegionCount = Field(description="the counted fact whose cases are listed")
+    limit: int = Field(100, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+class CategoryCountOut(Schema):
+    name: str
+    filed: int
+
+
+class RegionRowOut(Schema):
+    rank: int
+    code: str
+    name: str
+    counts: dict[str, int] = Field(description="every counted fact (evaluation.definitions)")
+    values: dict[str, Decimal | None] = Field(
+        description="every indicator; percentages 0-100 with two decimals, null when the "
+        "denominator is empty"
+    )
+    top_categories: list[CategoryCountOut] = Field(description="most filed categories 高发类别")
+
+
+class RegionRankingOut(Schema):
+    first: date
+    last: date
+    kind: str | None
+    tier: str
+    rows: list[RegionRowOut]
+
+
+class CaseFactOut(Schema):
+    case: str = Field(description="case number")
+    source: str
+    filed_at: datetime
+    deadline_at: datetime | None
+    settled_at: datetime | None
+    outcome: str
+    on_time: bool | None
+    reworks: int
+    reports: int
+    rating: int | None
+
+
+class RegionCasesOut(Schema):
+    count: int = Field(description="how many cases the number counts")
+    items: list[CaseFactOut]
+
+
+def _region_scope(request):
+    facts, paths = selectors.scoped_case_facts(request.user)
+    if facts is None:
+        raise PermissionDenied(
+            _("Region evaluation is for leaders and the desk."), code="role_required"
+        )
+    return facts, paths
+
+
+@router.get(
+    "/evaluation/regions",
+    response={200: RegionRankingOut, **ERRORS},
+    summary="Region ranking of a period (区域评价)",
+)
+def region_ranking(request, query: Query[RegionsIn]):
+    facts, paths = _region_scope(request)
+    first, last, start, end = _bounds(query)
+    tier = query.tier or selectors.default_tier(paths)
+    rows = selectors.region_ranking(facts, tier, start, end, kind=query.kind, within=paths)
+    return {
+        "first": first,
+        "last": last,
+        "kind": query.kind,
+        "tier": tier,
+        "rows": [
+            {
+                "rank": row["rank"],
+                "code": row["code"],
+                "name": row["name"],
+                "counts": row["counts"],
+                "values": row["values"],
+                "top_categories": [{"name": n, "filed": c} for n, c in row["top"]],
+            }
+            for row in rows
+        ],
+    }
+
+
+@router.get(
+    "/evaluation/regions/{code}/cases",
+    response={200: RegionCasesOut, **ERRORS},
+    summary="The cases behind one number of a region (drill-down)",
+)
+def region_cases(request, code: str, query: Query[RegionCasesIn]):
+    facts, paths = _region_scope(request)
+    region = selectors.region_of_code(code, paths)
+    if region is None:
+        raise NotFound(_("No area %(code)s that you may see.") % {"code": code[:20]})
+    _first, _last, start, end = _bounds(query)
+    if query.kind:
+        facts = facts.filter(category_kind=query.kind)
+    behind = selectors.region_facts_behind(
+        facts, region.path, query.count, start, end
+    ).select_related("case")
+    total = behind.count()
+    rows = behind.order_by("filed_at", "pk")[query.offset : query.offset + query.limit]
+    return {
+        "count": total,
+        "items": [
+            {
+                "case": f.case.number,
+                "source": f.source,
+                "filed_at": f.filed_at,
+                "deadline_at": f.deadline_at,
+                "settled_at": f.settled_at,
+                "outcome": f.outcome,
+                "on_time": f.on_time,
+                "reworks": f.reworks,
+                "reports": f.reports,
+                "rating": f.rating,
             }
             for f in rows
         ],

@@ -17,3 +17,6 @@ class EvaluationConfig(AppConfig):
         receivers.connect()
         post_save.connect(forget_categories, sender=Category, dispatch_uid="evaluation-kinds")
         post_delete.connect(forget_categories, sender=Category, dispatch_uid="evaluation-kinds-del")
+        from portal.models import Satisfaction
+
+        post_save.connect(receivers.on_rated, sender=Satisfaction, dispatch_uid="evaluation-rated")

@@ -116,3 +116,91 @@ def values(counts: dict[str, int]) -> dict[str, Decimal | None]:
             Decimal("0.01"), rounding=ROUND_HALF_UP
         )
     return found
+
+
+# --- Regions (区域评价) -----------------------------------------------------------------------
+#
+# Counted facts of a region (a district, street, community or grid: every case whose place lies
+# in it) for a period, over CaseFact (one per filed case):
+#
+# - 立案数 ``filed``: cases filed within the period. 监督举报数 ``inspector_filed``: of those,
+#   reported by grid inspectors (监督员); 公众举报数 ``public_filed``: by the public
+#   (``PUBLIC_SOURCES``: 12345, 110, citizen snapshots, Open311).
+# - 结案数 ``closed``: cases closed within the period. 按期结案数 ``closed_on_time``: of those, the
+#   ones whose latest dispatch round was disposed at or before its deadline (the case's 处置时限
+#   on the SLA clock, extensions and pauses applied; the centre's check and closing are not
+#   timed by the filing standard). A case closed without any dispatch is on time.
+# - 超期未结案数 ``overdue_open``: cases filed before the period's end (or now, for a running
+#   period) whose deadline passed before then, neither closed nor voided by then, and not
+#   disposed in time (a case disposed on time and waiting for its check is not late).
+# - 应结案数 ``due`` = 结案数 + 超期未结案数. Open cases not yet due count in no denominator.
+# - 返工数 ``reworked``: cases closed in the period that failed a check at least once.
+# - 重复案件数 ``repeated``: cases filed in the period reported more than once (duplicate
+#   reports merged into them by intake or by hand).
+# - 作废数 ``voided``: cases voided (作废) in the period.
+# - 疑难案件数 ``hard``: cases filed in the period that a department returned (回退) or that went
+#   to the fallback owner (兜底). 代整治数 ``by_proxy``: cases closed in the period that the
+#   fallback owner handled.
+# - 回访数 ``rated``: ratings given in the period; 满意数 ``satisfied``: of those, 满意 or
+#   非常满意 (rating >= ``SATISFIED_FROM``).
+
+PUBLIC_SOURCES = frozenset({"hotline_12345", "hotline_110", "citizen", "open311"})
+SATISFIED_FROM = 4  # portal.Rating.SATISFIED
+
+REGION_COUNTS = (
+    "filed",
+    "inspector_filed",
+    "public_filed",
+    "closed",
+    "closed_on_time",
+    "overdue_open",
+    "due",
+    "reworked",
+    "repeated",
+    "voided",
+    "hard",
+    "by_proxy",
+    "rated",
+    "satisfied",
+)
+
+REGION_COUNT_LABELS = {
+    "filed": _("Filed 立案数"),
+    "inspector_filed": _("Reported by inspectors 监督举报数"),
+    "public_filed": _("Reported by the public 公众举报数"),
+    "closed": _("Closed 结案数"),
+    "closed_on_time": _("Closed on time 按期结案数"),
+    "overdue_open": _("Overdue, not closed 超期未结案数"),
+    "due": _("Due 应结案数"),
+    "reworked": _("Reworked 返工数"),
+    "repeated": _("Reported more than once 重复案件数"),
+    "voided": _("Voided 作废数"),
+    "hard": _("Hard cases 疑难案件数"),
+    "by_proxy": _("Fixed by the fallback owner 代整治数"),
+    "rated": _("Rated 回访数"),
+    "satisfied": _("Satisfied 满意数"),
+}
+
+REGION_INDICATORS: tuple[Indicator, ...] = (
+    Ind("filed", _("Filed 立案数"), _("cases filed in the period"), "filed", percent=False),
+    Ind("inspector_rate", _("Inspector report rate 监督举报率"),
+      _("filed from inspectors' reports / filed"), "inspector_filed", "filed"),
+    Ind("closing_rate", _("Closing rate 结案率"), _("closed / due"), "closed", "due"),
+    Ind("on_time_closing_rate", _("On-time closing rate 按期结案率"),
+      _("closed on time / due"), "closed_on_time", "due"),
+    Ind("overdue_open", _("Overdue, not closed 超期未结案数"),
+      _("due before the period's end, still open then"), "overdue_open", percent=False,
+      higher_is_better=False),
+    Ind("rework_rate", _("Rework rate 返工率"), _("closed after a failed check / closed"),
+      "reworked", "closed", higher_is_better=False),
+    Ind("repeat_rate", _("Repeat rate 重复案件率"), _("filed cases reported more than once / filed"),
+      "repeated", "filed", higher_is_better=False),
+    Ind("satisfaction_rate", _("Satisfaction rate 满意率"),
+      _("satisfied or very satisfied / ratings given"), "satisfied", "rated"),
+)  # fmt: skip
+REGION_BY_KEY = {i.key: i for i in REGION_INDICATORS}
+
+
+def region_values(counts: dict[str, int]) -> dict[str, Decimal | None]:
+    """Every region indicator for one row of counted facts."""
+    return {i.key: i.value(counts) for i in REGION_INDICATORS}

@@ -1,22 +1,28 @@
-"""Writing task facts (考核事实) from the cases: after each move that changes a task, and in bulk.
+"""Writing facts (考核事实) from the cases: after each move that changes them, and in bulk.
 
 ``case_facts(case)`` computes the facts of every task of a case from the case tables (the task
-rows and the 回退 events); ``write_case_facts`` upserts them. The same function serves the
-after-commit hook, the backfill and the nightly reconciliation, so the three cannot disagree.
+rows and the 回退 events), ``case_fact(case, tasks, extras)`` the case's own fact (region
+evaluation); ``write_case_facts`` upserts both. The same functions serve the after-commit hook,
+the backfill and the nightly reconciliation, so the three cannot disagree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Subquery
 
 from cases import sla
 from cases.models import Case, CaseEvent, Task
-from cases.states import OPEN_TASK_STATUSES, CaseAction, Priority, TaskStatus
+from cases.states import OPEN_TASK_STATUSES, CaseAction, CaseStatus, Priority, TaskStatus
 from catalog.models import Category
-from evaluation.models import Outcome, TaskFact
+from dispatch.models import RoutingDecision
+from evaluation.models import CaseFact, CaseOutcome, Outcome, TaskFact
+from intake.models import IntakeReport
+from portal.models import Satisfaction
 
 # The fields of a fact a write may change (everything but the task it is of).
 FACT_FIELDS = (
@@ -140,6 +146,115 @@ def forget_categories(**kwargs) -> None:
     _kind.cache_clear()
 
 
+CASE_FACT_FIELDS = (
+    "area_path",
+    "source",
+    "category_id",
+    "category_kind",
+    "urgent",
+    "filed_at",
+    "deadline_at",
+    "disposed_at",
+    "outcome",
+    "settled_at",
+    "on_time",
+    "reworks",
+    "returns",
+    "reports",
+    "fallback",
+    "rating",
+    "rated_at",
+)
+
+# Case statuses in which the latest round is disposed (all its tasks done).
+_DONE = frozenset({CaseStatus.DISPOSED, CaseStatus.CHECKING, CaseStatus.CLOSED})
+
+
+@dataclass(frozen=True)
+class CaseExtras:
+    """What a case fact needs beyond the case and task rows."""
+
+    reports: int = 1  # intake reports on the case (duplicates merged in included)
+    fallback: bool = False  # a round went to the fallback owner 兜底
+    voided_at: object = None  # when it was voided (作废), if it was
+    rating: int | None = None  # the reporter's rating (回访), if given
+    rated_at: object = None
+
+
+def case_extras(case_ids: list[int]) -> dict[int, CaseExtras]:
+    """case id -> CaseExtras, in one query for many cases."""
+    reports = (
+        IntakeReport.objects.filter(case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    voided = CaseEvent.objects.filter(case=OuterRef("pk"), action=CaseAction.VOID).order_by("-at")
+    rated = Satisfaction.objects.filter(case=OuterRef("pk"))
+    rows = (
+        Case.objects.filter(pk__in=case_ids)
+        .annotate(
+            n_reports=Subquery(reports[:1]),
+            fallback=Exists(RoutingDecision.objects.filter(case=OuterRef("pk"), is_fallback=True)),
+            voided_at=Subquery(voided.values("at")[:1]),
+            rating=Subquery(rated.values("rating")[:1]),
+            rated_at=Subquery(rated.values("submitted_at")[:1]),
+        )
+        .values_list("pk", "n_reports", "fallback", "voided_at", "rating", "rated_at")
+    )
+    return {
+        pk: CaseExtras(max(1, n or 0), bool(fb), voided_at, rating, rated_at)
+        for pk, n, fb, voided_at, rating, rated_at in rows
+    }
+
+
+def case_fact(case: Case, tasks: list[Task], extras: CaseExtras) -> CaseFact | None:
+    """The fact of a filed case as the case tables have it now (unsaved); None before filing.
+
+    Its deadline is the latest round's: the latest of its tasks' deadlines (extensions and
+    pauses applied), returned and cancelled shares left out unless nothing else is left. It is
+    closed on time (按期结案) when that round was disposed at or before it; a case closed
+    without any dispatch (nothing to be late for) is on time."""
+    if case.filed_at is None:
+        return None
+    latest = [t for t in tasks if t.round == case.dispatch_round]
+    live = [t for t in latest if t.status not in (TaskStatus.RETURNED, TaskStatus.CANCELLED)]
+    deadline = max((t.deadline_at for t in live or latest), default=None)
+    disposed = case.disposed_at if case.status in _DONE else None
+    if case.status == CaseStatus.CLOSED:
+        outcome, settled = CaseOutcome.CLOSED, case.closed_at
+        on_time = deadline is None or (disposed is not None and disposed <= deadline)
+    elif case.status == CaseStatus.VOIDED:
+        outcome, settled, on_time = CaseOutcome.VOIDED, extras.voided_at or case.updated_at, None
+    else:
+        outcome, settled, on_time = CaseOutcome.OPEN, None, None
+    if case.category_id and Case.category.is_cached(case):
+        kind = case.category.kind
+    else:
+        kind = category_kind(case.category_id)
+    return CaseFact(
+        case_id=case.pk,
+        area_path=case.area_path,
+        source=case.source,
+        category_id=case.category_id,
+        category_kind=kind,
+        urgent=case.priority == Priority.URGENT,
+        filed_at=case.filed_at,
+        deadline_at=deadline,
+        disposed_at=disposed,
+        outcome=outcome,
+        settled_at=settled,
+        on_time=on_time,
+        reworks=case.rework_count,
+        returns=case.returned_count,
+        reports=extras.reports,
+        fallback=extras.fallback,
+        rating=extras.rating,
+        rated_at=extras.rated_at,
+    )
+
+
 def _upsert(facts: list[TaskFact]) -> int:
     if facts:
         TaskFact.objects.bulk_create(
@@ -151,19 +266,36 @@ def _upsert(facts: list[TaskFact]) -> int:
     return len(facts)
 
 
-def write_case_facts(case: Case) -> int:
-    """Upsert the facts of ``case``'s tasks (one INSERT ... ON CONFLICT, atomic by itself);
-    returns how many were written. Two queries when no task of the case was returned."""
-    return _upsert(case_facts(case))
+def _upsert_cases(facts: list[CaseFact]) -> int:
+    if facts:
+        CaseFact.objects.bulk_create(
+            facts,
+            update_conflicts=True,
+            unique_fields=["case"],
+            update_fields=[*CASE_FACT_FIELDS, "updated_at"],
+        )
+    return len(facts)
+
+
+def write_case_facts(case: Case, *, tasks_too: bool = True) -> int:
+    """Upsert the fact of ``case`` and (``tasks_too``) of its tasks, atomically; returns how
+    many were written. Four queries when no task of the case was returned."""
+    tasks = list(Task.objects.filter(case=case)) if case.dispatch_round else []
+    extras = case_extras([case.pk]).get(case.pk, CaseExtras())
+    fact = case_fact(case, tasks, extras)
+    with transaction.atomic():
+        written = _upsert(case_facts(case, tasks)) if tasks_too else 0
+        return written + _upsert_cases([fact] if fact else [])
 
 
 BACKFILL_CHUNK = 2000
 
 
 def backfill(cases, *, progress: Callable[[int], None] | None = None) -> int:
-    """Write the facts of every task of ``cases`` (a Case queryset) in chunks of cases, three
-    queries a chunk; returns the facts written. ``progress(n)`` is told after each chunk."""
-    ids = list(cases.filter(dispatch_round__gt=0).order_by("pk").values_list("pk", flat=True))
+    """Write the facts of every filed case of ``cases`` (a Case queryset) and of their tasks,
+    in chunks of cases, five queries a chunk; returns the facts written (task and case facts).
+    ``progress(n)`` is told after each chunk."""
+    ids = list(cases.filter(filed_at__isnull=False).order_by("pk").values_list("pk", flat=True))
     written = 0
     for i in range(0, len(ids), BACKFILL_CHUNK):
         chunk = ids[i : i + BACKFILL_CHUNK]
@@ -172,11 +304,16 @@ def backfill(cases, *, progress: Callable[[int], None] | None = None) -> int:
         for task in Task.objects.filter(case_id__in=chunk).order_by("pk"):
             tasks.setdefault(task.case_id, []).append(task)
         returns = _return_events(chunk)
-        facts = []
+        extras = case_extras(chunk)
+        facts, case_rows = [], []
         for case in rows:
-            facts += case_facts(case, tasks.get(case.pk, []), returns.get(case.pk, []))
+            own = tasks.get(case.pk, [])
+            facts += case_facts(case, own, returns.get(case.pk, []))
+            fact = case_fact(case, own, extras.get(case.pk, CaseExtras()))
+            if fact is not None:
+                case_rows.append(fact)
         with transaction.atomic():
-            written += _upsert(facts)
+            written += _upsert(facts) + _upsert_cases(case_rows)
         if progress is not None:
             progress(len(chunk))
     return written

@@ -67,3 +67,66 @@ class TaskFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} {self.outcome}"
+
+
+class CaseOutcome(models.TextChoices):
+    OPEN = "open", _("Open 未结案")
+    CLOSED = "closed", _("Closed 结案")
+    VOIDED = "voided", _("Voided 作废")
+
+
+class CaseFact(models.Model):
+    """What one filed case (立案) counts for in the region evaluation (区域评价) and the year's
+    headline table. Written when the case is filed and after every move that changes it
+    (dispatch deadlines passing, disposal, rework, returns, closing, voiding, duplicate reports
+    attached, the reporter's rating); a case never filed (不予受理, still being verified) has none."""
+
+    case = models.OneToOneField(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="fact"
+    )
+    # The grid's (or area's) path: regions at every tier are prefixes of it.
+    area_path = models.CharField(_("area path"), max_length=80)
+    source = models.CharField(_("source channel"), max_length=20, choices=SourceChannel.choices)
+    category = models.ForeignKey(
+        "catalog.Category",
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    category_kind = models.CharField(
+        _("kind 部件/事件"), max_length=10, choices=CategoryKind.choices, blank=True
+    )
+    urgent = models.BooleanField(_("urgent 紧急"), default=False)
+    filed_at = models.DateTimeField(_("filed at"))
+    # The case's deadline: its latest dispatch round's lead task deadline (处置时限) as the SLA
+    # clock has it, and when that task was disposed. Empty before the first dispatch.
+    deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True)
+    disposed_at = models.DateTimeField(_("disposed at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=CaseOutcome.choices)
+    # When the case was closed or voided; empty while open.
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    on_time = models.BooleanField(_("closed on time 按期结案"), null=True)
+    reworks = models.PositiveSmallIntegerField(_("reworks 返工"), default=0)
+    returns = models.PositiveSmallIntegerField(_("returns 回退"), default=0)
+    # How many reports the case carries (intake reports, duplicates merged in): > 1 is 重复.
+    reports = models.PositiveSmallIntegerField(_("reports"), default=1)
+    fallback = models.BooleanField(_("sent to the fallback owner 兜底"), default=False)
+    # The reporter's rating (回访, 1-5: portal.Rating) and when it was given.
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("written at"), auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["filed_at"], name="eval_casefact_filed"),
+            models.Index(fields=["settled_at"], name="eval_casefact_settled"),
+            models.Index(fields=["deadline_at"], name="eval_casefact_deadline"),
+            models.Index(fields=["rated_at"], name="eval_casefact_rated"),
+        ]
+        verbose_name = _("case fact")
+        verbose_name_plural = _("case facts")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.outcome}"

@@ -1,10 +1,15 @@
-"""Task facts follow the case moves (cases.hooks, after commit): a task gets its fact when it
-stops being open (disposed, returned, cancelled) or passes its deadline (the SLA scanner's red
-light 红灯超时督办), and every later move that changes what it counts for (rework, extension,
-pause, upgrade) rewrites it. An open task not yet due counts in no number, so dispatching writes
-nothing: the loop's commonest moves stay as cheap as they were."""
+"""Facts follow the case moves (cases.hooks, after commit).
+
+A task gets its fact when it stops being open (disposed, returned, cancelled) or passes its
+deadline (the SLA scanner's red light 红灯超时督办), and every later move that changes what it
+counts for (rework, extension, pause, upgrade) rewrites it; those moves rewrite the case's fact
+too. A case gets its fact when it is filed (立案), and it is rewritten when the case closes, is
+voided, gets a note (a duplicate report merged in) or is rated by its reporter. An open task not yet due counts in no
+number, so dispatching writes nothing: the loop's commonest moves stay as cheap as they were."""
 
 from __future__ import annotations
+
+from django.db import transaction
 
 from cases import hooks
 from cases.states import CaseAction
@@ -25,17 +30,32 @@ FACT_MOVES = (
     A.RESUME,
     A.UPGRADE,
 )
+# Moves that change only the case's own fact.
+CASE_FACT_MOVES = (A.FILE, A.VOID, A.CLOSE, A.NOTE)
 
 
 def on_case_move(*, case, event) -> None:
     write_case_facts(case)
 
 
+def on_case_only_move(*, case, event) -> None:
+    write_case_facts(case, tasks_too=False)
+
+
+def on_rated(*, instance, created, **kwargs) -> None:
+    """The reporter's rating (回访, portal.Satisfaction) goes into the case's fact."""
+    transaction.on_commit(lambda: write_case_facts(instance.case, tasks_too=False))
+
+
 def connect() -> None:
     for action in FACT_MOVES:
         hooks.subscribe(action, on_case_move)
+    for action in CASE_FACT_MOVES:
+        hooks.subscribe(action, on_case_only_move)
 
 
 def disconnect() -> None:
     for action in FACT_MOVES:
         hooks.unsubscribe(action, on_case_move)
+    for action in CASE_FACT_MOVES:
+        hooks.unsubscribe(action, on_case_only_move)

@@ -1,20 +1,34 @@
-"""Reading the facts: counted facts per department for a period, and the cases behind a number.
+"""Reading the facts: counted facts per department or region for a period, and the cases
+behind a number.
 
 ``department_counts`` answers every COUNTS key of evaluation.definitions for each department in
 one aggregate query over TaskFact; ``facts_behind`` is the same filter for one count, so a
-number and the list it links to cannot differ.
+number and the list it links to cannot differ. ``region_counts`` and ``region_facts_behind`` do
+the same for the regions of a tier (区域评价) over CaseFact.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 
+from areas.models import (
+    CODE_LENGTH,
+    GRID_CODE_LENGTH,
+    GRID_LEVEL,
+    LEVEL_ORDER,
+    AdminArea,
+    AreaLevel,
+    UnitGrid,
+)
 from cases import permissions
+from cases.states import SourceChannel
 from evaluation import definitions
-from evaluation.models import Outcome, TaskFact
+from evaluation.models import CaseFact, CaseOutcome, Outcome, TaskFact
 from org.models import Department, Role
 from org.selectors import ALL, staff_profile, visible_area_paths
 
@@ -137,3 +151,216 @@ def department_ranking(
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
     return rows
+
+
+# --- Regions (区域评价) -----------------------------------------------------------------------
+
+# The tiers a region ranking groups by, each with the length of its path prefix: a path is the
+# "/"-joined codes of the area and its ancestors, and every code of a level has one length.
+TIERS = (AreaLevel.DISTRICT, AreaLevel.STREET, AreaLevel.COMMUNITY, GRID_LEVEL)
+
+
+def tier_path_length(tier: str) -> int:
+    """Length of the path of an area (or grid) of ``tier``: "/330200/330203/" is 15."""
+    length = 1
+    for level in LEVEL_ORDER:
+        length += CODE_LENGTH[level] + 1
+        if level == tier:
+            return length
+    return length + GRID_CODE_LENGTH + 1
+
+
+def region_filters(start: datetime, end: datetime, now: datetime | None = None) -> dict[str, Q]:
+    """The filter of each region count over CaseFact (evaluation.definitions says what each
+    means)."""
+    now = now or timezone.now()
+    cutoff = min(end, now)
+    filed = _within("filed_at", start, end)
+    closed = Q(outcome=CaseOutcome.CLOSED) & _within("settled_at", start, end)
+    open_then = Q(settled_at__isnull=True) | Q(settled_at__gte=cutoff)
+    disposed_in_time = Q(disposed_at__lt=cutoff, disposed_at__lte=F("deadline_at"))
+    overdue = Q(filed_at__lt=cutoff, deadline_at__lt=cutoff) & open_then & ~disposed_in_time
+    rated = _within("rated_at", start, end)
+    return {
+        "filed": filed,
+        "inspector_filed": filed & Q(source=SourceChannel.INSPECTOR),
+        "public_filed": filed & Q(source__in=definitions.PUBLIC_SOURCES),
+        "closed": closed,
+        "closed_on_time": closed & Q(on_time=True),
+        "overdue_open": overdue,
+        "due": closed | overdue,
+        "reworked": closed & Q(reworks__gt=0),
+        "repeated": filed & Q(reports__gt=1),
+        "voided": Q(outcome=CaseOutcome.VOIDED) & _within("settled_at", start, end),
+        "hard": filed & (Q(returns__gt=0) | Q(fallback=True)),
+        "by_proxy": closed & Q(fallback=True),
+        "rated": rated,
+        "satisfied": rated & Q(rating__gte=definitions.SATISFIED_FROM),
+    }
+
+
+def region_counts(
+    facts: QuerySet[CaseFact],
+    tier: str,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime | None = None,
+) -> dict[str, dict[str, int]]:
+    """region path -> {count key: number} for the period, for every region of ``tier`` with
+    any fact (a case placed above the tier, e.g. at a district only, is in no region of it)."""
+    length = tier_path_length(tier)
+    filters = region_filters(start, end, now)
+    aggregates = {key: Count("pk", filter=q) for key, q in filters.items()}
+    rows = (
+        facts.annotate(region=Substr("area_path", 1, length))
+        .values("region")
+        .annotate(**aggregates)
+        .order_by("region")
+    )
+    result = {}
+    for row in rows:
+        region = row.pop("region")
+        if len(region) == length and any(row.values()):
+            result[region] = row
+    return result
+
+
+def region_facts_behind(
+    facts: QuerySet[CaseFact],
+    region: str,
+    count: str,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime | None = None,
+) -> QuerySet[CaseFact]:
+    """The case facts one region count is made of (a ranking cell's drill-down)."""
+    where = region_filters(start, end, now)[count]
+    return facts.filter(where, area_path__startswith=region)
+
+
+def scoped_case_facts(user) -> tuple[QuerySet[CaseFact], list[str] | None] | tuple[None, None]:
+    """The case facts the user may count and their area scope (``ALL`` or path prefixes):
+    region evaluation is for leaders, the desk roles and administrators; None otherwise."""
+    if permissions.role_of(user) not in RANKING_ROLES:
+        return None, None
+    paths = visible_area_paths(user)
+    facts = CaseFact.objects.all()
+    if paths is not ALL:
+        where = Q(pk__in=[])
+        for path in paths:
+            where |= Q(area_path__startswith=path)
+        facts = facts.filter(where)
+    return facts, paths
+
+
+def default_tier(paths) -> str:
+    """The tier one below the user's scope: districts for the whole city, a district's streets,
+    a street's communities, a community's grids."""
+    if paths is ALL or not paths:
+        return AreaLevel.DISTRICT
+    shortest = min(len(p) for p in paths)
+    for tier in TIERS:
+        if tier_path_length(tier) > shortest:
+            return tier
+    return GRID_LEVEL
+
+
+def region_names(paths) -> dict[str, str]:
+    """path -> the area's or grid's name."""
+    found = dict(AdminArea.objects.filter(path__in=paths).values_list("path", "name"))
+    found.update(UnitGrid.objects.filter(path__in=paths).values_list("path", "name"))
+    return found
+
+
+TOP_CATEGORIES = 3
+
+
+def top_categories(
+    facts: QuerySet[CaseFact], regions, tier: str, start: datetime, end: datetime
+) -> dict[str, list[tuple[str, int]]]:
+    """region path -> its most filed categories in the period (高发类别), [(name, count)], at
+    most TOP_CATEGORIES each, in one query."""
+    length = tier_path_length(tier)
+    rows = (
+        facts.filter(_within("filed_at", start, end), category__isnull=False)
+        .annotate(region=Substr("area_path", 1, length))
+        .filter(region__in=list(regions))
+        .values("region", "category__name")
+        .annotate(n=Count("pk"))
+        .order_by("region", "-n", "category__name")
+    )
+    found: dict[str, list[tuple[str, int]]] = {}
+    for row in rows:
+        top = found.setdefault(row["region"], [])
+        if len(top) < TOP_CATEGORIES:
+            top.append((row["category__name"], row["n"]))
+    return found
+
+
+def region_ranking(
+    facts: QuerySet[CaseFact],
+    tier: str,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime | None = None,
+    kind: str | None = None,
+    within: list[str] | None = None,
+) -> list[dict]:
+    """The regions of ``tier`` for a period, ranked by 按期结案率 then 结案率 (no rate: last),
+    each ``{"rank", "path", "name", "counts", "values", "top"}``; ``kind`` narrows to 部件 or
+    事件 cases, ``within`` to regions under these paths (the user's scope)."""
+    if kind:
+        facts = facts.filter(category_kind=kind)
+    counts = region_counts(facts, tier, start, end, now=now)
+    if within is not None and within is not ALL:
+        counts = {p: c for p, c in counts.items() if any(p.startswith(w) for w in within)}
+    names = region_names(list(counts))
+    top = top_categories(facts, counts, tier, start, end) if counts else {}
+    rows = [
+        {
+            "path": path,
+            "code": path.rstrip("/").rsplit("/", 1)[-1],
+            "name": names.get(path, path),
+            "counts": row,
+            "values": definitions.region_values(row),
+            "top": top.get(path, []),
+        }
+        for path, row in counts.items()
+    ]
+    rows.sort(
+        key=lambda r: (
+            r["values"]["on_time_closing_rate"] is None,
+            -(r["values"]["on_time_closing_rate"] or 0),
+            -(r["values"]["closing_rate"] or 0),
+            r["name"],
+        )
+    )
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    return rows
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name: str
+    path: str
+    tier: str  # an AreaLevel or GRID_LEVEL
+
+
+def region_of_code(code: str, paths) -> Region | None:
+    """The area or grid with ``code`` if it lies within ``paths`` (ALL or path prefixes)."""
+    code = (code or "")[:GRID_CODE_LENGTH]
+    area = AdminArea.objects.filter(code=code).values_list("name", "path", "level").first()
+    if area is None:
+        grid = UnitGrid.objects.filter(code=code).values_list("name", "path").first()
+        area = (*grid, GRID_LEVEL) if grid else None
+    if area is None:
+        return None
+    name, path, tier = area
+    if paths is not ALL and not any(path.startswith(p) for p in paths):
+        return None
+    return Region(code, name, path, tier)

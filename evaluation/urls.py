@@ -7,4 +7,6 @@ app_name = "evaluation"
 urlpatterns = [
     path("", views.departments, name="departments"),
     path("cases/", views.cases_behind, name="cases"),
+    path("regions/", views.regions, name="regions"),
+    path("regions/cases/", views.region_cases, name="region_cases"),
 ]

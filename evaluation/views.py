@@ -1,12 +1,18 @@
-"""Evaluation pages: departments ranked for a period, and the cases behind every number.
+"""Evaluation pages: departments and regions ranked for a period, and the cases behind every
+number.
 
 ``/evaluation/``: the department table (专业部门评价) for a period (this month by default; last
 month, this quarter, this year, or from/to dates), ranked by 按期处置率, each number a link to
 the tasks it counts; ``?format=csv`` downloads the same table. ``/evaluation/cases/``: the tasks
 behind one number (department, count, period), as listed and as CSV.
 
-Who sees what: a leader, the desk roles and administrators the departments of their area
-scope; a department's own staff their department only. Others are sent to their own page.
+``/evaluation/regions/``: the region table (区域评价) of a tier (districts, streets,
+communities or grids) ranked by 按期结案率, with each region's most filed categories;
+``/evaluation/regions/cases/``: the cases behind one of its numbers.
+
+Who sees what: a leader, the desk roles and administrators the departments and regions of their
+area scope; a department's own staff their department only (no regions). Others are sent to
+their own page.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from areas.models import GRID_LEVEL, AreaLevel
+from cases import permissions
 from cases.views.access import elsewhere
 from evaluation import definitions, selectors
 
@@ -145,6 +153,8 @@ def departments(request: HttpRequest) -> HttpResponse:
             "kind": kind or "",
             "kinds": KINDS,
             "now": now,
+            "period_query": urlencode(period.query),
+            "can_see_regions": permissions.role_of(request.user) in selectors.RANKING_ROLES,
         },
     )
 
@@ -216,6 +226,153 @@ def cases_behind(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+TIER_LABELS = {
+    AreaLevel.DISTRICT: gettext_lazy("Districts"),
+    AreaLevel.STREET: gettext_lazy("Streets"),
+    AreaLevel.COMMUNITY: gettext_lazy("Communities"),
+    GRID_LEVEL: gettext_lazy("Grids"),
+}
+
+
+def _tier(request: HttpRequest, paths) -> str:
+    asked = request.GET.get("tier")
+    return asked if asked in TIER_LABELS else selectors.default_tier(paths)
+
+
+@login_required
+def regions(request: HttpRequest) -> HttpResponse:
+    facts, paths = selectors.scoped_case_facts(request.user)
+    if facts is None:
+        return elsewhere(request.user)
+    now = timezone.now()
+    period = period_of(request, timezone.localdate(now))
+    kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else None
+    tier = _tier(request, paths)
+    rows = selectors.region_ranking(facts, tier, *period.bounds, now=now, kind=kind, within=paths)
+    indicators = definitions.REGION_INDICATORS
+    if request.GET.get("format") == "csv":
+        header = [_("Rank"), _("Code"), _("Region")] + [str(i.name) for i in indicators]
+        header.append(_("Most filed categories 高发类别"))
+        body = [
+            [r["rank"], r["code"], r["name"]]
+            + [r["values"][i.key] for i in indicators]
+            + ["; ".join(f"{name} {n}" for name, n in r["top"])]
+            for r in rows
+        ]
+        return _csv(f"regions-{tier}-{period.first}-{period.last}.csv", header, body)
+    query = {**period.query, **_kind_query(kind), "tier": tier}
+    drill = reverse("evaluation:region_cases")
+    for row in rows:
+        row["cells"] = [
+            {
+                "indicator": i,
+                "value": row["values"][i.key],
+                "url": drill
+                + "?"
+                + urlencode({"region": row["code"], "count": i.numerator, **query}),
+            }
+            for i in indicators
+        ]
+    return render(
+        request,
+        "evaluation/regions.html",
+        {
+            "rows": rows,
+            "indicators": indicators,
+            "period": period,
+            "periods": PERIODS,
+            "csv_url": "?" + urlencode({**query, "format": "csv"}),
+            "kind": kind or "",
+            "kinds": KINDS,
+            "tier": tier,
+            "tiers": TIER_LABELS,
+            "tier_label": TIER_LABELS[tier],
+            "now": now,
+            "period_query": urlencode(period.query),
+            "can_see_regions": True,
+        },
+    )
+
+
+@login_required
+def region_cases(request: HttpRequest) -> HttpResponse:
+    """The cases one region number counts (a region ranking cell's drill-down)."""
+    facts, paths = selectors.scoped_case_facts(request.user)
+    if facts is None:
+        return elsewhere(request.user)
+    kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else None
+    if kind:
+        facts = facts.filter(category_kind=kind)
+    count = request.GET.get("count", "")
+    if count not in definitions.REGION_COUNTS:
+        raise Http404(_("No such count."))
+    region = selectors.region_of_code(request.GET.get("region", ""), paths)
+    if region is None:
+        raise Http404(_("No area that you may see."))
+    now = timezone.now()
+    period = period_of(request, timezone.localdate(now))
+    start, end = period.bounds
+    behind = (
+        selectors.region_facts_behind(facts, region.path, count, start, end, now=now)
+        .select_related("case", "category")
+        .order_by("filed_at", "pk")
+    )
+    total = behind.count()
+    rows = list(behind[:DRILL_MAX])
+    if request.GET.get("format") == "csv":
+        header = [
+            _("Case"),
+            _("Category"),
+            _("Source"),
+            _("Filed"),
+            _("Deadline"),
+            _("Closed"),
+            _("Outcome"),
+            _("On time"),
+            _("Reworks"),
+            _("Reports"),
+            _("Rating"),
+        ]
+        body = [
+            [
+                f.case.number,
+                f.category.name if f.category_id else "",
+                f.get_source_display(),
+                _local(f.filed_at),
+                _local(f.deadline_at),
+                _local(f.settled_at),
+                f.get_outcome_display(),
+                "" if f.on_time is None else (_("yes") if f.on_time else _("no")),
+                f.reworks,
+                f.reports,
+                f.rating or "",
+            ]
+            for f in behind
+        ]
+        return _csv(f"{region.code}-{count}-{period.first}-{period.last}.csv", header, body)
+    query = {**period.query, **_kind_query(kind), "tier": region.tier}
+    return render(
+        request,
+        "evaluation/region_cases.html",
+        {
+            "region": region,
+            "count": count,
+            "count_label": definitions.REGION_COUNT_LABELS[count],
+            "rows": rows,
+            "total": total,
+            "shown": len(rows),
+            "period": period,
+            "back": reverse("evaluation:regions") + "?" + urlencode(query),
+            "csv_url": "?"
+            + urlencode({"region": region.code, "count": count, **query, "format": "csv"}),
+        },
+    )
+
+
+def _local(at) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
 
 
 KINDS = {"component": gettext_lazy("Components 部件"), "event": gettext_lazy("Events 事件")}

@@ -2,10 +2,12 @@
 
 from cases.tests.conftest import (  # noqa: F401  (fixtures re-exported for evaluation tests)
     _media,
+    alpha_office,
     flow,
     grid,
     roads,
     staff,
     standard,
     t0,
+    west_grid,
 )

@@ -88,7 +88,14 @@ def test_staff_pages_fit_a_phone(live_server, cases, browser_page):
     trusted, _unverified, joint = cases
     shots = os.environ.get("SHOTS")
     pages = {
-        "city_leader": ["/cases/", "/cases/?queue=all", f"/cases/{joint.number}/", "/"],
+        "city_leader": [
+            "/cases/",
+            "/cases/?queue=all",
+            f"/cases/{joint.number}/",
+            "/",
+            "/evaluation/",
+            "/evaluation/regions/?tier=street",
+        ],
         "shift_leader": ["/cases/?queue=reported", f"/cases/{trusted.number}/"],
         "alpha_inspector": ["/cases/m/inspect/", "/intake/m/report/"],
     }

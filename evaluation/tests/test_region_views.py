@@ -1,0 +1,104 @@
+"""The region evaluation page (区域评价): tiers, scope, drill-down and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+import time_machine
+
+from evaluation.tests.test_regions import NOW, region_week  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.django_db
+PAGE = "/en/evaluation/regions/"
+WEEK_QUERY = {"from": "2026-11-23", "to": "2026-11-29"}
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _rows(response):
+    return [(r["rank"], r["name"]) for r in response.context["rows"]]
+
+
+def test_the_leader_sees_districts_then_any_tier_with_every_number_linked(
+    client,
+    staff,
+    region_week,  # noqa: F811
+):
+    client.force_login(staff["city_leader"])
+    response = client.get(PAGE, WEEK_QUERY)
+    assert response.context["tier"] == "district"  # one below the city
+    assert _rows(response) == [(1, "West"), (2, "East")]
+    streets = client.get(PAGE, {**WEEK_QUERY, "tier": "street"})
+    assert [name for _rank, name in _rows(streets)] == ["Gamma", "Alpha"]
+    alpha = streets.context["rows"][1]
+    cells = {c["indicator"].key: c for c in alpha["cells"]}
+    assert str(cells["on_time_closing_rate"]["value"]) == "50.00"
+    html = streets.content.decode()
+    assert 'data-indicator="on_time_closing_rate"' in html and "50.00 %" in html
+    drill = client.get(cells["on_time_closing_rate"]["url"])
+    assert drill.status_code == 200 and drill.context["total"] == 2  # closed on time
+    numbers = {f.case.number for f in drill.context["rows"]}
+    assert numbers == {region_week["on_time"].number, region_week["reworked"].number}
+    late = client.get(cells["overdue_open"]["url"])
+    assert [f.case for f in late.context["rows"]] == [region_week["overdue"]]
+
+
+def test_a_district_dispatcher_sees_only_their_district(client, staff, region_week):  # noqa: F811
+    client.force_login(staff["west_dispatcher"])
+    response = client.get(PAGE, WEEK_QUERY)
+    assert response.context["tier"] == "street" and _rows(response) == [(1, "Gamma")]
+    assert _rows(client.get(PAGE, {**WEEK_QUERY, "tier": "district"})) == [(1, "West")]
+    # East's numbers are not theirs to list, nor do East's cases leak into West's rows.
+    drill = client.get(
+        "/en/evaluation/regions/cases/", {"region": "330203001", "count": "filed", **WEEK_QUERY}
+    )
+    assert drill.status_code == 404
+    mine = client.get(
+        "/en/evaluation/regions/cases/", {"region": "330205", "count": "filed", **WEEK_QUERY}
+    )
+    assert [f.case for f in mine.context["rows"]] == [region_week["west"]]
+
+
+def test_a_disposer_has_no_region_table(client, staff, region_week):  # noqa: F811
+    client.force_login(staff["roads_disposer"])
+    assert client.get(PAGE).status_code == 302
+    departments = client.get("/en/evaluation/").content.decode()
+    assert "/evaluation/regions/" not in departments  # no tab to a page they may not see
+
+
+def test_the_csv_is_the_table_with_the_top_categories(client, staff, region_week):  # noqa: F811
+    client.force_login(staff["city_leader"])
+    response = client.get(PAGE, {**WEEK_QUERY, "tier": "street", "format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Rank", "Code", "Region"]
+    alpha = next(r for r in rows if r[2] == "Alpha")
+    assert alpha[1] == "330203001" and "50.00" in alpha
+    category = region_week["overdue"].category.name
+    assert alpha[-1] == f"{category} 8"
+    drill = client.get(
+        "/en/evaluation/regions/cases/",
+        {"region": "330203001", "count": "repeated", **WEEK_QUERY, "format": "csv"},
+    )
+    [header, row] = list(csv.reader(io.StringIO(drill.content.decode("utf-8-sig"))))
+    assert row[0] == region_week["hotline_repeated"].number and row[header.index("Reports")] == "2"
+
+
+def test_an_unknown_count_region_or_tier_is_handled(client, staff, region_week):  # noqa: F811
+    client.force_login(staff["city_leader"])
+    drill = "/en/evaluation/regions/cases/"
+    assert client.get(drill, {"region": "330203", "count": "nope"}).status_code == 404
+    assert client.get(drill, {"region": "999999", "count": "filed"}).status_code == 404
+    assert client.get(PAGE, {"tier": "planet"}).context["tier"] == "district"
+
+
+def test_the_department_page_links_to_the_regions(client, staff, region_week):  # noqa: F811
+    client.force_login(staff["city_leader"])
+    html = client.get("/en/evaluation/", WEEK_QUERY).content.decode()
+    assert 'href="/en/evaluation/regions/?from=2026-11-23&amp;to=2026-11-29"' in html
