@@ -8,6 +8,8 @@ cityops/api.py).
   one count is made of (a ranking cell's drill-down), with their case numbers.
 - ``GET /evaluation/regions?tier=&from=&to=&kind=``: the regions of a tier (区域评价), ranked by
   按期结案率, with their most filed categories.
+- ``GET /evaluation/headline?from=&to=&kind=``: the period's headline (总览) of the caller's
+  scope: every region count, the indicators, and the filed cases by source.
 - ``GET /evaluation/regions/{code}/cases?count=&from=&to=&kind=&limit=&offset=``: the cases one
   region count is made of.
 
@@ -221,6 +223,21 @@ class RegionRankingOut(Schema):
     rows: list[RegionRowOut]
 
 
+class HeadlineOut(Schema):
+    code: str
+    name: str
+    counts: dict[str, int]
+    values: dict[str, Decimal | None]
+    filed_by_source: dict[str, int] = Field(description="source channel -> cases filed")
+
+
+class HeadlinesOut(Schema):
+    first: date
+    last: date
+    kind: str | None
+    areas: list[HeadlineOut] = Field(description="one per area the caller's scope is rooted at")
+
+
 class CaseFactOut(Schema):
     case: str = Field(description="case number")
     source: str
@@ -273,6 +290,33 @@ def region_ranking(request, query: Query[RegionsIn]):
                 "top_categories": [{"name": n, "filed": c} for n, c in row["top"]],
             }
             for row in rows
+        ],
+    }
+
+
+@router.get(
+    "/evaluation/headline",
+    response={200: HeadlinesOut, **ERRORS},
+    summary="The period at a glance (总览): cases by source, closing, hard cases, satisfaction",
+)
+def headline(request, period: Query[PeriodIn]):
+    facts, paths = _region_scope(request)
+    first, last, start, end = _bounds(period)
+    if period.kind:
+        facts = facts.filter(category_kind=period.kind)
+    return {
+        "first": first,
+        "last": last,
+        "kind": period.kind,
+        "areas": [
+            {
+                "code": head["region"].code,
+                "name": head["region"].name,
+                "counts": head["counts"],
+                "values": head["values"],
+                "filed_by_source": {source: n for source, _label, n in head["sources"]},
+            }
+            for head in selectors.headline(facts, paths, start, end)
         ],
     }
 

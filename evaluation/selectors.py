@@ -234,10 +234,13 @@ def region_facts_behind(
     end: datetime,
     *,
     now: datetime | None = None,
+    source: str | None = None,
 ) -> QuerySet[CaseFact]:
-    """The case facts one region count is made of (a ranking cell's drill-down)."""
+    """The case facts one region count is made of (a ranking cell's drill-down); ``source``
+    narrows to one source channel (the headline's cases by source)."""
     where = region_filters(start, end, now)[count]
-    return facts.filter(where, area_path__startswith=region)
+    behind = facts.filter(where, area_path__startswith=region)
+    return behind.filter(source=source) if source else behind
 
 
 def scoped_case_facts(user) -> tuple[QuerySet[CaseFact], list[str] | None] | tuple[None, None]:
@@ -343,12 +346,62 @@ def region_ranking(
     return rows
 
 
+def headline(
+    facts: QuerySet[CaseFact], paths, start: datetime, end: datetime, *, now=None
+) -> list[dict]:
+    """The period's headline (年度总览 for a year) of each area the user's scope is rooted at
+    (the city for the whole city): every region count and the filed cases by source, each
+    ``{"region": Region, "counts", "values", "sources": [(source, label, n)]}``."""
+    roots = (
+        list(AdminArea.objects.filter(parent__isnull=True).values_list("path", flat=True))
+        if paths is ALL
+        else list(paths)
+    )
+    found = []
+    for path in roots:
+        here = facts.filter(area_path__startswith=path)
+        aggregates = {
+            key: Count("pk", filter=q) for key, q in region_filters(start, end, now).items()
+        }
+        counts = here.aggregate(**aggregates)
+        by_source = dict(
+            here.filter(_within("filed_at", start, end))
+            .values("source")
+            .annotate(n=Count("pk"))
+            .values_list("source", "n")
+        )
+        region = region_of_path(path)
+        if region is None:
+            continue
+        found.append(
+            {
+                "region": region,
+                "counts": counts,
+                "values": definitions.region_values(counts),
+                "sources": [
+                    (s.value, s.label, by_source[s.value])
+                    for s in SourceChannel
+                    if by_source.get(s.value)
+                ],
+            }
+        )
+    return found
+
+
 @dataclass(frozen=True)
 class Region:
     code: str
     name: str
     path: str
     tier: str  # an AreaLevel or GRID_LEVEL
+
+
+def region_of_path(path: str) -> Region | None:
+    area = AdminArea.objects.filter(path=path).values_list("code", "name", "level").first()
+    if area is None:
+        grid = UnitGrid.objects.filter(path=path).values_list("code", "name").first()
+        area = (*grid, GRID_LEVEL) if grid else None
+    return Region(area[0], area[1], path, area[2]) if area else None
 
 
 def region_of_code(code: str, paths) -> Region | None:

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from areas.models import GRID_LEVEL, AreaLevel
 from cases import permissions
+from cases.states import SourceChannel
 from cases.views.access import elsewhere
 from evaluation import definitions, selectors
 
@@ -228,6 +229,9 @@ def cases_behind(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The indicators the headline (总览) shows above the region table, with 疑难 and 代整治.
+HEADLINE = ("filed", "closing_rate", "on_time_closing_rate", "satisfaction_rate")
+
 TIER_LABELS = {
     AreaLevel.DISTRICT: gettext_lazy("Districts"),
     AreaLevel.STREET: gettext_lazy("Streets"),
@@ -264,6 +268,29 @@ def regions(request: HttpRequest) -> HttpResponse:
         return _csv(f"regions-{tier}-{period.first}-{period.last}.csv", header, body)
     query = {**period.query, **_kind_query(kind), "tier": tier}
     drill = reverse("evaluation:region_cases")
+    headline = selectors.headline(
+        facts.filter(category_kind=kind) if kind else facts, paths, *period.bounds, now=now
+    )
+    for head in headline:
+        code = head["region"].code
+
+        def link(count, source=None, code=code):
+            extra = {"source": source} if source else {}
+            return drill + "?" + urlencode({"region": code, "count": count, **query, **extra})
+
+        head["cells"] = [
+            {"indicator": i, "value": head["values"][i.key], "url": link(i.numerator)}
+            for i in definitions.REGION_INDICATORS
+            if i.key in HEADLINE
+        ] + [
+            {"label": definitions.REGION_COUNT_LABELS[key], "value": head["counts"][key],
+             "url": link(key)}
+            for key in ("hard", "by_proxy")
+        ]  # fmt: skip
+        head["source_links"] = [
+            {"label": label, "value": n, "url": link("filed", source)}
+            for source, label, n in head["sources"]
+        ]
     for row in rows:
         row["cells"] = [
             {
@@ -289,6 +316,7 @@ def regions(request: HttpRequest) -> HttpResponse:
             "tier": tier,
             "tiers": TIER_LABELS,
             "tier_label": TIER_LABELS[tier],
+            "headline": headline,
             "now": now,
             "period_query": urlencode(period.query),
             "can_see_regions": True,
@@ -311,11 +339,13 @@ def region_cases(request: HttpRequest) -> HttpResponse:
     region = selectors.region_of_code(request.GET.get("region", ""), paths)
     if region is None:
         raise Http404(_("No area that you may see."))
+    source = request.GET.get("source")
+    source = source if source in SourceChannel.values else None
     now = timezone.now()
     period = period_of(request, timezone.localdate(now))
     start, end = period.bounds
     behind = (
-        selectors.region_facts_behind(facts, region.path, count, start, end, now=now)
+        selectors.region_facts_behind(facts, region.path, count, start, end, now=now, source=source)
         .select_related("case", "category")
         .order_by("filed_at", "pk")
     )
@@ -353,6 +383,8 @@ def region_cases(request: HttpRequest) -> HttpResponse:
         ]
         return _csv(f"{region.code}-{count}-{period.first}-{period.last}.csv", header, body)
     query = {**period.query, **_kind_query(kind), "tier": region.tier}
+    if source:
+        query["source"] = source
     return render(
         request,
         "evaluation/region_cases.html",
@@ -360,6 +392,7 @@ def region_cases(request: HttpRequest) -> HttpResponse:
             "region": region,
             "count": count,
             "count_label": definitions.REGION_COUNT_LABELS[count],
+            "source_label": SourceChannel(source).label if source else "",
             "rows": rows,
             "total": total,
             "shown": len(rows),

@@ -50,3 +50,13 @@ def test_region_scope_role_and_bad_input(staff, region_week):  # noqa: F811
     error(leader.get("/evaluation/regions/330203/cases?count=nonsense"), 422)
     error(leader.get("/evaluation/regions/999999/cases?count=filed"), 404)
     error(leader.get("/evaluation/regions?from=2026-11-29&to=2026-11-23"), 422)
+
+
+def test_the_headline_of_the_callers_scope(staff, region_week):  # noqa: F811
+    body = ok(as_user(staff["city_leader"]).get("/evaluation/headline?" + WEEK))
+    [city] = body["areas"]
+    assert city["code"] == "330200" and city["counts"]["filed"] == 9
+    assert city["filed_by_source"] == {"inspector": 8, "hotline_12345": 1}
+    assert str(city["values"]["closing_rate"]) == "80.00"  # 4 closed / 5 due
+    [west] = ok(as_user(staff["west_dispatcher"]).get("/evaluation/headline?" + WEEK))["areas"]
+    assert (west["code"], west["counts"]["filed"]) == ("330205", 1)

@@ -102,3 +102,21 @@ def test_the_department_page_links_to_the_regions(client, staff, region_week):  
     client.force_login(staff["city_leader"])
     html = client.get("/en/evaluation/", WEEK_QUERY).content.decode()
     assert 'href="/en/evaluation/regions/?from=2026-11-23&amp;to=2026-11-29"' in html
+
+
+def test_the_headline_sums_the_scope_and_links_every_figure(client, staff, region_week):  # noqa: F811
+    client.force_login(staff["city_leader"])
+    response = client.get(PAGE, WEEK_QUERY)
+    [head] = response.context["headline"]
+    assert head["region"].name == "Testcity"
+    assert (head["counts"]["filed"], head["counts"]["closed"], head["counts"]["due"]) == (9, 4, 5)
+    assert [(s, n) for s, _label, n in head["sources"]] == [("inspector", 8), ("hotline_12345", 1)]
+    by_source = {s["label"]: s for s in head["source_links"]}
+    hotline = client.get(by_source["12345 hotline 12345热线"]["url"])
+    assert [f.case for f in hotline.context["rows"]] == [region_week["hotline_repeated"]]
+    for cell in head["cells"]:
+        assert client.get(cell["url"]).status_code == 200
+    west = staff["west_dispatcher"]
+    client.force_login(west)
+    [head] = client.get(PAGE, WEEK_QUERY).context["headline"]
+    assert (head["region"].name, head["counts"]["filed"]) == ("West", 1)
