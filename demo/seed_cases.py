@@ -38,6 +38,7 @@ from demo.cast import Cast
 from demo.history import BULK_AFTER, BulkRoutes, bulk_importer, history_row, import_history
 from demo.mover import CaseMover, due_in_office, later
 from demo.places import Places
+from demo.ratings import rate_closed_cases
 from dispatch import scanner
 from evaluation import facts as evaluation_facts
 from intake.services import receive_report
@@ -59,6 +60,7 @@ class CaseSeedReport:
     lights: dict[str, int] = field(default_factory=dict)
     scan: dict = field(default_factory=dict)
     facts: int = 0  # evaluation facts written for the seeded cases
+    ratings: int = 0  # reporters' ratings (回访) of closed cases
 
 
 def _actor(cast: Cast, arrival: Arrival):
@@ -160,6 +162,7 @@ def seed_cases(
         # Twice: the first pass lights the backlog, the second escalates what is long overdue.
         scanner.scan(now)
         report_.scan = scanner.scan(now).as_dict()
+    report_.ratings = rate_closed_cases(seed=seed, now=now)
     # The muted moves and the bulk history wrote no evaluation facts: write them all at once.
     report_.facts = evaluation_facts.backfill(Case.objects.all())
     report_.statuses = dict(Counter(Case.objects.values_list("status", flat=True)))

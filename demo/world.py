@@ -66,7 +66,8 @@ def seed_world(
         f"Cases: {report.bulk + report.live} in {report.seconds:.1f} s "
         f"({report.bulk} from the history import, {report.live} through the services with "
         f"{report.moves} moves, {report.duplicates} duplicate reports attached): {statuses}. "
-        f"Open tasks by light: {lights}. Evaluation facts: {report.facts}.",
+        f"Open tasks by light: {lights}. Evaluation facts: {report.facts};"
+        f" reporters' ratings: {report.ratings}.",
     )
     for error in report.errors[:5]:
         _say(stdout, f"  problem: {error}")

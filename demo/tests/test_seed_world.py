@@ -238,3 +238,16 @@ def test_every_seeded_task_has_its_evaluation_fact(seeded_world):
     from evaluation.models import TaskFact
 
     assert TaskFact.objects.count() == Task.objects.count() > 0
+
+
+def test_every_filed_case_has_its_fact_and_reporters_rated_closed_cases(seeded_world):
+    from cases.models import Case
+    from evaluation.models import CaseFact
+    from portal.models import Satisfaction
+
+    assert CaseFact.objects.count() == Case.objects.filter(filed_at__isnull=False).count() > 0
+    rated = Satisfaction.objects.count()
+    assert rated > 0 and CaseFact.objects.exclude(rating=None).count() == rated
+    # Mostly satisfied, never all: the satisfaction rate has something to show.
+    ratings = list(Satisfaction.objects.values_list("rating", flat=True))
+    assert 0.5 < sum(r >= 4 for r in ratings) / rated < 1
