@@ -183,7 +183,7 @@ def clean_image(upload, *, name: str = "") -> CleanImage:
 def store_evidence(*, case, task=None, kind: str, upload, actor, at: datetime) -> Evidence:
     """Check, clean and save one photo as an Evidence row (no CaseEvent: the caller writes it)."""
     # Imported here: cases.services imports this module, so a top-level import would be circular.
-    from cases.services import _rows
+    from core import rows as _rows
 
     original_name = (getattr(upload, "name", "") or "")[:200]
     clean = clean_image(upload, name=original_name)

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from cases import hooks
 from cases.models import Case, CaseEvent, Task
-from cases.services import _rows
 from cases.states import TASK_TRANSITIONS, TRANSITIONS, CaseAction, CaseStatus, TaskStatus
+from core import rows as _rows
 from core.errors import Conflict, NotFound, ValidationFailed
 
 REASON_MAX = 2000

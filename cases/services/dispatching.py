@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 
 from cases import permissions, sla
 from cases.models import Case, Task
-from cases.services import _rows
 from cases.services._base import (
     action_label,
     begin_task_move,
@@ -39,6 +38,7 @@ from cases.states import (
     Priority,
     TaskStatus,
 )
+from core import rows as _rows
 from core import workcalendar
 from core.errors import Conflict, ValidationFailed
 from org.models import Department

@@ -15,7 +15,6 @@ from cases.evidence import store_evidence
 from cases.limits import DESCRIPTION_MAX
 from cases.models import Case, Evidence, Task
 from cases.numbering import next_case_number
-from cases.services import _rows
 from cases.services._base import (
     cas_case,
     check_transition,
@@ -34,6 +33,7 @@ from cases.states import (
     VerifyFinding,
 )
 from catalog.models import Category, FilingStandard
+from core import rows as _rows
 from core.errors import Conflict, PermissionDenied, ValidationFailed
 
 

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from cases.evidence import store_evidence
 from cases.models import Evidence, Task
-from cases.services import _rows
 from cases.services._base import (
     begin_task_move,
     cas_task,
@@ -33,6 +32,7 @@ from cases.states import (
     EvidenceKind,
     TaskStatus,
 )
+from core import rows as _rows
 from core.errors import ValidationFailed
 
 

@@ -1,4 +1,4 @@
-"""The hot-path statements (cases.services._rows) write and read exactly what the ORM would.
+"""The hot-path statements (core.rows) write and read exactly what the ORM would.
 
 The services use them instead of ``save()`` / ``update()`` / ``get()`` for speed (bench/lifecycle),
 so each test compares them with the ORM on the same data, on SQLite and on PostgreSQL.
@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 
 from cases.factories import CaseFactory, TaskFactory
 from cases.models import Case, CaseEvent, Task
-from cases.services import _rows
 from cases.states import CaseAction, CaseStatus, TaskStatus
+from core import rows as _rows
 
 SKIP = {"id", "created_at", "updated_at"}
 
@@ -145,3 +145,79 @@ def test_values_reads_the_rows_matching_every_condition(personas, roads, t0):
         Task, ("id", "status", "deadline_at"), where={"case_id": task.case_id, "round": 1}
     )
     assert rows == [[task.pk, TaskStatus.PENDING, t0]]
+
+
+def test_select_reads_every_matching_row_as_the_orm_does(personas, roads, t0):
+    task = TaskFactory(department=roads, deadline_at=t0, extended=Decimal("0.50"))
+    other = TaskFactory(case=task.case, department=roads, round=2)
+    TaskFactory(department=roads)  # another case's
+    ours = sorted(_rows.select(Task, where={"case": task.case_id}), key=lambda t: t.pk)
+    assert [t.pk for t in ours] == [task.pk, other.pk]
+    theirs = Task.objects.get(pk=task.pk)
+    for field in Task._meta.concrete_fields:
+        mine, orm = getattr(ours[0], field.attname), getattr(theirs, field.attname)
+        assert (mine, type(mine)) == (orm, type(orm)), field.name
+
+
+def test_upsert_inserts_then_updates_only_the_named_fields(personas, roads, t0):
+    from evaluation.models import Outcome, TaskFact
+
+    task = TaskFactory(department=roads, started_at=t0, deadline_at=t0 + timedelta(hours=4))
+
+    def fact(**kwargs):
+        values = {
+            "task_id": task.pk,
+            "case_id": task.case_id,
+            "department_id": roads.pk,
+            "area_path": "/1/",
+            "source": "inspector",
+            "started_at": t0,
+            "deadline_at": t0 + timedelta(hours=4),
+            "outcome": Outcome.OPEN,
+        }
+        return TaskFact(**{**values, **kwargs})
+
+    assert _rows.upsert([fact()], conflict="task", names=("outcome", "updated_at")) == 1
+    first = TaskFact.objects.get(task=task)
+    assert (first.outcome, first.area_path) == (Outcome.OPEN, "/1/")
+    _rows.upsert(
+        [fact(outcome=Outcome.DISPOSED, area_path="/2/")],
+        conflict="task",
+        names=("outcome", "updated_at"),
+    )
+    again = TaskFact.objects.get(task=task)
+    assert (again.pk, again.outcome, again.area_path) == (first.pk, Outcome.DISPOSED, "/1/")
+    assert again.updated_at >= first.updated_at
+    assert _rows.upsert([], conflict="task", names=("outcome",)) == 0
+
+
+def test_upsert_splits_what_exceeds_the_parameter_limit(
+    personas, roads, t0, django_assert_num_queries
+):
+    from django.db import connection
+
+    from evaluation.models import TaskFact
+
+    tasks = [TaskFactory(department=roads, started_at=t0, deadline_at=t0) for _ in range(3)]
+    facts = [
+        TaskFact(
+            task_id=t.pk,
+            case_id=t.case_id,
+            department_id=roads.pk,
+            area_path="/1/",
+            source="inspector",
+            started_at=t0,
+            deadline_at=t0,
+            outcome="open",
+        )
+        for t in tasks
+    ]
+    names = ("case_id", "department_id", "area_path", "source", "started_at", "deadline_at")
+    limit = connection.features.max_query_params
+    try:  # a limit that fits one row per statement: three statements, every row written
+        connection.features.max_query_params = len(TaskFact._meta.concrete_fields) + 3
+        with django_assert_num_queries(3):
+            assert _rows.upsert(facts, conflict="task", names=names) == 3
+    finally:
+        connection.features.max_query_params = limit
+    assert TaskFact.objects.count() == 3

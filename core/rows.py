@@ -1,4 +1,5 @@
-"""One-row writes and reads of the case moves as SQL built once per shape (the hot path).
+"""One-row writes and reads of the hot path (case moves, evaluation facts) as SQL built once
+per shape.
 
 Why: ``QuerySet.update()``, ``Model.save()`` and ``QuerySet.get()`` compile their SQL on every
 call, and for the one-row statements of a case move that costs several times the database
@@ -195,6 +196,52 @@ def _select(model, names, where: Mapping[str, object], lock: bool) -> tuple[list
                 value = convert(value, col, conn)
             row[i] = value
     return attnames, rows
+
+
+def select(model: type[Model], *, where: Mapping[str, object]) -> list[Model]:
+    """Every row matching ``where`` (equality on each field) as instances, in no set order."""
+    attnames, rows = _select(model, None, where, False)
+    return [model.from_db(DEFAULT_DB_ALIAS, attnames, row) for row in rows]
+
+
+def _upsert_shape(conn, model, count: int, conflict: str, names: tuple[str, ...]):
+    key = ("upsert", model, count, conflict, names)
+    shapes = _shapes(conn)
+    if key not in shapes:
+        q, meta = conn.ops.quote_name, model._meta
+        written = [f for f in meta.concrete_fields if f is not meta.pk]
+        columns = ", ".join(q(f.column) for f in written)
+        row = f"({', '.join(['%s'] * len(written))})"
+        updated = (q(meta.get_field(n).column) for n in names)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in updated)
+        sql = (
+            f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES {', '.join([row] * count)} "
+            f"ON CONFLICT ({q(meta.get_field(conflict).column)}) DO UPDATE SET {updates}"
+        )
+        steps = [(_getter(f), _preparer(f, conn)) for f in written]
+        shapes[key] = (sql, steps)
+    return shapes[key]
+
+
+def upsert(instances: Sequence[Model], *, conflict: str, names: Sequence[str]) -> int:
+    """INSERT unsaved instances of one model (every concrete field but the auto pk), or where
+    the unique field ``conflict`` matches a row already there, UPDATE that row's ``names``
+    (``INSERT ... ON CONFLICT DO UPDATE``, one statement per batch the database's parameter
+    limit allows). Sends no signals; returns how many instances were written."""
+    if not instances:
+        return 0
+    conn = connections[DEFAULT_DB_ALIAS]
+    model = type(instances[0])
+    names = tuple(names)
+    width = len(model._meta.concrete_fields) - 1
+    limit = conn.features.max_query_params
+    size = max(1, limit // width) if limit else len(instances)
+    with conn.cursor() as cursor:
+        for start in range(0, len(instances), size):
+            batch = instances[start : start + size]
+            sql, steps = _upsert_shape(conn, model, len(batch), conflict, names)
+            cursor.execute(sql, [prep(get(i)) for i in batch for get, prep in steps])
+    return len(instances)
 
 
 def get(model: type[Model], pk, *, lock: bool = False) -> Model | None:
