@@ -334,29 +334,45 @@ def write_case_facts(case: Case, *, tasks_too: bool = True) -> int:
 BACKFILL_CHUNK = 2000
 
 
+def computed(chunk: list[int]) -> tuple[list[TaskFact], list[CaseFact]]:
+    """The facts of the cases with these ids and of their tasks as the case tables have them
+    now (unsaved), in five queries: what the backfill writes and the reconciliation checks."""
+    loaded = Case.objects.filter(pk__in=chunk).select_related("category")
+    tasks: dict[int, list[Task]] = {}
+    for task in Task.objects.filter(case_id__in=chunk).order_by("pk"):
+        tasks.setdefault(task.case_id, []).append(task)
+    returns = _return_events(chunk)
+    extras = case_extras(chunk)
+    task_facts, case_rows = [], []
+    for case in loaded:
+        own = tasks.get(case.pk, [])
+        task_facts += case_facts(case, own, returns.get(case.pk, []))
+        fact = case_fact(case, own, extras.get(case.pk, CaseExtras()))
+        if fact is not None:
+            case_rows.append(fact)
+    return task_facts, case_rows
+
+
+def store(task_facts: list[TaskFact], case_rows: list[CaseFact]) -> int:
+    """Upsert task and case facts in one transaction; returns how many."""
+    with transaction.atomic():
+        return _upsert(task_facts) + _upsert_cases(case_rows)
+
+
+def filed_ids(cases) -> list[int]:
+    """The ids of the filed cases of a Case queryset (the ones that have facts), in order."""
+    return list(cases.filter(filed_at__isnull=False).order_by("pk").values_list("pk", flat=True))
+
+
 def backfill(cases, *, progress: Callable[[int], None] | None = None) -> int:
     """Write the facts of every filed case of ``cases`` (a Case queryset) and of their tasks,
     in chunks of cases, five queries a chunk; returns the facts written (task and case facts).
     ``progress(n)`` is told after each chunk."""
-    ids = list(cases.filter(filed_at__isnull=False).order_by("pk").values_list("pk", flat=True))
+    ids = filed_ids(cases)
     written = 0
     for i in range(0, len(ids), BACKFILL_CHUNK):
         chunk = ids[i : i + BACKFILL_CHUNK]
-        rows = Case.objects.filter(pk__in=chunk).select_related("category")
-        tasks: dict[int, list[Task]] = {}
-        for task in Task.objects.filter(case_id__in=chunk).order_by("pk"):
-            tasks.setdefault(task.case_id, []).append(task)
-        returns = _return_events(chunk)
-        extras = case_extras(chunk)
-        facts, case_rows = [], []
-        for case in rows:
-            own = tasks.get(case.pk, [])
-            facts += case_facts(case, own, returns.get(case.pk, []))
-            fact = case_fact(case, own, extras.get(case.pk, CaseExtras()))
-            if fact is not None:
-                case_rows.append(fact)
-        with transaction.atomic():
-            written += _upsert(facts) + _upsert_cases(case_rows)
+        written += store(*computed(chunk))
         if progress is not None:
             progress(len(chunk))
     return written

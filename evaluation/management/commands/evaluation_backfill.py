@@ -1,5 +1,6 @@
-"""``manage.py evaluation_backfill [--from DATE] [--to DATE]``: write the task facts of the cases
-reported in the range (all by default), e.g. after a historical import or on first install."""
+"""``manage.py evaluation_backfill [--from DATE] [--to DATE]``: write the evaluation facts (of
+the filed cases and their tasks) of the cases reported in the range (all by default), e.g. after
+a historical import or on first install."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         if until:
             end = datetime.combine(_day(until, option="--to"), time.max, tzinfo=tz)
             cases = cases.filter(reported_at__lte=end)
-        total = cases.filter(dispatch_round__gt=0).count()
+        total = cases.filter(filed_at__isnull=False).count()
         with tqdm(total=total, unit="case", disable=options.get("verbosity", 1) < 1) as bar:
             written = backfill(cases, progress=bar.update)
-        self.stdout.write(f"{written} task facts written for {total} cases.")
+        self.stdout.write(f"{written} facts (tasks and cases) written for {total} filed cases.")

@@ -1,0 +1,38 @@
+"""``manage.py evaluation_reconcile [--day DATE | --all] [--dry-run]``: recompute the evaluation
+facts from the cases and report every difference (evaluation.reconcile); the worker runs it each
+night for yesterday. Exit status 1 when differences were found, so a cron or CI notices."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from evaluation import reconcile
+from evaluation.management.commands.evaluation_backfill import _day
+
+
+class Command(BaseCommand):
+    help = "Recompute evaluation facts from the cases and report (and fix) any difference."
+
+    def add_arguments(self, parser):
+        which = parser.add_mutually_exclusive_group()
+        which.add_argument(
+            "--day", help="the cases touched on this day, YYYY-MM-DD (default: yesterday)"
+        )
+        which.add_argument("--all", action="store_true", help="every case")
+        parser.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+
+    def handle(self, *args, day=None, all=False, dry_run=False, **options):
+        if all:
+            ids = reconcile.every_case()
+        else:
+            when = _day(day, option="--day") if day else timezone.localdate() - timedelta(days=1)
+            ids = reconcile.touched_on(when)
+        report = reconcile.reconcile(ids, fix=not dry_run)
+        self.stdout.write(str(report))
+        for difference in report.differences:
+            self.stdout.write(f"  {difference}")
+        if report.differences:
+            raise SystemExit(1)

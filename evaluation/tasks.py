@@ -1,0 +1,24 @@
+"""Huey tasks of evaluation (run by `manage.py run_huey`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from evaluation.reconcile import reconcile_day
+
+
+# huey reads crontabs in UTC (settings.HUEY utc=True): 18:30 UTC is 02:30 in Asia/Shanghai.
+@db_periodic_task(crontab(hour="18", minute="30"))
+def reconcile_yesterday() -> dict:
+    """Every night at 02:30 Beijing time: recompute the facts of the cases touched yesterday,
+    report any difference (a warning in the log) and write the computed facts over it."""
+    report = reconcile_day(timezone.localdate() - timedelta(days=1))
+    return {
+        "cases": report.cases,
+        "checked": report.checked,
+        "differences": len(report.differences),
+    }
