@@ -30,7 +30,8 @@ from ninja import Field, Query, Router, Schema
 
 from areas.api import ErrorOut
 from core.errors import NotFound, PermissionDenied, ValidationFailed
-from evaluation import definitions, selectors
+from evaluation import definitions, schemes, selectors
+from evaluation.models import ObjectType
 
 router = Router(tags=["evaluation"])
 
@@ -52,6 +53,17 @@ class PeriodIn(Schema):
     kind: Kind | None = Field(None, description="only 部件 (component) or 事件 (event) cases")
 
 
+class RankingIn(PeriodIn):
+    scheme: int | None = Field(
+        None, description="evaluation scheme id (default: the one in use for this object type)"
+    )
+
+
+class SchemeRefOut(Schema):
+    id: int
+    name: str
+
+
 class TasksIn(PeriodIn):
     count: Count = Field(description="the counted fact whose tasks are listed")
     limit: int = Field(100, ge=1, le=MAX_LIMIT)
@@ -66,6 +78,8 @@ class DepartmentRefOut(Schema):
 class RankingRowOut(Schema):
     rank: int
     department: DepartmentRefOut
+    score: Decimal | None = Field(None, description="composite score 综合指标值 (0-100)")
+    grade: str = Field("", description="A-E by the scheme's bands; empty without a score")
     counts: dict[str, int] = Field(description="every counted fact (evaluation.definitions)")
     values: dict[str, Decimal | None] = Field(
         description="every indicator; percentages 0-100 with two decimals, null when the "
@@ -77,6 +91,7 @@ class RankingOut(Schema):
     first: date
     last: date
     kind: str | None
+    scheme: SchemeRefOut | None
     rows: list[RankingRowOut]
 
 
@@ -114,6 +129,15 @@ def _bounds(period: PeriodIn) -> tuple[date, date, datetime, datetime]:
     return (first, last, *selectors.day_bounds(first, last))
 
 
+def _scored(rows: list[dict], object_type: str, pk: int | None) -> dict | None:
+    """Score and rank ``rows`` by the scheme asked for (or the one in use); its reference."""
+    scheme = schemes.active_scheme(object_type, pk)
+    if scheme is None:
+        return None
+    schemes.score_rows(rows, scheme)
+    return {"id": scheme.pk, "name": scheme.name}
+
+
 def _scope(request):
     facts, departments = selectors.scoped_facts(request.user)
     if facts is None:
@@ -129,20 +153,24 @@ def _scope(request):
     response={200: RankingOut, **ERRORS},
     summary="Department ranking of a period (专业部门评价)",
 )
-def department_ranking(request, period: Query[PeriodIn]):
+def department_ranking(request, period: Query[RankingIn]):
     facts, departments = _scope(request)
     first, last, start, end = _bounds(period)
     rows = selectors.department_ranking(facts, departments, start, end, kind=period.kind)
+    scheme = _scored(rows, ObjectType.DEPARTMENT, period.scheme)
     return {
         "first": first,
         "last": last,
         "kind": period.kind,
+        "scheme": scheme,
         "rows": [
             {
                 "rank": row["rank"],
                 "department": {"code": row["department"].code, "name": row["department"].name},
                 "counts": row["counts"],
                 "values": row["values"],
+                "score": row.get("score"),
+                "grade": row.get("grade", ""),
             }
             for row in rows
         ],
@@ -186,7 +214,7 @@ def department_tasks(request, code: str, query: Query[TasksIn]):
     }
 
 
-class RegionsIn(PeriodIn):
+class RegionsIn(RankingIn):
     tier: Tier | None = Field(
         None, description="district, street, community or grid (default: one below your scope)"
     )
@@ -207,6 +235,8 @@ class RegionRowOut(Schema):
     rank: int
     code: str
     name: str
+    score: Decimal | None = Field(None, description="composite score 综合指标值 (0-100)")
+    grade: str = Field("", description="A-E by the scheme's bands; empty without a score")
     counts: dict[str, int] = Field(description="every counted fact (evaluation.definitions)")
     values: dict[str, Decimal | None] = Field(
         description="every indicator; percentages 0-100 with two decimals, null when the "
@@ -220,6 +250,7 @@ class RegionRankingOut(Schema):
     last: date
     kind: str | None
     tier: str
+    scheme: SchemeRefOut | None
     rows: list[RegionRowOut]
 
 
@@ -275,16 +306,20 @@ def region_ranking(request, query: Query[RegionsIn]):
     first, last, start, end = _bounds(query)
     tier = query.tier or selectors.default_tier(paths)
     rows = selectors.region_ranking(facts, tier, start, end, kind=query.kind, within=paths)
+    scheme = _scored(rows, ObjectType.REGION, query.scheme)
     return {
         "first": first,
         "last": last,
         "kind": query.kind,
         "tier": tier,
+        "scheme": scheme,
         "rows": [
             {
                 "rank": row["rank"],
                 "code": row["code"],
                 "name": row["name"],
+                "score": row.get("score"),
+                "grade": row.get("grade", ""),
                 "counts": row["counts"],
                 "values": row["values"],
                 "top_categories": [{"name": n, "filed": c} for n, c in row["top"]],

@@ -95,6 +95,8 @@ DEPARTMENT_INDICATORS: tuple[Indicator, ...] = (
     Ind("overdue_open", _("Overdue, not disposed 超期未处置数"),
       _("due before the period's end, still open then"), "overdue_open", percent=False,
       higher_is_better=False),
+    Ind("overdue_rate", _("Overdue rate 超期待处置率"), _("overdue, not disposed / due"),
+      "overdue_open", "due", higher_is_better=False),
     Ind("rework_rate", _("Rework rate 返工率"), _("disposed after a failed check / disposed"),
       "reworked", "disposed", higher_is_better=False),
     Ind("return_rate", _("Return rate 回退率"), _("returned / dispatched"), "returned",

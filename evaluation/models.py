@@ -130,3 +130,71 @@ class CaseFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.outcome}"
+
+
+class ObjectType(models.TextChoices):
+    DEPARTMENT = "department", _("Departments 专业部门")
+    REGION = "region", _("Regions 区域")
+
+
+class RuleKind(models.TextChoices):
+    LINEAR = "linear", _("Linear: the rate as points 线性")
+    BANDS = "bands", _("Bands: points by threshold 分档")
+    DEDUCT = "deduct", _("Deduction per case 扣分")
+
+
+class Scheme(models.Model):
+    """An evaluation scheme (评价方案): indicators weighted into one composite score 综合指标值
+    (0-100) and a grade. Edited in the admin (its history is the admin's) or on the scheme
+    page, which shows the ranking before and after a change before it is saved."""
+
+    name = models.CharField(_("name"), max_length=100)
+    object_type = models.CharField(_("evaluates"), max_length=12, choices=ObjectType.choices)
+    is_active = models.BooleanField(
+        _("in use"), default=True, help_text=_("The one the ranking pages show by default.")
+    )
+    description = models.TextField(_("description"), blank=True)
+    # Lowest composite score of each grade, best first (default: A 90, B 75, C 60, D 40, else E).
+    grade_a = models.DecimalField(_("grade A from"), max_digits=5, decimal_places=2, default=90)
+    grade_b = models.DecimalField(_("grade B from"), max_digits=5, decimal_places=2, default=75)
+    grade_c = models.DecimalField(_("grade C from"), max_digits=5, decimal_places=2, default=60)
+    grade_d = models.DecimalField(_("grade D from"), max_digits=5, decimal_places=2, default=40)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["object_type", "name"]
+        verbose_name = _("evaluation scheme")
+        verbose_name_plural = _("evaluation schemes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchemeItem(models.Model):
+    """One indicator of a scheme, its weight and how its value becomes points (0-100)."""
+
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="items"
+    )
+    indicator = models.CharField(_("indicator"), max_length=40)
+    weight = models.DecimalField(_("weight"), max_digits=6, decimal_places=2)
+    rule = models.CharField(_("score rule"), max_length=10, choices=RuleKind.choices)
+    # linear: {} (rate = points; lower-is-better rates count 100 - rate), or {"zero": x,
+    # "full": y}: points 0 at x, 100 at y, straight between. bands: {"bands": [[at_least,
+    # points], ...]} highest first. deduct: {"per": points off per counted case, "count": key}.
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["scheme", "position", "pk"]
+        verbose_name = _("scheme indicator")
+        verbose_name_plural = _("scheme indicators")
+
+    def __str__(self) -> str:
+        return f"{self.indicator} x{self.weight}"
+
+    def clean(self) -> None:
+        from evaluation.schemes import check_item
+
+        if self.scheme_id:
+            check_item(self.scheme.object_type, self.indicator, self.rule, self.params)

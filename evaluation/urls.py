@@ -9,4 +9,5 @@ urlpatterns = [
     path("cases/", views.cases_behind, name="cases"),
     path("regions/", views.regions, name="regions"),
     path("regions/cases/", views.region_cases, name="region_cases"),
+    path("schemes/<int:pk>/", views.scheme_page, name="scheme"),
 ]

@@ -18,12 +18,17 @@ their own page.
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -34,7 +39,9 @@ from areas.models import GRID_LEVEL, AreaLevel
 from cases import permissions
 from cases.states import SourceChannel
 from cases.views.access import elsewhere
-from evaluation import definitions, selectors
+from evaluation import definitions, schemes, selectors
+from evaluation.models import ObjectType, RuleKind, Scheme, SchemeItem
+from org.models import Role
 
 DRILL_MAX = 500
 PERIODS = {
@@ -115,11 +122,16 @@ def departments(request: HttpRequest) -> HttpResponse:
     period = period_of(request, timezone.localdate(now))
     kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else None
     rows = selectors.department_ranking(facts, visible, *period.bounds, now=now, kind=kind)
+    scheme = schemes.active_scheme(ObjectType.DEPARTMENT, request.GET.get("scheme"))
+    if scheme is not None:
+        schemes.score_rows(rows, scheme)
     indicators = definitions.DEPARTMENT_INDICATORS
     if request.GET.get("format") == "csv":
-        header = [_("Rank"), _("Department")] + [str(i.name) for i in indicators]
+        header = [_("Rank"), _("Department"), *_score_header(scheme)]
+        header += [str(i.name) for i in indicators]
         body = [
-            [r["rank"], r["department"].name] + [r["values"][i.key] for i in indicators]
+            [r["rank"], r["department"].name, *_score_cells(r, scheme)]
+            + [r["values"][i.key] for i in indicators]
             for r in rows
         ]
         return _csv(f"departments-{period.first}-{period.last}.csv", header, body)
@@ -150,12 +162,16 @@ def departments(request: HttpRequest) -> HttpResponse:
             "indicators": indicators,
             "period": period,
             "periods": PERIODS,
-            "csv_url": "?" + urlencode({**period.query, **_kind_query(kind), "format": "csv"}),
+            "csv_url": "?"
+            + urlencode(
+                {**period.query, **_kind_query(kind), **_scheme_query(scheme), "format": "csv"}
+            ),
             "kind": kind or "",
             "kinds": KINDS,
             "now": now,
             "period_query": urlencode(period.query),
             "can_see_regions": permissions.role_of(request.user) in selectors.RANKING_ROLES,
+            **_scheme_context(scheme, ObjectType.DEPARTMENT),
         },
     )
 
@@ -255,18 +271,23 @@ def regions(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else None
     tier = _tier(request, paths)
     rows = selectors.region_ranking(facts, tier, *period.bounds, now=now, kind=kind, within=paths)
+    scheme = schemes.active_scheme(ObjectType.REGION, request.GET.get("scheme"))
+    if scheme is not None:
+        schemes.score_rows(rows, scheme)
     indicators = definitions.REGION_INDICATORS
     if request.GET.get("format") == "csv":
-        header = [_("Rank"), _("Code"), _("Region")] + [str(i.name) for i in indicators]
+        header = [_("Rank"), _("Code"), _("Region"), *_score_header(scheme)]
+        header += [str(i.name) for i in indicators]
         header.append(_("Most filed categories 高发类别"))
         body = [
-            [r["rank"], r["code"], r["name"]]
+            [r["rank"], r["code"], r["name"], *_score_cells(r, scheme)]
             + [r["values"][i.key] for i in indicators]
             + ["; ".join(f"{name} {n}" for name, n in r["top"])]
             for r in rows
         ]
         return _csv(f"regions-{tier}-{period.first}-{period.last}.csv", header, body)
     query = {**period.query, **_kind_query(kind), "tier": tier}
+    csv_query = {**query, **_scheme_query(scheme), "format": "csv"}
     drill = reverse("evaluation:region_cases")
     headline = selectors.headline(
         facts.filter(category_kind=kind) if kind else facts, paths, *period.bounds, now=now
@@ -310,7 +331,7 @@ def regions(request: HttpRequest) -> HttpResponse:
             "indicators": indicators,
             "period": period,
             "periods": PERIODS,
-            "csv_url": "?" + urlencode({**query, "format": "csv"}),
+            "csv_url": "?" + urlencode(csv_query),
             "kind": kind or "",
             "kinds": KINDS,
             "tier": tier,
@@ -320,6 +341,7 @@ def regions(request: HttpRequest) -> HttpResponse:
             "now": now,
             "period_query": urlencode(period.query),
             "can_see_regions": True,
+            **_scheme_context(scheme, ObjectType.REGION),
         },
     )
 
@@ -404,6 +426,25 @@ def region_cases(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _score_header(scheme) -> list[str]:
+    return [_("Composite score 综合指标值"), _("Grade 等级")] if scheme else []
+
+
+def _score_cells(row: dict, scheme) -> list:
+    return [row["score"], row["grade"]] if scheme else []
+
+
+def _scheme_query(scheme) -> dict[str, str]:
+    return {"scheme": str(scheme.pk)} if scheme else {}
+
+
+def _scheme_context(scheme, object_type: str) -> dict:
+    return {
+        "scheme": scheme,
+        "schemes": Scheme.objects.filter(object_type=object_type).order_by("name"),
+    }
+
+
 def _local(at) -> str:
     return timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
 
@@ -420,3 +461,174 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+# --- Schemes (评价方案): try a change, see the ranking before and after, then save -------------
+
+
+def _ranking_for(request: HttpRequest, object_type: str, period: Period, now) -> list[dict]:
+    if object_type == ObjectType.REGION:
+        facts, paths = selectors.scoped_case_facts(request.user)
+        tier = _tier(request, paths)
+        return selectors.region_ranking(facts, tier, *period.bounds, now=now, within=paths)
+    facts, visible = selectors.scoped_facts(request.user)
+    return selectors.department_ranking(facts, visible, *period.bounds, now=now)
+
+
+def _form_items(request: HttpRequest, scheme: Scheme, saved: list) -> tuple[list, dict, list]:
+    """The scheme's items and grade thresholds as the form has them (unsaved copies), and the
+    problems found, each naming the indicator or field."""
+    problems, items = [], []
+    for item in saved:
+        prefix = f"item-{item.pk}-"
+        changed = SchemeItem(
+            pk=item.pk,
+            scheme=scheme,
+            indicator=item.indicator,
+            position=item.position,
+            weight=item.weight,
+            rule=request.POST.get(prefix + "rule", item.rule),
+            params=item.params,
+        )
+        try:
+            changed.weight = Decimal(request.POST.get(prefix + "weight", item.weight))
+            if changed.weight < 0 or changed.weight > 1000:
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.append(_("%(name)s: the weight is a number from 0 to 1000.") % _named(item))
+        try:
+            changed.params = json.loads(request.POST.get(prefix + "params") or "{}")
+            schemes.check_item(scheme.object_type, item.indicator, changed.rule, changed.params)
+        except (ValueError, ValidationError) as exc:
+            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            problems.append(f"{_named(item)['name']}: {text}")
+        items.append(changed)
+    if not any(i.weight > 0 for i in items):
+        problems.append(_("At least one indicator needs a weight above 0."))
+    grades = {}
+    for letter in ("a", "b", "c", "d"):
+        try:
+            grades[letter] = Decimal(request.POST.get(f"grade_{letter}", ""))
+        except InvalidOperation:
+            problems.append(_("Grade %(g)s: the lowest score is a number.") % {"g": letter.upper()})
+    if len(grades) == 4 and not grades["a"] >= grades["b"] >= grades["c"] >= grades["d"]:
+        problems.append(_("Grades go down: A at least B, B at least C, C at least D."))
+    return items, grades, problems
+
+
+def _named(item) -> dict[str, str]:
+    known = schemes.indicators_of(item.scheme.object_type)
+    return {"name": str(known[item.indicator].name) if item.indicator in known else item.indicator}
+
+
+@login_required
+def scheme_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A scheme's indicators and weights, the ranking it gives, and a change tried before it is
+    saved (the ranking before and after, side by side). Administrators may change and save."""
+    if permissions.role_of(request.user) not in selectors.RANKING_ROLES:
+        return elsewhere(request.user)
+    scheme = Scheme.objects.filter(pk=pk).first()
+    if scheme is None:
+        raise Http404(_("No such scheme."))
+    may_edit = permissions.role_of(request.user) == Role.ADMIN or request.user.is_superuser
+    now = timezone.now()
+    asked = "period" in request.GET or "from" in request.GET
+    period = period_of(request if asked else _LastMonth(), timezone.localdate(now))
+    saved = list(scheme.items.all())
+    before = schemes.score_rows(_ranking_for(request, scheme.object_type, period, now), scheme)
+    compared, problems, done = None, [], False
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied(_("Only administrators change evaluation schemes."))
+        items, grades, problems = _form_items(request, scheme, saved)
+        if not problems:
+            trial = Scheme(
+                pk=scheme.pk,
+                name=scheme.name,
+                object_type=scheme.object_type,
+                **{f"grade_{k}": v for k, v in grades.items()},
+            )
+            after = schemes.score_rows(
+                _ranking_for(request, scheme.object_type, period, now), trial, items
+            )
+            if request.POST.get("action") == "save":
+                _save_scheme(request, scheme, items, grades)
+                return redirect(reverse("evaluation:scheme", args=[scheme.pk]) + "?saved=1")
+            compared = _side_by_side(before, after)
+        saved = items
+    else:
+        done = request.GET.get("saved") == "1"
+    for item in saved:
+        item.name = _named(item)["name"]
+        item.params_text = json.dumps(item.params, ensure_ascii=False)
+    return render(
+        request,
+        "evaluation/scheme.html",
+        {
+            "scheme": scheme,
+            "items": saved,
+            "rules": RuleKind.choices,
+            "grades": request.POST if request.method == "POST" else None,
+            "rows": before,
+            "compared": compared,
+            "problems": problems,
+            "saved": done,
+            "may_edit": may_edit,
+            "period": period,
+            "ranking_url": reverse(
+                "evaluation:regions"
+                if scheme.object_type == ObjectType.REGION
+                else "evaluation:departments"
+            )
+            + "?"
+            + urlencode({**period.query, "scheme": scheme.pk}),
+        },
+    )
+
+
+class _LastMonth:
+    GET = {"period": "last_month"}
+
+
+def _row_key(row: dict):
+    return row["department"].pk if "department" in row else row["path"]
+
+
+def _row_name(row: dict) -> str:
+    return row["department"].name if "department" in row else row["name"]
+
+
+def _side_by_side(before: list[dict], after: list[dict]) -> list[dict]:
+    was = {_row_key(r): r for r in before}
+    return [
+        {
+            "name": _row_name(row),
+            "before": was.get(_row_key(row)),
+            "after": row,
+            "moved": (was[_row_key(row)]["rank"] - row["rank"]) if _row_key(row) in was else 0,
+        }
+        for row in after
+    ]
+
+
+@transaction.atomic
+def _save_scheme(request: HttpRequest, scheme: Scheme, items: list, grades: dict) -> None:
+    changes = []
+    for item in items:
+        SchemeItem.objects.filter(pk=item.pk).update(
+            weight=item.weight, rule=item.rule, params=item.params
+        )
+        changes.append(f"{item.indicator} x{item.weight} {item.rule} {json.dumps(item.params)}")
+    for letter, lowest in grades.items():
+        setattr(scheme, f"grade_{letter}", lowest)
+    scheme.save()
+    LogEntry.objects.log_actions(
+        request.user.pk,
+        [scheme],
+        CHANGE,
+        change_message=_(
+            "Changed on the scheme page: %(items)s; grades A %(a)s B %(b)s C %(c)s D %(d)s"
+        )
+        % {"items": "; ".join(changes), **grades},
+        single_object=True,
+    )

@@ -114,6 +114,7 @@ def test_the_rates_of_the_week(week, roads):
         "disposal_rate": Decimal("83.33"),  # 5 / 6
         "on_time_rate": Decimal("66.67"),  # 4 / 6
         "overdue_open": Decimal(1),
+        "overdue_rate": Decimal("16.67"),  # 1 / 6
         "rework_rate": Decimal("20.00"),  # 1 / 5
         "return_rate": Decimal("12.50"),  # 1 / 8
         "extension_rate": Decimal("20.00"),  # 1 / 5

@@ -60,3 +60,12 @@ def test_the_headline_of_the_callers_scope(staff, region_week):  # noqa: F811
     assert str(city["values"]["closing_rate"]) == "80.00"  # 4 closed / 5 due
     [west] = ok(as_user(staff["west_dispatcher"]).get("/evaluation/headline?" + WEEK))["areas"]
     assert (west["code"], west["counts"]["filed"]) == ("330205", 1)
+
+
+def test_the_rankings_carry_the_schemes_score_and_grade(staff, region_week):  # noqa: F811
+    body = ok(as_user(staff["city_leader"]).get("/evaluation/regions?tier=district&" + WEEK))
+    assert body["scheme"]["name"]
+    assert [(r["name"], str(r["score"]), r["grade"]) for r in body["rows"]] == [
+        ("West", "100.00", "A"),
+        ("East", "60.00", "C"),
+    ]
