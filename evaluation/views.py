@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -41,59 +39,10 @@ from cases.states import SourceChannel
 from cases.views.access import elsewhere
 from evaluation import definitions, schemes, selectors
 from evaluation.models import ObjectType, RuleKind, Scheme, SchemeItem
+from evaluation.periods import PERIODS, Period, period_of
 from org.models import Role
 
 DRILL_MAX = 500
-PERIODS = {
-    "month": gettext_lazy("This month"),
-    "last_month": gettext_lazy("Last month"),
-    "quarter": gettext_lazy("This quarter"),
-    "year": gettext_lazy("This year"),
-    "custom": gettext_lazy("Dates below"),
-}
-
-
-@dataclass(frozen=True)
-class Period:
-    key: str
-    label: str
-    first: date  # inclusive
-    last: date  # inclusive
-
-    @property
-    def bounds(self) -> tuple[datetime, datetime]:
-        return selectors.day_bounds(self.first, self.last)
-
-    @property
-    def query(self) -> dict[str, str]:
-        return {"from": self.first.isoformat(), "to": self.last.isoformat()}
-
-
-def _parse(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def period_of(request: HttpRequest, today: date) -> Period:
-    """The period asked for: a named one (``period``), or ``from``/``to`` dates when the period
-    is ``custom`` or not named; else this month. A reversed or unreadable range falls back to
-    this month."""
-    key = request.GET.get("period", "custom")
-    first, last = _parse(request.GET.get("from")), _parse(request.GET.get("to"))
-    if key == "custom" and first and last and first <= last:
-        return Period("custom", str(PERIODS["custom"]), first, last)
-    month = today.replace(day=1)
-    if key == "last_month":
-        end = month - timedelta(days=1)
-        return Period(key, str(PERIODS[key]), end.replace(day=1), end)
-    if key == "quarter":
-        start = month.replace(month=(month.month - 1) // 3 * 3 + 1)
-        return Period(key, str(PERIODS[key]), start, today)
-    if key == "year":
-        return Period(key, str(PERIODS[key]), today.replace(month=1, day=1), today)
-    return Period("month", str(PERIODS["month"]), month, today)
 
 
 def _csv_cell(value) -> str:
@@ -121,16 +70,19 @@ def departments(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     period = period_of(request, timezone.localdate(now))
     kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else None
-    rows = selectors.department_ranking(facts, visible, *period.bounds, now=now, kind=kind)
     scheme = schemes.active_scheme(ObjectType.DEPARTMENT, request.GET.get("scheme"))
-    if scheme is not None:
-        schemes.score_rows(rows, scheme)
+
+    def ranked(p: Period) -> list[dict]:
+        found = selectors.department_ranking(facts, visible, *p.bounds, now=now, kind=kind)
+        return schemes.score_rows(found, scheme) if scheme else found
+
+    rows = rank_change(ranked(period), ranked(period.previous()), lambda r: r["department"].pk)
     indicators = definitions.DEPARTMENT_INDICATORS
     if request.GET.get("format") == "csv":
-        header = [_("Rank"), _("Department"), *_score_header(scheme)]
+        header = [_("Rank"), _("Change in rank 较上期"), _("Department"), *_score_header(scheme)]
         header += [str(i.name) for i in indicators]
         body = [
-            [r["rank"], r["department"].name, *_score_cells(r, scheme)]
+            [r["rank"], _moved(r), r["department"].name, *_score_cells(r, scheme)]
             + [r["values"][i.key] for i in indicators]
             for r in rows
         ]
@@ -270,17 +222,20 @@ def regions(request: HttpRequest) -> HttpResponse:
     period = period_of(request, timezone.localdate(now))
     kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else None
     tier = _tier(request, paths)
-    rows = selectors.region_ranking(facts, tier, *period.bounds, now=now, kind=kind, within=paths)
     scheme = schemes.active_scheme(ObjectType.REGION, request.GET.get("scheme"))
-    if scheme is not None:
-        schemes.score_rows(rows, scheme)
+
+    def ranked(p: Period) -> list[dict]:
+        found = selectors.region_ranking(facts, tier, *p.bounds, now=now, kind=kind, within=paths)
+        return schemes.score_rows(found, scheme) if scheme else found
+
+    rows = rank_change(ranked(period), ranked(period.previous()), lambda r: r["path"])
     indicators = definitions.REGION_INDICATORS
     if request.GET.get("format") == "csv":
-        header = [_("Rank"), _("Code"), _("Region"), *_score_header(scheme)]
-        header += [str(i.name) for i in indicators]
+        header = [_("Rank"), _("Change in rank 较上期"), _("Code"), _("Region")]
+        header += [*_score_header(scheme), *(str(i.name) for i in indicators)]
         header.append(_("Most filed categories 高发类别"))
         body = [
-            [r["rank"], r["code"], r["name"], *_score_cells(r, scheme)]
+            [r["rank"], _moved(r), r["code"], r["name"], *_score_cells(r, scheme)]
             + [r["values"][i.key] for i in indicators]
             + ["; ".join(f"{name} {n}" for name, n in r["top"])]
             for r in rows
@@ -424,6 +379,24 @@ def region_cases(request: HttpRequest) -> HttpResponse:
             + urlencode({"region": region.code, "count": count, **query, "format": "csv"}),
         },
     )
+
+
+def rank_change(rows: list[dict], before: list[dict], key) -> list[dict]:
+    """Give each row ``previous_rank`` (its rank in the period before, None if it had none) and
+    ``moved`` (places gained: previous rank minus rank; None without a previous rank)."""
+    was = {key(r): r["rank"] for r in before}
+    for row in rows:
+        row["previous_rank"] = was.get(key(row))
+        row["moved"] = None if row["previous_rank"] is None else row["previous_rank"] - row["rank"]
+    return rows
+
+
+def _moved(row: dict) -> str:
+    """The change in rank as a spreadsheet cell: ▲2, ▼1, 0, or empty (not ranked before)."""
+    moved = row.get("moved")
+    if moved is None:
+        return ""
+    return f"▲{moved}" if moved > 0 else f"▼{-moved}" if moved < 0 else "0"
 
 
 def _score_header(scheme) -> list[str]:

@@ -77,9 +77,9 @@ def test_the_csv_is_the_table_with_the_top_categories(client, staff, region_week
     response = client.get(PAGE, {**WEEK_QUERY, "tier": "street", "format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["Rank", "Code", "Region"]
-    alpha = next(r for r in rows if r[2] == "Alpha")
-    assert alpha[1] == "330203001" and "50.00" in alpha
+    assert rows[0][:4] == ["Rank", "Change in rank 较上期", "Code", "Region"]
+    alpha = next(r for r in rows if r[3] == "Alpha")
+    assert alpha[2] == "330203001" and "50.00" in alpha
     category = region_week["overdue"].category.name
     assert alpha[-1] == f"{category} 8"
     drill = client.get(
@@ -120,3 +120,22 @@ def test_the_headline_sums_the_scope_and_links_every_figure(client, staff, regio
     client.force_login(west)
     [head] = client.get(PAGE, WEEK_QUERY).context["headline"]
     assert (head["region"].name, head["counts"]["filed"]) == ("West", 1)
+
+
+def test_the_change_in_rank_against_the_period_before(client, staff, region_week):  # noqa: F811
+    client.force_login(staff["city_leader"])
+    first = client.get(PAGE, WEEK_QUERY)
+    assert [r["moved"] for r in first.context["rows"]] == [None, None]  # nothing the week before
+    # The next week: only East has a number (its overdue case), and it was 2nd the week before.
+    html = client.get(PAGE, {"from": "2026-11-30", "to": "2026-12-06"})
+    [east] = html.context["rows"]
+    assert (east["name"], east["rank"], east["previous_rank"], east["moved"]) == ("East", 1, 2, 1)
+    assert 'data-moved="1"' in html.content.decode() and "▲1" in html.content.decode()
+    from evaluation.views import rank_change
+
+    rows = rank_change(
+        [{"rank": 1, "k": "b"}, {"rank": 2, "k": "a"}, {"rank": 3, "k": "c"}],
+        [{"rank": 1, "k": "a"}, {"rank": 2, "k": "b"}],
+        lambda r: r["k"],
+    )
+    assert [(r["previous_rank"], r["moved"]) for r in rows] == [(2, 1), (1, -1), (None, None)]

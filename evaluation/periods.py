@@ -1,0 +1,80 @@
+"""Evaluation periods: this month, last month, this quarter, this year or chosen dates, and
+the period before each (for the change in rank, 较上期)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
+
+from evaluation import selectors
+
+PERIODS = {
+    "month": gettext_lazy("This month"),
+    "last_month": gettext_lazy("Last month"),
+    "quarter": gettext_lazy("This quarter"),
+    "year": gettext_lazy("This year"),
+    "custom": gettext_lazy("Dates below"),
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    label: str
+    first: date  # inclusive
+    last: date  # inclusive
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        return selectors.day_bounds(self.first, self.last)
+
+    @property
+    def query(self) -> dict[str, str]:
+        return {"from": self.first.isoformat(), "to": self.last.isoformat()}
+
+    def previous(self) -> Period:
+        """The period before: the previous month, quarter or year (whole), or as many days
+        just before chosen dates."""
+        if self.key in ("month", "last_month"):
+            end = self.first - timedelta(days=1)
+            return Period("custom", "", end.replace(day=1), end)
+        if self.key == "quarter":
+            end = self.first - timedelta(days=1)
+            return Period("custom", "", end.replace(day=1, month=end.month - 2), end)
+        if self.key == "year":
+            return Period("custom", "", self.first.replace(year=self.first.year - 1),
+                          self.first - timedelta(days=1))  # fmt: skip
+        days = (self.last - self.first).days + 1
+        return Period(
+            "custom", "", self.first - timedelta(days=days), self.first - timedelta(days=1)
+        )
+
+
+def _parse(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def period_of(request: HttpRequest, today: date) -> Period:
+    """The period asked for: a named one (``period``), or ``from``/``to`` dates when the period
+    is ``custom`` or not named; else this month. A reversed or unreadable range falls back to
+    this month."""
+    key = request.GET.get("period", "custom")
+    first, last = _parse(request.GET.get("from")), _parse(request.GET.get("to"))
+    if key == "custom" and first and last and first <= last:
+        return Period("custom", str(PERIODS["custom"]), first, last)
+    month = today.replace(day=1)
+    if key == "last_month":
+        end = month - timedelta(days=1)
+        return Period(key, str(PERIODS[key]), end.replace(day=1), end)
+    if key == "quarter":
+        start = month.replace(month=(month.month - 1) // 3 * 3 + 1)
+        return Period(key, str(PERIODS[key]), start, today)
+    if key == "year":
+        return Period(key, str(PERIODS[key]), today.replace(month=1, day=1), today)
+    return Period("month", str(PERIODS["month"]), month, today)
