@@ -281,10 +281,16 @@ TOP_CATEGORIES = 3
 
 
 def top_categories(
-    facts: QuerySet[CaseFact], regions, tier: str, start: datetime, end: datetime
+    facts: QuerySet[CaseFact],
+    regions,
+    tier: str,
+    start: datetime,
+    end: datetime,
+    *,
+    limit: int = TOP_CATEGORIES,
 ) -> dict[str, list[tuple[str, int]]]:
     """region path -> its most filed categories in the period (高发类别), [(name, count)], at
-    most TOP_CATEGORIES each, in one query."""
+    most ``limit`` each, in one query (``tier`` may be a city for the whole city)."""
     length = tier_path_length(tier)
     rows = (
         facts.filter(_within("filed_at", start, end), category__isnull=False)
@@ -297,7 +303,7 @@ def top_categories(
     found: dict[str, list[tuple[str, int]]] = {}
     for row in rows:
         top = found.setdefault(row["region"], [])
-        if len(top) < TOP_CATEGORIES:
+        if len(top) < limit:
             top.append((row["category__name"], row["n"]))
     return found
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluation import views
+from evaluation import bulletin, views
 
 app_name = "evaluation"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("regions/", views.regions, name="regions"),
     path("regions/cases/", views.region_cases, name="region_cases"),
     path("schemes/<int:pk>/", views.scheme_page, name="scheme"),
+    path("bulletin/", bulletin.bulletin, name="bulletin"),
 ]

@@ -45,7 +45,7 @@ from org.models import Role
 DRILL_MAX = 500
 
 
-def _csv_cell(value) -> str:
+def spreadsheet_cell(value) -> str:
     """A CSV cell that a spreadsheet will not run as a formula (= + - @ neutralised)."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
@@ -58,7 +58,7 @@ def _csv(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([spreadsheet_cell(v) for v in row])
     return response
 
 
