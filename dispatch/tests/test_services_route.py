@@ -186,6 +186,7 @@ class TestFallbackOwner:
             routed(case, staff)
         assert err.value.code == "no_fallback_owner"
         assert case.number in err.value.message and "territorial" in err.value.message
+        assert case.area_path in err.value.message  # where nobody answers
         case.refresh_from_db()
         assert case.status == CaseStatus.FILED
 
@@ -286,3 +287,28 @@ class TestPinnedByMutants:
             ("CITY-ROADS", False),
             ("DIST-EAST-ROADS", False),
         ]
+
+    def test_large_department_ids_are_compared_by_value(
+        self, filed, small_city, units, category, staff
+    ):
+        """Ids beyond the small integers Python shares: the lead named as co is still the lead,
+        a co department named twice still joins once."""
+        from org.factories import DepartmentFactory
+
+        big_lead = DepartmentFactory(pk=100_001, code="BIG-LEAD", area=small_city.city)
+        big_co = DepartmentFactory(pk=100_002, code="BIG-CO", area=small_city.city)
+        c = small_city
+        rule(c.alpha, big_lead, category=category)
+        rule(c.alpha, big_co, category=category, role=JointRole.CO)
+        rule(c.alpha, big_co, category=category, role=JointRole.CO, priority=3)
+        rule(c.alpha, big_lead, category=category, role=JointRole.CO)
+        assert sorted(depts(routed(filed(), staff))) == [("BIG-CO", False), ("BIG-LEAD", True)]
+
+    def test_the_rule_list_keeps_inactive_rules_unless_asked(self, small_city, units, category):
+        from dispatch.selectors import rules_list
+
+        active = rule(small_city.alpha, units.roads, category=category)
+        resting = rule(small_city.alpha, units.env, category=category, is_active=False)
+        assert set(rules_list()) >= {active, resting}
+        assert resting not in set(rules_list(active_only=True))
+        assert active in set(rules_list(active_only=True))
