@@ -248,3 +248,26 @@ class TestCache:
         assert is_workday(date(2026, 3, 10)) is True  # still the cached copy
         monkeypatch.setattr(wc, "RECHECK_SECONDS", 0.0)
         assert is_workday(date(2026, 3, 10)) is False
+
+
+class TestChangesByAnotherProcess:
+    """A change made by another server process (no signal here) is seen within
+    RECHECK_SECONDS, through the calendar tables' fingerprint."""
+
+    def test_a_removed_holiday_is_seen_after_the_recheck(self, default_calendar, monkeypatch):
+        from django.db import connection
+
+        from core import workcalendar
+
+        CalendarDay.objects.create(
+            calendar=default_calendar, date=date(2026, 3, 10), is_workday=False, source="manual"
+        )
+        assert is_workday(date(2026, 3, 10)) is False
+        with connection.cursor() as cursor:  # as another process would: no signal here
+            cursor.execute(
+                f"DELETE FROM {CalendarDay._meta.db_table} WHERE date = %s", [date(2026, 3, 10)]
+            )
+        assert is_workday(date(2026, 3, 10)) is False  # still cached
+        later = workcalendar.clock.monotonic() + workcalendar.RECHECK_SECONDS + 1
+        monkeypatch.setattr(workcalendar.clock, "monotonic", lambda: later)
+        assert is_workday(date(2026, 3, 10)) is True  # fewer rows: a new fingerprint

@@ -212,3 +212,20 @@ class TestBadInput:
     def test_bad_amounts_are_refused(self, amount):
         with pytest.raises(ValueError, match="time amount"):
             add_working_time(at(2026, 3, 10, 9), amount, "work_hour")
+
+
+def test_the_per_date_memo_keeps_what_it_computed_and_stays_bounded(monkeypatch):
+    from core import workcalendar
+
+    # A bound beyond the small integers Python shares, as the real one (100 000) is.
+    monkeypatch.setattr(workcalendar, "MAX_MEMO_DATES", 300)
+    calendar = workcalendar.get_calendar()
+    calendar._memo.clear()
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(320)]
+    for day in days[:300]:  # up to the bound: all kept
+        calendar.windows_on(day)
+    assert len(calendar._memo) == 300
+    for day in days[300:]:  # more: never more than the bound held
+        calendar.windows_on(day)
+        assert len(calendar._memo) <= 300
+    assert calendar.windows_on(date(2026, 3, 14)) == ()  # a Saturday, from the memo or not
