@@ -124,7 +124,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     # Tests use an in-memory database (shared-cache for live-server threads): fast, and two test
-    # runs on one machine never clobber each other.
+    # runs on one machine never clobber each other. The mutation runs (make mutants) run the
+    # same few test files hundreds of times: TEST_SQLITE_FILE names a file they keep between
+    # runs with pytest --reuse-db, so the migrations run once, not once per mutant.
+    if env_str("TEST_SQLITE_FILE"):
+        DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_SQLITE_FILE")}
 else:
     # Several test runs may share one PostgreSQL server (CI, parallel sessions): one test
     # database per process.
