@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 
 from cases.media import serve_media
 from cityops.api import api, unknown_endpoint
+from evaluation import public as evaluation_public
 from web import views as web_views
 
 urlpatterns = [
@@ -19,6 +20,8 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("cases/", include("cases.urls")),
     path("intake/", include("intake.urls")),
+    # The published evaluation results (off by default), in the citizen portal's space.
+    path("citizen/results/", evaluation_public.results, name="public_results"),
     path("citizen/", include("portal.urls")),
     path("iot/", include("iot.urls")),
     path("evaluation/", include("evaluation.urls")),

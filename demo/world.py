@@ -20,6 +20,7 @@ from demo import history, seed_cases, seed_devices
 from demo.names import CITY_CODE
 from demo.places import Places
 from demo.seed_routing import seed_routing
+from evaluation.models import PublicResults
 
 CITY_PATH = f"/{CITY_CODE}/"
 # Filing standards for categories the demo reports but the starter set does not cover
@@ -71,6 +72,8 @@ def seed_world(
     )
     for error in report.errors[:5]:
         _say(stdout, f"  problem: {error}")
+    # The demo city publishes its monthly results in the citizen portal (a real city chooses).
+    PublicResults(pk=1, enabled=True).save()
     return {
         "routing": routing,
         "devices": devices,

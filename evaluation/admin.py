@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from evaluation.models import Scheme, SchemeItem
+from evaluation.models import PublicResults, Scheme, SchemeItem
 
 
 class SchemeItemInline(admin.TabularInline):
@@ -26,3 +26,13 @@ class SchemeAdmin(admin.ModelAdmin):
     def preview(self, obj):
         url = reverse("evaluation:scheme", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Try a change"))
+
+
+@admin.register(PublicResults)
+class PublicResultsAdmin(admin.ModelAdmin):
+    """One row: what the citizen portal's results page and open data show (off by default)."""
+
+    list_display = ("__str__", "enabled", "region_tier", "show_departments", "updated_at")
+
+    def has_add_permission(self, request):
+        return not PublicResults.objects.exists()

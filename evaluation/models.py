@@ -198,3 +198,65 @@ class SchemeItem(models.Model):
 
         if self.scheme_id:
             check_item(self.scheme.object_type, self.indicator, self.rule, self.params)
+
+
+def _default_region_indicators() -> list[str]:
+    return ["filed", "closing_rate", "on_time_closing_rate", "satisfaction_rate"]
+
+
+def _default_department_indicators() -> list[str]:
+    return ["due", "disposal_rate", "on_time_rate"]
+
+
+class PublicResults(models.Model):
+    """What the city publishes of its evaluation to everyone (群众监督): the citizen portal's
+    results page and its open data (CSV/JSON). Off until an administrator switches it on; one
+    row (pk 1)."""
+
+    enabled = models.BooleanField(_("published"), default=False)
+    region_tier = models.CharField(
+        _("regions shown"),
+        max_length=10,
+        default="district",
+        choices=[("district", _("Districts")), ("street", _("Streets"))],
+    )
+    region_indicators = models.JSONField(
+        _("region indicators shown"), default=_default_region_indicators
+    )
+    show_departments = models.BooleanField(_("show departments"), default=True)
+    department_indicators = models.JSONField(
+        _("department indicators shown"), default=_default_department_indicators
+    )
+    months = models.PositiveSmallIntegerField(
+        _("months that may be looked up"), default=12, help_text=_("Past whole months, 1-60.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("published evaluation results")
+        verbose_name_plural = _("published evaluation results")
+
+    def __str__(self) -> str:
+        return str(_("Published evaluation results"))
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from evaluation import definitions
+
+        problems = {}
+        for field, known in (
+            ("region_indicators", definitions.REGION_BY_KEY),
+            ("department_indicators", definitions.BY_KEY),
+        ):
+            value = getattr(self, field)
+            if not isinstance(value, list) or any(k not in known for k in value):
+                problems[field] = _("A list of these keys: %(keys)s.") % {"keys": ", ".join(known)}
+        if not 1 <= (self.months or 0) <= 60:
+            problems["months"] = _("Between 1 and 60 months.")
+        if problems:
+            raise ValidationError(problems)
+
+    @classmethod
+    def current(cls) -> PublicResults:
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

@@ -251,3 +251,10 @@ def test_every_filed_case_has_its_fact_and_reporters_rated_closed_cases(seeded_w
     # Mostly satisfied, never all: the satisfaction rate has something to show.
     ratings = list(Satisfaction.objects.values_list("rating", flat=True))
     assert 0.5 < sum(r >= 4 for r in ratings) / rated < 1
+
+
+def test_the_demo_city_publishes_its_results(seeded_world, client):
+    from evaluation.models import PublicResults
+
+    assert PublicResults.current().enabled
+    assert client.get("/en/citizen/results/").status_code == 200
