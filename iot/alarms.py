@@ -462,9 +462,15 @@ def clear_offline(devices: Sequence[Device], *, now: datetime) -> int:
 
 
 def _check_scope(actor, alarm: Alarm) -> None:
-    from org.selectors import can_see_path
+    """The alarm must be one the actor may see (iot.selectors.visible_alarms: area scope, or a
+    disposer's own department's)."""
+    from iot.selectors import visible_alarms
 
-    if actor is None or not actor.is_authenticated or not can_see_path(actor, alarm.area_path):
+    if (
+        actor is None
+        or not actor.is_authenticated
+        or not visible_alarms(Alarm.objects.filter(pk=alarm.pk), actor).exists()
+    ):
         raise PermissionDenied(
             _("Alarm %(pk)s lies outside your area scope.") % {"pk": alarm.pk}, code="out_of_scope"
         )

@@ -16,7 +16,7 @@ from iot.models import (
     DeviceMetricState,
     Reading,
 )
-from org.selectors import scope
+from org.selectors import scope, staff_profile
 
 
 def effective_rules(devices: Iterable[Device], *, kind: str) -> dict[int, list[AlarmRule]]:
@@ -83,7 +83,23 @@ def alarm_list(
         qs = qs.filter(status=status)
     if severity:
         qs = qs.filter(severity=severity)
-    return scope(qs, user, path_field="area_path").order_by("-started_at", "-pk")
+    return visible_alarms(qs, user).order_by("-started_at", "-pk")
+
+
+def visible_alarms(qs: QuerySet[Alarm], user) -> QuerySet[Alarm]:
+    """The alarms of ``qs`` the user may see and act on: by area scope; a department's disposer
+    (who sees cases by department, not area) only the alarms of their department's devices and
+    those whose case their department works on."""
+    from cases.api_selectors import department_scoped, visible_cases
+
+    if not department_scoped(user):
+        return scope(qs, user, path_field="area_path")
+    profile = staff_profile(user)
+    department_id = profile.department_id if profile is not None else None
+    if department_id is None:
+        return qs.none()
+    own = Q(device__department_id=department_id)
+    return qs.filter(own | Q(case_id__in=visible_cases(user).values("pk")))
 
 
 def open_alarm(*, device: Device, rule: AlarmRule) -> Alarm | None:

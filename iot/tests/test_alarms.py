@@ -359,3 +359,31 @@ def test_the_sweeper_leaves_an_alarm_whose_case_intake_refused(manhole, displace
     later = alarm.created_at + 2 * alarms.MISSING_CASE_GRACE
     assert alarms.open_missing_cases(now=later) == 0
     assert alarm.events.filter(action=AlarmAction.CASE_FAILED).count() == 1  # not retried
+
+
+def test_a_disposer_sees_and_acts_on_their_own_departments_alarms_only(manhole, personas):
+    """Disposers see cases by department, not area: a city-wide department's disposer must not
+    read or acknowledge another owner's alarm anywhere in the city."""
+    from iot import selectors
+    from org.factories import DEFAULT_PASSWORD
+    from org.models import Department, Role
+    from org.services import staff_create
+
+    tilt("MH-0001", (0, 20), (60, 25))
+    alarm = Alarm.objects.get()
+    roads = personas["roads_disposer"]  # the city roads bureau: its area is the whole city
+    assert list(selectors.alarm_list(user=roads)) == []
+    with pytest.raises(PermissionDenied):
+        alarms.alarm_acknowledge(alarm=alarm, actor=roads)
+    manhole.department = Department.objects.get(code="CITY-ROADS")  # the cover is theirs
+    manhole.save()
+    assert list(selectors.alarm_list(user=roads)) == [alarm]
+    alpha = staff_create(
+        username="disposer_alpha",
+        password=DEFAULT_PASSWORD,
+        role=Role.DISPOSER,
+        department=Department.objects.get(code="ST-ALPHA"),
+    ).user
+    assert list(selectors.alarm_list(user=alpha)) == []  # the street office's area, not its cover
+    alarms.alarm_acknowledge(alarm=alarm, actor=roads, note="crew sent")
+    assert list(selectors.alarm_list(user=personas["alpha_inspector"])) == [alarm]  # by area
