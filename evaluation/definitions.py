@@ -21,6 +21,11 @@ Counted facts of a department for a period (``COUNTS``):
 - 处置时长 ``work_seconds``: working seconds from dispatch to disposal minus pauses, summed over
   the tasks disposed in the period. A failed check (返工) restarts the task's clock with a fresh
   limit, as the SLA does: a reworked task counts the time of its rework.
+- 核查数 ``checked``: the on-site checks (核查) of the tasks disposed in the period: the one that
+  passed plus every one that failed (返工) before it; 核查通过率 = 处置数 / 核查数.
+- 回访数 ``rated``: ratings given in the period of cases whose last round this department led
+  (the department that answered for the outcome); 满意数 ``satisfied``: of those, 满意 or
+  非常满意 (``SATISFIED_FROM``).
 
 Rates (``INDICATORS``) divide two counts; an empty denominator gives no number (shown "—"),
 never 0 % or 100 %.
@@ -43,6 +48,9 @@ COUNTS = (
     "dispatched",
     "returned",
     "work_seconds",
+    "checked",
+    "rated",
+    "satisfied",
 )
 
 
@@ -57,6 +65,9 @@ COUNT_LABELS = {
     "dispatched": _("Dispatched 派遣数"),
     "returned": _("Returned 回退数"),
     "work_seconds": _("Disposed (disposal time) 处置时长"),
+    "checked": _("Disposed (checks) 核查数"),
+    "rated": _("Rated 回访数"),
+    "satisfied": _("Satisfied 满意数"),
 }
 
 
@@ -103,6 +114,10 @@ DEPARTMENT_INDICATORS: tuple[Indicator, ...] = (
       "dispatched", higher_is_better=False),
     Ind("extension_rate", _("Extension rate 延期率"), _("disposed with an extension / disposed"),
       "extended", "disposed", higher_is_better=False),
+    Ind("check_pass_rate", _("Check pass rate 核查通过率"),
+      _("disposed / checks of those disposals (passed + failed)"), "disposed", "checked"),
+    Ind("satisfaction_rate", _("Satisfaction rate 满意率"),
+      _("satisfied or very satisfied / ratings given"), "satisfied", "rated"),
     Ind("mean_hours", _("Mean disposal time 平均处置时长 (working hours)"),
       _("working time from dispatch to disposal / disposed"), "work_seconds", "disposed",
       percent=False, higher_is_better=False),

@@ -44,6 +44,8 @@ FACT_FIELDS = (
     "reworks",
     "extended",
     "work_seconds",
+    "rating",
+    "rated_at",
 )
 
 
@@ -85,10 +87,14 @@ def _return_times(tasks: list[Task], events: list[tuple[int | None, object]]) ->
 
 
 def case_facts(
-    case: Case, tasks: Iterable[Task] | None = None, returns: list | None = None
+    case: Case,
+    tasks: Iterable[Task] | None = None,
+    returns: list | None = None,
+    extras: CaseExtras | None = None,
 ) -> list[TaskFact]:
     """The facts of every task of ``case`` as the case tables have them now (unsaved rows).
-    ``tasks`` and ``returns`` (its 回退 events) are read when not given."""
+    ``tasks`` and ``returns`` (its 回退 events) are read when not given; the reporter's rating
+    (``extras``) goes on the lead task of the last round."""
     tasks = list(tasks if tasks is not None else Task.objects.filter(case=case))
     if not tasks:
         return []
@@ -101,8 +107,10 @@ def case_facts(
         kind = category_kind(case.category_id)
     area_class = case.area_class or None
     stopped = _return_times(tasks, returns)
+    rated = extras if extras is not None and extras.rating is not None else None
     facts = []
     for task in tasks:
+        answered = rated is not None and task.is_lead and task.round == case.dispatch_round
         outcome = _outcome(task)
         disposed = outcome == Outcome.DISPOSED and task.disposed_at is not None
         work = None
@@ -129,6 +137,8 @@ def case_facts(
                 reworks=task.rework_count,
                 extended=task.extended > 0,
                 work_seconds=work,
+                rating=rated.rating if answered else None,
+                rated_at=rated.rated_at if answered else None,
             )
         )
     return facts
@@ -322,12 +332,13 @@ def write_case_facts(case: Case, *, tasks_too: bool = True) -> int:
     by ``evaluation_backfill`` (and the nightly reconciliation), never lost for good. The
     case moves themselves stay durable."""
     tasks = rows.select(Task, where={"case": case.pk}) if case.dispatch_round else []
-    fact = case_fact(case, tasks, case_extras_one(case.pk)) if case.filed_at else None
+    extras = case_extras_one(case.pk) if case.filed_at else CaseExtras()
+    fact = case_fact(case, tasks, extras) if case.filed_at else None
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
-        written = _upsert(case_facts(case, tasks)) if tasks_too else 0
+        written = _upsert(case_facts(case, tasks, extras=extras)) if tasks_too else 0
         return written + _upsert_cases([fact] if fact else [])
 
 
@@ -345,9 +356,9 @@ def computed(chunk: list[int]) -> tuple[list[TaskFact], list[CaseFact]]:
     extras = case_extras(chunk)
     task_facts, case_rows = [], []
     for case in loaded:
-        own = tasks.get(case.pk, [])
-        task_facts += case_facts(case, own, returns.get(case.pk, []))
-        fact = case_fact(case, own, extras.get(case.pk, CaseExtras()))
+        own, extra = tasks.get(case.pk, []), extras.get(case.pk, CaseExtras())
+        task_facts += case_facts(case, own, returns.get(case.pk, []), extra)
+        fact = case_fact(case, own, extra)
         if fact is not None:
             case_rows.append(fact)
     return task_facts, case_rows

@@ -54,6 +54,10 @@ class TaskFact(models.Model):
     extended = models.BooleanField(_("extended 延期"), default=False)
     # Working time from dispatch to disposal minus pauses (处置时长), on the task's clock.
     work_seconds = models.PositiveIntegerField(_("working seconds to disposal"), null=True)
+    # The reporter's rating (回访) of the case, on the lead task of its last round only: the
+    # department that answered for the outcome.
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("written at"), auto_now=True)
 
     class Meta:

@@ -44,7 +44,7 @@ def on_case_only_move(*, case, event) -> None:
 
 def on_rated(*, instance, created, **kwargs) -> None:
     """The reporter's rating (回访, portal.Satisfaction) goes into the case's fact."""
-    transaction.on_commit(lambda: write_case_facts(instance.case, tasks_too=False))
+    transaction.on_commit(lambda: write_case_facts(instance.case))
 
 
 def connect() -> None:

@@ -61,6 +61,8 @@ def count_filters(start: datetime, end: datetime, now: datetime | None = None) -
         "extended": disposed & Q(extended=True),
         "dispatched": _within("started_at", start, end),
         "returned": Q(outcome=Outcome.RETURNED) & _within("settled_at", start, end),
+        "rated": _within("rated_at", start, end),
+        "satisfied": _within("rated_at", start, end) & Q(rating__gte=definitions.SATISFIED_FROM),
     }
 
 
@@ -71,11 +73,14 @@ def department_counts(
     filters = count_filters(start, end, now)
     aggregates = {key: Count("pk", filter=q) for key, q in filters.items()}
     aggregates["work_seconds"] = Sum("work_seconds", filter=filters["disposed"])
+    aggregates["checked"] = Sum("reworks", filter=filters["disposed"])
     rows = facts.values("department_id").annotate(**aggregates).order_by("department_id")
     result = {}
     for row in rows:
         department = row.pop("department_id")
         row["work_seconds"] = row["work_seconds"] or 0
+        # Every disposal was checked once more than it failed: passes + failures.
+        row["checked"] = row["disposed"] + (row["checked"] or 0)
         if any(row.values()):
             result[department] = row
     return result
@@ -90,7 +95,7 @@ def facts_behind(
     now: datetime | None = None,
 ) -> QuerySet[TaskFact]:
     """The facts one count is made of (a ranking cell's drill-down)."""
-    key = "disposed" if count == "work_seconds" else count
+    key = "disposed" if count in ("work_seconds", "checked") else count
     return facts.filter(count_filters(start, end, now)[key])
 
 

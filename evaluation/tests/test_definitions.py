@@ -103,6 +103,9 @@ def test_the_counts_of_the_week(week, roads):
         # 3 h + 4 h 01 min + (7.5 h - 4 h paused) + 5.5 h + 0.5 h (the rework's own clock,
         # restarted by the failed check at 11:30, to the second disposal at 12:00)
         "work_seconds": 3 * 3600 + 4 * 3600 + 60 + 3 * 3600 + 1800 + 5 * 3600 + 1800 + 1800,
+        "checked": 6,  # 5 disposals checked, one of them twice (failed, then passed)
+        "rated": 0,
+        "satisfied": 0,
     }
 
 
@@ -118,6 +121,8 @@ def test_the_rates_of_the_week(week, roads):
         "rework_rate": Decimal("20.00"),  # 1 / 5
         "return_rate": Decimal("12.50"),  # 1 / 8
         "extension_rate": Decimal("20.00"),  # 1 / 5
+        "check_pass_rate": Decimal("83.33"),  # 5 / 6
+        "satisfaction_rate": None,  # nobody rated: no number, not 0 %
         "mean_hours": Decimal("3.30"),  # 16 h 31 min / 5
     }
 

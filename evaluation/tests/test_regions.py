@@ -19,7 +19,7 @@ from cases.states import SourceChannel
 from cases.tests.conftest import local, photo, received
 from evaluation import definitions, selectors
 from evaluation.facts import write_case_facts
-from evaluation.models import CaseFact, CaseOutcome
+from evaluation.models import CaseFact, CaseOutcome, TaskFact
 
 pytestmark = pytest.mark.django_db
 
@@ -279,3 +279,37 @@ def test_the_default_tier_is_one_below_the_scope():
     assert selectors.default_tier(["/330200/"]) == AreaLevel.DISTRICT
     assert selectors.default_tier([EAST]) == AreaLevel.STREET
     assert selectors.default_tier([ALPHA]) == AreaLevel.COMMUNITY
+
+
+def test_a_rating_counts_for_the_department_that_led_the_last_round(region_week, roads):
+    counts = selectors.department_counts(TaskFact.objects.all(), *WEEK, now=NOW)[roads.pk]
+    assert (counts["rated"], counts["satisfied"]) == (2, 1)
+    assert definitions.values(counts)["satisfaction_rate"] == Decimal("50.00")
+    rated = TaskFact.objects.get(case=region_week["on_time"])
+    assert (rated.rating, rated.rated_at) == (5, local(24, 9))
+
+
+def test_a_joint_cases_rating_goes_to_its_lead_only(
+    flow, staff, roads, alpha_office, django_capture_on_commit_callbacks
+):
+    from portal.models import Satisfaction
+
+    case, tasks = flow.dispatched(departments=[roads, alpha_office], lead=roads)
+    for task in tasks:
+        disposer = staff["roads_disposer"] if task.department == roads else staff["alpha_disposer"]
+        services.task_accept(task=task, actor=disposer, now=local(23, 9, 5))
+        services.task_dispose(task=task, actor=disposer, photos=[photo()], now=local(23, 10))
+    case.refresh_from_db()
+    services.case_check_pass(case=case, actor=staff["alpha_inspector"], now=local(23, 11))
+    services.case_close(case=case, actor=staff["shift_leader"], now=local(23, 11, 5))
+    with django_capture_on_commit_callbacks(execute=True):
+        Satisfaction.objects.create(
+            case=case,
+            rating=4,
+            channel="phone",
+            area_path=case.area_path,
+            closed_at=local(23, 11, 5),
+            submitted_at=local(23, 12),
+        )
+    ratings = dict(TaskFact.objects.filter(case=case).values_list("department__code", "rating"))
+    assert ratings == {roads.code: 4, alpha_office.code: None}
