@@ -69,6 +69,9 @@ FIELDS: dict[str, FieldSpec] = {
         _f("check_started_at", "核查开始时间"),
         _f("check_passed_at", "核查通过时间", "核查时间"),
         _f("closed_at", "结案时间", "办结时间"),
+        # The source system's own disposal deadline (处置时限): when given, the imported task
+        # keeps it, so on-time rates of imported years are the source's, not recomputed.
+        _f("deadline_at", "处置截止时间", "截止时间", "应办结时间", "处置期限"),
         _f("voided_at", "作废时间"),
         _f("void_reason", "作废原因"),
         _f("dispose_note", "处置情况", "处置意见"),
@@ -86,6 +89,7 @@ TIME_FIELDS = (
     "check_passed_at",
     "closed_at",
     "voided_at",
+    "deadline_at",
 )
 LIVE_REQUIRED = ("external_id", "description")
 HISTORICAL_REQUIRED = ("external_id", "description", "status", "reported_at", "category")

@@ -31,6 +31,7 @@ TRUSTED = frozenset(str(s.value) for s in TRUSTED_BY_DEFAULT)
 CLOSED_REQUIRED = ("filed_at", "dispatched_at", "disposed_at", "closed_at")
 # Moves a voided case never made (live: only a case not yet dispatched can be voided).
 NOT_WHEN_VOIDED = (
+    "deadline_at",
     "dispatched_at",
     "accepted_at",
     "disposed_at",
@@ -103,7 +104,7 @@ class Planner:
         self.seen: set[str] = set()
         m = mapping
         self.has_location = m.has("lon") and m.has("lat")
-        self.time_fields = [f for f in _ORDER if m.has(f)]
+        self.time_fields = [f for f in (*_ORDER, "deadline_at") if m.has(f)]
 
     def plan(self, line: int, cells: list[Cell]) -> Planned:
         m = self.mapping
@@ -256,6 +257,17 @@ class Planner:
                     }
                 )
             previous = name
+        deadline = times.get("deadline_at")
+        if deadline is not None and deadline < times["dispatched_at"]:
+            raise RowRejected(
+                _("%(deadline)s (%(a)s) is before %(dispatched)s (%(b)s).")
+                % {
+                    "deadline": m.header_of("deadline_at"),
+                    "a": deadline.isoformat(sep=" "),
+                    "dispatched": m.header_of("dispatched_at"),
+                    "b": times["dispatched_at"].isoformat(sep=" "),
+                }
+            )
         if times[previous] > self.now:
             raise RowRejected(
                 _("%(column)s (%(value)s) is in the future.")

@@ -239,7 +239,10 @@ class RowBuilder:
                 task_id = next(task_ids)
                 dispatched_at, disposed = ts["dispatched_at"], ts["disposed_at"]
                 amount, unit, amount_text = self._limit(p, area_class)
-                due = self._calendar(area_class).add(t["dispatched_at"], amount, unit)
+                # The source's own deadline when the file has one; else the standard's limit.
+                due = t.get("deadline_at") or self._calendar(area_class).add(
+                    t["dispatched_at"], amount, unit
+                )
                 deadline = stamp(due)
                 code, codes, names = self._dept(p)
                 dispatch_data = (

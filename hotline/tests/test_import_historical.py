@@ -350,3 +350,29 @@ def test_on_postgresql_batches_are_written_on_a_second_connection_while_reading(
     assert Case.objects.count() == 198 and CaseEvent.objects.count() == 198 * 9
     again = import_rows(tmp_path, one_percent_bad(), batch_size=50)
     assert (again.created, again.skipped) == (0, 198)
+
+
+def test_the_source_systems_own_deadline_is_kept_and_counts_for_on_time(city, manhole, tmp_path):
+    """A 截止时间 column: the imported task keeps the source's deadline, so the on-time rate of
+    an imported year is the source system's, not recomputed from today's standards."""
+    from evaluation.facts import backfill
+    from evaluation.models import TaskFact
+
+    header = [*HIST_HEADER, "截止时间"]
+    at = closed_times(START)
+    rows = [
+        [*hist_row(0, start=START), fmt(at["处置时间"] - timedelta(minutes=1))],  # late by 1 min
+        [*hist_row(1, start=START), ""],  # no deadline given: the standard's limit
+        [*hist_row(2, start=START), fmt(at["派遣时间"] - timedelta(minutes=1))],  # before dispatch
+    ]
+    run = services.import_file(
+        path=write_csv(tmp_path / "deadlines.csv", header, rows), historical=True
+    )
+    assert run.created == 2 and run.rejected == 1
+    [problem] = [r.reason for r in run.rejections.all()]
+    assert "截止时间" in problem and "派遣时间" in problem
+    late = Task.objects.get(case__source_ref="H-000000")
+    assert late.deadline_at == at["处置时间"] - timedelta(minutes=1)
+    backfill(Case.objects.all())
+    on_time = dict(TaskFact.objects.values_list("case__source_ref", "on_time"))
+    assert on_time == {"H-000000": False, "H-000001": True}
