@@ -28,34 +28,14 @@ from cases import permissions
 from cases.views.access import elsewhere
 from evaluation import definitions, schemes, selectors
 from evaluation.models import ObjectType
-from evaluation.periods import Period, period_of
-from evaluation.views import TIER_LABELS, rank_change, spreadsheet_cell
+from evaluation.periods import Period, period_or_last_month
+from evaluation.views import TIER_LABELS, ranked_departments, ranked_regions, spreadsheet_cell
 
 TOP = 10
 # Region and department columns of the bulletin (a subset of the indicators, as printed).
 REGION_COLUMNS = ("filed", "closing_rate", "on_time_closing_rate", "rework_rate",
                   "satisfaction_rate")  # fmt: skip
 DEPARTMENT_COLUMNS = ("due", "disposal_rate", "on_time_rate", "rework_rate", "overdue_open")
-
-
-class _LastMonth:
-    GET = {"period": "last_month"}
-
-
-def _ranked_regions(facts, paths, tier, period: Period, now, scheme):
-    def ranked(p: Period):
-        rows = selectors.region_ranking(facts, tier, *p.bounds, now=now, within=paths)
-        return schemes.score_rows(rows, scheme) if scheme else rows
-
-    return rank_change(ranked(period), ranked(period.previous()), lambda r: r["path"])
-
-
-def _ranked_departments(facts, visible, period: Period, now, scheme):
-    def ranked(p: Period):
-        rows = selectors.department_ranking(facts, visible, *p.bounds, now=now)
-        return schemes.score_rows(rows, scheme) if scheme else rows
-
-    return rank_change(ranked(period), ranked(period.previous()), lambda r: r["department"].pk)
 
 
 def _title(period: Period, headline: list[dict]) -> str:
@@ -91,7 +71,7 @@ def bulletin_data(user, period: Period, now) -> dict | None:
     # and communities.
     tiers = [t for t in selectors.TIERS if selectors.tier_path_length(t) > shortest][:2]
     regions = [
-        (tier, _ranked_regions(case_facts, paths, tier, period, now, region_scheme))
+        (tier, ranked_regions(case_facts, paths, tier, period, now, region_scheme))
         for tier in tiers
     ]
     city_tier = AreaLevel.CITY
@@ -104,7 +84,7 @@ def bulletin_data(user, period: Period, now) -> dict | None:
         "regions": regions,
         "region_scheme": region_scheme,
         "region_columns": [definitions.REGION_BY_KEY[k] for k in REGION_COLUMNS],
-        "departments": _ranked_departments(task_facts, visible, period, now, department_scheme),
+        "departments": ranked_departments(task_facts, visible, period, now, department_scheme),
         "department_scheme": department_scheme,
         "department_columns": [definitions.BY_KEY[k] for k in DEPARTMENT_COLUMNS],
         "top": [(h["region"].name, top.get(h["region"].path, [])) for h in headline],
@@ -117,8 +97,7 @@ def bulletin(request: HttpRequest) -> HttpResponse:
     if permissions.role_of(request.user) not in selectors.RANKING_ROLES:
         return elsewhere(request.user)
     now = timezone.now()
-    asked = "period" in request.GET or "from" in request.GET
-    period = period_of(request if asked else _LastMonth(), timezone.localdate(now))
+    period = period_or_last_month(request, timezone.localdate(now))
     data = bulletin_data(request.user, period, now)
     if data is None:
         return elsewhere(request.user)

@@ -78,3 +78,14 @@ def period_of(request: HttpRequest, today: date) -> Period:
     if key == "year":
         return Period(key, str(PERIODS[key]), today.replace(month=1, day=1), today)
     return Period("month", str(PERIODS["month"]), month, today)
+
+
+class _LastMonth:
+    GET = {"period": "last_month"}
+
+
+def period_or_last_month(request: HttpRequest, today: date) -> Period:
+    """The period asked for, or last month when none is (the bulletin's and the scheme page's
+    default: the last whole month)."""
+    asked = "period" in request.GET or "from" in request.GET
+    return period_of(request if asked else _LastMonth(), today)

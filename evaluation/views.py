@@ -39,7 +39,7 @@ from cases.states import SourceChannel
 from cases.views.access import elsewhere
 from evaluation import definitions, schemes, selectors
 from evaluation.models import ObjectType, RuleKind, Scheme, SchemeItem
-from evaluation.periods import PERIODS, Period, period_of
+from evaluation.periods import PERIODS, Period, period_of, period_or_last_month
 from org.models import Role
 
 DRILL_MAX = 500
@@ -71,12 +71,7 @@ def departments(request: HttpRequest) -> HttpResponse:
     period = period_of(request, timezone.localdate(now))
     kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else None
     scheme = schemes.active_scheme(ObjectType.DEPARTMENT, request.GET.get("scheme"))
-
-    def ranked(p: Period) -> list[dict]:
-        found = selectors.department_ranking(facts, visible, *p.bounds, now=now, kind=kind)
-        return schemes.score_rows(found, scheme) if scheme else found
-
-    rows = rank_change(ranked(period), ranked(period.previous()), lambda r: r["department"].pk)
+    rows = ranked_departments(facts, visible, period, now, scheme, kind=kind)
     indicators = definitions.DEPARTMENT_INDICATORS
     if request.GET.get("format") == "csv":
         header = [_("Rank"), _("Change in rank 较上期"), _("Department"), *_score_header(scheme)]
@@ -223,12 +218,7 @@ def regions(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else None
     tier = _tier(request, paths)
     scheme = schemes.active_scheme(ObjectType.REGION, request.GET.get("scheme"))
-
-    def ranked(p: Period) -> list[dict]:
-        found = selectors.region_ranking(facts, tier, *p.bounds, now=now, kind=kind, within=paths)
-        return schemes.score_rows(found, scheme) if scheme else found
-
-    rows = rank_change(ranked(period), ranked(period.previous()), lambda r: r["path"])
+    rows = ranked_regions(facts, paths, tier, period, now, scheme, kind=kind)
     indicators = definitions.REGION_INDICATORS
     if request.GET.get("format") == "csv":
         header = [_("Rank"), _("Change in rank 较上期"), _("Code"), _("Region")]
@@ -381,6 +371,27 @@ def region_cases(request: HttpRequest) -> HttpResponse:
     )
 
 
+def ranked_departments(facts, visible, period: Period, now, scheme, *, kind=None) -> list[dict]:
+    """The department ranking of ``period`` (scored by ``scheme`` if any) with each row's change
+    in rank against the period before."""
+
+    def ranked(p: Period) -> list[dict]:
+        found = selectors.department_ranking(facts, visible, *p.bounds, now=now, kind=kind)
+        return schemes.score_rows(found, scheme) if scheme else found
+
+    return rank_change(ranked(period), ranked(period.previous()), lambda r: r["department"].pk)
+
+
+def ranked_regions(facts, paths, tier, period: Period, now, scheme, *, kind=None) -> list[dict]:
+    """The region ranking of ``tier`` for ``period``, as ``ranked_departments``."""
+
+    def ranked(p: Period) -> list[dict]:
+        found = selectors.region_ranking(facts, tier, *p.bounds, now=now, kind=kind, within=paths)
+        return schemes.score_rows(found, scheme) if scheme else found
+
+    return rank_change(ranked(period), ranked(period.previous()), lambda r: r["path"])
+
+
 def rank_change(rows: list[dict], before: list[dict], key) -> list[dict]:
     """Give each row ``previous_rank`` (its rank in the period before, None if it had none) and
     ``moved`` (places gained: previous rank minus rank; None without a previous rank)."""
@@ -505,8 +516,7 @@ def scheme_page(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("No such scheme."))
     may_edit = permissions.role_of(request.user) == Role.ADMIN or request.user.is_superuser
     now = timezone.now()
-    asked = "period" in request.GET or "from" in request.GET
-    period = period_of(request if asked else _LastMonth(), timezone.localdate(now))
+    period = period_or_last_month(request, timezone.localdate(now))
     saved = list(scheme.items.all())
     before = schemes.score_rows(_ranking_for(request, scheme.object_type, period, now), scheme)
     compared, problems, done = None, [], False
@@ -557,10 +567,6 @@ def scheme_page(request: HttpRequest, pk: int) -> HttpResponse:
             + urlencode({**period.query, "scheme": scheme.pk}),
         },
     )
-
-
-class _LastMonth:
-    GET = {"period": "last_month"}
 
 
 def _row_key(row: dict):
