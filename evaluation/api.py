@@ -154,10 +154,14 @@ def _scope(request):
     summary="Department ranking of a period (专业部门评价)",
 )
 def department_ranking(request, period: Query[RankingIn]):
-    facts, departments = _scope(request)
+    _scope(request)
+    facts, departments = selectors.ranking_population(request.user)
     first, last, start, end = _bounds(period)
     rows = selectors.department_ranking(facts, departments, start, end, kind=period.kind)
     scheme = _scored(rows, ObjectType.DEPARTMENT, period.scheme)
+    own = selectors.own_department(request.user)
+    if own is not None:  # a department sees itself and its rank, not the others
+        rows = [r for r in rows if r["department"].pk == own]
     return {
         "first": first,
         "last": last,

@@ -125,6 +125,24 @@ def scoped_facts(user):
     return None, None
 
 
+def own_department(user) -> int | None:
+    """The department a department's staff member is ranked as (None for the desk roles and
+    leaders, who see every department of their scope)."""
+    if permissions.role_of(user) in RANKING_ROLES:
+        return None
+    profile = staff_profile(user)
+    return profile.department_id if profile is not None else None
+
+
+def ranking_population(user):
+    """The facts and departments a ranking is computed over for ``user``: their scope's; for a
+    department's staff every department, so their own row carries its true rank (only that
+    row is shown to them: ``own_department``)."""
+    if own_department(user) is not None:
+        return TaskFact.objects.all(), Department.objects.all()
+    return scoped_facts(user)
+
+
 def department_ranking(
     facts: QuerySet[TaskFact],
     departments: QuerySet[Department],

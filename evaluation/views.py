@@ -64,14 +64,18 @@ def _csv(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
 
 @login_required
 def departments(request: HttpRequest) -> HttpResponse:
-    facts, visible = selectors.scoped_facts(request.user)
-    if facts is None:
+    if selectors.scoped_facts(request.user)[0] is None:
         return elsewhere(request.user)
+    facts, visible = selectors.ranking_population(request.user)
     now = timezone.now()
     period = period_of(request, timezone.localdate(now))
     kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else None
     scheme = schemes.active_scheme(ObjectType.DEPARTMENT, request.GET.get("scheme"))
     rows = ranked_departments(facts, visible, period, now, scheme, kind=kind)
+    ranked_of = len(rows)
+    own = selectors.own_department(request.user)
+    if own is not None:  # a department sees itself and its rank, not the others
+        rows = [r for r in rows if r["department"].pk == own]
     indicators = definitions.DEPARTMENT_INDICATORS
     if request.GET.get("format") == "csv":
         header = [_("Rank"), _("Change in rank 较上期"), _("Department"), *_score_header(scheme)]
@@ -117,6 +121,7 @@ def departments(request: HttpRequest) -> HttpResponse:
             "kinds": KINDS,
             "now": now,
             "period_query": urlencode(period.query),
+            "ranked_of": ranked_of if own is not None else None,
             "can_see_regions": permissions.role_of(request.user) in selectors.RANKING_ROLES,
             **_scheme_context(scheme, ObjectType.DEPARTMENT),
         },

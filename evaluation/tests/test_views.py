@@ -8,7 +8,7 @@ import io
 import pytest
 import time_machine
 
-from cases.tests.conftest import local
+from cases.tests.conftest import local, photo
 from evaluation.models import TaskFact
 from evaluation.tests.test_definitions import NOW, week  # noqa: F401 - the fixture
 
@@ -108,3 +108,43 @@ def test_components_and_events_are_ranked_apart(client, staff, week, roads):  # 
     [row] = client.get(PAGE, {**WEEK_QUERY, "kind": kind}).context["rows"]
     assert row["counts"]["disposed"] == 5
     assert client.get(PAGE, {**WEEK_QUERY, "kind": other}).context["rows"] == []
+
+
+def test_a_department_sees_its_true_rank_among_all_not_the_others(
+    client,
+    staff,
+    week,  # noqa: F811
+    roads,
+    flow,
+    alpha_office,
+):
+    from cases import services
+
+    case, [task] = flow.dispatched(departments=[alpha_office])
+    services.task_accept(task=task, actor=staff["alpha_disposer"], now=local(23, 9, 5))
+    services.task_dispose(
+        task=task, actor=staff["alpha_disposer"], photos=[photo()], now=local(23, 16)
+    )  # late: due 15:00
+    from evaluation.facts import write_case_facts
+
+    write_case_facts(case)
+    client.force_login(staff["city_leader"])
+    everyone = {r["department"]: r["rank"] for r in client.get(PAGE, WEEK_QUERY).context["rows"]}
+    assert set(everyone) == {roads, alpha_office}
+    for persona, department in (("roads_disposer", roads), ("alpha_disposer", alpha_office)):
+        client.force_login(staff[persona])
+        page = client.get(PAGE, WEEK_QUERY)
+        [row] = page.context["rows"]
+        assert (row["department"], row["rank"]) == (department, everyone[department])
+        assert page.context["ranked_of"] == 2
+        assert "among 2 departments" in page.content.decode()
+    from cases.tests.api_client import as_user, ok
+
+    body = ok(
+        as_user(staff["alpha_disposer"]).get(
+            "/evaluation/departments?from=2026-11-23&to=2026-11-29"
+        )
+    )
+    assert [(r["department"]["code"], r["rank"]) for r in body["rows"]] == [
+        (alpha_office.code, everyone[alpha_office])
+    ]
