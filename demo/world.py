@@ -84,8 +84,8 @@ def seed_world(
 
 
 def reset_world() -> dict[str, int]:
-    """Delete what ``seed_world`` made in the demo city (cases, reports, routing, devices,
-    cameras). Rows that still protect them (a citizen's rating, an Open311 submission) raise
+    """Delete what ``seed_world`` made in the demo city (cases, their seeded ratings, reports,
+    routing, devices, cameras). Rows that still protect them (a citizen's rating, an Open311 submission) raise
     ProtectedError, which the caller reports: someone's work is not deleted silently."""
     from cases.models import Case
     from dispatch.models import JointScenario, RoutingRule
@@ -99,6 +99,18 @@ def reset_world() -> dict[str, int]:
         deleted[name] = per_model.get(queryset.model._meta.label, 0)
 
     in_city = Q(grid__path__startswith=CITY_PATH) | Q(area__path__startswith=CITY_PATH)
+    # The seed's call-back ratings (demo.ratings: phone/SMS, no portal report) go with their
+    # cases; a rating a citizen gave through the portal still blocks the reset.
+    from portal.models import Satisfaction, SatisfactionChannel
+
+    gone(
+        "seeded ratings",
+        Satisfaction.objects.filter(
+            area_path__startswith=CITY_PATH,
+            report__isnull=True,
+            channel__in=[SatisfactionChannel.PHONE, SatisfactionChannel.SMS],
+        ),
+    )
     gone(
         "intake reports",
         IntakeReport.objects.filter(in_city | Q(case__area_path__startswith=CITY_PATH)),
