@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 import threading
 import time as clock
 import warnings
@@ -211,7 +212,12 @@ class WorkingCalendar:
             f"(Mon-Fri). Run `manage.py seed_calendar --years {year}` or enter the days in the admin."
         )
         logger.warning(message)
-        warnings.warn(message, CalendarDataMissing, stacklevel=4)
+        # Point the warning at the first caller outside this module (whichever public function
+        # led here), so whoever reads it sees their own line.
+        frame, level = sys._getframe(0), 1
+        while frame.f_back is not None and frame.f_code.co_filename == __file__:
+            frame, level = frame.f_back, level + 1
+        warnings.warn(message, CalendarDataMissing, stacklevel=level)
 
     def _next_workday(self, day: date) -> date:
         for _ in range(MAX_SCAN_DAYS):

@@ -166,11 +166,15 @@ class TestMissingYear:
             # Fri Jan 1 2027 (New Year's Day) counts as a working day under weekday rules.
             assert add_working_time(at(2027, 1, 1, 16), 4, "work_hour", "A") == at(2027, 1, 4, 10)
             assert is_workday(date(2027, 1, 5), "A") is True
-        assert len([w for w in caught if w.category is CalendarDataMissing]) == 1
+        [warning] = [w for w in caught if w.category is CalendarDataMissing]
+        assert warning.filename == __file__  # it points at the caller's line, not the calendar's
 
     def test_default_calendar_far_future_year_warns_and_does_not_crash(self):
         with pytest.warns(CalendarDataMissing, match="2099"):
             assert add_working_time(at(2099, 1, 2, 16), 4, "work_hour") == at(2099, 1, 5, 10)
+        with pytest.warns(CalendarDataMissing, match="2098") as caught:
+            assert is_workday(date(2098, 1, 2)) is True  # a Thursday under weekday rules
+        assert caught[0].filename == __file__  # from is_workday too: the caller's line
 
     def test_seeded_year_does_not_warn(self):
         with warnings.catch_warnings():

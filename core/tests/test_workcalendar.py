@@ -204,6 +204,19 @@ class TestBadInput:
         with pytest.raises(ValueError, match="naive"):
             elapsed_working_time(at(2026, 3, 10, 9), datetime(2026, 3, 10, 10))
 
+    def test_a_time_zone_without_an_offset_is_naive_too(self):
+        from datetime import tzinfo
+
+        class Floating(tzinfo):  # a tzinfo that does not know its offset (Python's definition)
+            def utcoffset(self, dt):
+                return None
+
+            def dst(self, dt):
+                return None
+
+        with pytest.raises(ValueError, match="naive"):
+            add_working_time(datetime(2026, 3, 10, 9, tzinfo=Floating()), 1, "work_hour")
+
     def test_unknown_unit_is_named(self):
         with pytest.raises(ValueError, match="unknown time unit 'fortnight'"):
             add_working_time(at(2026, 3, 10, 9), 1, "fortnight")
