@@ -312,3 +312,43 @@ class TestPinnedByMutants:
         assert set(rules_list()) >= {active, resting}
         assert resting not in set(rules_list(active_only=True))
         assert active in set(rules_list(active_only=True))
+
+    def test_a_deeper_co_rule_joins_a_shallower_lead(
+        self, filed, small_city, units, category, staff
+    ):
+        c = small_city
+        rule(c.east, units.roads, category=category)  # the district names the lead
+        rule(c.alpha, units.env, category=category, role=JointRole.CO)  # the street adds a co
+        rule(c.city, units.east_roads, category=category, role=JointRole.CO)  # the city: no
+        assert sorted(depts(routed(filed(), staff))) == [
+            ("CITY-ENV", False),
+            ("CITY-ROADS", True),
+        ]
+
+    def test_a_scenarios_lead_with_a_large_id_is_not_its_own_co(
+        self, filed, small_city, units, category, staff
+    ):
+        from org.factories import DepartmentFactory
+
+        big_lead = DepartmentFactory(pk=100_011, code="BIG-SCENARIO", area=small_city.city)
+        scenario = JointScenario.objects.create(
+            name="井盖一件事", area=small_city.alpha, lead_department=big_lead
+        )
+        scenario.categories.set([category])
+        scenario.co_departments.set([big_lead, units.env])
+        assert depts(routed(filed(), staff)) == [("BIG-SCENARIO", True), ("CITY-ENV", False)]
+
+
+def test_area_prefixes_are_every_enclosing_path():
+    from dispatch.selectors import area_prefixes
+
+    assert area_prefixes("/a/b/c/") == ["/a/", "/a/b/", "/a/b/c/"]
+    assert area_prefixes("") == []
+
+
+def test_nobody_without_a_department_was_escalated_to(filed, staff):
+    from dispatch.selectors import is_escalated_to
+
+    case = filed()
+    [task] = routed(case, staff)
+    assert is_escalated_to(task, None) is False
