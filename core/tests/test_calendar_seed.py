@@ -275,3 +275,20 @@ class TestChangesByAnotherProcess:
         later = workcalendar.clock.monotonic() + workcalendar.RECHECK_SECONDS + 1
         monkeypatch.setattr(workcalendar.clock, "monotonic", lambda: later)
         assert is_workday(date(2026, 3, 10)) is True  # fewer rows: a new fingerprint
+
+
+def test_without_the_calendar_tables_the_built_in_calendar_still_works(monkeypatch, caplog):
+    """Before the first migrate (or with the tables unreadable) deadlines still compute, on
+    the built-in calendar, and the log says why."""
+    from django.db import DatabaseError
+
+    from core import calendar_data, workcalendar
+
+    def unavailable():
+        raise DatabaseError("no such table: core_workcalendar")
+
+    monkeypatch.setattr(calendar_data, "calendar_fingerprint", unavailable)
+    workcalendar.invalidate_cache()
+    with caplog.at_level("WARNING", logger="core.workcalendar"):
+        assert add_working_time(at(2026, 9, 30, 16), 4, "work_hour") == at(2026, 10, 8, 10)
+    assert "Working calendar tables unavailable" in caplog.text
