@@ -23,7 +23,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from areas.models import AreaLevel
 from cases import permissions
 from cases.views.access import elsewhere
 from evaluation import definitions, schemes, selectors
@@ -74,9 +73,14 @@ def bulletin_data(user, period: Period, now) -> dict | None:
         (tier, ranked_regions(case_facts, paths, tier, period, now, region_scheme))
         for tier in tiers
     ]
-    city_tier = AreaLevel.CITY
-    roots = {h["region"].path for h in headline}
-    top = selectors.top_categories(case_facts, roots, city_tier, start, end, limit=TOP)
+    # The most filed categories of each area the scope is rooted at (the city, a district...).
+    top = {}
+    for head in headline:
+        region = head["region"]
+        found = selectors.top_categories(
+            case_facts, [region.path], region.tier, start, end, limit=TOP
+        )
+        top[region.path] = found.get(region.path, [])
     return {
         "period": period,
         "title": _title(period, headline),

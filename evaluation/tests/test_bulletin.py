@@ -86,5 +86,7 @@ def test_a_district_sees_its_streets_and_communities_and_a_disposer_nothing(
         ["Gamma"],
         ["Gamma-1"],
     ]
+    [(place, top)] = page.context["top"]  # the district's own most filed categories
+    assert place == "West" and [n for _name, n in top] == [1]
     client.force_login(staff["roads_disposer"])
     assert client.get(PAGE).status_code == 302
