@@ -234,8 +234,9 @@ def upsert(instances: Sequence[Model], *, conflict: str, names: Sequence[str]) -
     model = type(instances[0])
     names = tuple(names)
     width = len(model._meta.concrete_fields) - 1
-    limit = conn.features.max_query_params
-    size = max(1, limit // width) if limit else len(instances)
+    # PostgreSQL's protocol caps one statement at 65,535 parameters (server-side binding).
+    limit = conn.features.max_query_params or 65_535
+    size = max(1, limit // width)
     with conn.cursor() as cursor:
         for start in range(0, len(instances), size):
             batch = instances[start : start + size]
