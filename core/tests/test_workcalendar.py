@@ -242,3 +242,26 @@ def test_the_per_date_memo_keeps_what_it_computed_and_stays_bounded(monkeypatch)
         calendar.windows_on(day)
         assert len(calendar._memo) <= 300
     assert calendar.windows_on(date(2026, 3, 14)) == ()  # a Saturday, from the memo or not
+
+
+def test_windows_may_touch_but_not_overlap():
+    from core.workcalendar import WorkWindowError, parse_windows
+
+    assert len(parse_windows("08:00-12:00,12:00-18:00")) == 2  # a shift change, no gap
+    with pytest.raises(WorkWindowError, match="overlap"):
+        parse_windows("08:00-12:01,12:00-18:00")
+
+
+def test_a_window_from_midnight_counts_from_midnight_on_later_days():
+    """A 24-hour service's calendar: a window starting at 00:00 counts whole on every day the
+    span reaches, to the microsecond."""
+    from core.models import WorkCalendar
+
+    WorkCalendar.objects.create(name="Night shift", area_class="N", work_windows="00:00-12:00")
+    invalidate_cache()
+    from core.workcalendar import CalendarDataMissing
+
+    with pytest.warns(CalendarDataMissing):  # a new calendar: weekday rules, no holidays
+        # Tue 11:00 -> Wed 01:00: 1 h on Tuesday, 1 h on Wednesday from midnight.
+        spent = elapsed_working_time(at(2026, 3, 10, 11), at(2026, 3, 11, 1), WORK_HOUR, "N")
+    assert spent == timedelta(hours=2)
