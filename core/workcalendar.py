@@ -308,12 +308,13 @@ def _length(windows: tuple[Window, ...]) -> int:
 
 
 def _offset_after(windows: tuple[Window, ...], work_us: int) -> int:
-    """The local offset at which ``work_us`` of the day's window time has passed."""
-    for start, end in windows:
+    """The local offset at which ``work_us`` (at most the day's window time) has passed."""
+    *earlier, (last_start, _last_end) = windows
+    for start, end in earlier:
         if work_us <= end - start:
             return start + work_us
         work_us -= end - start
-    return windows[-1][1]
+    return last_start + work_us
 
 
 # --- The per-process copy of the calendar rows ------------------------------------------------

@@ -265,3 +265,11 @@ def test_a_window_from_midnight_counts_from_midnight_on_later_days():
         # Tue 11:00 -> Wed 01:00: 1 h on Tuesday, 1 h on Wednesday from midnight.
         spent = elapsed_working_time(at(2026, 3, 10, 11), at(2026, 3, 11, 1), WORK_HOUR, "N")
     assert spent == timedelta(hours=2)
+
+
+def test_a_limit_longer_than_a_year_of_working_hours_still_computes():
+    """The scan bound is generous (200 years), not a year and a half: 3,600 working hours
+    (450 working days) from a Monday morning end after about 640 calendar days."""
+    end = add_working_time(at(2026, 3, 2, 8), 3600, WORK_HOUR)
+    assert elapsed_working_time(at(2026, 3, 2, 8), end, WORK_HOUR) == timedelta(hours=3600)
+    assert end - at(2026, 3, 2, 8) > timedelta(days=600)
