@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from evaluation import definitions, selectors
 from evaluation.models import CaseFact, PublicResults, TaskFact
-from evaluation.views import spreadsheet_cell
+from evaluation.views import csv_response
 from org.models import Department
 
 
@@ -131,21 +131,14 @@ def _plain(value):
 
 
 def _csv(data: dict) -> HttpResponse:
-    import csv
-
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="results-{data["month"]}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow([_("Month"), _("Kind"), _("Code"), _("Name"), _("Indicator"), _("Value")])
-    for kind, indicators, rows in (
-        (_("Region"), data["region_indicators"], data["regions"]),
-        (_("Department"), data["department_indicators"], data["departments"]),
-    ):
-        for row in rows:
-            for indicator, value in zip(indicators, row["values"], strict=True):
-                writer.writerow(
-                    [spreadsheet_cell(v) for v in (data["month"], kind, row["code"], row["name"],
-                                                   str(indicator.name), value)]
-                )  # fmt: skip
-    return response
+    header = [_("Month"), _("Kind"), _("Code"), _("Name"), _("Indicator"), _("Value")]
+    rows = [
+        (data["month"], kind, row["code"], row["name"], str(indicator.name), value)
+        for kind, indicators, table in (
+            (_("Region"), data["region_indicators"], data["regions"]),
+            (_("Department"), data["department_indicators"], data["departments"]),
+        )
+        for row in table
+        for indicator, value in zip(indicators, row["values"], strict=True)
+    ]
+    return csv_response(f"results-{data['month']}.csv", header, rows)

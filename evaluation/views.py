@@ -51,7 +51,8 @@ def spreadsheet_cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def _csv(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
+def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    """A CSV download Excel opens in UTF-8, every cell neutralised (``spreadsheet_cell``)."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # Excel reads UTF-8 with the BOM
@@ -69,7 +70,7 @@ def departments(request: HttpRequest) -> HttpResponse:
     facts, visible = selectors.ranking_population(request.user)
     now = timezone.now()
     period = period_of(request, timezone.localdate(now))
-    kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else None
+    kind = _kind(request)
     scheme = schemes.active_scheme(ObjectType.DEPARTMENT, request.GET.get("scheme"))
     rows = ranked_departments(facts, visible, period, now, scheme, kind=kind)
     ranked_of = len(rows)
@@ -85,7 +86,7 @@ def departments(request: HttpRequest) -> HttpResponse:
             + [r["values"][i.key] for i in indicators]
             for r in rows
         ]
-        return _csv(f"departments-{period.first}-{period.last}.csv", header, body)
+        return csv_response(f"departments-{period.first}-{period.last}.csv", header, body)
     drill = reverse("evaluation:cases")
     for row in rows:
         row["cells"] = [
@@ -167,16 +168,18 @@ def cases_behind(request: HttpRequest) -> HttpResponse:
             [
                 f.case.number,
                 f.case.category.name if f.case.category_id else "",
-                timezone.localtime(f.started_at).strftime("%Y-%m-%d %H:%M"),
-                timezone.localtime(f.deadline_at).strftime("%Y-%m-%d %H:%M"),
-                timezone.localtime(f.settled_at).strftime("%Y-%m-%d %H:%M") if f.settled_at else "",
+                _local(f.started_at),
+                _local(f.deadline_at),
+                _local(f.settled_at),
                 f.get_outcome_display(),
                 "" if f.on_time is None else (_("yes") if f.on_time else _("no")),
                 f.reworks,
             ]
             for f in behind
         ]
-        return _csv(f"{department.code}-{count}-{period.first}-{period.last}.csv", header, body)
+        return csv_response(
+            f"{department.code}-{count}-{period.first}-{period.last}.csv", header, body
+        )
     return render(
         request,
         "evaluation/cases.html",
@@ -220,7 +223,7 @@ def regions(request: HttpRequest) -> HttpResponse:
         return elsewhere(request.user)
     now = timezone.now()
     period = period_of(request, timezone.localdate(now))
-    kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else None
+    kind = _kind(request)
     tier = _tier(request, paths)
     scheme = schemes.active_scheme(ObjectType.REGION, request.GET.get("scheme"))
     rows = ranked_regions(facts, paths, tier, period, now, scheme, kind=kind)
@@ -235,7 +238,7 @@ def regions(request: HttpRequest) -> HttpResponse:
             + ["; ".join(f"{name} {n}" for name, n in r["top"])]
             for r in rows
         ]
-        return _csv(f"regions-{tier}-{period.first}-{period.last}.csv", header, body)
+        return csv_response(f"regions-{tier}-{period.first}-{period.last}.csv", header, body)
     query = {**period.query, **_kind_query(kind), "tier": tier}
     csv_query = {**query, **_scheme_query(scheme), "format": "csv"}
     drill = reverse("evaluation:region_cases")
@@ -302,7 +305,7 @@ def region_cases(request: HttpRequest) -> HttpResponse:
     facts, paths = selectors.scoped_case_facts(request.user)
     if facts is None:
         return elsewhere(request.user)
-    kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else None
+    kind = _kind(request)
     if kind:
         facts = facts.filter(category_kind=kind)
     count = request.GET.get("count", "")
@@ -353,7 +356,7 @@ def region_cases(request: HttpRequest) -> HttpResponse:
             ]
             for f in behind
         ]
-        return _csv(f"{region.code}-{count}-{period.first}-{period.last}.csv", header, body)
+        return csv_response(f"{region.code}-{count}-{period.first}-{period.last}.csv", header, body)
     query = {**period.query, **_kind_query(kind), "tier": region.tier}
     if source:
         query["source"] = source
@@ -439,6 +442,12 @@ def _local(at) -> str:
 
 
 KINDS = {"component": gettext_lazy("Components 部件"), "event": gettext_lazy("Events 事件")}
+
+
+def _kind(request: HttpRequest) -> str | None:
+    """部件 or 事件 when the request asks for one of them, else None (all cases)."""
+    kind = request.GET.get("kind")
+    return kind if kind in KINDS else None
 
 
 def _kind_query(kind: str | None) -> dict[str, str]:
