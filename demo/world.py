@@ -116,6 +116,12 @@ def reset_world() -> dict[str, int]:
         IntakeReport.objects.filter(in_city | Q(case__area_path__startswith=CITY_PATH)),
     )
     gone("cases", Case.objects.filter(area_path__startswith=CITY_PATH))
+    # Their facts went with them (cascade); the sums of those facts go too (the department
+    # rollups go with the departments).
+    from evaluation.models import CategoryRollup, RegionRollup
+
+    gone("region rollups", RegionRollup.objects.filter(area_path__startswith=CITY_PATH))
+    gone("category rollups", CategoryRollup.objects.filter(area_path__startswith=CITY_PATH))
     gone("joint scenarios", JointScenario.objects.filter(area__path__startswith=CITY_PATH))
     gone("routing rules", RoutingRule.objects.filter(area__path__startswith=CITY_PATH))
     gone("devices", Device.objects.filter(code__startswith=seed_devices.DEVICE_PREFIX))

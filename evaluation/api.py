@@ -155,9 +155,9 @@ def _scope(request):
 )
 def department_ranking(request, period: Query[RankingIn]):
     _scope(request)
-    facts, departments = selectors.ranking_population(request.user)
+    _facts, departments = selectors.ranking_population(request.user)
     first, last, start, end = _bounds(period)
-    rows = selectors.department_ranking(facts, departments, start, end, kind=period.kind)
+    rows = selectors.department_ranking(departments, start, end, kind=period.kind)
     scheme = _scored(rows, ObjectType.DEPARTMENT, period.scheme)
     own = selectors.own_department(request.user)
     if own is not None:  # a department sees itself and its rank, not the others
@@ -306,10 +306,10 @@ def _region_scope(request):
     summary="Region ranking of a period (区域评价)",
 )
 def region_ranking(request, query: Query[RegionsIn]):
-    facts, paths = _region_scope(request)
+    _facts, paths = _region_scope(request)
     first, last, start, end = _bounds(query)
     tier = query.tier or selectors.default_tier(paths)
-    rows = selectors.region_ranking(facts, tier, start, end, kind=query.kind, within=paths)
+    rows = selectors.region_ranking(tier, start, end, kind=query.kind, within=paths)
     scheme = _scored(rows, ObjectType.REGION, query.scheme)
     return {
         "first": first,
@@ -339,10 +339,8 @@ def region_ranking(request, query: Query[RegionsIn]):
     summary="The period at a glance (总览): cases by source, closing, hard cases, satisfaction",
 )
 def headline(request, period: Query[PeriodIn]):
-    facts, paths = _region_scope(request)
+    _facts, paths = _region_scope(request)
     first, last, start, end = _bounds(period)
-    if period.kind:
-        facts = facts.filter(category_kind=period.kind)
     return {
         "first": first,
         "last": last,
@@ -355,7 +353,7 @@ def headline(request, period: Query[PeriodIn]):
                 "values": head["values"],
                 "filed_by_source": {source: n for source, _label, n in head["sources"]},
             }
-            for head in selectors.headline(facts, paths, start, end)
+            for head in selectors.headline(paths, start, end, kind=period.kind)
         ],
     }
 

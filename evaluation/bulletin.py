@@ -64,22 +64,17 @@ def bulletin_data(user, period: Period, now) -> dict | None:
     region_scheme = schemes.active_scheme(ObjectType.REGION)
     department_scheme = schemes.active_scheme(ObjectType.DEPARTMENT)
     start, end = period.bounds
-    headline = selectors.headline(case_facts, paths, start, end, now=now)
+    headline = selectors.headline(paths, start, end, now=now)
     shortest = 0 if paths is selectors.ALL else min((len(p) for p in paths), default=0)
     # The two tiers below the scope: districts and streets for the city, a district's streets
     # and communities.
     tiers = [t for t in selectors.TIERS if selectors.tier_path_length(t) > shortest][:2]
-    regions = [
-        (tier, ranked_regions(case_facts, paths, tier, period, now, region_scheme))
-        for tier in tiers
-    ]
+    regions = [(tier, ranked_regions(paths, tier, period, now, region_scheme)) for tier in tiers]
     # The most filed categories of each area the scope is rooted at (the city, a district...).
     top = {}
     for head in headline:
         region = head["region"]
-        found = selectors.top_categories(
-            case_facts, [region.path], region.tier, start, end, limit=TOP
-        )
+        found = selectors.top_categories([region.path], region.tier, start, end, limit=TOP)
         top[region.path] = found.get(region.path, [])
     return {
         "period": period,
@@ -88,7 +83,7 @@ def bulletin_data(user, period: Period, now) -> dict | None:
         "regions": regions,
         "region_scheme": region_scheme,
         "region_columns": [definitions.REGION_BY_KEY[k] for k in REGION_COLUMNS],
-        "departments": ranked_departments(task_facts, visible, period, now, department_scheme),
+        "departments": ranked_departments(visible, period, now, department_scheme),
         "department_scheme": department_scheme,
         "department_columns": [definitions.BY_KEY[k] for k in DEPARTMENT_COLUMNS],
         "top": [(h["region"].name, top.get(h["region"].path, [])) for h in headline],

@@ -23,6 +23,7 @@ from cases.states import OPEN_TASK_STATUSES, CaseAction, CaseStatus, Priority, T
 from catalog.models import Category
 from core import rows
 from dispatch.models import RoutingDecision
+from evaluation import rollups
 from evaluation.models import CaseFact, CaseOutcome, Outcome, TaskFact
 from intake.models import IntakeReport
 from portal.models import Satisfaction
@@ -334,12 +335,18 @@ def write_case_facts(case: Case, *, tasks_too: bool = True) -> int:
     tasks = rows.select(Task, where={"case": case.pk}) if case.dispatch_round else []
     extras = case_extras_one(case.pk) if case.filed_at else CaseExtras()
     fact = case_fact(case, tasks, extras) if case.filed_at else None
+    new_tasks = case_facts(case, tasks, extras=extras) if tasks_too else []
+    new_cases = [fact] if fact else []
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
-        written = _upsert(case_facts(case, tasks, extras=extras)) if tasks_too else 0
-        return written + _upsert_cases([fact] if fact else [])
+        rollups.lock_cases([case.pk])
+        old_tasks = rows.select(TaskFact, where={"case": case.pk}) if new_tasks else []
+        old_cases = rows.select(CaseFact, where={"case": case.pk}) if new_cases else []
+        written = _upsert(new_tasks) + _upsert_cases(new_cases)
+        rollups.apply(_replaced(old_tasks, new_tasks), new_tasks, old_cases, new_cases)
+        return written
 
 
 BACKFILL_CHUNK = 2000
@@ -364,10 +371,34 @@ def computed(chunk: list[int]) -> tuple[list[TaskFact], list[CaseFact]]:
     return task_facts, case_rows
 
 
+def _replaced(stored: list[TaskFact], written: list[TaskFact]) -> list[TaskFact]:
+    """The stored task facts that ``written`` replaces (same task)."""
+    tasks = {f.task_id for f in written}
+    return [f for f in stored if f.task_id in tasks]
+
+
 def store(task_facts: list[TaskFact], case_rows: list[CaseFact]) -> int:
-    """Upsert task and case facts in one transaction; returns how many."""
+    """Upsert task and case facts in one transaction, the rollups with them; returns how
+    many."""
     with transaction.atomic():
-        return _upsert(task_facts) + _upsert_cases(case_rows)
+        rollups.lock_cases({f.case_id for f in task_facts} | {f.case_id for f in case_rows})
+        old_tasks = list(TaskFact.objects.filter(task_id__in=[f.task_id for f in task_facts]))
+        old_cases = list(CaseFact.objects.filter(case_id__in=[f.case_id for f in case_rows]))
+        written = _upsert(task_facts) + _upsert_cases(case_rows)
+        rollups.apply(old_tasks, task_facts, old_cases, case_rows)
+        return written
+
+
+def remove(task_ids: list[int], case_ids: list[int]) -> None:
+    """Delete these task and case facts, and what they added to the rollups."""
+    with transaction.atomic():
+        owners = TaskFact.objects.filter(task_id__in=task_ids).values_list("case_id", flat=True)
+        rollups.lock_cases({*owners, *case_ids})
+        old_tasks = list(TaskFact.objects.filter(task_id__in=task_ids))
+        old_cases = list(CaseFact.objects.filter(case_id__in=case_ids))
+        TaskFact.objects.filter(task_id__in=task_ids).delete()
+        CaseFact.objects.filter(case_id__in=case_ids).delete()
+        rollups.apply(old_tasks, [], old_cases, [])
 
 
 def filed_ids(cases) -> list[int]:

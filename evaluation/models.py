@@ -264,3 +264,114 @@ class PublicResults(models.Model):
     @classmethod
     def current(cls) -> PublicResults:
         return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+# --- Rollups (日/月/年汇总) ---------------------------------------------------------------------
+#
+# Facts summed per local day, month and year (``grain``), so a period is a sum over a few rows
+# whatever its length: a year is one row per key, a quarter three, a running month its days.
+# They are kept equal to the facts as stored by evaluation.rollups (every fact write adds the
+# difference it makes, in the same transaction); the nightly reconciliation checks them.
+
+
+class Grain(models.TextChoices):
+    DAY = "d", _("Day")
+    MONTH = "m", _("Month")
+    YEAR = "y", _("Year")
+
+
+class Rollup(models.Model):
+    grain = models.CharField(_("grain"), max_length=1, choices=Grain.choices)
+    # The day, or the first day of the month or year, in the city's time zone.
+    day = models.DateField(_("day"))
+    category_kind = models.CharField(
+        _("kind 部件/事件"), max_length=10, choices=CategoryKind.choices, blank=True
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.grain} {self.day}"
+
+
+class DepartmentRollup(Rollup):
+    """Task facts of one department summed by the day each count is dated by: the day a task
+    was disposed (处置数 and what depends on it), dispatched, returned, rated; ``came_due`` and
+    ``resolved`` date the overdue backlog (see evaluation.rollups)."""
+
+    department = models.ForeignKey(
+        "org.Department", verbose_name=_("department"), on_delete=models.CASCADE, related_name="+"
+    )
+    disposed = models.IntegerField(default=0)
+    disposed_on_time = models.IntegerField(default=0)
+    reworked = models.IntegerField(default=0)
+    extended = models.IntegerField(default=0)
+    work_seconds = models.BigIntegerField(default=0)
+    checked = models.IntegerField(default=0)
+    dispatched = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    came_due = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "day", "department", "category_kind"], name="eval_deptroll_key"
+            )
+        ]
+        verbose_name = _("department rollup")
+        verbose_name_plural = _("department rollups")
+
+
+class RegionRollup(Rollup):
+    """Case facts of one grid (or area) summed by day, kind and source channel."""
+
+    area_path = models.CharField(_("area path"), max_length=80)
+    source = models.CharField(_("source channel"), max_length=20, choices=SourceChannel.choices)
+    filed = models.IntegerField(default=0)
+    inspector_filed = models.IntegerField(default=0)
+    public_filed = models.IntegerField(default=0)
+    repeated = models.IntegerField(default=0)
+    hard = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    closed_on_time = models.IntegerField(default=0)
+    reworked = models.IntegerField(default=0)
+    by_proxy = models.IntegerField(default=0)
+    voided = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    came_due = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "day", "area_path", "category_kind", "source"],
+                name="eval_regionroll_key",
+            )
+        ]
+        verbose_name = _("region rollup")
+        verbose_name_plural = _("region rollups")
+
+
+class CategoryRollup(Rollup):
+    """Cases filed per grid (or area) and category: the regions' most filed categories 高发类别."""
+
+    area_path = models.CharField(_("area path"), max_length=80)
+    category = models.ForeignKey(
+        "catalog.Category", verbose_name=_("category"), on_delete=models.CASCADE, related_name="+"
+    )
+    filed = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "day", "area_path", "category_kind", "category"],
+                name="eval_catroll_key",
+            )
+        ]
+        verbose_name = _("category rollup")
+        verbose_name_plural = _("category rollups")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from evaluation import definitions, selectors
-from evaluation.models import CaseFact, PublicResults, TaskFact
+from evaluation.models import PublicResults
 from evaluation.views import csv_response
 from org.models import Department
 
@@ -41,9 +41,7 @@ def results_of(settings: PublicResults, month: date, now) -> dict:
     """The published numbers of one whole month."""
     start, end = selectors.day_bounds(month, _month_end(month))
     region_keys = [k for k in settings.region_indicators if k in definitions.REGION_BY_KEY]
-    regions = selectors.region_ranking(
-        CaseFact.objects.all(), settings.region_tier, start, end, now=now
-    )
+    regions = selectors.region_ranking(settings.region_tier, start, end, now=now)
     regions.sort(key=lambda r: r["code"])
     found = {
         "month": month.strftime("%Y-%m"),
@@ -57,9 +55,7 @@ def results_of(settings: PublicResults, month: date, now) -> dict:
     }
     if settings.show_departments:
         keys = [k for k in settings.department_indicators if k in definitions.BY_KEY]
-        rows = selectors.department_ranking(
-            TaskFact.objects.all(), Department.objects.all(), start, end, now=now
-        )
+        rows = selectors.department_ranking(Department.objects.all(), start, end, now=now)
         rows.sort(key=lambda r: r["department"].code)
         found["department_indicators"] = [definitions.BY_KEY[k] for k in keys]
         found["departments"] = [

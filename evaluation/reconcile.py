@@ -104,12 +104,10 @@ def reconcile(case_ids: list[int], *, fix: bool = True, now: datetime | None = N
                     [f for f in task_facts if f.case_id in wrong_cases],
                     [f for f in case_facts if f.case_id in wrong_cases],
                 )
-                TaskFact.objects.filter(
-                    task_id__in=[d.key for d in extra if d.kind == "task"]
-                ).delete()
-                CaseFact.objects.filter(
-                    case_id__in=[d.key for d in extra if d.kind == "case"]
-                ).delete()
+                writer.remove(
+                    [d.key for d in extra if d.kind == "task"],
+                    [d.key for d in extra if d.kind == "case"],
+                )
     if report.differences:
         logger.warning(
             "evaluation reconciliation: %s; first: %s",

@@ -27,7 +27,7 @@ from areas.models import (
 )
 from cases import permissions
 from cases.states import SourceChannel
-from evaluation import definitions
+from evaluation import definitions, rollups
 from evaluation.models import CaseFact, CaseOutcome, Outcome, TaskFact
 from org.models import Department, Role
 from org.selectors import ALL, staff_profile, visible_area_paths
@@ -144,7 +144,6 @@ def ranking_population(user):
 
 
 def department_ranking(
-    facts: QuerySet[TaskFact],
     departments: QuerySet[Department],
     start: datetime,
     end: datetime,
@@ -152,11 +151,10 @@ def department_ranking(
     now: datetime | None = None,
     kind: str | None = None,
 ) -> list[dict]:
-    """The department rows of a period, ranked by 按期处置率 then 处置率 (no rate: last), each
-    ``{"rank", "department", "counts", "values"}``; ``kind`` narrows to 部件 or 事件 cases."""
-    if kind:
-        facts = facts.filter(category_kind=kind)
-    counts = department_counts(facts, start, end, now=now)
+    """The rows of these departments for a period (from the rollups), ranked by 按期处置率
+    then 处置率 (no rate: last), each ``{"rank", "department", "counts", "values"}``; ``kind``
+    narrows to 部件 or 事件 cases."""
+    counts = rollups.department_counts(departments, start, end, now=now, kind=kind)
     names = {d.pk: d for d in departments.filter(pk__in=counts)}
     rows = [
         {"department": names[pk], "counts": row, "values": definitions.values(row)}
@@ -304,16 +302,22 @@ TOP_CATEGORIES = 3
 
 
 def top_categories(
-    facts: QuerySet[CaseFact],
     regions,
     tier: str,
     start: datetime,
     end: datetime,
     *,
+    kind: str | None = None,
+    within=None,
     limit: int = TOP_CATEGORIES,
 ) -> dict[str, list[tuple[str, int]]]:
     """region path -> its most filed categories in the period (高发类别), [(name, count)], at
-    most ``limit`` each, in one query (``tier`` may be a city for the whole city)."""
+    most ``limit`` each (``tier`` may be a city for the whole city): from the rollups, or the
+    facts for a period that is not whole days."""
+    found = rollups.top_categories(regions, tier, start, end, kind=kind, within=within, limit=limit)
+    if found is not None:
+        return found
+    facts = CaseFact.objects.filter(category_kind=kind) if kind else CaseFact.objects.all()
     length = tier_path_length(tier)
     rows = (
         facts.filter(_within("filed_at", start, end), category__isnull=False)
@@ -323,7 +327,7 @@ def top_categories(
         .annotate(n=Count("pk"))
         .order_by("region", "-n", "category__name")
     )
-    found: dict[str, list[tuple[str, int]]] = {}
+    found = {}
     for row in rows:
         top = found.setdefault(row["region"], [])
         if len(top) < limit:
@@ -332,7 +336,6 @@ def top_categories(
 
 
 def region_ranking(
-    facts: QuerySet[CaseFact],
     tier: str,
     start: datetime,
     end: datetime,
@@ -341,16 +344,15 @@ def region_ranking(
     kind: str | None = None,
     within: list[str] | None = None,
 ) -> list[dict]:
-    """The regions of ``tier`` for a period, ranked by 按期结案率 then 结案率 (no rate: last),
-    each ``{"rank", "path", "name", "counts", "values", "top"}``; ``kind`` narrows to 部件 or
-    事件 cases, ``within`` to regions under these paths (the user's scope)."""
-    if kind:
-        facts = facts.filter(category_kind=kind)
-    counts = region_counts(facts, tier, start, end, now=now)
-    if within is not None and within is not ALL:
+    """The regions of ``tier`` for a period (from the rollups), ranked by 按期结案率 then
+    结案率 (no rate: last), each ``{"rank", "path", "name", "counts", "values", "top"}``;
+    ``kind`` narrows to 部件 or 事件 cases, ``within`` to regions under these paths (the user's
+    scope; None: all)."""
+    counts = rollups.region_counts(tier, start, end, now=now, kind=kind, within=within)
+    if within is not None:  # regions inside the scope, not the ones it lies in
         counts = {p: c for p, c in counts.items() if any(p.startswith(w) for w in within)}
     names = region_names(list(counts))
-    top = top_categories(facts, counts, tier, start, end) if counts else {}
+    top = top_categories(counts, tier, start, end, kind=kind, within=within) if counts else {}
     rows = [
         {
             "path": path,
@@ -375,9 +377,7 @@ def region_ranking(
     return rows
 
 
-def headline(
-    facts: QuerySet[CaseFact], paths, start: datetime, end: datetime, *, now=None
-) -> list[dict]:
+def headline(paths, start: datetime, end: datetime, *, now=None, kind=None) -> list[dict]:
     """The period's headline (年度总览 for a year) of each area the user's scope is rooted at
     (the city for the whole city): every region count and the filed cases by source, each
     ``{"region": Region, "counts", "values", "sources": [(source, label, n)]}``."""
@@ -388,20 +388,16 @@ def headline(
     )
     found = []
     for path in roots:
-        here = facts.filter(area_path__startswith=path)
-        aggregates = {
-            key: Count("pk", filter=q) for key, q in region_filters(start, end, now).items()
-        }
-        counts = here.aggregate(**aggregates)
-        by_source = dict(
-            here.filter(_within("filed_at", start, end))
-            .values("source")
-            .annotate(n=Count("pk"))
-            .values_list("source", "n")
-        )
         region = region_of_path(path)
         if region is None:
             continue
+        totals = rollups.region_totals(path, start, end, now=now, kind=kind)
+        if totals is None:  # not whole days: from the facts
+            facts = CaseFact.objects.filter(area_path__startswith=path)
+            if kind:
+                facts = facts.filter(category_kind=kind)
+            totals = _facts_totals(facts, start, end, now)
+        counts, by_source = totals
         found.append(
             {
                 "region": region,
@@ -415,6 +411,17 @@ def headline(
             }
         )
     return found
+
+
+def _facts_totals(facts, start, end, now) -> tuple[dict[str, int], dict[str, int]]:
+    aggregates = {key: Count("pk", filter=q) for key, q in region_filters(start, end, now).items()}
+    by_source = dict(
+        facts.filter(_within("filed_at", start, end))
+        .values("source")
+        .annotate(n=Count("pk"))
+        .values_list("source", "n")
+    )
+    return facts.aggregate(**aggregates), by_source
 
 
 @dataclass(frozen=True)

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from evaluation.reconcile import reconcile_day
+from evaluation import rollups
+from evaluation.reconcile import SHOWN, reconcile_day
+
+logger = logging.getLogger(__name__)
 
 
 # huey reads crontabs in UTC (settings.HUEY utc=True): 18:30 UTC is 02:30 in Asia/Shanghai.
 @db_periodic_task(crontab(hour="18", minute="30"))
 def reconcile_yesterday() -> dict:
     """Every night at 02:30 Beijing time: recompute the facts of the cases touched yesterday,
-    report any difference (a warning in the log) and write the computed facts over it."""
+    report any difference (a warning in the log) and write the computed facts over it; then
+    check every rollup against the facts the same way (evaluation.rollups.check)."""
     report = reconcile_day(timezone.localdate() - timedelta(days=1))
+    rollup_differences = rollups.check()
+    if rollup_differences:
+        logger.warning(
+            "evaluation rollups: %s rows differed from the facts (written again); first: %s",
+            len(rollup_differences),
+            "; ".join(str(d) for d in rollup_differences[:SHOWN]),
+        )
     return {
         "cases": report.cases,
         "checked": report.checked,
         "differences": len(report.differences),
+        "rollup_differences": len(rollup_differences),
     }

@@ -72,7 +72,7 @@ def departments(request: HttpRequest) -> HttpResponse:
     period = period_of(request, timezone.localdate(now))
     kind = _kind(request)
     scheme = schemes.active_scheme(ObjectType.DEPARTMENT, request.GET.get("scheme"))
-    rows = ranked_departments(facts, visible, period, now, scheme, kind=kind)
+    rows = ranked_departments(visible, period, now, scheme, kind=kind)
     ranked_of = len(rows)
     own = selectors.own_department(request.user)
     if own is not None:  # a department sees itself and its rank, not the others
@@ -226,7 +226,7 @@ def regions(request: HttpRequest) -> HttpResponse:
     kind = _kind(request)
     tier = _tier(request, paths)
     scheme = schemes.active_scheme(ObjectType.REGION, request.GET.get("scheme"))
-    rows = ranked_regions(facts, paths, tier, period, now, scheme, kind=kind)
+    rows = ranked_regions(paths, tier, period, now, scheme, kind=kind)
     indicators = definitions.REGION_INDICATORS
     if request.GET.get("format") == "csv":
         header = [_("Rank"), _("Change in rank 较上期"), _("Code"), _("Region")]
@@ -242,9 +242,7 @@ def regions(request: HttpRequest) -> HttpResponse:
     query = {**period.query, **_kind_query(kind), "tier": tier}
     csv_query = {**query, **_scheme_query(scheme), "format": "csv"}
     drill = reverse("evaluation:region_cases")
-    headline = selectors.headline(
-        facts.filter(category_kind=kind) if kind else facts, paths, *period.bounds, now=now
-    )
+    headline = selectors.headline(paths, *period.bounds, now=now, kind=kind)
     for head in headline:
         code = head["region"].code
 
@@ -379,22 +377,22 @@ def region_cases(request: HttpRequest) -> HttpResponse:
     )
 
 
-def ranked_departments(facts, visible, period: Period, now, scheme, *, kind=None) -> list[dict]:
+def ranked_departments(visible, period: Period, now, scheme, *, kind=None) -> list[dict]:
     """The department ranking of ``period`` (scored by ``scheme`` if any) with each row's change
     in rank against the period before."""
 
     def ranked(p: Period) -> list[dict]:
-        found = selectors.department_ranking(facts, visible, *p.bounds, now=now, kind=kind)
+        found = selectors.department_ranking(visible, *p.bounds, now=now, kind=kind)
         return schemes.score_rows(found, scheme) if scheme else found
 
     return rank_change(ranked(period), ranked(period.previous()), lambda r: r["department"].pk)
 
 
-def ranked_regions(facts, paths, tier, period: Period, now, scheme, *, kind=None) -> list[dict]:
+def ranked_regions(paths, tier, period: Period, now, scheme, *, kind=None) -> list[dict]:
     """The region ranking of ``tier`` for ``period``, as ``ranked_departments``."""
 
     def ranked(p: Period) -> list[dict]:
-        found = selectors.region_ranking(facts, tier, *p.bounds, now=now, kind=kind, within=paths)
+        found = selectors.region_ranking(tier, *p.bounds, now=now, kind=kind, within=paths)
         return schemes.score_rows(found, scheme) if scheme else found
 
     return rank_change(ranked(period), ranked(period.previous()), lambda r: r["path"])
@@ -466,11 +464,11 @@ def _int(value) -> int | None:
 
 def _ranking_for(request: HttpRequest, object_type: str, period: Period, now) -> list[dict]:
     if object_type == ObjectType.REGION:
-        facts, paths = selectors.scoped_case_facts(request.user)
+        _facts, paths = selectors.scoped_case_facts(request.user)
         tier = _tier(request, paths)
-        return selectors.region_ranking(facts, tier, *period.bounds, now=now, within=paths)
-    facts, visible = selectors.scoped_facts(request.user)
-    return selectors.department_ranking(facts, visible, *period.bounds, now=now)
+        return selectors.region_ranking(tier, *period.bounds, now=now, within=paths)
+    _facts, visible = selectors.scoped_facts(request.user)
+    return selectors.department_ranking(visible, *period.bounds, now=now)
 
 
 def _form_items(request: HttpRequest, scheme: Scheme, saved: list) -> tuple[list, dict, list]:

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
-from evaluation import reconcile
+from evaluation import reconcile, rollups
 from evaluation.models import CaseFact, TaskFact
 from evaluation.tests.test_regions import NOW, region_week  # noqa: F401 - the fixture
 
@@ -47,6 +47,8 @@ def test_planted_differences_are_found_then_written_again(region_week, flow):  #
     assert CaseFact.objects.get(case=region_week["on_time"]).rating == 5
     assert not CaseFact.objects.filter(case=unfiled).exists()
     assert reconcile.reconcile(reconcile.every_case(), now=NOW).differences == []
+    assert rollups.check() != []  # the edits behind the rollups' back: found, written again
+    assert rollups.check(fix=False) == []
 
 
 def test_the_night_takes_the_cases_touched_that_day(region_week):  # noqa: F811
@@ -64,8 +66,12 @@ def test_the_command_reports_and_fails_on_a_difference(region_week, capsys):  # 
     assert "differences: 1" in out and "on_time True -> False" in out
     with pytest.raises(SystemExit):
         call_command("evaluation_reconcile", "--day", "2026-11-23")  # finds it, fixes it
-    call_command("evaluation_reconcile", "--day", "2026-11-23")  # nothing left
-    assert "differences: none" in capsys.readouterr().out
+    with pytest.raises(SystemExit):  # the rollups took the fix as a change: they are checked
+        call_command("evaluation_reconcile", "--day", "2026-11-23", "--rollups")
+    assert "rollup rows that differed from the facts: " in capsys.readouterr().out
+    call_command("evaluation_reconcile", "--day", "2026-11-23", "--rollups")  # nothing left
+    out = capsys.readouterr().out
+    assert "differences: none" in out and "differed from the facts: none" in out
 
 
 def test_the_worker_reconciles_yesterday(region_week, time_machine):  # noqa: F811
@@ -76,3 +82,7 @@ def test_the_worker_reconciles_yesterday(region_week, time_machine):  # noqa: F8
     result = reconcile_yesterday.call_local()
     assert result["differences"] == 1 and result["cases"] >= 9
     assert TaskFact.objects.get(case=region_week["late"]).on_time is False
+    # The planted flag was never in the rollups: writing the right fact over it subtracted an
+    # on-time disposal that was not there, and the check after it puts that right.
+    assert result["rollup_differences"] > 0
+    assert rollups.check(fix=False) == []

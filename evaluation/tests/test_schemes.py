@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from evaluation import definitions, schemes, selectors
-from evaluation.models import CaseFact, ObjectType, RuleKind, Scheme, SchemeItem
+from evaluation.models import ObjectType, RuleKind, Scheme, SchemeItem
 from evaluation.tests.test_regions import NOW, WEEK, region_week  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,7 @@ def test_items_a_scheme_cannot_compute_are_refused():
 
 
 def _districts():
-    return selectors.region_ranking(CaseFact.objects.all(), "district", *WEEK, now=NOW)
+    return selectors.region_ranking("district", *WEEK, now=NOW)
 
 
 def test_the_default_region_scheme_on_the_week(region_week):  # noqa: F811

@@ -1,4 +1,4 @@
-"""``manage.py evaluation_reconcile [--day DATE | --all] [--dry-run]``: recompute the evaluation
+"""``manage.py evaluation_reconcile [--day DATE | --all] [--dry-run] [--rollups]``: recompute the evaluation
 facts from the cases and report every difference (evaluation.reconcile); the worker runs it each
 night for yesterday. Exit status 1 when differences were found, so a cron or CI notices."""
 
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from evaluation import reconcile
 from evaluation.management.commands.evaluation_backfill import _day
+from evaluation.rollups import check as rollup_check
 
 
 class Command(BaseCommand):
@@ -23,8 +24,13 @@ class Command(BaseCommand):
         )
         which.add_argument("--all", action="store_true", help="every case")
         parser.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+        parser.add_argument(
+            "--rollups",
+            action="store_true",
+            help="then check every rollup (日/月/年汇总) against the facts",
+        )
 
-    def handle(self, *args, day=None, all=False, dry_run=False, **options):
+    def handle(self, *args, day=None, all=False, dry_run=False, rollups=False, **options):
         if all:
             ids = reconcile.every_case()
         else:
@@ -34,5 +40,11 @@ class Command(BaseCommand):
         self.stdout.write(str(report))
         for difference in report.differences:
             self.stdout.write(f"  {difference}")
-        if report.differences:
+        wrong = []
+        if rollups:
+            wrong = rollup_check(fix=not dry_run)
+            self.stdout.write(f"rollup rows that differed from the facts: {len(wrong) or 'none'}")
+            for difference in wrong:
+                self.stdout.write(f"  {difference}")
+        if report.differences or wrong:
             raise SystemExit(1)

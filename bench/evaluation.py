@@ -1,0 +1,304 @@
+"""Bench: evaluation rankings from the rollups vs one SQL GROUP BY over the case tables.
+
+    .venv/bin/python bench/evaluation.py [--size 2600000] [--repeat 20] [--seed 1] [--keep]
+
+Data: its own PostgreSQL database with the demo city (as bench/import.py: ~1,500 grids, the
+demo departments) and ``--size`` finished cases of one year (2025) written by the import
+bench's generator and loaded by the historical import (``hotline.services.import_file``).
+
+Timed, in order:
+1. the backfill of the evaluation facts and rollups (``evaluation.facts.backfill``), cases/s,
+   beside the import's own rate in the same run (target: no slower than the import);
+2. three rankings as the pages ask for them (``evaluation.selectors``): the departments for
+   the year, the streets for a month (June), the grids for a quarter (Q3); each ``--repeat``
+   times, p50 and p95;
+3. the baseline: the same counts by one SQL statement over the case tables (cases_task,
+   cases_case, their events, intake reports, routing decisions, ratings), as one would write
+   them without facts; also timed ``--repeat`` times (at most 5: it is slow).
+
+Before any time is printed every count of every row is compared: the rollups against the
+facts (``selectors.department_counts`` / ``region_counts``, every count) and against the
+baseline (every count the case tables give in SQL: all but 处置时长, which is working time on
+the calendar and exists only in the facts). Any difference stops the bench.
+
+The result line: rankings per second at the p95 of the three (1 / mean of the three p95s),
+baseline likewise; ratio = how many times faster (target >= 10, and each p95 <= 200 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime
+
+from _common import ROOT, emit
+
+NAME = "evaluation"
+DEFAULT_SIZE = 2_600_000
+NOW = datetime.fromisoformat("2026-06-01T12:00:00+08:00")  # long after the year: all settled
+
+TASK_SQL = """
+WITH t AS (
+  SELECT t.department_id, t.status, t.started_at, t.deadline_at, t.rework_count, t.extended,
+         CASE WHEN t.status = 'disposed' THEN t.disposed_at
+              WHEN t.status IN ('returned', 'cancelled') THEN r.at END AS settled_at,
+         s.rating, s.submitted_at AS rated_at
+  FROM cases_task t JOIN cases_case c ON c.id = t.case_id
+  LEFT JOIN (SELECT task_id, min(at) AS at FROM cases_caseevent WHERE action = 'return'
+             GROUP BY task_id) r ON r.task_id = t.id
+  LEFT JOIN portal_satisfaction s
+    ON s.case_id = t.case_id AND t.is_lead AND t.round = c.dispatch_round
+)
+SELECT department_id,
+  count(*) FILTER (WHERE disposed) AS disposed,
+  count(*) FILTER (WHERE disposed AND settled_at <= deadline_at) AS disposed_on_time,
+  count(*) FILTER (WHERE overdue) AS overdue_open,
+  count(*) FILTER (WHERE disposed OR overdue) AS due,
+  count(*) FILTER (WHERE disposed AND rework_count > 0) AS reworked,
+  count(*) FILTER (WHERE disposed AND extended > 0) AS extended,
+  count(*) FILTER (WHERE started_at >= %(s)s AND started_at < %(e)s) AS dispatched,
+  count(*) FILTER (WHERE status = 'returned' AND settled_at >= %(s)s AND settled_at < %(e)s)
+    AS returned,
+  count(*) FILTER (WHERE disposed) + coalesce(sum(rework_count) FILTER (WHERE disposed), 0)
+    AS checked_raw,
+  count(*) FILTER (WHERE rated_at >= %(s)s AND rated_at < %(e)s) AS rated,
+  count(*) FILTER (WHERE rated_at >= %(s)s AND rated_at < %(e)s AND rating >= 4) AS satisfied
+FROM (
+  SELECT *, status = 'disposed' AND settled_at >= %(s)s AND settled_at < %(e)s AS disposed,
+         started_at < %(c)s AND deadline_at < %(c)s
+           AND (settled_at IS NULL OR settled_at >= %(c)s) AS overdue
+  FROM t
+) x
+GROUP BY department_id
+"""
+
+CASE_SQL = """
+WITH c AS (
+  SELECT substr(c.area_path, 1, %(length)s) AS region, c.source, c.status, c.filed_at,
+         c.rework_count, c.returned_count,
+         t.deadline_at,
+         CASE WHEN c.status IN ('disposed', 'checking', 'closed') THEN c.disposed_at END
+           AS disposed_at,
+         CASE WHEN c.status = 'closed' THEN c.closed_at
+              WHEN c.status = 'voided' THEN coalesce(v.at, c.updated_at) END AS settled_at,
+         coalesce(r.n, 0) AS reports, d.case_id IS NOT NULL AS fallback,
+         s.rating, s.submitted_at AS rated_at
+  FROM cases_case c
+  LEFT JOIN cases_task t
+    ON t.case_id = c.id AND t.round = c.dispatch_round AND t.is_lead
+  LEFT JOIN (SELECT case_id, max(at) AS at FROM cases_caseevent WHERE action = 'void'
+             GROUP BY case_id) v ON v.case_id = c.id
+  LEFT JOIN (SELECT case_id, count(*) AS n FROM intake_intakereport GROUP BY case_id) r
+    ON r.case_id = c.id
+  LEFT JOIN (SELECT DISTINCT case_id FROM dispatch_routingdecision WHERE is_fallback) d
+    ON d.case_id = c.id
+  LEFT JOIN portal_satisfaction s ON s.case_id = c.id
+  WHERE c.filed_at IS NOT NULL
+)
+SELECT region,
+  count(*) FILTER (WHERE filed) AS filed,
+  count(*) FILTER (WHERE filed AND source = 'inspector') AS inspector_filed,
+  count(*) FILTER (WHERE filed AND source IN ('hotline_12345', 'hotline_110', 'citizen',
+                                              'open311')) AS public_filed,
+  count(*) FILTER (WHERE closed) AS closed,
+  count(*) FILTER (WHERE closed AND (deadline_at IS NULL OR disposed_at <= deadline_at))
+    AS closed_on_time,
+  count(*) FILTER (WHERE overdue) AS overdue_open,
+  count(*) FILTER (WHERE closed OR overdue) AS due,
+  count(*) FILTER (WHERE closed AND rework_count > 0) AS reworked,
+  count(*) FILTER (WHERE filed AND reports > 1) AS repeated,
+  count(*) FILTER (WHERE status = 'voided' AND settled_at >= %(s)s AND settled_at < %(e)s)
+    AS voided,
+  count(*) FILTER (WHERE filed AND (returned_count > 0 OR fallback)) AS hard,
+  count(*) FILTER (WHERE closed AND fallback) AS by_proxy,
+  count(*) FILTER (WHERE rated_at >= %(s)s AND rated_at < %(e)s) AS rated,
+  count(*) FILTER (WHERE rated_at >= %(s)s AND rated_at < %(e)s AND rating >= 4) AS satisfied
+FROM (
+  SELECT *, filed_at >= %(s)s AND filed_at < %(e)s AS filed,
+         status = 'closed' AND settled_at >= %(s)s AND settled_at < %(e)s AS closed,
+         filed_at < %(c)s AND deadline_at < %(c)s
+           AND (settled_at IS NULL OR settled_at >= %(c)s)
+           AND NOT coalesce(disposed_at < %(c)s AND disposed_at <= deadline_at, false)
+           AS overdue
+  FROM c
+) x
+GROUP BY region
+"""
+
+
+def _fetch(sql: str, params: dict) -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [col.name for col in cursor.description]
+        return {row[0]: dict(zip(names[1:], row[1:], strict=True)) for row in cursor.fetchall()}
+
+
+def baseline_departments(start, end) -> dict:
+    found = _fetch(TASK_SQL, {"s": start, "e": end, "c": min(end, NOW)})
+    for row in found.values():
+        row["checked"] = row.pop("checked_raw")
+    return {k: v for k, v in found.items() if any(v.values())}
+
+
+def baseline_regions(tier: str, start, end) -> dict:
+    from evaluation import selectors
+
+    length = selectors.tier_path_length(tier)
+    found = _fetch(CASE_SQL, {"s": start, "e": end, "c": min(end, NOW), "length": length})
+    return {k: v for k, v in found.items() if len(k) == length and any(v.values())}
+
+
+def timed(func, repeat: int) -> tuple[list[float], object]:
+    times, result = [], None
+    for _ in range(repeat):
+        began = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - began)
+    return times, result
+
+
+def p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+
+
+def compare(name: str, ours: dict, theirs: dict, *, skip: tuple[str, ...] = ()) -> None:
+    if set(ours) != set(theirs):
+        raise SystemExit(f"{NAME}: {name}: rows differ: {sorted(set(ours) ^ set(theirs))[:5]}")
+    for key, row in ours.items():
+        for count, value in row.items():
+            if count not in skip and theirs[key].get(count) != value:
+                raise SystemExit(
+                    f"{NAME}: {name}: {key} {count}: rollups {value}, other {theirs[key][count]}"
+                )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=DEFAULT_SIZE, help="cases (default 2.6 M)")
+    parser.add_argument("--repeat", type=int, default=20, help="runs of each ranking")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    args = parser.parse_args()
+    generator = importlib.import_module("import")  # bench/import.py: the data and the database
+
+    workdir = tempfile.mkdtemp(prefix="cityops-bench-evaluation-")
+    url, maintenance, dbname = generator.create_database()
+    os.environ["DATABASE_URL"] = url
+    os.environ["CITYOPS_VAR_DIR"] = os.path.join(workdir, "var")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "cityops.settings"
+    sys.path.insert(0, str(ROOT))
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+
+        from areas.models import GRID_LEVEL, AreaLevel
+        from cases.models import Case
+        from demo.services import seed_demo
+        from evaluation import facts, rollups, selectors
+        from evaluation.models import CaseFact, TaskFact
+        from hotline import services
+        from org.models import Department
+
+        stamp = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        seed_demo(seed=args.seed, cases=0)
+        generator.truncate()
+        print(f"database {dbname}: migrated and seeded in {time.perf_counter() - stamp:.1f} s")
+        export = os.path.join(workdir, "hotline-2025.csv")
+        generator.write_export(export, args.size, args.seed)
+        began = time.perf_counter()
+        run = services.import_file(path=export, historical=True, batch_size=20_000)
+        imported = time.perf_counter() - began
+        if run.created != args.size:
+            raise SystemExit(f"{NAME}: imported {run.created} of {args.size}")
+        import_rate = args.size / imported
+        print(f"historical import: {imported:.1f} s, {import_rate:,.0f} cases/s")
+
+        began = time.perf_counter()
+        written = facts.backfill(Case.objects.all())
+        backfilled = time.perf_counter() - began
+        backfill_rate = args.size / backfilled
+        print(
+            f"backfill of facts and rollups: {written:,} facts in {backfilled:.1f} s, "
+            f"{backfill_rate:,.0f} cases/s ({backfill_rate / import_rate:.2f} x the import)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+
+        departments = Department.objects.all()
+        asks = [
+            (
+                "departments, year 2025",
+                lambda b: selectors.department_ranking(departments, *b, now=NOW),
+                lambda b: rollups.department_counts(departments, *b, now=NOW),
+                lambda b: selectors.department_counts(TaskFact.objects.all(), *b, now=NOW),
+                baseline_departments,
+                selectors.day_bounds(date(2025, 1, 1), date(2025, 12, 31)),
+            ),
+            (
+                "streets, June 2025",
+                lambda b: selectors.region_ranking(AreaLevel.STREET, *b, now=NOW),
+                lambda b: rollups.region_counts(AreaLevel.STREET, *b, now=NOW),
+                lambda b: selectors.region_counts(
+                    CaseFact.objects.all(), AreaLevel.STREET, *b, now=NOW
+                ),
+                lambda s, e: baseline_regions(AreaLevel.STREET, s, e),
+                selectors.day_bounds(date(2025, 6, 1), date(2025, 6, 30)),
+            ),
+            (
+                "grids, Q3 2025",
+                lambda b: selectors.region_ranking(GRID_LEVEL, *b, now=NOW),
+                lambda b: rollups.region_counts(GRID_LEVEL, *b, now=NOW),
+                lambda b: selectors.region_counts(CaseFact.objects.all(), GRID_LEVEL, *b, now=NOW),
+                lambda s, e: baseline_regions(GRID_LEVEL, s, e),
+                selectors.day_bounds(date(2025, 7, 1), date(2025, 9, 30)),
+            ),
+        ]
+        ours_p95, theirs_p95 = [], []
+        for name, ranking, rolled, counted, raw, bounds in asks:
+            rows = rolled(bounds)
+            facts_time, from_facts = timed(lambda b=bounds, f=counted: f(b), 1)
+            compare(f"{name} (facts)", rows, from_facts)
+            base_times, from_tables = timed(
+                lambda b=bounds, f=raw: f(*b), max(1, min(5, args.repeat))
+            )
+            compare(f"{name} (baseline)", rows, from_tables, skip=("work_seconds",))
+            times, ranked = timed(lambda b=bounds, f=ranking: f(b), args.repeat)
+            if len(ranked) != len(rows):
+                raise SystemExit(f"{NAME}: {name}: {len(ranked)} ranked of {len(rows)} rows")
+            ours_p95.append(p95(times))
+            theirs_p95.append(p95(base_times))
+            print(
+                f"{name}: {len(rows)} rows; rollups p50 {statistics.median(times) * 1000:.0f} ms, "
+                f"p95 {p95(times) * 1000:.0f} ms; facts GROUP BY {facts_time[0] * 1000:.0f} ms; "
+                f"case tables GROUP BY p95 {p95(base_times) * 1000:.0f} ms "
+                f"({p95(base_times) / p95(times):.0f} x)"
+            )
+        connection.close()
+    finally:
+        if not args.keep:
+            generator.drop_database(maintenance, dbname)
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"kept database {dbname}")
+    ours = 1 / statistics.mean(ours_p95)
+    theirs = 1 / statistics.mean(theirs_p95)
+    print(f"backfill {backfill_rate:,.0f} cases/s vs import {import_rate:,.0f} cases/s")
+    emit(bench=NAME, value=ours, unit="rankings/s at p95", baseline=theirs, n=args.size)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,623 @@
+"""Rollups (汇总): the facts summed per day, month and year, so a ranking of any period and tier
+reads a few rows instead of every fact (issue 14: "period numbers sum small rollups").
+
+**What a fact adds.** ``task_counts``, ``case_counts`` and ``category_counts`` say what one
+fact adds to which local day: a disposed task adds 处置数 (and 按期, 返工, 延期, 处置时长, 核查)
+on the day it was disposed, 派遣 on the day it was dispatched, and so on, exactly the filters of
+``evaluation.selectors`` (the reference, kept for what rollups cannot answer and as the tests'
+oracle). Each fact adds the same to its day's, month's and year's row (``Grain``).
+
+**The overdue backlog** (超期未处置/未结案 at the period's cutoff) is not a sum over the period:
+it counts everything overdue and still open at one instant ``c``. A fact becomes overdue at
+``e`` (for a task, its deadline; for a case, its deadline unless it was disposed by then) and
+stops being open at ``x`` (settled). Overdue at ``c`` means e < c <= x, so
+
+    overdue(c) = #{e < c} - #{max(e, x) < c}
+
+two running totals: ``came_due`` is dated by e and ``resolved`` by max(e, x). For a cutoff at
+midnight both are sums of whole days from the beginning (years, then months, then days); a
+running period's cutoff (now) adds today's part from the facts.
+
+**Kept equal to the facts.** Every fact write goes through ``apply(old, new)`` in the
+transaction that writes the facts: it reads the stored rows first and adds the difference
+(new minus old) to the rollup rows, increments only (``INSERT ... ON CONFLICT DO UPDATE SET n =
+n + excluded.n``), rows in key order so two writers never wait on each other in a cycle. Two
+writers of the same case are serialised (SQLite: one writer at a time, IMMEDIATE transactions;
+PostgreSQL: a transaction-scoped advisory lock on the case's bucket), so "old" is what the
+rollups hold. ``check`` recomputes every rollup from the facts (the nightly reconciliation,
+``manage.py evaluation_reconcile --rollups``) and writes the right numbers where they differ.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Model, Q, Sum
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from cases.states import SourceChannel
+from evaluation import definitions
+from evaluation.models import (
+    CaseFact,
+    CaseOutcome,
+    CategoryRollup,
+    DepartmentRollup,
+    Grain,
+    Outcome,
+    RegionRollup,
+    TaskFact,
+)
+
+# --- What one fact adds ------------------------------------------------------------------------
+
+
+# Every UTC offset in use is a whole number of quarter hours, so a local midnight never falls
+# inside a quarter hour of UTC: each quarter hour has one local day (a cache; the backfill asks
+# for millions).
+QUARTER_HOUR = 900
+_days: dict[tuple[object, int], date] = {}
+
+
+def local_day(at: datetime) -> date:
+    """The day of ``at`` in the city's time zone (settings.TIME_ZONE), which dates rollups."""
+    tz = timezone.get_default_timezone()
+    key = (tz, int(at.timestamp()) // QUARTER_HOUR)
+    day = _days.get(key)
+    if day is None:
+        if len(_days) > 500_000:
+            _days.clear()
+        day = _days[key] = at.astimezone(tz).date()
+    return day
+
+
+def task_counts(fact: TaskFact) -> Iterator[tuple[datetime, str, int]]:
+    """(when, column, n) for each count a task fact adds to (evaluation.definitions)."""
+    disposed = fact.outcome == Outcome.DISPOSED and fact.settled_at is not None
+    if disposed:
+        at = fact.settled_at
+        yield at, "disposed", 1
+        if fact.on_time:
+            yield at, "disposed_on_time", 1
+        if fact.reworks:
+            yield at, "reworked", 1
+        if fact.extended:
+            yield at, "extended", 1
+        if fact.work_seconds:
+            yield at, "work_seconds", fact.work_seconds
+        # Every disposal was checked once more than it failed: passes + failures.
+        yield at, "checked", 1 + fact.reworks
+    yield fact.started_at, "dispatched", 1
+    if fact.outcome == Outcome.RETURNED and fact.settled_at is not None:
+        yield fact.settled_at, "returned", 1
+    if fact.rated_at is not None:
+        yield fact.rated_at, "rated", 1
+        if (fact.rating or 0) >= definitions.SATISFIED_FROM:
+            yield fact.rated_at, "satisfied", 1
+    became_overdue = max(fact.started_at, fact.deadline_at)
+    yield became_overdue, "came_due", 1
+    if fact.settled_at is not None:
+        yield max(became_overdue, fact.settled_at), "resolved", 1
+
+
+def case_overdue_from(fact: CaseFact) -> datetime | None:
+    """When a case became overdue (e): its deadline, unless it was disposed by then."""
+    if fact.deadline_at is None:
+        return None
+    if fact.disposed_at is not None and fact.disposed_at <= fact.deadline_at:
+        return None
+    return max(fact.filed_at, fact.deadline_at)
+
+
+def case_counts(fact: CaseFact) -> Iterator[tuple[datetime, str, int]]:
+    """(when, column, n) for each region count a case fact adds to."""
+    filed = fact.filed_at
+    yield filed, "filed", 1
+    if fact.source == SourceChannel.INSPECTOR:
+        yield filed, "inspector_filed", 1
+    if fact.source in definitions.PUBLIC_SOURCES:
+        yield filed, "public_filed", 1
+    if fact.reports > 1:
+        yield filed, "repeated", 1
+    if fact.returns or fact.fallback:
+        yield filed, "hard", 1
+    if fact.outcome == CaseOutcome.CLOSED and fact.settled_at is not None:
+        at = fact.settled_at
+        yield at, "closed", 1
+        if fact.on_time:
+            yield at, "closed_on_time", 1
+        if fact.reworks:
+            yield at, "reworked", 1
+        if fact.fallback:
+            yield at, "by_proxy", 1
+    if fact.outcome == CaseOutcome.VOIDED and fact.settled_at is not None:
+        yield fact.settled_at, "voided", 1
+    if fact.rated_at is not None:
+        yield fact.rated_at, "rated", 1
+        if (fact.rating or 0) >= definitions.SATISFIED_FROM:
+            yield fact.rated_at, "satisfied", 1
+    became_overdue = case_overdue_from(fact)
+    if became_overdue is not None:
+        yield became_overdue, "came_due", 1
+        if fact.settled_at is not None:
+            yield max(became_overdue, fact.settled_at), "resolved", 1
+
+
+def category_counts(fact: CaseFact) -> Iterator[tuple[datetime, str, int]]:
+    if fact.category_id is not None:
+        yield fact.filed_at, "filed", 1
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One rollup table: its model, the key fields after (grain, day), how a fact keys and
+    counts, and its value columns."""
+
+    model: type[Model]
+    keys: tuple[str, ...]
+    key_of: Callable[[Model], tuple]
+    counts: Callable[[Model], Iterable[tuple[datetime, str, int]]]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        skip = {"id", "grain", "day", *self.keys}
+        return tuple(f.attname for f in self.model._meta.concrete_fields if f.attname not in skip)
+
+
+DEPARTMENTS = Spec(
+    DepartmentRollup,
+    ("department_id", "category_kind"),
+    lambda f: (f.department_id, f.category_kind),
+    task_counts,
+)
+REGIONS = Spec(
+    RegionRollup,
+    ("area_path", "category_kind", "source"),
+    lambda f: (f.area_path, f.category_kind, f.source),
+    case_counts,
+)
+CATEGORIES = Spec(
+    CategoryRollup,
+    ("area_path", "category_kind", "category_id"),
+    lambda f: (f.area_path, f.category_kind, f.category_id),
+    category_counts,
+)
+TASK_SPECS = (DEPARTMENTS,)
+CASE_SPECS = (REGIONS, CATEGORIES)
+
+
+@lru_cache(maxsize=8192)
+def _starts(day: date) -> tuple[tuple[str, date], ...]:
+    """The rows a count of ``day`` adds to: its day's, month's and year's."""
+    return (
+        (str(Grain.DAY), day),
+        (str(Grain.MONTH), day.replace(day=1)),
+        (str(Grain.YEAR), day.replace(month=1, day=1)),
+    )
+
+
+def sums(spec: Spec, facts: Iterable[Model]) -> dict[tuple, Counter]:
+    """(grain, day, *key) -> {column: n} of these facts."""
+    found: dict[tuple, Counter] = defaultdict(Counter)
+    for fact in facts:
+        key = spec.key_of(fact)
+        for at, column, n in spec.counts(fact):
+            for start in _starts(local_day(at)):
+                found[(*start, *key)][column] += n
+    return found
+
+
+def _difference(before: dict[tuple, Counter], after: dict[tuple, Counter]) -> dict[tuple, dict]:
+    changed = {}
+    for key in before.keys() | after.keys():
+        old, new = before.get(key, Counter()), after.get(key, Counter())
+        delta = {c: new[c] - old[c] for c in old.keys() | new.keys() if new[c] != old[c]}
+        if delta:
+            changed[key] = delta
+    return changed
+
+
+# --- Writing -----------------------------------------------------------------------------------
+
+
+def _increment_sql(spec: Spec, count: int) -> str:
+    q = connection.ops.quote_name
+    table = q(spec.model._meta.db_table)
+    keys = ("grain", "day", *spec.keys)
+    names = [q(spec.model._meta.get_field(n).column) for n in (*keys, *spec.columns)]
+    row = f"({', '.join(['%s'] * len(names))})"
+    conflict = ", ".join(names[: len(keys)])
+    adds = ", ".join(f"{n} = {table}.{n} + EXCLUDED.{n}" for n in names[len(keys) :])
+    return (
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES {', '.join([row] * count)} "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {adds}"
+    )
+
+
+def _increment(spec: Spec, deltas: dict[tuple, dict]) -> None:
+    """Add ``deltas`` to the rollup rows (created at zero when missing), in key order."""
+    if not deltas:
+        return
+    day_field = spec.model._meta.get_field("day")
+    rows = []
+    for key in sorted(deltas, key=lambda k: tuple("" if v is None else str(v) for v in k)):
+        grain, day, *rest = key
+        delta = deltas[key]
+        rows.append(
+            [grain, day_field.get_db_prep_value(day, connection), *rest]
+            + [delta.get(c, 0) for c in spec.columns]
+        )
+    width = len(rows[0])
+    size = max(1, (connection.features.max_query_params or 65_535) // width)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            cursor.execute(_increment_sql(spec, len(batch)), [v for r in batch for v in r])
+
+
+# Writers of the same case's facts take the advisory lock of its bucket (PostgreSQL).
+LOCK_NAMESPACE = 1414  # "EV"
+LOCK_BUCKETS = 256
+
+
+def lock_cases(case_ids: Iterable[int]) -> None:
+    """Serialise fact writers per case for the rest of the transaction (buckets in order, so
+    writers of many cases never deadlock with each other)."""
+    if connection.vendor != "postgresql":
+        return  # SQLite: the IMMEDIATE transaction is the only writer
+    buckets = sorted({case_id % LOCK_BUCKETS for case_id in case_ids})
+    if buckets:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, b) FROM unnest(%s::int[]) AS b ORDER BY b",
+                [LOCK_NAMESPACE, buckets],
+            )
+
+
+def apply(
+    old_tasks: Sequence[TaskFact],
+    new_tasks: Sequence[TaskFact],
+    old_cases: Sequence[CaseFact],
+    new_cases: Sequence[CaseFact],
+) -> None:
+    """Add to the rollups what replacing the stored facts ``old_*`` by ``new_*`` changes (a
+    deleted fact: old without new). Call inside the transaction that writes the facts, after
+    ``lock_cases`` and with ``old_*`` read in it."""
+    for spec in TASK_SPECS:
+        _increment(spec, _difference(sums(spec, old_tasks), sums(spec, new_tasks)))
+    for spec in CASE_SPECS:
+        _increment(spec, _difference(sums(spec, old_cases), sums(spec, new_cases)))
+
+
+# --- Checking: every rollup recomputed from the facts ------------------------------------------
+
+CHECK_CHUNK = 20_000
+
+
+def _stored(spec: Spec) -> dict[tuple, Counter]:
+    found = {}
+    names = ("grain", "day", *spec.keys, *spec.columns)
+    for row in spec.model.objects.values_list(*names).iterator(chunk_size=CHECK_CHUNK):
+        width = 2 + len(spec.keys)
+        found[tuple(row[:width])] = Counter(
+            {c: v for c, v in zip(spec.columns, row[width:], strict=True) if v}
+        )
+    return found
+
+
+def _computed(spec: Spec, facts) -> dict[tuple, Counter]:
+    found: dict[tuple, Counter] = defaultdict(Counter)
+    for fact in facts.iterator(chunk_size=CHECK_CHUNK):
+        for key, counts in sums(spec, [fact]).items():
+            found[key].update(counts)
+    return found
+
+
+@dataclass(frozen=True)
+class RollupDifference:
+    table: str
+    key: tuple
+    stored: dict
+    wanted: dict
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.key}: stored {self.stored}, facts say {self.wanted}"
+
+
+def check(*, fix: bool = True) -> list[RollupDifference]:
+    """Recompute every rollup from the facts; with ``fix``, make the stored rows right (one
+    transaction, the fact writers held off by a table lock on PostgreSQL). Returns the rows
+    that differed."""
+    found = []
+    with transaction.atomic():
+        if fix and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                tables = [s.model._meta.db_table for s in (*TASK_SPECS, *CASE_SPECS)]
+                quoted = ", ".join(connection.ops.quote_name(t) for t in tables)
+                cursor.execute(f"LOCK TABLE {quoted} IN EXCLUSIVE MODE")
+        for spec, facts in (
+            *((s, TaskFact.objects.all()) for s in TASK_SPECS),
+            *((s, CaseFact.objects.all()) for s in CASE_SPECS),
+        ):
+            stored, wanted = _stored(spec), _computed(spec, facts)
+            wrong = _difference(stored, wanted)
+            found += [
+                RollupDifference(
+                    spec.model._meta.model_name,
+                    key,
+                    dict(stored.get(key, {})),
+                    dict(wanted.get(key, {})),
+                )
+                for key in sorted(wrong, key=str)
+            ]
+            if fix:
+                _increment(spec, wrong)
+                spec.model.objects.filter(**{c: 0 for c in spec.columns}).delete()
+    return found
+
+
+# --- Reading -----------------------------------------------------------------------------------
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def pieces(first: date | None, last: date) -> list[tuple[str, date | None, date]]:
+    """The rollup rows that make up the days [first, last) (``first`` None: from the
+    beginning): whole years as year rows, whole months as month rows, the rest as days;
+    (grain, from, to) with rows of that grain whose day is in [from, to)."""
+    found: list[tuple[str, date | None, date]] = []
+
+    def take(grain: str, lo: date | None, hi: date) -> None:
+        if found and found[-1][0] == grain and found[-1][2] == lo:
+            found[-1] = (grain, found[-1][1], hi)
+        else:
+            found.append((grain, lo, hi))
+
+    if first is None:
+        first = last.replace(month=1, day=1)
+        take(Grain.YEAR, None, first)
+    day = first
+    while day < last:
+        if day.month == 1 and day.day == 1 and day.replace(year=day.year + 1) <= last:
+            after, grain = day.replace(year=day.year + 1), Grain.YEAR
+        elif day.day == 1 and _next_month(day) <= last:
+            after, grain = _next_month(day), Grain.MONTH
+        else:
+            after, grain = day + timedelta(days=1), Grain.DAY
+        take(grain, day, after)
+        day = after
+    return found
+
+
+def span(first: date | None, last: date) -> Q:
+    """The rollup rows of the days [first, last) (see ``pieces``)."""
+    where = Q(pk__in=[])
+    for grain, lo, hi in pieces(first, last):
+        piece = Q(grain=grain, day__lt=hi)
+        where |= piece & Q(day__gte=lo) if lo is not None else piece
+    return where
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
+
+
+def whole_days(start: datetime, end: datetime) -> tuple[date, date] | None:
+    """The local days [first, last) of a period that starts and ends at midnight; None when
+    it does not (such a period is counted from the facts)."""
+    first, last = local_day(start), local_day(end)
+    if _midnight(first) != start or _midnight(last) != end:
+        return None
+    return first, last
+
+
+@dataclass(frozen=True)
+class Window:
+    """A period as rollups read it: its days, and the overdue cutoff split into whole days
+    before it and the part of a day (today, for a running period) up to it."""
+
+    days: Q  # rows of the period's days
+    before_cutoff: Q  # rows of every day before the cutoff's day
+    cutoff: datetime
+    cutoff_day_start: datetime  # == cutoff when the cutoff is a midnight
+
+
+def window(start: datetime, end: datetime, now: datetime | None) -> Window | None:
+    days = whole_days(start, end)
+    if days is None:
+        return None
+    cutoff = min(end, now or timezone.now())
+    day = local_day(cutoff)
+    return Window(span(*days), span(None, day), cutoff, _midnight(day))
+
+
+def _additive(spec: Spec) -> list[str]:
+    """The columns a period sums (all but the overdue backlog's running totals)."""
+    return [c for c in spec.columns if c not in ("came_due", "resolved")]
+
+
+def _sum(rows, columns: Sequence[str], w: Window, group: Sequence) -> list[dict]:
+    aggregates = {c: Sum(c, filter=w.days) for c in columns}
+    aggregates["came_due"] = Sum("came_due", filter=w.before_cutoff)
+    aggregates["resolved"] = Sum("resolved", filter=w.before_cutoff)
+    found = rows.filter(w.days | w.before_cutoff).values(*group).annotate(**aggregates)
+    return list(found.order_by(*group))
+
+
+def _partial(facts, w: Window, started: str, became: Q, group: str) -> dict:
+    """Today's part of the overdue backlog up to a running period's cutoff: facts that became
+    overdue (``became``: e < cutoff) minus those also settled, with max(e, x) on or after the
+    cutoff's midnight."""
+    if w.cutoff == w.cutoff_day_start:
+        return {}
+    c0 = w.cutoff_day_start
+    today = Q(**{f"{started}__gte": c0}) | Q(deadline_at__gte=c0)
+    came = facts.filter(became & today)
+    gone = facts.filter(became & Q(settled_at__lt=w.cutoff) & (today | Q(settled_at__gte=c0)))
+    found: Counter = Counter()
+    for qs, sign in ((came, 1), (gone, -1)):
+        for key, n in qs.values(group).annotate(n=Count("pk")).values_list(group, "n"):
+            found[key] += sign * n
+    return found
+
+
+def department_counts(
+    departments, start: datetime, end: datetime, *, now: datetime | None = None, kind=None
+) -> dict[int, dict[str, int]]:
+    """``selectors.department_counts`` of these departments' facts, from the rollups."""
+    from evaluation import selectors
+
+    facts = TaskFact.objects.filter(department__in=departments)
+    if kind:
+        facts = facts.filter(category_kind=kind)
+    w = window(start, end, now)
+    if w is None:
+        return selectors.department_counts(facts, start, end, now=now)
+    rows = DepartmentRollup.objects.filter(department__in=departments)
+    if kind:
+        rows = rows.filter(category_kind=kind)
+    additive = _additive(DEPARTMENTS)
+    became = Q(started_at__lt=w.cutoff, deadline_at__lt=w.cutoff)
+    today = _partial(facts, w, "started_at", became, "department_id")
+    result = {}
+    for row in _sum(rows, additive, w, ["department_id"]):
+        department = row.pop("department_id")
+        counts = {c: row[c] or 0 for c in additive}
+        overdue = (row["came_due"] or 0) - (row["resolved"] or 0) + today.get(department, 0)
+        counts["overdue_open"] = overdue
+        counts["due"] = counts["disposed"] + overdue
+        if any(counts.values()):
+            result[department] = {k: counts[k] for k in definitions.COUNTS}
+    return result
+
+
+def _case_became_overdue(cutoff: datetime) -> Q:
+    """Case facts that became overdue before ``cutoff`` (``case_overdue_from`` < cutoff)."""
+    not_disposed_in_time = Q(disposed_at__isnull=True) | Q(disposed_at__gt=F("deadline_at"))
+    return Q(deadline_at__lt=cutoff, filed_at__lt=cutoff) & not_disposed_in_time
+
+
+def _within(rows, within):
+    if within is None:  # ALL: no restriction
+        return rows
+    where = Q(pk__in=[])
+    for path in within:
+        where |= Q(area_path__startswith=path)
+    return rows.filter(where)
+
+
+def region_counts(
+    tier: str,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime | None = None,
+    kind: str | None = None,
+    within=None,
+) -> dict[str, dict[str, int]]:
+    """``selectors.region_counts`` of the case facts under ``within`` (ALL/None: everywhere),
+    from the rollups."""
+    from evaluation import selectors
+
+    length = selectors.tier_path_length(tier)
+    facts = _within(CaseFact.objects.all(), within)
+    if kind:
+        facts = facts.filter(category_kind=kind)
+    w = window(start, end, now)
+    if w is None:
+        return selectors.region_counts(facts, tier, start, end, now=now)
+    rows = _within(RegionRollup.objects.all(), within)
+    if kind:
+        rows = rows.filter(category_kind=kind)
+    rows = rows.annotate(region=Substr("area_path", 1, length))
+    additive = _additive(REGIONS)
+    today = _partial(
+        facts.annotate(region=Substr("area_path", 1, length)),
+        w,
+        "filed_at",
+        _case_became_overdue(w.cutoff),
+        "region",
+    )
+    result = {}
+    for row in _sum(rows, additive, w, ["region"]):
+        region = row.pop("region")
+        if len(region) != length:
+            continue  # a case placed above the tier is in no region of it
+        counts = _region_row(row, additive, today.get(region, 0))
+        if any(counts.values()):
+            result[region] = counts
+    return result
+
+
+def _region_row(row: dict, additive: Sequence[str], today: int) -> dict[str, int]:
+    counts = {c: row[c] or 0 for c in additive}
+    overdue = (row["came_due"] or 0) - (row["resolved"] or 0) + today
+    counts["overdue_open"] = overdue
+    counts["due"] = counts["closed"] + overdue
+    return {k: counts[k] for k in definitions.REGION_COUNTS}
+
+
+def region_totals(
+    path: str, start: datetime, end: datetime, *, now: datetime | None = None, kind=None
+) -> tuple[dict[str, int], dict[str, int]] | None:
+    """Every region count of the area at ``path`` and its cases filed by source channel
+    (the headline); None when the period is not whole days."""
+    w = window(start, end, now)
+    if w is None:
+        return None
+    rows = RegionRollup.objects.filter(area_path__startswith=path)
+    facts = CaseFact.objects.filter(area_path__startswith=path)
+    if kind:
+        rows, facts = rows.filter(category_kind=kind), facts.filter(category_kind=kind)
+    additive = _additive(REGIONS)
+    today = _partial(facts, w, "filed_at", _case_became_overdue(w.cutoff), "source")
+    counts: Counter = Counter()
+    by_source: dict[str, int] = {}
+    for row in _sum(rows, additive, w, ["source"]):
+        counts.update(_region_row(row, additive, today.get(row["source"], 0)))
+        if row["filed"]:
+            by_source[row["source"]] = row["filed"]
+    return {k: counts[k] for k in definitions.REGION_COUNTS}, by_source
+
+
+def top_categories(
+    regions,
+    tier: str,
+    start: datetime,
+    end: datetime,
+    *,
+    kind=None,
+    within=None,
+    limit: int = 3,
+) -> dict[str, list[tuple[str, int]]] | None:
+    """``selectors.top_categories`` from the rollups; None when the period is not whole days."""
+    from evaluation import selectors
+
+    days = whole_days(start, end)
+    if days is None:
+        return None
+    length = selectors.tier_path_length(tier)
+    rows = _within(CategoryRollup.objects.all(), within).filter(span(*days))
+    if kind:
+        rows = rows.filter(category_kind=kind)
+    found: dict[str, list[tuple[str, int]]] = {}
+    grouped = (
+        rows.annotate(region=Substr("area_path", 1, length))
+        .filter(region__in=list(regions))
+        .values("region", "category__name")
+        .annotate(n=Sum("filed"))
+        .filter(n__gt=0)
+        .order_by("region", "-n", "category__name")
+    )
+    for row in grouped:
+        top = found.setdefault(row["region"], [])
+        if len(top) < limit:
+            top.append((row["category__name"], row["n"]))
+    return found

@@ -1,0 +1,192 @@
+"""Rollups (汇总) give the numbers the facts give, for any whole-day period and cutoff, and
+stay equal to the facts as they are written, rewritten and removed.
+
+The oracle is the facts path (``selectors.department_counts`` / ``region_counts``, the
+filters of evaluation.definitions): the rankings read rollups, and every period below must
+come out the same both ways.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from areas.models import GRID_LEVEL, AreaLevel
+from cases import services
+from cases.tests.conftest import local, photo
+from evaluation import facts as writer
+from evaluation import rollups, selectors
+from evaluation.models import CaseFact, DepartmentRollup, Grain, RegionRollup, TaskFact
+from evaluation.tests.test_definitions import week  # noqa: F401 - the fixture
+from evaluation.tests.test_regions import EAST, region_week  # noqa: F401 - the fixture
+from org.models import Department
+
+pytestmark = pytest.mark.django_db
+
+D, M, Y = Grain.DAY, Grain.MONTH, Grain.YEAR
+
+# Whole-day periods around the fixtures' week (Mon 23 - Sun 29 Nov 2026) and the instants
+# they are looked at: before it, during it (mid-day and at midnight), long after.
+PERIODS = [
+    selectors.day_bounds(date(2026, 11, 23), date(2026, 11, 29)),  # the week
+    selectors.day_bounds(date(2026, 11, 23), date(2026, 11, 23)),  # Monday
+    selectors.day_bounds(date(2026, 11, 24), date(2026, 11, 24)),  # Tuesday
+    selectors.day_bounds(date(2026, 11, 25), date(2026, 11, 29)),  # after the moves
+    selectors.day_bounds(date(2026, 11, 1), date(2026, 11, 30)),  # November
+    selectors.day_bounds(date(2026, 1, 1), date(2026, 12, 31)),  # the year
+    selectors.day_bounds(date(2025, 12, 15), date(2027, 1, 10)),  # years, months and days
+    selectors.day_bounds(date(2026, 10, 1), date(2026, 11, 22)),  # before the week: nothing
+]
+NOWS = [
+    local(23, 12),
+    local(24, 0),
+    local(24, 12),
+    local(24, 16, 30),
+    local(28, 9) + timedelta(days=90),
+]
+
+
+def _both_ways(start, end, now, **scope):
+    kind = scope.get("kind")
+    departments = scope.get("departments", Department.objects.all())
+    facts = TaskFact.objects.filter(department__in=departments)
+    if kind:
+        facts = facts.filter(category_kind=kind)
+    return (
+        rollups.department_counts(departments, start, end, now=now, kind=kind),
+        selectors.department_counts(facts, start, end, now=now),
+    )
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_department_counts_equal_the_facts_for_every_period_and_cutoff(week, period):  # noqa: F811
+    for now in NOWS:
+        rolled, counted = _both_ways(*period, now)
+        assert rolled == counted, (period, now)
+    assert any(_both_ways(*PERIODS[0], NOWS[2])[1].values())  # not vacuous
+
+
+@pytest.mark.parametrize("tier", [AreaLevel.DISTRICT, AreaLevel.STREET, GRID_LEVEL])
+def test_region_counts_equal_the_facts_for_every_period_cutoff_and_scope(region_week, tier):  # noqa: F811
+    for start, end in PERIODS:
+        for now in NOWS:
+            for within, kind in ((None, None), ([EAST], None), (None, "component")):
+                facts = CaseFact.objects.all()
+                if within:
+                    facts = facts.filter(area_path__startswith=within[0])
+                if kind:
+                    facts = facts.filter(category_kind=kind)
+                counted = selectors.region_counts(facts, tier, start, end, now=now)
+                rolled = rollups.region_counts(tier, start, end, now=now, kind=kind, within=within)
+                assert rolled == counted, (start, end, now, within, kind)
+    counted = selectors.region_counts(CaseFact.objects.all(), tier, *PERIODS[0], now=NOWS[2])
+    assert sum(c["overdue_open"] for c in counted.values()) == 1  # not vacuous
+
+
+def test_the_headline_and_top_categories_equal_the_facts(region_week):  # noqa: F811
+    start, end = PERIODS[0]
+    counts, by_source = rollups.region_totals("/330200/", start, end, now=NOWS[2])
+    facts = CaseFact.objects.filter(area_path__startswith="/330200/")
+    assert (counts, by_source) == selectors._facts_totals(facts, start, end, NOWS[2])
+    assert by_source == {"inspector": 8, "hotline_12345": 1}
+    top = rollups.top_categories([EAST], AreaLevel.DISTRICT, start, end)
+    assert top == {EAST: [(region_week["overdue"].category.name, 8)]}
+
+
+def test_a_period_not_of_whole_days_is_counted_from_the_facts(week, roads):  # noqa: F811
+    start, end = local(23, 9), local(23, 15)
+    rolled, counted = _both_ways(start, end, NOWS[2])
+    assert rolled == counted and counted[roads.pk]["disposed"] >= 1
+    assert rollups.window(start, end, NOWS[2]) is None
+
+
+def test_a_year_is_read_from_year_month_and_day_rows():
+    assert rollups.pieces(date(2026, 1, 1), date(2027, 1, 1)) == [
+        (Y, date(2026, 1, 1), date(2027, 1, 1))
+    ]
+    assert rollups.pieces(date(2026, 11, 23), date(2027, 3, 2)) == [
+        (D, date(2026, 11, 23), date(2026, 12, 1)),
+        (M, date(2026, 12, 1), date(2027, 3, 1)),
+        (D, date(2027, 3, 1), date(2027, 3, 2)),
+    ]
+    assert rollups.pieces(None, date(2026, 11, 24)) == [
+        (Y, None, date(2026, 1, 1)),
+        (M, date(2026, 1, 1), date(2026, 11, 1)),
+        (D, date(2026, 11, 1), date(2026, 11, 24)),
+    ]
+    assert rollups.pieces(date(2026, 2, 1), date(2026, 2, 1)) == []
+
+
+def test_each_fact_adds_to_its_day_month_and_year(week, roads):  # noqa: F811
+    days = DepartmentRollup.objects.filter(department=roads, grain=D)
+    months = DepartmentRollup.objects.filter(department=roads, grain=M)
+    years = DepartmentRollup.objects.filter(department=roads, grain=Y)
+    total = sum(r.dispatched for r in days)
+    assert total == TaskFact.objects.filter(department=roads).count() > 0
+    assert sum(r.dispatched for r in months) == sum(r.dispatched for r in years) == total
+    assert {r.day for r in years} == {date(2026, 1, 1)}
+
+
+def test_rework_moves_a_disposal_out_of_its_day_and_back(flow, staff, roads):
+    case, [task] = flow.dispatched(departments=[roads], now=local(23, 9))
+    d = staff["roads_disposer"]
+    services.task_accept(task=task, actor=d, now=local(23, 9, 10))
+    services.task_dispose(task=task, actor=d, photos=[photo()], now=local(23, 11))
+    case.refresh_from_db()
+    writer.write_case_facts(case)
+    monday = DepartmentRollup.objects.get(department=roads, grain=D, day=date(2026, 11, 23))
+    assert monday.disposed == 1
+    services.case_check_fail(
+        case=case, actor=staff["alpha_inspector"], reason="Still loose", now=local(24, 10)
+    )
+    case.refresh_from_db()
+    writer.write_case_facts(case)
+    monday.refresh_from_db()
+    assert monday.disposed == 0  # reopened: no longer disposed on Monday
+    task.refresh_from_db()
+    services.task_accept(task=task, actor=d, now=local(24, 10, 10))
+    services.task_dispose(task=task, actor=d, photos=[photo()], now=local(24, 11))
+    case.refresh_from_db()
+    writer.write_case_facts(case)
+    tuesday = DepartmentRollup.objects.get(department=roads, grain=D, day=date(2026, 11, 24))
+    assert (tuesday.disposed, tuesday.reworked, tuesday.checked) == (1, 1, 2)
+    assert rollups.check(fix=False) == []
+
+
+def test_removed_facts_take_their_numbers_with_them(region_week):  # noqa: F811
+    case = region_week["west"]
+    writer.remove(
+        list(TaskFact.objects.filter(case=case).values_list("task_id", flat=True)), [case.pk]
+    )
+    assert rollups.check(fix=False) == []
+    assert not RegionRollup.objects.filter(area_path=case.area_path, filed__gt=0).exists()
+
+
+def test_the_check_finds_and_fixes_a_planted_difference(region_week):  # noqa: F811
+    assert rollups.check(fix=False) == []
+    row = RegionRollup.objects.filter(grain=M, closed__gt=0).first()
+    RegionRollup.objects.filter(pk=row.pk).update(closed=row.closed + 5)
+    found = rollups.check()
+    assert [(d.table, d.stored["closed"], d.wanted["closed"]) for d in found] == [
+        ("regionrollup", row.closed + 5, row.closed)
+    ]
+    assert rollups.check(fix=False) == []
+
+
+def test_a_task_disposed_days_before_its_deadline_is_never_overdue(flow, staff, roads):
+    from cases.models import Task
+
+    case, [task] = flow.dispatched(departments=[roads], now=local(23, 9))
+    Task.objects.filter(pk=task.pk).update(deadline_at=local(25, 17))  # a three-day limit
+    task.refresh_from_db()
+    d = staff["roads_disposer"]
+    services.task_accept(task=task, actor=d, now=local(23, 9, 10))
+    services.task_dispose(task=task, actor=d, photos=[photo()], now=local(23, 11))
+    case.refresh_from_db()
+    writer.write_case_facts(case)
+    for last in (date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 26)):
+        start, end = selectors.day_bounds(date(2026, 11, 23), last)
+        rolled, counted = _both_ways(start, end, local(28, 9))
+        assert rolled == counted
+        assert rolled[roads.pk]["overdue_open"] == 0
