@@ -621,3 +621,79 @@ def top_categories(
         if len(top) < limit:
             top.append((row["category__name"], row["n"]))
     return found
+
+
+# --- Trends (走势): whole months in one query ---------------------------------------------------
+
+TREND_MONTHS = 6
+
+
+def trend_months(last: date, now: datetime, count: int = TREND_MONTHS) -> list[date]:
+    """The first days of the ``count`` whole months ending with ``last``'s month, or with the
+    month before it while that month is still running."""
+    month = last.replace(day=1)
+    if _midnight(_next_month(month)) > now:
+        month = (month - timedelta(days=1)).replace(day=1)
+    months = [month]
+    while len(months) < count:
+        months.insert(0, (months[0] - timedelta(days=1)).replace(day=1))
+    return months
+
+
+def _monthly(spec: Spec, rows, group: str, months: list[date]) -> dict[object, list[dict]]:
+    """group -> [(additive counts, overdue at the month's end)] for whole past months: the
+    month rows, and the overdue backlog carried from everything before the first month."""
+    first, end = months[0], _next_month(months[-1])
+    additive = _additive(spec)
+    wanted = span(None, first) | Q(grain=Grain.MONTH, day__gte=first, day__lt=end)
+    sums_ = {c: Sum(c) for c in (*additive, "came_due", "resolved")}
+    carried: Counter = Counter()
+    by_month: dict[object, dict[date, dict]] = defaultdict(dict)
+    for row in rows.filter(wanted).values(group, "grain", "day").annotate(**sums_):
+        net = (row["came_due"] or 0) - (row["resolved"] or 0)
+        if row["day"] < first:
+            carried[row[group]] += net
+        else:
+            by_month[row[group]][row["day"]] = {**row, "net": net}
+    found = {}
+    for key in carried.keys() | by_month.keys():
+        overdue, series = carried[key], []
+        for month in months:
+            row = by_month[key].get(month, {})
+            overdue += row.get("net", 0)
+            series.append(({c: row.get(c) or 0 for c in additive}, overdue))
+        found[key] = series
+    return found
+
+
+def department_trend(departments, months: list[date], *, kind=None) -> dict[int, list[dict]]:
+    """department id -> its counts (evaluation.definitions.COUNTS) of each whole month."""
+    rows = DepartmentRollup.objects.filter(department__in=departments)
+    if kind:
+        rows = rows.filter(category_kind=kind)
+    found = {}
+    for department, series in _monthly(DEPARTMENTS, rows, "department_id", months).items():
+        found[department] = [
+            {**counts, "overdue_open": overdue, "due": counts["disposed"] + overdue}
+            for counts, overdue in series
+        ]
+    return found
+
+
+def region_trend(tier: str, months: list[date], *, kind=None, within=None) -> dict[str, list]:
+    """region path -> its counts (evaluation.definitions.REGION_COUNTS) of each whole month."""
+    from evaluation import selectors
+
+    length = selectors.tier_path_length(tier)
+    rows = _within(RegionRollup.objects.all(), within)
+    if kind:
+        rows = rows.filter(category_kind=kind)
+    rows = rows.annotate(region=Substr("area_path", 1, length))
+    found = {}
+    for region, series in _monthly(REGIONS, rows, "region", months).items():
+        if len(region) == length:
+            found[region] = [
+                {**counts, "overdue_open": overdue, "due": counts["closed"] + overdue}
+                for counts, overdue in series
+            ]
+    return found

@@ -37,7 +37,7 @@ from areas.models import GRID_LEVEL, AreaLevel
 from cases import permissions
 from cases.states import SourceChannel
 from cases.views.access import elsewhere
-from evaluation import definitions, schemes, selectors
+from evaluation import definitions, rollups, schemes, selectors
 from evaluation.models import ObjectType, RuleKind, Scheme, SchemeItem
 from evaluation.periods import PERIODS, Period, period_of, period_or_last_month
 from org.models import Role
@@ -88,7 +88,13 @@ def departments(request: HttpRequest) -> HttpResponse:
         ]
         return csv_response(f"departments-{period.first}-{period.last}.csv", header, body)
     drill = reverse("evaluation:cases")
+    months = rollups.trend_months(period.last, now)
+    trend = rollups.department_trend([r["department"].pk for r in rows], months, kind=kind)
     for row in rows:
+        series = trend.get(row["department"].pk, [])
+        row["trend"] = [
+            (m, definitions.values(c)["on_time_rate"]) for m, c in zip(months, series, strict=False)
+        ]
         row["cells"] = [
             {
                 "indicator": i,
@@ -263,7 +269,14 @@ def regions(request: HttpRequest) -> HttpResponse:
             {"label": label, "value": n, "url": link("filed", source)}
             for source, label, n in head["sources"]
         ]
+    months = rollups.trend_months(period.last, now)
+    trend = rollups.region_trend(tier, months, kind=kind, within=paths)
     for row in rows:
+        series = trend.get(row["path"], [])
+        row["trend"] = [
+            (m, definitions.region_values(c)["on_time_closing_rate"])
+            for m, c in zip(months, series, strict=False)
+        ]
         row["cells"] = [
             {
                 "indicator": i,

@@ -190,3 +190,24 @@ def test_a_task_disposed_days_before_its_deadline_is_never_overdue(flow, staff, 
         rolled, counted = _both_ways(start, end, local(28, 9))
         assert rolled == counted
         assert rolled[roads.pk]["overdue_open"] == 0
+
+
+def test_a_trend_is_each_whole_months_numbers(week, region_week, roads):  # noqa: F811
+    months = rollups.trend_months(date(2026, 12, 10), local(28, 9) + timedelta(days=14))
+    assert months == [date(2026, m, 1) for m in range(6, 12)]  # December still running
+    later = local(28, 9) + timedelta(days=90)
+    assert rollups.trend_months(date(2026, 12, 31), later)[-1] == date(2026, 12, 1)
+    trend = rollups.department_trend(Department.objects.all(), months)
+    for i, month in enumerate(months):
+        last = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        counted = selectors.department_counts(
+            TaskFact.objects.all(), *selectors.day_bounds(month, last), now=later
+        )
+        wanted = counted.get(roads.pk, dict.fromkeys(trend[roads.pk][i], 0))
+        assert trend[roads.pk][i] == wanted, month
+        regions = selectors.region_counts(
+            CaseFact.objects.all(), AreaLevel.STREET, *selectors.day_bounds(month, last), now=later
+        )
+        for path, series in rollups.region_trend(AreaLevel.STREET, months).items():
+            assert series[i] == regions.get(path, dict.fromkeys(series[i], 0)), (path, month)
+    assert trend[roads.pk][-1]["disposed"] > 0  # November: not vacuous

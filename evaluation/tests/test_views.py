@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -148,3 +149,24 @@ def test_a_department_sees_its_true_rank_among_all_not_the_others(
     assert [(r["department"]["code"], r["rank"]) for r in body["rows"]] == [
         (alpha_office.code, everyone[alpha_office])
     ]
+
+
+def test_each_row_has_its_six_month_trend(client, staff, week, roads):  # noqa: F811
+    from evaluation import definitions, selectors
+
+    december = local(24, 12) + timedelta(days=16)
+    with time_machine.travel(december, tick=False):
+        client.force_login(staff["city_leader"])
+        response = client.get(PAGE, WEEK_QUERY)
+        [row] = response.context["rows"]
+        months = [m for m, _v in row["trend"]]
+        assert [m.month for m in months] == [6, 7, 8, 9, 10, 11]  # December still running
+        november = selectors.department_counts(
+            TaskFact.objects.all(),
+            *selectors.day_bounds(date(2026, 11, 1), date(2026, 11, 30)),
+            now=december,
+        )[roads.pk]
+        assert row["trend"][-1][1] == definitions.values(november)["on_time_rate"] is not None
+        assert row["trend"][0][1] is None  # June: nothing due, no rate
+        html = response.content.decode()
+        assert '<svg class="sparkline"' in html and "2026-11 " in html
