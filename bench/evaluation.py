@@ -32,12 +32,11 @@ import importlib
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from datetime import date, datetime
 
-from _common import ROOT, emit
+from _common import emit
 
 NAME = "evaluation"
 DEFAULT_SIZE = 2_600_000
@@ -191,32 +190,17 @@ def main() -> None:
     generator = importlib.import_module("import")  # bench/import.py: the data and the database
 
     workdir = tempfile.mkdtemp(prefix="cityops-bench-evaluation-")
-    url, maintenance, dbname = generator.create_database()
-    os.environ["DATABASE_URL"] = url
-    os.environ["CITYOPS_VAR_DIR"] = os.path.join(workdir, "var")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "cityops.settings"
-    sys.path.insert(0, str(ROOT))
+    maintenance, dbname = generator.demo_city_database(workdir, args.seed)
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
         from django.db import connection
 
         from areas.models import GRID_LEVEL, AreaLevel
         from cases.models import Case
-        from demo.services import seed_demo
         from evaluation import facts, rollups, selectors
         from evaluation.models import CaseFact, TaskFact
         from hotline import services
         from org.models import Department
 
-        stamp = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        seed_demo(seed=args.seed, cases=0)
-        generator.truncate()
-        print(f"database {dbname}: migrated and seeded in {time.perf_counter() - stamp:.1f} s")
         export = os.path.join(workdir, "hotline-2025.csv")
         generator.write_export(export, args.size, args.seed)
         began = time.perf_counter()

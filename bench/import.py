@@ -79,6 +79,30 @@ def create_database() -> tuple[str, str, str]:
     return urlunsplit(parts._replace(path=f"/{name}")), maintenance, name
 
 
+def demo_city_database(workdir: str, seed: int) -> tuple[str, str]:
+    """A new database, migrated, with the demo city and no cases, Django set up on it and its
+    var files in ``workdir``; (maintenance URL, database name) for ``drop_database``."""
+    url, maintenance, dbname = create_database()
+    os.environ["DATABASE_URL"] = url
+    os.environ["CITYOPS_VAR_DIR"] = os.path.join(workdir, "var")  # demo credentials, media
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "cityops.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from demo.services import seed_demo
+
+    stamp = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    seed_demo(seed=seed, cases=0)
+    truncate()  # the demo's story cases: benches count exactly the rows they load
+    print(f"database {dbname}: migrated and seeded in {time.perf_counter() - stamp:.1f} s")
+    return maintenance, dbname
+
+
 def drop_database(maintenance: str, name: str) -> None:
     import psycopg
 
@@ -276,27 +300,12 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="cityops-bench-import-")
-    url, maintenance, dbname = create_database()
-    os.environ["DATABASE_URL"] = url
-    os.environ["CITYOPS_VAR_DIR"] = os.path.join(workdir, "var")  # demo credentials, media
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "cityops.settings"
-    sys.path.insert(0, str(ROOT))
+    maintenance, dbname = demo_city_database(workdir, args.seed)
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
         from django.db import connection
 
-        from demo.services import seed_demo
         from hotline import services
 
-        stamp = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        seed_demo(seed=args.seed, cases=0)
-        truncate()  # the demo's story cases: both sides must load exactly the same rows
-        print(f"database {dbname}: migrated and seeded in {time.perf_counter() - stamp:.1f} s")
         export = os.path.join(workdir, "hotline-2025.csv")
         stamp = time.perf_counter()
         write_export(export, args.size, args.seed)
