@@ -22,6 +22,7 @@ from cases.models import Case, CaseEvent, Task
 from cases.states import OPEN_TASK_STATUSES, CaseAction, CaseStatus, Priority, TaskStatus
 from catalog.models import Category
 from core import rows
+from core.pipeline import Pipeline, can_pipeline
 from dispatch.models import RoutingDecision
 from evaluation import rollups
 from evaluation.models import CaseFact, CaseOutcome, Outcome, TaskFact
@@ -412,9 +413,25 @@ def backfill(cases, *, progress: Callable[[int], None] | None = None) -> int:
     ``progress(n)`` is told after each chunk."""
     ids = filed_ids(cases)
     written = 0
-    for i in range(0, len(ids), BACKFILL_CHUNK):
-        chunk = ids[i : i + BACKFILL_CHUNK]
-        written += store(*computed(chunk))
-        if progress is not None:
-            progress(len(chunk))
+    # On PostgreSQL outside a transaction the writes (upserts, rollups) run on a second
+    # connection while the next chunk is read and computed.
+    pipeline = (
+        Pipeline(lambda facts: store(*facts), name="evaluation-backfill")
+        if can_pipeline()
+        else None
+    )
+    try:
+        for i in range(0, len(ids), BACKFILL_CHUNK):
+            chunk = ids[i : i + BACKFILL_CHUNK]
+            task_facts, case_rows = computed(chunk)
+            if pipeline is not None:
+                pipeline.submit((task_facts, case_rows))
+            else:
+                store(task_facts, case_rows)
+            written += len(task_facts) + len(case_rows)
+            if progress is not None:
+                progress(len(chunk))
+    finally:
+        if pipeline is not None:
+            pipeline.close()
     return written

@@ -15,14 +15,15 @@ from collections.abc import Callable
 from datetime import datetime
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.coords import to_wgs84_many
+from core.pipeline import Pipeline, can_pipeline
 from core.spatial import NO_GRID, grid_index
 from hotline.historical.plan import Planned, Planner
 from hotline.historical.rows import RowBuilder
-from hotline.historical.writers import Pipeline, PostgresWriter, writer_for_connection
+from hotline.historical.writers import PostgresWriter, writer_for_connection
 from hotline.mapping import Mapping, RowRejected
 from hotline.models import ImportRun
 from hotline.readers import Cell, Table
@@ -60,8 +61,11 @@ class HistoricalImport:
         self.builder = RowBuilder(run_id=run.pk, now=now)
         self.writer = writer_for_connection()
         if pipeline is None:
-            pipeline = self.writer.vendor == "postgresql" and not connection.in_atomic_block
-        self.pipeline = Pipeline(PostgresWriter()) if pipeline and not dry_run else None
+            pipeline = can_pipeline()
+        self.pipeline = None
+        if pipeline and not dry_run:
+            self.pipeline_writer = PostgresWriter()
+            self.pipeline = Pipeline(self.pipeline_writer.write, name="hotline-import-writer")
 
     def run_all(self) -> None:
         batch: list[tuple[Planned, list[Cell]]] = []
@@ -97,7 +101,7 @@ class HistoricalImport:
         planned = self._new_only(planned)
         if planned and not self.dry_run:
             if self.pipeline is not None:
-                self.pipeline.submit(self.builder.build(planned, self.pipeline.writer))
+                self.pipeline.submit(self.builder.build(planned, self.pipeline_writer))
             else:
                 with transaction.atomic():
                     self.writer.write(self.builder.build(planned, self.writer))

@@ -14,14 +14,12 @@ IMMEDIATE transactions hold the database write lock).
 from __future__ import annotations
 
 import json
-import queue
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 
 from cases.models import Case, CaseEvent, CaseSequence, Task
@@ -197,48 +195,6 @@ def _sqlite_row(row: tuple) -> tuple:
 
 def writer_for_connection() -> Writer:
     return PostgresWriter() if connection.vendor == "postgresql" else SqliteWriter()
-
-
-class Pipeline:
-    """Writes batches on a second thread (its own connection) while this one reads the next.
-
-    PostgreSQL only, and only outside a transaction: the Python side (reading, checking, rows)
-    and the server side (COPY, indexes, constraints) then run on two cores at once. Each batch
-    is one transaction; an error stops the run at the next ``submit`` or at ``close``.
-    """
-
-    DEPTH = 2
-
-    def __init__(self, writer: Writer) -> None:
-        self.writer = writer
-        self.queue: queue.Queue = queue.Queue(maxsize=self.DEPTH)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._work, name="hotline-import-writer")
-        self.thread.start()
-
-    def _work(self) -> None:
-        try:
-            while (batch := self.queue.get()) is not None:
-                if self.error is None:
-                    try:
-                        self.writer.write(batch)
-                    except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
-                        self.error = exc
-        finally:
-            connections.close_all()
-
-    def submit(self, batch: Batch) -> None:
-        self._raise()
-        self.queue.put(batch)
-
-    def close(self) -> None:
-        self.queue.put(None)
-        self.thread.join()
-        self._raise()
-
-    def _raise(self) -> None:
-        if self.error is not None:
-            raise self.error
 
 
 TABLES: dict[str, type[Model]] = {

@@ -352,6 +352,38 @@ def test_on_postgresql_batches_are_written_on_a_second_connection_while_reading(
     assert (again.created, again.skipped) == (0, 198)
 
 
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_on_postgresql_the_fact_backfill_writes_on_a_second_connection_too(
+    city, tmp_path, monkeypatch
+):
+    import threading
+
+    from django.db import connection
+
+    from evaluation import facts, rollups
+    from evaluation.models import CaseFact, TaskFact
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the pipelined backfill is PostgreSQL only")
+    import_rows(tmp_path, one_percent_bad(), batch_size=50)
+    threads = set()
+    store = facts.store
+
+    def recorded(task_facts, case_rows):
+        threads.add(threading.current_thread().name)
+        return store(task_facts, case_rows)
+
+    monkeypatch.setattr(facts, "store", recorded)
+    monkeypatch.setattr(facts, "BACKFILL_CHUNK", 40)
+    written = facts.backfill(Case.objects.all())
+
+    assert threads == {"evaluation-backfill"}
+    assert TaskFact.objects.count() == 198 and CaseFact.objects.count() == 198
+    assert written == 2 * 198
+    assert rollups.check(fix=False) == []
+
+
 def test_the_source_systems_own_deadline_is_kept_and_counts_for_on_time(city, manhole, tmp_path):
     """A 截止时间 column: the imported task keeps the source's deadline, so the on-time rate of
     an imported year is the source system's, not recomputed from today's standards."""
