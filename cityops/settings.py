@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "dispatch",
     "evaluation",
+    "signs",
     "iot",
     "demo",
     "web",

@@ -25,6 +25,7 @@ urlpatterns += i18n_patterns(
     path("citizen/", include("portal.urls")),
     path("iot/", include("iot.urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("signs/", include("signs.urls")),
     path("", include("web.urls")),
     prefix_default_language=False,
 )

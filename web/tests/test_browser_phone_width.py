@@ -87,6 +87,11 @@ def test_staff_pages_fit_a_phone(live_server, cases, browser_page):
     base = live_server.url
     trusted, _unverified, joint = cases
     shots = os.environ.get("SHOTS")
+    from django.utils import timezone
+
+    from signs import services as signs
+
+    signs.compute_day(timezone.localdate())  # the sign index page has a day to show
     pages = {
         "city_leader": [
             "/cases/",
@@ -95,6 +100,7 @@ def test_staff_pages_fit_a_phone(live_server, cases, browser_page):
             "/",
             "/evaluation/",
             "/evaluation/regions/?tier=street",
+            "/signs/",
         ],
         "shift_leader": ["/cases/?queue=reported", f"/cases/{trusted.number}/"],
         "alpha_inspector": ["/cases/m/inspect/", "/intake/m/report/"],

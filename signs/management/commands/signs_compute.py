@@ -1,0 +1,53 @@
+"""``manage.py signs_compute [--day DATE | --from DATE --to DATE]``: compute the sign index of
+every area for each day (default: yesterday), e.g. the past month on first install; the worker
+computes yesterday each night."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from tqdm import tqdm
+
+from signs import services
+from signs.tree import active_tree
+
+
+def _day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{option}: {value!r} is not a date (YYYY-MM-DD).") from None
+
+
+class Command(BaseCommand):
+    help = "Compute the city sign index (城市运行体征) of every area for days."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--day", help="one day, YYYY-MM-DD (default: yesterday)")
+        parser.add_argument("--from", dest="first", help="first day, YYYY-MM-DD")
+        parser.add_argument("--to", dest="last", help="last day, YYYY-MM-DD (default: yesterday)")
+
+    def handle(self, *args, day=None, first=None, last=None, **options):
+        yesterday = timezone.localdate() - timedelta(days=1)
+        if day and (first or last):
+            raise CommandError("give --day, or --from and --to, not both")
+        if first:
+            start, end = _day(first, "--from"), _day(last, "--to") if last else yesterday
+        else:
+            start = end = _day(day, "--day") if day else yesterday
+        if start > end:
+            raise CommandError(f"--from {start} is after --to {end}")
+        if active_tree() is None:
+            raise CommandError(
+                "no sign tree is in use: manage.py signs_tree load --default --activate"
+            )
+        days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        written = 0
+        quiet = options.get("verbosity", 1) < 1
+        for one in tqdm(days, unit="day", disable=quiet or len(days) < 2):
+            written += services.compute_day(one)
+        self.stdout.write(
+            f"{written} sign values written for {len(days)} day(s), {start} to {end}."
+        )

@@ -1,0 +1,171 @@
+"""Where a leaf's raw value comes from (``SignNode.measure``), for every area of a tier at once.
+
+Platform leaves count the evaluation rollups (evaluation.rollups), so a rate such as 按期结案率
+has one definition in the code base (evaluation.definitions) and a count of filed cases is the
+same number the evaluation pages show:
+
+- ``filed``: cases filed on the day in the leaf's categories (GB/T 47678.5 codes, both 部件 and
+  事件 unless ``kind`` says which); its baseline (for ``baseline_ratio``) is the median of the
+  same weekday over the previous ``BASELINE_WEEKS`` weeks, days without a case counting 0.
+- ``region_rate``: an evaluation region indicator (``indicator``: 结案率, 按期结案率, 返工率,
+  满意率 ...) over the ``window_days`` days ending with the day (default 30: one day's rate of a
+  street is mostly noise).
+- ``active_discovery_rate`` 主动发现率: cases the city found itself (grid inspectors, video AI,
+  sensors) / all cases filed, over the same window.
+
+A leaf whose density needs an exposure the city has not registered yet (road km, covers,
+toilets: the component register), or whose measure is not computed yet, or whose source is a
+feed, reading or manual figure not connected yet, gets no value and says why (``note``): a
+missing number is shown as missing, never as 0 or 100.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Q, Sum
+from django.db.models.functions import Substr
+from django.utils.translation import gettext_lazy as _
+
+from cases.states import SourceChannel
+from evaluation import definitions, rollups, selectors
+from evaluation.models import CategoryRollup, Grain, RegionRollup
+from signs.models import SignNode, Source
+
+BASELINE_WEEKS = 8
+RATE_WINDOW_DAYS = 30
+# Sources of cases the city found itself (主动发现).
+FOUND_BY_THE_CITY = (SourceChannel.INSPECTOR, SourceChannel.VIDEO_AI, SourceChannel.IOT)
+
+
+@dataclass(frozen=True)
+class Measured:
+    raw: float | None
+    other: float | None = None  # the baseline (baseline_ratio) or the exposure (density)
+    rows: dict = field(default_factory=dict)  # what was counted: the explanation's filter
+    note: str = ""  # why there is no value: a key of NOTES (shown in the reader's language)
+    note_params: dict = field(default_factory=dict)
+
+
+# Why a leaf has no value (the keys stored; the words are the page's, in its language).
+NOTES = {
+    "no_exposure": _("No exposure (%(per)s) is registered for the area yet, so no density."),
+    "unknown_indicator": _("Unknown evaluation indicator %(indicator)s."),
+    "no_denominator": _("No case in the rate's denominator in the window."),
+    "no_cases": _("No case filed in the window."),
+    "not_computed": _("The platform measure %(kind)s is not computed yet."),
+    "not_connected": _("No %(source)s connected for this leaf yet."),
+}
+
+
+def _window(day: date, days: int) -> tuple:
+    return selectors.day_bounds(day - timedelta(days=days - 1), day)
+
+
+def _filed(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str, Measured]:
+    spec = leaf.measure
+    length = selectors.tier_path_length(tier)
+    first = day - timedelta(weeks=BASELINE_WEEKS)
+    categories = Q(category__code__in=spec.get("categories", []))
+    if spec.get("kind_of_case"):
+        categories &= Q(category_kind=spec["kind_of_case"])
+    rows = (
+        CategoryRollup.objects.filter(categories, grain=Grain.DAY, day__gte=first, day__lte=day)
+        .annotate(region=Substr("area_path", 1, length))
+        .filter(region__in=paths)
+        .values("region", "day")
+        .annotate(n=Sum("filed"))
+    )
+    per_day: dict[str, dict[date, int]] = defaultdict(dict)
+    for row in rows:
+        per_day[row["region"]][row["day"]] = row["n"]
+    same_weekdays = [day - timedelta(weeks=w) for w in range(1, BASELINE_WEEKS + 1)]
+    found = {}
+    for path in paths:
+        counts = per_day.get(path, {})
+        raw = float(counts.get(day, 0))
+        what = {"categories": spec.get("categories", []), "area": path, "day": day.isoformat()}
+        if spec.get("per"):
+            found[path] = Measured(raw, None, what, "no_exposure", {"per": spec["per"]})
+        elif leaf.normaliser.get("kind") == "baseline_ratio":
+            baseline = statistics.median(counts.get(d, 0) for d in same_weekdays)
+            what["baseline_days"] = [d.isoformat() for d in same_weekdays]
+            found[path] = Measured(raw, float(baseline), what)
+        else:
+            found[path] = Measured(raw, None, what)
+    return found
+
+
+def _region_rate(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str, Measured]:
+    key = leaf.measure.get("indicator")
+    indicator = definitions.REGION_BY_KEY.get(key)
+    if indicator is None:
+        return {p: Measured(None, None, {}, "unknown_indicator", {"indicator": key}) for p in paths}
+    days = int(leaf.measure.get("window_days", RATE_WINDOW_DAYS))
+    start, end = _window(day, days)
+    counts = rollups.region_counts(tier, start, end, now=end, within=paths)
+    found = {}
+    for path in paths:
+        value = definitions.region_values(counts[path])[key] if path in counts else None
+        what = {
+            "indicator": key,
+            "area": path,
+            "from": (day - timedelta(days=days - 1)).isoformat(),
+            "to": day.isoformat(),
+            "counts": {k: counts[path][k] for k in (indicator.numerator, indicator.denominator)}
+            if path in counts and indicator.denominator
+            else {},
+        }
+        note = "" if value is not None else "no_denominator"
+        found[path] = Measured(None if value is None else float(value), None, what, note)
+    return found
+
+
+def _active_discovery(leaf: SignNode, tier: str, paths: list[str], day: date):
+    days = int(leaf.measure.get("window_days", RATE_WINDOW_DAYS))
+    length = selectors.tier_path_length(tier)
+    first = day - timedelta(days=days - 1)
+    rows = (
+        RegionRollup.objects.filter(rollups.span(first, day + timedelta(days=1)))
+        .annotate(region=Substr("area_path", 1, length))
+        .filter(region__in=paths)
+        .values("region", "source")
+        .annotate(n=Sum("filed"))
+    )
+    by_source: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        by_source[row["region"]][row["source"]] = row["n"] or 0
+    found = {}
+    for path in paths:
+        sources = by_source.get(path, {})
+        total = sum(sources.values())
+        own = sum(sources.get(s, 0) for s in FOUND_BY_THE_CITY)
+        what = {"area": path, "from": first.isoformat(), "to": day.isoformat(),
+                "found_by_the_city": own, "filed": total}  # fmt: skip
+        if total == 0:
+            found[path] = Measured(None, None, what, "no_cases")
+        else:
+            found[path] = Measured(round(own / total * 100, 2), None, what)
+    return found
+
+
+PLATFORM = {
+    "filed": _filed,
+    "region_rate": _region_rate,
+    "active_discovery_rate": _active_discovery,
+}
+
+
+def measure_tier(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str, Measured]:
+    """path -> the leaf's raw value (and baseline or exposure) for every area of ``tier``."""
+    kind = leaf.measure.get("kind")
+    if leaf.source == Source.PLATFORM and kind in PLATFORM:
+        return PLATFORM[kind](leaf, tier, paths, day)
+    if leaf.source == Source.PLATFORM:
+        note, params = "not_computed", {"kind": kind}
+    else:
+        note, params = "not_connected", {"source": leaf.source}
+    return {path: Measured(None, None, {}, note, params) for path in paths}

@@ -1,0 +1,81 @@
+"""Reading the sign index: the areas a user may look at, the latest computed day, and one area's
+values as the tree (goals -> groups -> leaves)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Max
+
+from areas.models import AdminArea
+from org.selectors import ALL, visible_area_paths
+from signs.models import Level, SignTree, SignValue
+from signs.tree import active_tree
+
+
+def scope_roots(user) -> list[AdminArea]:
+    """The areas at the top of the user's scope (the city for the whole city); [] for none."""
+    paths = visible_area_paths(user)
+    if paths is ALL:
+        return list(AdminArea.objects.filter(parent__isnull=True).order_by("code"))
+    return list(AdminArea.objects.filter(path__in=paths).order_by("path"))
+
+
+def area_in_scope(user, code: str | None) -> AdminArea | None:
+    """The area with ``code`` if the user may see it (default: the first root of the scope)."""
+    roots = scope_roots(user)
+    if not code:
+        return roots[0] if roots else None
+    area = AdminArea.objects.filter(code=code).first()
+    if area is None or not any(area.path.startswith(r.path) for r in roots):
+        return None
+    return area
+
+
+def latest_day(tree: SignTree) -> date | None:
+    return SignValue.objects.filter(tree=tree).aggregate(day=Max("day"))["day"]
+
+
+@dataclass
+class Row:
+    value: SignValue
+    children: list[Row] = field(default_factory=list)
+
+    @property
+    def node(self):
+        return self.value.node
+
+
+def tree_of(tree: SignTree, area: AdminArea, day: date) -> Row | None:
+    """The index of ``area`` on ``day`` with its goals, groups and leaves beneath (only the
+    nodes computed for the area's tier)."""
+    values = list(
+        SignValue.objects.filter(tree=tree, area_path=area.path, day=day)
+        .select_related("node")
+        .order_by("node__position", "node__code")
+    )
+    rows = {v.node_id: Row(v) for v in values}
+    root = None
+    for row in rows.values():
+        if row.node.level == Level.INDEX:
+            root = row
+        elif row.node.parent_id in rows:
+            rows[row.node.parent_id].children.append(row)
+    return root
+
+
+def child_areas(tree: SignTree, area: AdminArea, day: date) -> list[tuple[AdminArea, SignValue]]:
+    """The areas one tier below with their index value of the day."""
+    children = list(AdminArea.objects.filter(parent=area).order_by("code"))
+    found = {
+        v.area_path: v
+        for v in SignValue.objects.filter(
+            tree=tree, day=day, node__level=Level.INDEX, area_path__in=[a.path for a in children]
+        )
+    }
+    return [(a, found[a.path]) for a in children if a.path in found]
+
+
+def current_tree() -> SignTree | None:
+    return active_tree()

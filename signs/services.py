@@ -1,0 +1,161 @@
+"""Computing the sign index (体征计算): every node of the tree in use, for every area, for a day.
+
+Leaves are measured per tier in one pass (signs.measures), scored by their normaliser, then
+rolled up group -> goal -> index with the weights of the tree (signs.scoring: re-normalised
+over the children with a score, "insufficient data" beyond half the weight missing, the
+short-board cap where a goal has one). Colours follow the day before's with hysteresis. Each
+value is stored with its explanation (``SignValue.explanation``), from which ``recompute``
+gives the same score back. ``compute_day`` is idempotent: a second run rewrites the same rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from areas.models import LEVEL_ORDER, AdminArea
+from signs import measures, normalisers, scoring
+from signs.models import Level, SignNode, SignTree, SignValue, Status
+from signs.tree import active_tree
+
+
+def _areas(tiers: list[str]) -> dict[str, list[str]]:
+    """tier -> the paths of its areas."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for level, path in AdminArea.objects.filter(level__in=tiers).values_list("level", "path"):
+        found[level].append(path)
+    return found
+
+
+def _leaf_value(leaf: SignNode, measured: measures.Measured) -> dict:
+    if leaf.normaliser.get("kind") == "observe":
+        score, status = None, Status.OBSERVED
+    else:
+        score = normalisers.compile_spec(leaf.normaliser)(measured.raw, measured.other)
+        status = Status.OK if score is not None else Status.NO_DATA
+    return {
+        "raw": measured.raw,
+        "baseline": measured.other,
+        "score": score,
+        "status": status,
+        "explanation": {
+            "measure": leaf.measure,
+            "unit": leaf.unit,
+            "raw": measured.raw,
+            "other": measured.other,
+            "normaliser": leaf.normaliser,
+            "score": score,
+            "rows": measured.rows,
+            "note": measured.note,
+            "note_params": measured.note_params,
+        },
+    }
+
+
+def _parent_value(node: SignNode, children: list[SignNode], values: dict, red_below: bool):
+    parts = [scoring.Part(c.code, float(c.weight), values[c.code]["score"]) for c in children]
+    rolled = scoring.roll_up(parts)
+    cap = float(node.red_leaf_cap) if node.red_leaf_cap is not None else None
+    score = scoring.capped(rolled.score, cap=cap, red_below=red_below)
+    return {
+        "raw": None,
+        "baseline": None,
+        "score": score,
+        "status": Status.OK if score is not None else Status.INSUFFICIENT,
+        "explanation": {
+            "children": [{"code": p.code, "weight": p.weight, "score": p.score} for p in parts],
+            "present": rolled.present,
+            "total": rolled.total,
+            "mean": rolled.score,
+            "cap": cap if red_below and rolled.score is not None and cap is not None else None,
+            "score": score,
+        },
+    }
+
+
+def recompute(explanation: dict) -> float | None:
+    """The score an explanation gives (a stored value must equal it)."""
+    if "children" in explanation:
+        parts = [scoring.Part(c["code"], c["weight"], c["score"]) for c in explanation["children"]]
+        rolled = scoring.roll_up(parts)
+        return scoring.capped(rolled.score, cap=explanation["cap"], red_below=True)
+    if explanation["normaliser"].get("kind") == "observe":
+        return None
+    return normalisers.compile_spec(explanation["normaliser"])(
+        explanation["raw"], explanation["other"]
+    )
+
+
+@transaction.atomic
+def compute_day(day: date, *, tree: SignTree | None = None) -> int:
+    """Compute and store every node of the tree (the one in use by default) for every area on
+    ``day``; returns how many values were written."""
+    tree = tree or active_tree()
+    if tree is None:
+        return 0
+    nodes = list(tree.nodes.all())
+    children: dict[int, list[SignNode]] = defaultdict(list)
+    for node in nodes:
+        if node.parent_id:
+            children[node.parent_id].append(node)
+    leaves = [n for n in nodes if n.level == Level.LEAF]
+    parents = [n for n in nodes if n.level != Level.LEAF]
+    depth = {Level.GROUP: 0, Level.GOAL: 1, Level.INDEX: 2}
+    parents.sort(key=lambda n: depth[n.level])  # groups, then goals, then the index
+    floors = tree.floors
+    areas = _areas(list(LEVEL_ORDER))
+    values: dict[str, dict[str, dict]] = defaultdict(dict)  # path -> code -> value
+    for tier, paths in areas.items():
+        for leaf in leaves:
+            if tier not in leaf.tiers:
+                continue
+            for path, measured in measures.measure_tier(leaf, tier, paths, day).items():
+                values[path][leaf.code] = _leaf_value(leaf, measured)
+    by_pk = {n.pk: n for n in nodes}
+    leaves_under: dict[str, list[str]] = defaultdict(list)
+    for leaf in leaves:
+        parent = by_pk.get(leaf.parent_id)
+        while parent is not None:
+            leaves_under[parent.code].append(leaf.code)
+            parent = by_pk.get(parent.parent_id)
+    for found in values.values():
+        for node in parents:
+            kids = [c for c in children[node.pk] if c.code in found]
+            red = any(
+                scoring.band_of(found[c]["score"], floors) == scoring.RED
+                for c in leaves_under[node.code]
+                if c in found
+            )
+            found[node.code] = _parent_value(node, kids, found, red)
+    previous = {
+        (node, path): (colour or None, pending or None)
+        for node, path, colour, pending in SignValue.objects.filter(
+            tree=tree, day=day - timedelta(days=1)
+        ).values_list("node_id", "area_path", "colour", "pending")
+    }
+    node_of = {n.code: n for n in nodes}
+    tier_of = {p: t for t, paths in areas.items() for p in paths}
+    rows = []
+    for path, found in values.items():
+        for code, value in found.items():
+            node = node_of[code]
+            band = scoring.band_of(value["score"], floors)
+            shown, pending = scoring.settle(*previous.get((node.pk, path), (None, None)), band)
+            rows.append(
+                SignValue(
+                    tree=tree,
+                    node=node,
+                    area_path=path,
+                    tier=tier_of[path],
+                    day=day,
+                    band=band or "",
+                    colour=shown or "",
+                    pending=pending or "",
+                    **value,
+                )
+            )
+    SignValue.objects.filter(tree=tree, day=day).delete()
+    SignValue.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)

@@ -1,0 +1,111 @@
+from django import template
+from django.utils.translation import gettext as _
+
+from signs import scoring
+from signs.models import Status
+
+register = template.Library()
+
+
+@register.filter
+def sign_score(value) -> str:
+    """A score to one decimal, or — when there is none."""
+    return "—" if value is None or value.score is None else f"{value.score:.1f}"
+
+
+@register.filter
+def sign_state(value) -> str:
+    """What the colour means in words (the band is labelled, not only painted: 蓝 is also a
+    warning level on the national scale), or why there is no colour."""
+    if value is None:
+        return ""
+    if value.colour:
+        label = str(scoring.BAND_LABELS[value.colour])
+        if value.pending:
+            label += " " + _("(turning %(band)s)") % {"band": scoring.BAND_LABELS[value.pending]}
+        return label
+    return str(Status(value.status).label)
+
+
+@register.filter
+def sign_raw(value) -> str:
+    if value is None or value.raw is None:
+        return "—"
+    raw = f"{value.raw:g}"
+    return f"{raw} {value.node.unit}".strip()
+
+
+@register.filter
+def sign_note(explanation) -> str:
+    """Why a leaf has no value, in the reader's language."""
+    from signs.measures import NOTES
+    from signs.models import Source
+
+    key = (explanation or {}).get("note")
+    if not key or key not in NOTES:
+        return ""
+    params = dict(explanation.get("note_params") or {})
+    if "source" in params:
+        params["source"] = Source(params["source"]).label
+    return str(NOTES[key]) % params
+
+
+def _points(points) -> str:
+    return ", ".join(f"{x:g} → {s:g}" for x, s in points)
+
+
+@register.simple_tag
+def sign_formula(value) -> list[tuple[str, str]]:
+    """A leaf's computation in words with its figures: what was counted, the normaliser and
+    its parameters, and the result."""
+    from evaluation import definitions
+    from signs import normalisers
+
+    e = value.explanation
+    lines = []
+    rows, measure = e.get("rows") or {}, e.get("measure") or {}
+    if "indicator" in rows and rows.get("counts"):
+        indicator = definitions.REGION_BY_KEY[rows["indicator"]]
+        top, bottom = rows["counts"][indicator.numerator], rows["counts"][indicator.denominator]
+        lines.append((
+            _("Counted"),
+            f"{definitions.REGION_COUNT_LABELS[indicator.numerator]} {top} / "
+            f"{definitions.REGION_COUNT_LABELS[indicator.denominator]} {bottom} = {value.raw:g} % "
+            f"({rows['from']} – {rows['to']})",
+        ))  # fmt: skip
+    elif "categories" in rows:
+        lines.append((
+            _("Counted"),
+            _("%(n)s cases filed on %(day)s in categories %(codes)s")
+            % {"n": f"{value.raw:g}", "day": rows["day"], "codes": ", ".join(rows["categories"])},
+        ))  # fmt: skip
+        if "baseline_days" in rows:
+            lines.append((
+                _("Baseline"),
+                _("median of the same weekday over the %(n)s weeks before: %(b)s; ratio %(r)s")
+                % {"n": len(rows["baseline_days"]), "b": f"{value.baseline:g}",
+                   "r": f"{value.raw / value.baseline:.2f}" if value.baseline else "—"},
+            ))  # fmt: skip
+    elif "found_by_the_city" in rows:
+        lines.append((
+            _("Counted"),
+            _("%(own)s found by the city (inspectors, video AI, sensors) / %(all)s filed")
+            % {"own": rows["found_by_the_city"], "all": rows["filed"]},
+        ))  # fmt: skip
+    spec = e.get("normaliser") or {}
+    kind = spec.get("kind", "")
+    params = ""
+    if "points" in spec:
+        params = _points(spec["points"])
+    elif kind == "baseline_ratio":
+        params = _("ratio ") + _points(normalisers.BASELINE_RATIO_POINTS)
+    elif kind == "survey":
+        params = _points(normalisers.SURVEY_POINTS)
+    elif "bands" in spec:
+        params = ", ".join(f"≤ {u:g} → {s:g}" for u, s in spec["bands"])
+    elif kind == "deduct":
+        params = _("100 from %(ref)s, %(k)s off per %(step)s below") % spec
+    lines.append((_("Normaliser"), f"{kind}: {params}".rstrip(": ")))
+    if measure.get("kind"):
+        lines.append((_("Measure"), ", ".join(f"{k}={v}" for k, v in measure.items())))
+    return lines

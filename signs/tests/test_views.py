@@ -1,0 +1,65 @@
+"""The sign index pages: an area's index and tree in the user's scope, each value's explanation
+with its figures, and the same 404 for a value out of scope as for a missing one."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from evaluation.tests.test_regions import ALPHA, region_week  # noqa: F401 - the fixture
+from signs import services
+from signs.models import SignValue
+from signs.tests.test_compute import small_tree  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.django_db
+DAY = date(2026, 11, 29)
+
+
+@pytest.fixture
+def computed(small_tree):  # noqa: F811
+    services.compute_day(DAY)
+
+
+def test_the_leader_sees_the_city_index_its_tree_and_the_areas_below(client, staff, computed):
+    client.force_login(staff["city_leader"])
+    page = client.get("/en/signs/")
+    assert page.status_code == 200 and page.context["day"] == DAY
+    html = page.content.decode()
+    assert 'class="sign-tile index band-' in html
+    for code in ("G", "G1", "CLOSING", "FILED", "AQI"):
+        assert f'data-node="{code}"' in html
+    assert "No Feed" in html  # why AQI has no value, in words
+    assert [a.code for a, _v in page.context["children"]] == ["330203", "330205"]
+
+
+def test_a_district_sees_its_own_index_and_not_another(client, staff, computed):
+    client.force_login(staff["west_dispatcher"])
+    own = client.get("/en/signs/")
+    assert own.status_code == 200 and own.context["area"].code == "330205"
+    assert client.get("/en/signs/", {"area": "330203"}).status_code == 404
+    east = SignValue.objects.get(node__code="INDEX", area_path="/330200/330203/", day=DAY)
+    missing = SignValue.objects.order_by("-pk").first().pk + 1
+    assert client.get(f"/en/signs/values/{east.pk}/").status_code == 404
+    assert client.get(f"/en/signs/values/{missing}/").status_code == 404
+
+
+def test_a_value_explains_itself_with_its_figures_and_links_to_its_cases(client, staff, computed):
+    client.force_login(staff["city_leader"])
+    closing = SignValue.objects.get(node__code="CLOSING", area_path=ALPHA, day=DAY)
+    html = client.get(f"/en/signs/values/{closing.pk}/").content.decode()
+    assert "Closed 结案数 3 / Due 应结案数 5 = 60 % (2026-11-23 – 2026-11-29)" in html
+    assert "piecewise: 0 → 0, 100 → 100" in html
+    cases = client.get("/en/evaluation/regions/cases/?region=330203001&count=closed"
+                       "&from=2026-11-23&to=2026-11-29")  # fmt: skip
+    assert 'href="/en/evaluation/regions/cases/?region=330203001&amp;count=closed' in html
+    assert cases.status_code == 200 and cases.context["total"] == 3
+    group = SignValue.objects.get(node__code="G1", area_path=ALPHA, day=DAY)
+    html = client.get(f"/en/signs/values/{group.pk}/").content.decode()
+    assert "77.50" in html and "weight with data 0.6666 of 1.0000" in html
+
+
+def test_someone_without_an_area_is_sent_to_their_own_page(client, django_user_model):
+    user = django_user_model.objects.create_user("nobody", password="x-x-x-x-x-1")
+    client.force_login(user)
+    assert client.get("/en/signs/").status_code == 302
