@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, Max
 from django.utils.dateparse import parse_datetime
 
 from cases import sla
@@ -197,30 +197,44 @@ class CaseExtras:
 
 
 def case_extras(case_ids: list[int]) -> dict[int, CaseExtras]:
-    """case id -> CaseExtras, in one query for many cases."""
-    reports = (
-        IntakeReport.objects.filter(case=OuterRef("pk"))
-        .order_by()
-        .values("case")
+    """case id -> CaseExtras for many cases: four grouped queries, each by ``case_id IN``.
+
+    (Correlated subqueries per case looked the same but let PostgreSQL scan every 作废 event
+    of the city for each case through the (action, at) index: ~0.1 s per case at 1 M cases.)
+    """
+    reports = dict(
+        IntakeReport.objects.filter(case_id__in=case_ids)
+        .values("case_id")
         .annotate(n=Count("pk"))
-        .values("n")
+        .order_by()
+        .values_list("case_id", "n")
     )
-    voided = CaseEvent.objects.filter(case=OuterRef("pk"), action=CaseAction.VOID).order_by("-at")
-    rated = Satisfaction.objects.filter(case=OuterRef("pk"))
-    rows = (
-        Case.objects.filter(pk__in=case_ids)
-        .annotate(
-            n_reports=Subquery(reports[:1]),
-            fallback=Exists(RoutingDecision.objects.filter(case=OuterRef("pk"), is_fallback=True)),
-            voided_at=Subquery(voided.values("at")[:1]),
-            rating=Subquery(rated.values("rating")[:1]),
-            rated_at=Subquery(rated.values("submitted_at")[:1]),
-        )
-        .values_list("pk", "n_reports", "fallback", "voided_at", "rating", "rated_at")
+    fallback = set(
+        RoutingDecision.objects.filter(case_id__in=case_ids, is_fallback=True)
+        .order_by()
+        .values_list("case_id", flat=True)
     )
+    voided = dict(
+        CaseEvent.objects.filter(case_id__in=case_ids, action=CaseAction.VOID)
+        .values("case_id")
+        .annotate(at=Max("at"))
+        .order_by()
+        .values_list("case_id", "at")
+    )
+    rated = {
+        case_id: (rating, at)
+        for case_id, rating, at in Satisfaction.objects.filter(case_id__in=case_ids)
+        .order_by()
+        .values_list("case_id", "rating", "submitted_at")
+    }
     return {
-        pk: CaseExtras(max(1, n or 0), bool(fb), voided_at, rating, rated_at)
-        for pk, n, fb, voided_at, rating, rated_at in rows
+        pk: CaseExtras(
+            max(1, reports.get(pk, 0)),
+            pk in fallback,
+            voided.get(pk),
+            *rated.get(pk, (None, None)),
+        )
+        for pk in case_ids
     }
 
 

@@ -42,6 +42,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from cases.states import SourceChannel
+from core import rows
 from evaluation import definitions
 from evaluation.models import (
     CaseFact,
@@ -225,18 +226,21 @@ def _difference(before: dict[tuple, Counter], after: dict[tuple, Counter]) -> di
 # --- Writing -----------------------------------------------------------------------------------
 
 
-def _increment_sql(spec: Spec, count: int) -> str:
+def _increment_sql(spec: Spec, count: int):
     q = connection.ops.quote_name
-    table = q(spec.model._meta.db_table)
+    meta = spec.model._meta
+    table = q(meta.db_table)
     keys = ("grain", "day", *spec.keys)
-    names = [q(spec.model._meta.get_field(n).column) for n in (*keys, *spec.columns)]
-    row = f"({', '.join(['%s'] * len(names))})"
+    written = [meta.get_field(n) for n in (*keys, *spec.columns)]
+    names = [q(f.column) for f in written]
+    source, params = rows.rows_source(connection, written, count)
     conflict = ", ".join(names[: len(keys)])
     adds = ", ".join(f"{n} = {table}.{n} + EXCLUDED.{n}" for n in names[len(keys) :])
-    return (
-        f"INSERT INTO {table} ({', '.join(names)}) VALUES {', '.join([row] * count)} "
+    sql = (
+        f"INSERT INTO {table} ({', '.join(names)}) {source} "
         f"ON CONFLICT ({conflict}) DO UPDATE SET {adds}"
     )
+    return sql, params
 
 
 def _increment(spec: Spec, deltas: dict[tuple, dict]) -> None:
@@ -244,20 +248,22 @@ def _increment(spec: Spec, deltas: dict[tuple, dict]) -> None:
     if not deltas:
         return
     day_field = spec.model._meta.get_field("day")
-    rows = []
+    found = []
     for key in sorted(deltas, key=lambda k: tuple("" if v is None else str(v) for v in k)):
         grain, day, *rest = key
         delta = deltas[key]
-        rows.append(
+        found.append(
             [grain, day_field.get_db_prep_value(day, connection), *rest]
             + [delta.get(c, 0) for c in spec.columns]
         )
-    width = len(rows[0])
-    size = max(1, (connection.features.max_query_params or 65_535) // width)
+    width = len(found[0])
+    limit = connection.features.max_query_params or 65_535
+    size = len(found) if connection.vendor == "postgresql" else max(1, limit // width)
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), size):
-            batch = rows[start : start + size]
-            cursor.execute(_increment_sql(spec, len(batch)), [v for r in batch for v in r])
+        for start in range(0, len(found), size):
+            batch = found[start : start + size]
+            sql, params = _increment_sql(spec, len(batch))
+            cursor.execute(sql, params(batch))
 
 
 # Writers of the same case's facts take the advisory lock of its bucket (PostgreSQL).
