@@ -193,6 +193,7 @@ def _register_routers() -> None:
     api.add_router("/", "intake.api.router")
     api.add_router("/", "iot.api.router")
     api.add_router("/", "evaluation.api.router")
+    api.add_router("/", "signs.api.router")
 
 
 _register_routers()

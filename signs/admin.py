@@ -4,7 +4,7 @@ with ``manage.py signs_tree``."""
 
 from django.contrib import admin
 
-from signs.models import SignNode, SignTree
+from signs.models import Figure, SignNode, SignTree
 
 
 class SignNodeInline(admin.TabularInline):
@@ -29,3 +29,20 @@ class SignNodeAdmin(admin.ModelAdmin):
     list_filter = ("tree", "level", "source", "frequency")
     search_fields = ("code", "name", "name_en")
     ordering = ("tree", "code")
+
+
+@admin.register(Figure)
+class FigureAdmin(admin.ModelAdmin):
+    """Figures pushed by other systems, and the manual ones (填报: surveys, coverage rates)
+    entered here, each with who entered it and when."""
+
+    list_display = ("code", "area", "at", "value", "unit", "channel", "by", "received_at")
+    list_filter = ("channel", "code")
+    search_fields = ("code", "source_id")
+    readonly_fields = ("by", "received_at")
+    autocomplete_fields = ()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.by = request.user
+        super().save_model(request, obj, form, change)

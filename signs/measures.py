@@ -28,6 +28,7 @@ from datetime import date, timedelta
 
 from django.db.models import Q, Sum
 from django.db.models.functions import Substr
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.states import SourceChannel
@@ -56,6 +57,8 @@ NOTES = {
     "unknown_indicator": _("Unknown evaluation indicator %(indicator)s."),
     "no_denominator": _("No case in the rate's denominator in the window."),
     "no_cases": _("No case filed in the window."),
+    "no_figure": _("No figure has been received for the area yet."),
+    "stale": _("Stale: the latest figure (%(at)s) is older than the leaf's freshness."),
     "not_computed": _("The platform measure %(kind)s is not computed yet."),
     "not_connected": _("No %(source)s connected for this leaf yet."),
 }
@@ -152,6 +155,25 @@ def _active_discovery(leaf: SignNode, tier: str, paths: list[str], day: date):
     return found
 
 
+def _figures(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str, Measured]:
+    """Feed and manual leaves: the latest fresh figure of the area, or of the nearest above."""
+    from signs import feeds
+
+    found = {}
+    for path, (figure, origin, stale) in feeds.latest(leaf, paths, day).items():
+        what = {"code": leaf.measure.get("code"), "area": path, "day": day.isoformat()}
+        if figure is not None:
+            what.update(figure=figure.pk, at=figure.at.isoformat(), from_area=origin)
+            found[path] = Measured(figure.value, None, what)
+        elif stale is not None:
+            what.update(figure=stale.pk, at=stale.at.isoformat(), from_area=origin)
+            local = timezone.localtime(stale.at).strftime("%Y-%m-%d %H:%M")
+            found[path] = Measured(None, None, what, "stale", {"at": local})
+        else:
+            found[path] = Measured(None, None, what, "no_figure")
+    return found
+
+
 PLATFORM = {
     "filed": _filed,
     "region_rate": _region_rate,
@@ -164,6 +186,8 @@ def measure_tier(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict
     kind = leaf.measure.get("kind")
     if leaf.source == Source.PLATFORM and kind in PLATFORM:
         return PLATFORM[kind](leaf, tier, paths, day)
+    if leaf.source in (Source.FEED, Source.MANUAL) and kind in ("feed", "manual"):
+        return _figures(leaf, tier, paths, day)
     if leaf.source == Source.PLATFORM:
         note, params = "not_computed", {"kind": kind}
     else:

@@ -11,6 +11,7 @@ whose history records every change; one version is active.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -194,3 +195,47 @@ class SignValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.node.code} {self.area_path} {self.day}: {self.score}"
+
+
+class Channel(models.TextChoices):
+    FEED = "feed", _("Pushed by another system 接入")
+    MANUAL = "manual", _("Entered by hand 填报")
+
+
+class Figure(models.Model):
+    """A number another system pushed (AQI, traffic index, 12345 answer rate, 110 counts,
+    weather warnings: ``POST /api/v1/signs/feeds/<code>``) or a person entered (surveys,
+    coverage rates), for one area and one moment: what feed and manual leaves read.
+
+    Idempotent by (code, source id): the same record sent again is not stored twice, and a
+    different value under a source id already used is refused."""
+
+    code = models.CharField(_("feed code"), max_length=40)
+    channel = models.CharField(_("channel"), max_length=6, choices=Channel.choices)
+    area = models.ForeignKey(
+        "areas.AdminArea", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("measured at"))
+    value = models.FloatField(_("value"))
+    unit = models.CharField(_("unit"), max_length=40)
+    source_id = models.CharField(_("source record id"), max_length=100)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["code", "source_id"], name="signs_figure_once")
+        ]
+        indexes = [models.Index(fields=["code", "area", "at"], name="signs_figure_latest")]
+        verbose_name = _("figure")
+        verbose_name_plural = _("figures")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.value} {self.unit} @ {self.at:%Y-%m-%d %H:%M}"

@@ -62,8 +62,7 @@ def test_a_day_of_the_small_tree_with_the_numbers_written_out(small_tree):
     assert (filed.raw, filed.baseline, filed.score) == (0.0, 0.0, 95.0)  # a quiet Sunday
     aqi = _value("AQI", ALPHA, date(2026, 11, 29))
     assert (aqi.status, aqi.score) == (Status.NO_DATA, None)
-    assert aqi.explanation["note"] == "not_connected"
-    assert aqi.explanation["note_params"] == {"source": "feed"}
+    assert aqi.explanation["note"] == "no_figure"  # no station has pushed an AQI yet
     group = _value("G1", ALPHA, date(2026, 11, 29))
     # AQI missing: the weights re-normalise over the two with a score (1/3 missing < 1/2).
     assert group.score == pytest.approx((60 + 95) / 2)

@@ -29,7 +29,7 @@ def test_the_leader_sees_the_city_index_its_tree_and_the_areas_below(client, sta
     assert 'class="sign-tile index band-' in html
     for code in ("G", "G1", "CLOSING", "FILED", "AQI"):
         assert f'data-node="{code}"' in html
-    assert "No Feed" in html  # why AQI has no value, in words
+    assert "No figure has been received for the area yet." in html  # why AQI has no value
     assert [a.code for a, _v in page.context["children"]] == ["330203", "330205"]
 
 
