@@ -29,7 +29,7 @@ from areas.services import refresh_area_boundaries
 from cases.models import Case
 from core.errors import Conflict
 from core.spatial import grid_index
-from demo import roster, seed_devices, seed_trackers, world
+from demo import roster, seed_devices, seed_signs, seed_trackers, world
 from demo.credentials import DemoCredentials, Login, write_credentials
 from demo.layout import CityLayout, city_layout
 from demo.names import CITY_CODE
@@ -123,6 +123,7 @@ def seed_demo(
         _say(stdout, f"Built the map and staff in {time.monotonic() - started:.1f} s.")
         world.seed_world(seed=seed, cases=cases, stdout=stdout, now=now)
         _seed_tracking(seed=seed, now=now, stdout=stdout)
+        _seed_signs(seed=seed, now=now, stdout=stdout)
         # bulk_create sends no post_save, so the point -> grid index is told here.
         transaction.on_commit(grid_index.invalidate)
     credentials = demo_credentials(layout)
@@ -151,6 +152,18 @@ def _seed_tracking(*, seed: int, now: datetime | None, stdout: TextIO | None) ->
         f"Tracking: {report.vehicles} vehicles, {report.badges} worker badges, "
         f"{report.geofences} geofences, {report.segments} road segments; yesterday's "
         f"{report.positions} positions raised {report.alarms} alarms "
+        f"({time.monotonic() - started:.1f} s).",
+    )
+
+
+def _seed_signs(*, seed: int, now: datetime | None, stdout: TextIO | None) -> None:
+    started = time.monotonic()
+    report = seed_signs.seed(seed=seed, now=now)
+    _say(
+        stdout,
+        f"Sign index: {report['figures']} figures of feeds and manual entry over "
+        f"{seed_signs.DAYS} days; the index of the last {seed_signs.COMPUTED_DAYS} days "
+        f"computed ({report['sign values']} values), the rest by the worker "
         f"({time.monotonic() - started:.1f} s).",
     )
 
@@ -317,6 +330,7 @@ def demo_reset(*, seed: int, stdout: TextIO | None = None) -> dict[str, int]:
     deleted: dict[str, int] = {}
     try:
         deleted.update(seed_trackers.reset())
+        deleted.update(seed_signs.reset())
         deleted.update(world.reset_world())
         deleted["users"] = _delete(get_user_model().objects.filter(username__in=usernames))
         departments = Department.objects.filter(area__path__startswith=CITY_PATH)

@@ -25,6 +25,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from django.db.models import Q, Sum
 from django.db.models.functions import Substr
@@ -109,7 +110,7 @@ def _region_rate(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict
         return {p: Measured(None, None, {}, "unknown_indicator", {"indicator": key}) for p in paths}
     days = int(leaf.measure.get("window_days", RATE_WINDOW_DAYS))
     start, end = _window(day, days)
-    counts = rollups.region_counts(tier, start, end, now=end, within=paths)
+    counts = _region_counts(tier, start, end, tuple(paths))
     found = {}
     for path in paths:
         value = definitions.region_values(counts[path])[key] if path in counts else None
@@ -125,6 +126,13 @@ def _region_rate(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict
         note = "" if value is not None else "no_denominator"
         found[path] = Measured(None if value is None else float(value), None, what, note)
     return found
+
+
+@lru_cache(maxsize=64)
+def _region_counts(tier: str, start, end, paths: tuple[str, ...]) -> dict:
+    """The evaluation region counts of a tier and window: the rate leaves of one computation
+    share them (``measure_tier`` callers clear the cache when a computation starts)."""
+    return rollups.region_counts(tier, start, end, now=end, within=list(paths))
 
 
 def _active_discovery(leaf: SignNode, tier: str, paths: list[str], day: date):
@@ -179,6 +187,11 @@ PLATFORM = {
     "region_rate": _region_rate,
     "active_discovery_rate": _active_discovery,
 }
+
+
+def forget() -> None:
+    """Drop what an earlier computation cached (a new one reads the rollups afresh)."""
+    _region_counts.cache_clear()
 
 
 def measure_tier(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str, Measured]:

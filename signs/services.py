@@ -105,6 +105,7 @@ def compute_day(day: date, *, tree: SignTree | None = None) -> int:
     depth = {Level.GROUP: 0, Level.GOAL: 1, Level.INDEX: 2}
     parents.sort(key=lambda n: depth[n.level])  # groups, then goals, then the index
     floors = tree.floors
+    measures.forget()  # counts cached by the last computation may have changed since
     areas = _areas(list(LEVEL_ORDER))
     values: dict[str, dict[str, dict]] = defaultdict(dict)  # path -> code -> value
     for tier, paths in areas.items():
