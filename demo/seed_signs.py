@@ -4,8 +4,8 @@ city's life and manual figures from the first start.
 
 Figures (signs.models.Figure) for the ``DAYS`` days up to ``now``: AQI every hour for the
 city and each district (a daily curve plus weather), the traffic index every hour for the city
-(morning and evening peaks), a daily weather-warning level (mostly none, a blue or yellow day
-now and then), daily 110 / 119 / dispute / accident counts per district, daily city figures
+(morning and evening peaks), the weather-warning level in force every hour (mostly none, a
+blue or yellow day now and then), daily 110 / 119 / dispute / accident counts per district, daily city figures
 (bus punctuality, arterial speed, parking vacancy, charger availability, 12345 answer rate and
 calls, crowding minutes, utility outages) and, entered by hand, each district's sweeping and
 waste-sorting coverage for the quarter and the city's yearly satisfaction survey. The values
@@ -76,6 +76,7 @@ def figures(*, seed: int, now: datetime) -> list[Figure]:
 
     hours = int((local_now - first).total_seconds() // 3600)
     weather = [rng.uniform(0.7, 1.6) for _ in range(DAYS + 2)]  # a dirty or a clean day
+    warnings = rng.choices([0, 4, 3], weights=[85, 11, 4], k=DAYS + 2)
     for h in range(hours + 1):
         at = first + timedelta(hours=h)
         day = (at - first).days
@@ -85,12 +86,12 @@ def figures(*, seed: int, now: datetime) -> list[Figure]:
             add("aqi", Channel.FEED, area, at, min(aqi, 480), "index")
         peak = 3.5 if at.hour in (7, 8, 17, 18) else 1.2 if 6 <= at.hour <= 21 else 0.4
         add("tpi", Channel.FEED, city, at, min(10, peak * rng.uniform(0.8, 1.9)), "0-10")
+        # The warning in force (a state, sent every hour): a blue or yellow day now and then.
+        add("weather_warning", Channel.FEED, city, at, warnings[day], "level")
     for day in range(DAYS + 1):
         at = first + timedelta(days=day, hours=20)
         if at > local_now:
             break
-        level = rng.choices([0, 4, 3], weights=[85, 11, 4])[0]
-        add("weather_warning", Channel.FEED, city, at, level, "level")
         for code, (unit, low, high) in DAILY_CITY.items():
             add(code, Channel.FEED, city, at, rng.uniform(low, high), unit)
         for area in districts:

@@ -26,6 +26,8 @@ def test_a_month_of_figures_feeds_the_index_of_the_last_days(seeded_world):
     assert city.status == Status.OK and city.colour  # enough data for a colour
     aqi = SignValue.objects.get(node__code="C2.1", area_path="/330200/", day=yesterday)
     assert aqi.status == Status.OK and aqi.explanation["rows"]["from_area"] == "/330200/"
+    warning = SignValue.objects.get(node__code="S1.1", area_path="/330200/", day=yesterday)
+    assert warning.status == Status.OK  # hourly, so fresh at the day's end
     survey = SignValue.objects.get(node__code="M2.3", area_path="/330200/", day=yesterday)
     assert survey.raw is not None  # the yearly survey, entered by hand
 
