@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +59,7 @@ NOTES = {
     "no_denominator": _("No case in the rate's denominator in the window."),
     "no_cases": _("No case filed in the window."),
     "no_figure": _("No figure has been received for the area yet."),
+    "no_sensor": _("No %(type)s sensor is installed in the area."),
     "stale": _("Stale: the latest figure (%(at)s) is older than the leaf's freshness."),
     "not_computed": _("The platform measure %(kind)s is not computed yet."),
     "not_connected": _("No %(source)s connected for this leaf yet."),
@@ -182,6 +183,65 @@ def _figures(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str
     return found
 
 
+# A sensor leaf's quantity -> (device type code, reading metric of its alarm rules).
+SENSOR_QUANTITIES = {
+    "water_depth": ("water_level", "depth"),
+    "gas": ("gas_pressure", "pressure"),
+    "noise": ("noise", "LAeq"),
+    "cooking_fume": ("cooking_fume", "concentration"),
+    "subsidence": ("road_subsidence", "settlement"),
+    "bin_fill": ("waste_bin", "fill_level"),
+}
+
+
+def _sensors(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str, Measured]:
+    """Sensor leaves from the sensing module (一网感知): ``points_over`` counts the devices of
+    the quantity's type in the area whose reading alarm (rules on that metric) was active at
+    any time on the day; ``share_over`` is that count as a share of the area's active devices
+    of the type. An area without such a device has no value."""
+    from iot.models import Alarm, Device
+
+    spec = leaf.measure
+    kind, quantity = spec.get("kind"), spec.get("quantity")
+    if quantity not in SENSOR_QUANTITIES or kind not in ("points_over", "share_over"):
+        note, params = "not_computed", {"kind": f"{kind}/{quantity}"}
+        return {path: Measured(None, None, {}, note, params) for path in paths}
+    if spec.get("per"):
+        return {p: Measured(None, None, {}, "no_exposure", {"per": spec["per"]}) for p in paths}
+    device_type, metric = SENSOR_QUANTITIES[quantity]
+    start, end = selectors.day_bounds(day, day)
+    length = selectors.tier_path_length(tier)
+    devices = Device.objects.filter(device_type__code=device_type, is_active=True).annotate(
+        region=Substr("area_path", 1, length)
+    )
+    installed: dict[str, int] = defaultdict(int)
+    for region in devices.filter(region__in=paths).values_list("region", flat=True):
+        installed[region] += 1
+    over = (
+        Alarm.objects.filter(
+            device__device_type__code=device_type, rule__metric=metric, started_at__lt=end
+        )
+        .filter(Q(cleared_at__isnull=True) | Q(cleared_at__gte=start))
+        .annotate(region=Substr("device__area_path", 1, length))
+        .filter(region__in=paths)
+        .values("region")
+        .annotate(n=Count("device", distinct=True))
+    )
+    over_by = {row["region"]: row["n"] for row in over}
+    found = {}
+    for path in paths:
+        what = {"quantity": quantity, "device_type": device_type, "metric": metric,
+                "area": path, "day": day.isoformat(), "devices": installed.get(path, 0),
+                "over": over_by.get(path, 0)}  # fmt: skip
+        if not installed.get(path):
+            found[path] = Measured(None, None, what, "no_sensor", {"type": device_type})
+        elif kind == "points_over":
+            found[path] = Measured(float(what["over"]), None, what)
+        else:
+            found[path] = Measured(round(what["over"] / what["devices"] * 100, 2), None, what)
+    return found
+
+
 PLATFORM = {
     "filed": _filed,
     "region_rate": _region_rate,
@@ -201,6 +261,8 @@ def measure_tier(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict
         return PLATFORM[kind](leaf, tier, paths, day)
     if leaf.source in (Source.FEED, Source.MANUAL) and kind in ("feed", "manual"):
         return _figures(leaf, tier, paths, day)
+    if leaf.source == Source.SENSOR:
+        return _sensors(leaf, tier, paths, day)
     if leaf.source == Source.PLATFORM:
         note, params = "not_computed", {"kind": kind}
     else:
