@@ -4,7 +4,7 @@ values as the tree (goals -> groups -> leaves)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Max
 
@@ -37,10 +37,14 @@ def latest_day(tree: SignTree) -> date | None:
     return SignValue.objects.filter(tree=tree).aggregate(day=Max("day"))["day"]
 
 
+TREND_DAYS = 30
+
+
 @dataclass
 class Row:
     value: SignValue
     children: list[Row] = field(default_factory=list)
+    trend: list[tuple[date, float | None]] = field(default_factory=list)
 
     @property
     def node(self):
@@ -56,6 +60,16 @@ def tree_of(tree: SignTree, area: AdminArea, day: date) -> Row | None:
         .order_by("node__position", "node__code")
     )
     rows = {v.node_id: Row(v) for v in values}
+    first = day - timedelta(days=TREND_DAYS - 1)
+    scores: dict[int, dict[date, float | None]] = {}
+    history = SignValue.objects.filter(
+        tree=tree, area_path=area.path, day__gte=first, day__lte=day
+    ).values_list("node_id", "day", "score")
+    for node, when, score in history:
+        scores.setdefault(node, {})[when] = score
+    days = [first + timedelta(days=i) for i in range(TREND_DAYS)]
+    for node, row in rows.items():
+        row.trend = [(d, scores.get(node, {}).get(d)) for d in days]
     root = None
     for row in rows.values():
         if row.node.level == Level.INDEX:

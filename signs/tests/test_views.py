@@ -33,6 +33,16 @@ def test_the_leader_sees_the_city_index_its_tree_and_the_areas_below(client, sta
     assert [a.code for a, _v in page.context["children"]] == ["330203", "330205"]
 
 
+def test_each_node_shows_its_last_30_days(client, staff, computed):
+    services.compute_day(date(2026, 11, 28))
+    client.force_login(staff["city_leader"])
+    page = client.get("/en/signs/", {"area": "330203001"})
+    trend = page.context["root"].trend
+    assert len(trend) == 30 and trend[-1][0] == DAY and trend[-1][1] is not None
+    assert trend[-2][1] is not None and trend[-3][1] is None  # 28 and 29 computed, not the 27th
+    assert page.content.decode().count('<svg class="sparkline"') >= 6  # index, goal, rows
+
+
 def test_a_district_sees_its_own_index_and_not_another(client, staff, computed):
     client.force_login(staff["west_dispatcher"])
     own = client.get("/en/signs/")
