@@ -1,4 +1,8 @@
-"""/api/v1/signs: figures pushed by other systems (mounted by cityops/api.py).
+"""/api/v1/signs: the sign index and the figures other systems push (mounted by cityops/api.py).
+
+- ``GET /signs/tree``: the tree in use, as its file.
+- ``GET /signs/values?area=&day=``: an area's index and every node for a day (in your scope).
+- ``GET /signs/values/{id}``: how one value was computed (its explanation).
 
 - ``POST /signs/feeds/{code}`` ``{"records": [{"area": "330203", "at": "...", "value": 42,
   "unit": "index", "source_id": "aqi-330203-2026120610"}]}``: store figures of a feed the sign
@@ -11,14 +15,17 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from areas.api import ErrorOut
-from core.errors import PermissionDenied
-from signs import feeds
+from areas.models import AdminArea
+from core.errors import NotFound, PermissionDenied
+from signs import feeds, selectors
+from signs import tree as trees
+from signs.models import SignValue
 
 router = Router(tags=["signs"])
 
@@ -56,3 +63,110 @@ def push(request, code: str, body: PushIn):
     ]  # fmt: skip
     result = feeds.store(code, records, user=request.user)
     return Status(201 if result["stored"] else 200, result)
+
+
+# --- Reading the index ---------------------------------------------------------------------------
+
+
+class ValueOut(Schema):
+    id: int
+    code: str
+    name: str
+    level: str
+    parent: str | None
+    weight: float
+    score: float | None
+    colour: str = Field(..., description="blue/green/yellow/orange/red, or '' for none")
+    status: str
+    raw: float | None
+    unit: str
+
+
+class ValuesOut(Schema):
+    area: str
+    area_name: str
+    day: date | None
+    tree: str
+    values: list[ValueOut]
+
+
+class ExplanationOut(Schema):
+    id: int
+    code: str
+    area: str
+    day: date
+    score: float | None
+    colour: str
+    status: str
+    explanation: dict
+
+
+def _scoped_area(request, code: str | None):
+    if not request.user.is_authenticated:
+        raise PermissionDenied(_("Log in first."))
+    area = selectors.area_in_scope(request.user, code)
+    if area is None:
+        raise NotFound(_("No such area in your scope."))
+    return area
+
+
+@router.get("/signs/tree", response={200: dict, 404: ErrorOut}, summary="The sign tree in use")
+def tree(request):
+    """The tree in use as its file (signs/data/tree.schema.json)."""
+    current = trees.active_tree()
+    if current is None:
+        raise NotFound(_("No sign tree is in use."))
+    return trees.export(current)
+
+
+@router.get(
+    "/signs/values",
+    response={200: ValuesOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="An area's index and every node of it for a day (体征值)",
+)
+def values(request, area: str | None = None, day: date | None = None):
+    """``area``: an area code in your scope (default: the top of your scope); ``day``: default
+    the latest computed."""
+    place = _scoped_area(request, area)
+    current = trees.active_tree()
+    if current is None:
+        raise NotFound(_("No sign tree is in use."))
+    day = day or selectors.latest_day(current)
+    rows = (
+        SignValue.objects.filter(tree=current, area_path=place.path, day=day)
+        .select_related("node", "node__parent")
+        .order_by("node__level", "node__code")
+    )
+    return {
+        "area": place.code,
+        "area_name": place.name,
+        "day": day,
+        "tree": current.version,
+        "values": [
+            {"id": v.pk, "code": v.node.code, "name": v.node.name, "level": v.node.level,
+             "parent": v.node.parent.code if v.node.parent_id else None,
+             "weight": float(v.node.weight), "score": v.score, "colour": v.colour,
+             "status": v.status, "raw": v.raw, "unit": v.node.unit}
+            for v in rows
+        ],
+    }  # fmt: skip
+
+
+@router.get(
+    "/signs/values/{value_id}",
+    response={200: ExplanationOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="How one value was computed (explanation)",
+)
+def explanation(request, value_id: int):
+    if not request.user.is_authenticated:
+        raise PermissionDenied(_("Log in first."))
+    found = SignValue.objects.select_related("node").filter(pk=value_id).first()
+    roots = selectors.scope_roots(request.user)
+    if found is None or not any(found.area_path.startswith(r.path) for r in roots):
+        raise NotFound(_("Not found, or not visible to you."))
+    area = AdminArea.objects.filter(path=found.area_path).values_list("code", flat=True).first()
+    return {
+        "id": found.pk, "code": found.node.code, "area": area or found.area_path,
+        "day": found.day, "score": found.score, "colour": found.colour,
+        "status": found.status, "explanation": found.explanation,
+    }  # fmt: skip
