@@ -18,7 +18,7 @@ from django.db import transaction
 from areas.models import LEVEL_ORDER, AdminArea
 from signs import measures, normalisers, scoring
 from signs.models import Level, SignNode, SignTree, SignValue, Status
-from signs.tree import active_tree
+from signs.tree import INDEX_CODE, active_tree
 
 
 def _areas(tiers: list[str]) -> dict[str, list[str]]:
@@ -88,6 +88,40 @@ def recompute(explanation: dict) -> float | None:
     )
 
 
+class Shape:
+    """The tree's structure for a computation: its nodes, parents in roll-up order (groups,
+    goals, the index) and the leaves under each node (the short-board rule)."""
+
+    def __init__(self, nodes: list[SignNode]) -> None:
+        self.nodes = nodes
+        self.children: dict[int, list[SignNode]] = defaultdict(list)
+        for node in nodes:
+            if node.parent_id:
+                self.children[node.parent_id].append(node)
+        self.leaves = [n for n in nodes if n.level == Level.LEAF]
+        depth = {Level.GROUP: 0, Level.GOAL: 1, Level.INDEX: 2}
+        self.parents = sorted((n for n in nodes if n.level != Level.LEAF),
+                              key=lambda n: depth[n.level])  # fmt: skip
+        by_pk = {n.pk: n for n in nodes}
+        self.leaves_under: dict[str, list[str]] = defaultdict(list)
+        for leaf in self.leaves:
+            parent = by_pk.get(leaf.parent_id)
+            while parent is not None:
+                self.leaves_under[parent.code].append(leaf.code)
+                parent = by_pk.get(parent.parent_id)
+
+    def roll_up(self, found: dict[str, dict], floors) -> None:
+        """Add every parent's value to ``found`` (code -> value) from its leaves' values."""
+        for node in self.parents:
+            kids = [c for c in self.children[node.pk] if c.code in found]
+            red = any(
+                scoring.band_of(found[c]["score"], floors) == scoring.RED
+                for c in self.leaves_under[node.code]
+                if c in found
+            )
+            found[node.code] = _parent_value(node, kids, found, red)
+
+
 @transaction.atomic
 def compute_day(day: date, *, tree: SignTree | None = None) -> int:
     """Compute and store every node of the tree (the one in use by default) for every area on
@@ -96,40 +130,19 @@ def compute_day(day: date, *, tree: SignTree | None = None) -> int:
     if tree is None:
         return 0
     nodes = list(tree.nodes.all())
-    children: dict[int, list[SignNode]] = defaultdict(list)
-    for node in nodes:
-        if node.parent_id:
-            children[node.parent_id].append(node)
-    leaves = [n for n in nodes if n.level == Level.LEAF]
-    parents = [n for n in nodes if n.level != Level.LEAF]
-    depth = {Level.GROUP: 0, Level.GOAL: 1, Level.INDEX: 2}
-    parents.sort(key=lambda n: depth[n.level])  # groups, then goals, then the index
+    shape = Shape(nodes)
     floors = tree.floors
     measures.forget()  # counts cached by the last computation may have changed since
     areas = _areas(list(LEVEL_ORDER))
     values: dict[str, dict[str, dict]] = defaultdict(dict)  # path -> code -> value
     for tier, paths in areas.items():
-        for leaf in leaves:
+        for leaf in shape.leaves:
             if tier not in leaf.tiers:
                 continue
             for path, measured in measures.measure_tier(leaf, tier, paths, day).items():
                 values[path][leaf.code] = _leaf_value(leaf, measured)
-    by_pk = {n.pk: n for n in nodes}
-    leaves_under: dict[str, list[str]] = defaultdict(list)
-    for leaf in leaves:
-        parent = by_pk.get(leaf.parent_id)
-        while parent is not None:
-            leaves_under[parent.code].append(leaf.code)
-            parent = by_pk.get(parent.parent_id)
     for found in values.values():
-        for node in parents:
-            kids = [c for c in children[node.pk] if c.code in found]
-            red = any(
-                scoring.band_of(found[c]["score"], floors) == scoring.RED
-                for c in leaves_under[node.code]
-                if c in found
-            )
-            found[node.code] = _parent_value(node, kids, found, red)
+        shape.roll_up(found, floors)
     previous = {
         (node, path): (colour or None, pending or None)
         for node, path, colour, pending in SignValue.objects.filter(
@@ -160,3 +173,35 @@ def compute_day(day: date, *, tree: SignTree | None = None) -> int:
     SignValue.objects.filter(tree=tree, day=day).delete()
     SignValue.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
+
+
+def preview(tree: SignTree, weights: dict[str, float], day: date) -> list[dict]:
+    """The index of every area on ``day`` as stored and as it would be with ``weights`` (node
+    code -> weight; the others unchanged): the stored leaf scores rolled up again. Nothing is
+    written. ``[{"area_path", "tier", "before", "after"}]`` (scores, None for no score)."""
+    nodes = list(tree.nodes.all())
+    for node in nodes:
+        if node.code in weights:
+            node.weight = weights[node.code]
+    shape = Shape(nodes)
+    leaf_codes = {n.code for n in shape.leaves}
+    stored: dict[str, dict[str, dict]] = defaultdict(dict)
+    before: dict[str, float | None] = {}
+    tiers: dict[str, str] = {}
+    rows = SignValue.objects.filter(tree=tree, day=day).values_list(
+        "area_path", "tier", "node__code", "score"
+    )
+    for path, tier, code, score in rows:
+        tiers[path] = tier
+        if code in leaf_codes:
+            stored[path][code] = {"score": score}
+        elif code == INDEX_CODE:
+            before[path] = score
+    found = []
+    for path, leaves in stored.items():
+        shape.roll_up(leaves, tree.floors)
+        after = leaves[INDEX_CODE]["score"] if INDEX_CODE in leaves else None
+        found.append({"area_path": path, "tier": tiers[path], "before": before.get(path),
+                      "after": after})  # fmt: skip
+    found.sort(key=lambda r: (len(r["area_path"]), r["area_path"]))
+    return found

@@ -7,4 +7,5 @@ app_name = "signs"
 urlpatterns = [
     path("", views.index, name="index"),
     path("values/<int:pk>/", views.value, name="value"),
+    path("weights/", views.weights, name="weights"),
 ]

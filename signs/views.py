@@ -6,14 +6,20 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from areas.models import AdminArea
+from cases import permissions
 from cases.views.access import elsewhere
-from signs import scoring, selectors
-from signs.models import SignValue
+from org.models import Role
+from signs import scoring, selectors, services
+from signs.models import Level, SignNode, SignValue
 
 
 def _day(value: str | None) -> date | None:
@@ -48,6 +54,7 @@ def index(request: HttpRequest) -> HttpResponse:
             if area.parent_id and selectors.area_in_scope(request.user, area.parent.code)
             else None,
             "bands": [(b, scoring.BAND_LABELS[b]) for b in scoring.BANDS],
+            "may_edit": _may_edit(request.user),
         },
     )
 
@@ -87,8 +94,6 @@ def value(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _area_name(path: str) -> str:
-    from areas.models import AdminArea
-
     return AdminArea.objects.filter(path=path).values_list("name", flat=True).first() or path
 
 
@@ -97,7 +102,6 @@ def _cases_url(found: SignValue) -> str:
     rows = found.explanation.get("rows") or {}
     if "indicator" not in rows:
         return ""
-    from areas.models import AdminArea
     from evaluation import definitions
 
     indicator = definitions.REGION_BY_KEY.get(rows["indicator"])
@@ -111,3 +115,87 @@ def _cases_url(found: SignValue) -> str:
         "to": rows["to"],
     }
     return reverse("evaluation:region_cases") + "?" + urlencode(query)
+
+
+def _may_edit(user) -> bool:
+    return user.is_superuser or permissions.role_of(user) == Role.ADMIN
+
+
+def _weights_asked(request: HttpRequest, nodes) -> tuple[dict[str, float], list[str]]:
+    """node code -> weight from the form, and the problems (unreadable numbers, siblings not
+    summing to 1)."""
+    weights, problems = {}, []
+    for node in nodes:
+        raw = request.POST.get(f"w-{node.code}", "").strip()
+        try:
+            value = float(raw)
+            if not 0 <= value <= 1:
+                raise ValueError
+        except ValueError:
+            problems.append(
+                _("%(code)s: the weight must be a number from 0 to 1.") % {"code": node.code}
+            )
+            continue
+        weights[node.code] = value
+    by_parent: dict[int, list] = {}
+    for node in nodes:
+        if node.parent_id and node.code in weights:
+            by_parent.setdefault(node.parent_id, []).append(weights[node.code])
+    names = {n.pk: n.code for n in nodes}
+    for parent, shares in by_parent.items():
+        if abs(sum(shares) - 1) > 0.001:
+            problems.append(
+                _("The weights under %(code)s sum to %(sum)s, not 1.")
+                % {"code": names.get(parent, "?"), "sum": f"{sum(shares):.4f}"}
+            )
+    return weights, problems
+
+
+@login_required
+def weights(request: HttpRequest) -> HttpResponse:
+    """The tree's weights with the index of every area before and after a change, side by side,
+    before it is saved (administrators); a save is in the tree's admin history and the latest
+    day is computed again with it."""
+    if not _may_edit(request.user):
+        return elsewhere(request.user)
+    tree = selectors.current_tree()
+    if tree is None:
+        raise Http404("No sign tree is in use.")
+    nodes = list(tree.nodes.exclude(level=Level.INDEX).order_by("code"))
+    day = selectors.latest_day(tree)
+    compared, problems = [], []
+    if request.method == "POST":
+        asked, problems = _weights_asked(request, nodes)
+        if not problems and day:
+            compared = services.preview(tree, asked, day)
+        if not problems and request.POST.get("action") == "save":
+            changed = []
+            for node in nodes:
+                if float(node.weight) != asked[node.code]:
+                    changed.append(f"{node.code} {node.weight} -> {asked[node.code]}")
+                    SignNode.objects.filter(pk=node.pk).update(weight=asked[node.code])
+            if changed:
+                LogEntry.objects.log_actions(
+                    request.user.pk, [tree], CHANGE,
+                    change_message=_("Weights changed on the weights page: %(changes)s")
+                    % {"changes": "; ".join(changed)},
+                    single_object=True,
+                )  # fmt: skip
+                if day:
+                    services.compute_day(day, tree=tree)
+            messages.success(request, _("Saved: %(n)s weights changed.") % {"n": len(changed)})
+            return redirect("signs:weights")
+        for node in nodes:
+            node.asked = request.POST.get(f"w-{node.code}", node.weight)
+    names = dict(AdminArea.objects.values_list("path", "name"))
+    for row in compared:
+        row["name"] = names.get(row["area_path"], row["area_path"])
+        row["before_band"] = scoring.band_of(row["before"], tree.floors) or "none"
+        row["after_band"] = scoring.band_of(row["after"], tree.floors) or "none"
+        if row["before"] is not None and row["after"] is not None:
+            row["change"] = row["after"] - row["before"]
+    return render(
+        request,
+        "signs/weights.html",
+        {"tree": tree, "nodes": nodes, "day": day, "compared": compared, "problems": problems},
+    )
