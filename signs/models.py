@@ -239,3 +239,43 @@ class Figure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.value} {self.unit} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class WarningLevel(models.IntegerChoices):
+    """National four-level warning colours on a raw value (预警级别, GB/T 27962 style): I is
+    the most severe. Not the index bands: blue here is a level-IV warning."""
+
+    I = 1, _("Level I 红色预警 (red)")  # noqa: E741
+    II = 2, _("Level II 橙色预警 (orange)")
+    III = 3, _("Level III 黄色预警 (yellow)")
+    IV = 4, _("Level IV 蓝色预警 (blue)")
+
+
+class SignWarning(models.Model):
+    """One warning episode of a leaf in an area: raised when its raw value first reaches a
+    level of the leaf's warning rule, its level changed as the value moves, ended when the
+    value falls below every level. One open episode per leaf and area at a time."""
+
+    node = models.ForeignKey(SignNode, on_delete=models.CASCADE, related_name="warnings")
+    area_path = models.CharField(_("area path"), max_length=80)
+    level = models.PositiveSmallIntegerField(_("level"), choices=WarningLevel.choices)
+    highest = models.PositiveSmallIntegerField(_("most severe level"), choices=WarningLevel.choices)
+    started_on = models.DateField(_("started on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    raw = models.FloatField(_("latest raw value"))
+    # Every change: [{"day": "2026-11-23", "level": 3, "raw": 4.0}, ...]
+    history = models.JSONField(_("history"), default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node", "area_path"],
+                condition=models.Q(ended_on__isnull=True),
+                name="signs_one_open_warning",
+            )
+        ]
+        verbose_name = _("sign warning")
+        verbose_name_plural = _("sign warnings")
+
+    def __str__(self) -> str:
+        return f"{self.node.code} {self.area_path} level {self.level}"

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from django.db import transaction
 
 from areas.models import LEVEL_ORDER, AdminArea
-from signs import measures, normalisers, scoring
+from signs import early_warning, measures, normalisers, scoring
 from signs.models import Level, SignNode, SignTree, SignValue, Status
 from signs.tree import INDEX_CODE, active_tree
 
@@ -143,6 +143,7 @@ def compute_day(day: date, *, tree: SignTree | None = None) -> int:
                 values[path][leaf.code] = _leaf_value(leaf, measured)
     for found in values.values():
         shape.roll_up(found, floors)
+    early_warning.follow(day, shape.leaves, values)
     previous = {
         (node, path): (colour or None, pending or None)
         for node, path, colour, pending in SignValue.objects.filter(

@@ -18,7 +18,7 @@ from areas.models import AdminArea
 from cases import permissions
 from cases.views.access import elsewhere
 from org.models import Role
-from signs import scoring, selectors, services
+from signs import early_warning, scoring, selectors, services
 from signs.models import Level, SignNode, SignValue
 
 
@@ -55,6 +55,10 @@ def index(request: HttpRequest) -> HttpResponse:
             else None,
             "bands": [(b, scoring.BAND_LABELS[b]) for b in scoring.BANDS],
             "may_edit": _may_edit(request.user),
+            "warnings": early_warning.active(area.path),
+            "area_names": dict(
+                AdminArea.objects.filter(path__startswith=area.path).values_list("path", "name")
+            ),
         },
     )
 

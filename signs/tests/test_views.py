@@ -73,3 +73,16 @@ def test_someone_without_an_area_is_sent_to_their_own_page(client, django_user_m
     user = django_user_model.objects.create_user("nobody", password="x-x-x-x-x-1")
     client.force_login(user)
     assert client.get("/en/signs/").status_code == 302
+
+
+def test_warnings_in_force_are_listed_above_the_index(client, staff, computed):
+    from signs import early_warning
+    from signs.models import SignNode
+
+    leaf = SignNode.objects.get(code="CLOSING")
+    leaf.warning = {"IV": 70, "I": 40}  # closing rate: lower is worse
+    leaf.save()
+    early_warning.follow(DAY, [leaf], {ALPHA: {"CLOSING": {"raw": 60.0}}})
+    client.force_login(staff["city_leader"])
+    html = client.get("/en/signs/").content.decode()
+    assert 'id="warnings"' in html and "Level IV" in html and "60 % since 2026-11-29" in html
