@@ -183,6 +183,62 @@ def _figures(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str
     return found
 
 
+DISSATISFIED_BELOW = 3  # portal.Rating: 不满意 (2) and 非常不满意 (1)
+
+
+def _dissatisfied(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str, Measured]:
+    """不满意占比: ratings of 不满意 or 非常不满意 / all ratings given in the window (%)."""
+    from evaluation.models import CaseFact
+
+    days = int(leaf.measure.get("window_days", RATE_WINDOW_DAYS))
+    start, end = _window(day, days)
+    length = selectors.tier_path_length(tier)
+    rows = (
+        CaseFact.objects.filter(rated_at__gte=start, rated_at__lt=end)
+        .annotate(region=Substr("area_path", 1, length))
+        .filter(region__in=paths)
+        .values("region")
+        .annotate(rated=Count("pk"), unhappy=Count("pk", filter=Q(rating__lt=DISSATISFIED_BELOW)))
+    )
+    by_region = {r["region"]: (r["rated"], r["unhappy"]) for r in rows}
+    found = {}
+    for path in paths:
+        rated, unhappy = by_region.get(path, (0, 0))
+        what = {"area": path, "from": (day - timedelta(days=days - 1)).isoformat(),
+                "to": day.isoformat(), "rated": rated, "dissatisfied": unhappy}  # fmt: skip
+        if not rated:
+            found[path] = Measured(None, None, what, "no_denominator")
+        else:
+            found[path] = Measured(round(unhappy / rated * 100, 2), None, what)
+    return found
+
+
+def _overdue_per_mille(leaf: SignNode, tier: str, paths: list[str], day: date):
+    """超期未结案件千分比: cases overdue and not closed at the day's end per 1,000 cases open
+    then (filed, neither closed nor voided), both from the rollups' running totals."""
+    start, end = selectors.day_bounds(day, day)
+    overdue = _region_counts(tier, start, end, tuple(paths))
+    length = selectors.tier_path_length(tier)
+    totals = (
+        RegionRollup.objects.filter(rollups.span(None, day + timedelta(days=1)))
+        .annotate(region=Substr("area_path", 1, length))
+        .filter(region__in=paths)
+        .values("region")
+        .annotate(filed=Sum("filed"), closed=Sum("closed"), voided=Sum("voided"))
+    )
+    open_by = {t["region"]: t["filed"] - t["closed"] - t["voided"] for t in totals}
+    found = {}
+    for path in paths:
+        late = overdue.get(path, {}).get("overdue_open", 0)
+        still_open = open_by.get(path, 0)
+        what = {"area": path, "day": day.isoformat(), "overdue_open": late, "open": still_open}
+        if still_open <= 0:
+            found[path] = Measured(None, None, what, "no_denominator")
+        else:
+            found[path] = Measured(round(late / still_open * 1000, 2), None, what)
+    return found
+
+
 # A sensor leaf's quantity -> (device type code, reading metric of its alarm rules).
 SENSOR_QUANTITIES = {
     "water_depth": ("water_level", "depth"),
@@ -246,6 +302,8 @@ PLATFORM = {
     "filed": _filed,
     "region_rate": _region_rate,
     "active_discovery_rate": _active_discovery,
+    "dissatisfied_share": _dissatisfied,
+    "overdue_per_mille": _overdue_per_mille,
 }
 
 

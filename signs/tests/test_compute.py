@@ -135,3 +135,18 @@ def test_the_worker_computes_yesterday(small_tree, time_machine):
     time_machine.move_to("2026-11-24 00:40 +08:00")
     assert compute_yesterday.call_local() > 0
     assert _value("FILED", ALPHA, date(2026, 11, 23)).raw == 8.0
+
+
+def test_overdue_per_thousand_open_and_the_dissatisfied_share(region_week):  # noqa: F811
+    from signs import measures
+    from signs.tree import active_tree
+
+    nodes = active_tree().nodes
+    day = date(2026, 11, 29)
+    overdue = measures.measure_tier(nodes.get(code="M3.3"), "street", [ALPHA], day)[ALPHA]
+    # At the 29th's end: 8 filed, 3 closed, 1 voided -> 4 open, of which 2 overdue (the open
+    # overdue case and the one due Tuesday 16:00): 500 per 1,000.
+    assert (overdue.rows["overdue_open"], overdue.rows["open"], overdue.raw) == (2, 4, 500.0)
+    unhappy = measures.measure_tier(nodes.get(code="M2.2"), "street", [ALPHA], day)[ALPHA]
+    assert (unhappy.rows["rated"], unhappy.rows["dissatisfied"]) == (2, 1)
+    assert unhappy.raw == 50.0
