@@ -510,8 +510,9 @@ def _case_became_overdue(cutoff: datetime) -> Q:
     return Q(deadline_at__lt=cutoff, filed_at__lt=cutoff) & not_disposed_in_time
 
 
-def _within(rows, within):
-    if within is None:  # ALL: no restriction
+def _under(rows, within):
+    """The rows whose area path lies under one of ``within`` (None: ALL, everywhere)."""
+    if within is None:
         return rows
     where = Q(pk__in=[])
     for path in within:
@@ -533,13 +534,13 @@ def region_counts(
     from evaluation import selectors
 
     length = selectors.tier_path_length(tier)
-    facts = _within(CaseFact.objects.all(), within)
+    facts = _under(CaseFact.objects.all(), within)
     if kind:
         facts = facts.filter(category_kind=kind)
     w = window(start, end, now)
     if w is None:
         return selectors.region_counts(facts, tier, start, end, now=now)
-    rows = _within(RegionRollup.objects.all(), within)
+    rows = _under(RegionRollup.objects.all(), within)
     if kind:
         rows = rows.filter(category_kind=kind)
     rows = rows.annotate(region=Substr("area_path", 1, length))
@@ -610,7 +611,7 @@ def top_categories(
     if days is None:
         return None
     length = selectors.tier_path_length(tier)
-    rows = _within(CategoryRollup.objects.all(), within).filter(span(*days))
+    rows = _under(CategoryRollup.objects.all(), within).filter(span(*days))
     if kind:
         rows = rows.filter(category_kind=kind)
     found: dict[str, list[tuple[str, int]]] = {}
@@ -691,7 +692,7 @@ def region_trend(tier: str, months: list[date], *, kind=None, within=None) -> di
     from evaluation import selectors
 
     length = selectors.tier_path_length(tier)
-    rows = _within(RegionRollup.objects.all(), within)
+    rows = _under(RegionRollup.objects.all(), within)
     if kind:
         rows = rows.filter(category_kind=kind)
     rows = rows.annotate(region=Substr("area_path", 1, length))
