@@ -80,9 +80,17 @@ class Record:
     source_id: str
 
 
-def store(code: str, records: list[Record], *, user, now: datetime | None = None) -> dict:
+def store(
+    code: str,
+    records: list[Record],
+    *,
+    user,
+    now: datetime | None = None,
+    labels: list[str] | None = None,
+) -> dict:
     """Check every record, then store the new ones in one transaction; returns
-    ``{"stored": n, "duplicates": [source ids]}``. Raises FeedRefused (nothing stored)."""
+    ``{"stored": n, "duplicates": [source ids]}``. Raises FeedRefused (nothing stored); its
+    problems name each record by ``labels`` (default ``records[i]``; a file: its lines)."""
     now = now or timezone.now()
     feed = known().get(code)
     if feed is None:
@@ -97,20 +105,23 @@ def store(code: str, records: list[Record], *, user, now: datetime | None = None
     )
     problems, seen = [], {}
     for i, r in enumerate(records):
-        where = f"records[{i}]"
+
+        def where(name: str, i=i) -> str:
+            return f"{labels[i]}: {name}: " if labels else f"records[{i}].{name}: "
+
         if r.area not in areas:
-            problems.append(f"{where}.area: " + _("no area %(code)s") % {"code": r.area})
+            problems.append(where("area") + _("no area %(code)s") % {"code": r.area})
         if r.unit != feed.unit:
-            problems.append(f"{where}.unit: " + _("the feed's unit is %(unit)s, not %(given)s")
+            problems.append(where("unit") + _("the feed's unit is %(unit)s, not %(given)s")
                             % {"unit": feed.unit, "given": r.unit})  # fmt: skip
         if not math.isfinite(r.value):
-            problems.append(f"{where}.value: " + _("must be a finite number"))
+            problems.append(where("value") + _("must be a finite number"))
         if r.at.tzinfo is None:
-            problems.append(f"{where}.at: " + _("must carry a time zone (e.g. +08:00)"))
+            problems.append(where("at") + _("must carry a time zone (e.g. +08:00)"))
         elif r.at > now + CLOCK_SKEW:
-            problems.append(f"{where}.at: " + _("is in the future"))
+            problems.append(where("at") + _("is in the future"))
         if r.source_id in seen and seen[r.source_id] != r:
-            problems.append(f"{where}.source_id: " + _("used twice in this push"))
+            problems.append(where("source_id") + _("used twice in this push"))
         seen[r.source_id] = r
     stored = {f.source_id: f for f in Figure.objects.filter(code=code, source_id__in=list(seen))}
     duplicates, conflict = [], False

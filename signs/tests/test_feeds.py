@@ -152,3 +152,41 @@ def test_a_reused_source_id_is_a_conflict_in_chinese_too(client, feeder, time_ma
                          content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {feeder}",
                          HTTP_ACCEPT_LANGUAGE="zh-hans")  # fmt: skip
     assert answer.status_code == 409 and "已以不同的值存储" in answer.json()["message"]
+
+
+def test_a_file_of_figures_is_stored_or_refused_by_line(tmp_path, personas, time_machine):
+    from django.core.management import CommandError, call_command
+
+    time_machine.move_to(local(24, 12))
+    good = tmp_path / "survey.csv"
+    good.write_text(
+        "区域编码,时间,数值,单位,来源编号\n"
+        "330203,2026-10-01 09:00,88.5,%,sweep-east-q4\n"
+        "330205,2026-10-01T09:00:00+08:00,91,%,sweep-west-q4\n",
+        encoding="utf-8",
+    )
+    call_command("signs_import_figures", "sweeping_coverage", str(good))
+    east = Figure.objects.get(source_id="sweep-east-q4")
+    assert (east.value, east.channel, east.at) == (88.5, "manual", local(1, 9).replace(month=10))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "area,at,value,unit,source_id\n"
+        "330203,2026-11-01 09:00,70,%,ok-1\n"
+        "330203,2026-11-01 09:00,lots,%,bad-number\n"
+        "330203,yesterday,70,%,bad-time\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError) as refused:
+        call_command("signs_import_figures", "sweeping_coverage", str(bad))
+    assert "line 3: value: not a number ('lots')" in str(refused.value)
+    assert "line 4: at: not a date and time ('yesterday')" in str(refused.value)
+    units = tmp_path / "units.csv"
+    units.write_text("area,at,value,unit,source_id\n330203,2026-11-01 09:00,0.7,ratio,u-1\n",
+                     encoding="utf-8")  # fmt: skip
+    with pytest.raises(CommandError, match="line 2: unit: the feed's unit is %, not ratio"):
+        call_command("signs_import_figures", "sweeping_coverage", str(units))
+    assert Figure.objects.count() == 2  # nothing of the refused files
+    no_column = tmp_path / "short.csv"
+    no_column.write_text("area,at,value\n330203,2026-11-01 09:00,1\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="no column unit"):
+        call_command("signs_import_figures", "sweeping_coverage", str(no_column))
