@@ -211,3 +211,20 @@ def test_a_trend_is_each_whole_months_numbers(week, region_week, roads):  # noqa
         for path, series in rollups.region_trend(AreaLevel.STREET, months).items():
             assert series[i] == regions.get(path, dict.fromkeys(series[i], 0)), (path, month)
     assert trend[roads.pk][-1]["disposed"] > 0  # November: not vacuous
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_check_reads_one_snapshot_and_fixes_outside_it(region_week):  # noqa: F811
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the snapshot read is PostgreSQL's REPEATABLE READ")
+    assert not connection.in_atomic_block  # the check runs its own transactions
+    row = RegionRollup.objects.filter(grain=Y, filed__gt=0).first()
+    RegionRollup.objects.filter(pk=row.pk).update(filed=row.filed + 2)
+    found = rollups.check()
+    assert [(d.table, d.stored["filed"] - d.wanted["filed"]) for d in found] == [
+        ("regionrollup", 2)
+    ]
+    assert rollups.check(fix=False) == []
