@@ -176,10 +176,15 @@ def compute_day(day: date, *, tree: SignTree | None = None) -> int:
     return len(rows)
 
 
-def preview(tree: SignTree, weights: dict[str, float], day: date) -> list[dict]:
+def preview(
+    tree: SignTree, weights: dict[str, float], day: date, specs: dict[str, dict] | None = None
+) -> list[dict]:
     """The index of every area on ``day`` as stored and as it would be with ``weights`` (node
-    code -> weight; the others unchanged): the stored leaf scores rolled up again. Nothing is
-    written. ``[{"area_path", "tier", "before", "after"}]`` (scores, None for no score)."""
+    code -> weight) and normaliser ``specs`` (leaf code -> spec; the others unchanged): the
+    stored leaf scores, re-scored from their stored raw values where a spec changed, rolled up
+    again. Nothing is written. ``[{"area_path", "tier", "before", "after"}]``."""
+    specs = specs or {}
+    scorers = {code: normalisers.compile_spec(spec) for code, spec in specs.items()}
     nodes = list(tree.nodes.all())
     for node in nodes:
         if node.code in weights:
@@ -190,11 +195,13 @@ def preview(tree: SignTree, weights: dict[str, float], day: date) -> list[dict]:
     before: dict[str, float | None] = {}
     tiers: dict[str, str] = {}
     rows = SignValue.objects.filter(tree=tree, day=day).values_list(
-        "area_path", "tier", "node__code", "score"
+        "area_path", "tier", "node__code", "score", "raw", "baseline"
     )
-    for path, tier, code, score in rows:
+    for path, tier, code, score, raw, baseline in rows:
         tiers[path] = tier
         if code in leaf_codes:
+            if code in scorers:
+                score = scorers[code](raw, baseline)
             stored[path][code] = {"score": score}
         elif code == INDEX_CODE:
             before[path] = score

@@ -3,6 +3,7 @@ any value (how it was computed, from what)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from urllib.parse import urlencode
 
@@ -18,7 +19,7 @@ from areas.models import AdminArea
 from cases import permissions
 from cases.views.access import elsewhere
 from org.models import Role
-from signs import early_warning, scoring, selectors, services
+from signs import early_warning, normalisers, scoring, selectors, services
 from signs.models import Level, SignNode, SignValue
 
 
@@ -155,6 +156,28 @@ def _weights_asked(request: HttpRequest, nodes) -> tuple[dict[str, float], list[
     return weights, problems
 
 
+def _specs_asked(request: HttpRequest, nodes) -> tuple[dict[str, dict], list[str]]:
+    """leaf code -> its normaliser as changed in the form (only the changed ones), and the
+    problems (not JSON, parameters the normaliser cannot use)."""
+    specs, problems = {}, []
+    for node in nodes:
+        text = request.POST.get(f"n-{node.code}")
+        if node.level != Level.LEAF or text is None:
+            continue
+        try:
+            spec = json.loads(text)
+            normalisers.check(spec)
+        except json.JSONDecodeError:
+            problems.append(_("%(code)s: the normaliser is not valid JSON.") % {"code": node.code})
+            continue
+        except normalisers.BadParameters as exc:
+            problems.append(f"{node.code}: {exc}")
+            continue
+        if spec != node.normaliser:
+            specs[node.code] = spec
+    return specs, problems
+
+
 @login_required
 def weights(request: HttpRequest) -> HttpResponse:
     """The tree's weights with the index of every area before and after a change, side by side,
@@ -166,18 +189,27 @@ def weights(request: HttpRequest) -> HttpResponse:
     if tree is None:
         raise Http404("No sign tree is in use.")
     nodes = list(tree.nodes.exclude(level=Level.INDEX).order_by("code"))
+    for node in nodes:
+        node.spec_text = json.dumps(node.normaliser, ensure_ascii=False)
     day = selectors.latest_day(tree)
     compared, problems = [], []
     if request.method == "POST":
         asked, problems = _weights_asked(request, nodes)
+        specs, spec_problems = _specs_asked(request, nodes)
+        problems += spec_problems
         if not problems and day:
-            compared = services.preview(tree, asked, day)
+            compared = services.preview(tree, asked, day, specs)
         if not problems and request.POST.get("action") == "save":
             changed = []
             for node in nodes:
                 if float(node.weight) != asked[node.code]:
                     changed.append(f"{node.code} {node.weight} -> {asked[node.code]}")
                     SignNode.objects.filter(pk=node.pk).update(weight=asked[node.code])
+                if node.code in specs:
+                    changed.append(
+                        f"{node.code} {node.spec_text} -> {json.dumps(specs[node.code])}"
+                    )
+                    SignNode.objects.filter(pk=node.pk).update(normaliser=specs[node.code])
             if changed:
                 LogEntry.objects.log_actions(
                     request.user.pk, [tree], CHANGE,
@@ -191,6 +223,8 @@ def weights(request: HttpRequest) -> HttpResponse:
             return redirect("signs:weights")
         for node in nodes:
             node.asked = request.POST.get(f"w-{node.code}", node.weight)
+            if node.level == Level.LEAF:
+                node.spec_text = request.POST.get(f"n-{node.code}", node.spec_text)
     names = dict(AdminArea.objects.values_list("path", "name"))
     for row in compared:
         row["name"] = names.get(row["area_path"], row["area_path"])

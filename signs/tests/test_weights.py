@@ -63,3 +63,22 @@ def test_weights_that_do_not_sum_to_one_are_refused(admin_client, computed):
 def test_only_administrators_change_weights(client, staff, computed):
     client.force_login(staff["city_leader"])
     assert client.get(PAGE).status_code == 302
+
+
+def test_a_breakpoint_change_rescores_the_stored_raw_values(admin_client, computed):
+    import json
+
+    steep = json.dumps({"kind": "piecewise", "points": [[0, 50], [10, 0]]})
+    tried = admin_client.post(PAGE, {**_form(), "n-FILED": steep, "action": "preview"})
+    alpha = next(r for r in tried.context["compared"] if r["area_path"] == ALPHA)
+    # FILED's raw 0 now scores 50 instead of 95: (60 + 50) / 2.
+    assert alpha["after"] == pytest.approx(55.0) and alpha["after_band"] == "orange"
+    bad = admin_client.post(PAGE, {**_form(), "n-FILED": "{points", "action": "preview"})
+    assert "FILED: the normaliser is not valid JSON." in bad.context["problems"]
+    unusable = json.dumps({"kind": "piecewise", "points": [[0, 50]]})
+    refused = admin_client.post(PAGE, {**_form(), "n-FILED": unusable, "action": "save"})
+    assert any(p.startswith("FILED: points need at least two") for p in refused.context["problems"])
+    admin_client.post(PAGE, {**_form(), "n-FILED": steep, "action": "save"})
+    assert SignNode.objects.get(code="FILED").normaliser["points"] == [[0, 50], [10, 0]]
+    index = SignValue.objects.get(node__code="INDEX", area_path=ALPHA, day=DAY)
+    assert index.score == pytest.approx(55.0)
