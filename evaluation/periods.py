@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
+from core.dates import day_or_none
 from evaluation import selectors
 
 PERIODS = {
@@ -53,19 +54,12 @@ class Period:
         )
 
 
-def _parse(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def period_of(request: HttpRequest, today: date) -> Period:
     """The period asked for: a named one (``period``), or ``from``/``to`` dates when the period
     is ``custom`` or not named; else this month. A reversed or unreadable range falls back to
     this month."""
     key = request.GET.get("period", "custom")
-    first, last = _parse(request.GET.get("from")), _parse(request.GET.get("to"))
+    first, last = day_or_none(request.GET.get("from")), day_or_none(request.GET.get("to"))
     if key == "custom" and first and last and first <= last:
         return Period("custom", str(PERIODS["custom"]), first, last)
     month = today.replace(day=1)

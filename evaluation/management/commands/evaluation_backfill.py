@@ -6,19 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 from tqdm import tqdm
 
 from cases.models import Case
+from core.dates import day_option
 from evaluation.facts import backfill
-
-
-def _day(value: str, *, option: str):
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise CommandError(f"{option}: {value!r} is not a date (YYYY-MM-DD).") from None
 
 
 class Command(BaseCommand):
@@ -32,10 +26,10 @@ class Command(BaseCommand):
         cases = Case.objects.all()
         tz = timezone.get_current_timezone()
         if since:
-            start = datetime.combine(_day(since, option="--from"), time.min, tzinfo=tz)
+            start = datetime.combine(day_option(since, option="--from"), time.min, tzinfo=tz)
             cases = cases.filter(reported_at__gte=start)
         if until:
-            end = datetime.combine(_day(until, option="--to"), time.max, tzinfo=tz)
+            end = datetime.combine(day_option(until, option="--to"), time.max, tzinfo=tz)
             cases = cases.filter(reported_at__lte=end)
         total = cases.filter(filed_at__isnull=False).count()
         with tqdm(total=total, unit="case", disable=options.get("verbosity", 1) < 1) as bar:

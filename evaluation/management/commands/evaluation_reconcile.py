@@ -9,8 +9,8 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from core.dates import day_option
 from evaluation import reconcile
-from evaluation.management.commands.evaluation_backfill import _day
 from evaluation.rollups import check as rollup_check
 
 
@@ -34,7 +34,9 @@ class Command(BaseCommand):
         if all:
             ids = reconcile.every_case()
         else:
-            when = _day(day, option="--day") if day else timezone.localdate() - timedelta(days=1)
+            when = (
+                day_option(day, option="--day") if day else timezone.localdate() - timedelta(days=1)
+            )
             ids = reconcile.touched_on(when)
         report = reconcile.reconcile(ids, fix=not dry_run)
         self.stdout.write(str(report))

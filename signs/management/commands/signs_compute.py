@@ -4,21 +4,15 @@ computes yesterday each night."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
+from core.dates import day_option
 from signs import services
 from signs.tree import active_tree
-
-
-def _day(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{option}: {value!r} is not a date (YYYY-MM-DD).") from None
 
 
 class Command(BaseCommand):
@@ -34,9 +28,12 @@ class Command(BaseCommand):
         if day and (first or last):
             raise CommandError("give --day, or --from and --to, not both")
         if first:
-            start, end = _day(first, "--from"), _day(last, "--to") if last else yesterday
+            start, end = (
+                day_option(first, option="--from"),
+                day_option(last, option="--to") if last else yesterday,
+            )
         else:
-            start = end = _day(day, "--day") if day else yesterday
+            start = end = day_option(day, option="--day") if day else yesterday
         if start > end:
             raise CommandError(f"--from {start} is after --to {end}")
         if active_tree() is None:
