@@ -64,7 +64,7 @@ def known(tree=None) -> dict[str, Feed]:
     return found
 
 
-def FeedRefused(status: int, problems: list[str]) -> DomainError:  # noqa: N802 - raised
+def _refused(status: int, problems: list[str]) -> DomainError:
     """A push that stores nothing: 404 unknown feed, 409 a source id reused with other
     values, else 422; every problem listed (``details.problems``)."""
     kind = {404: NotFound, 409: Conflict}.get(status, ValidationFailed)
@@ -89,17 +89,17 @@ def store(
     labels: list[str] | None = None,
 ) -> dict:
     """Check every record, then store the new ones in one transaction; returns
-    ``{"stored": n, "duplicates": [source ids]}``. Raises FeedRefused (nothing stored); its
+    ``{"stored": n, "duplicates": [source ids]}``. Raises a DomainError (nothing stored); its
     problems name each record by ``labels`` (default ``records[i]``; a file: its lines)."""
     now = now or timezone.now()
     feed = known().get(code)
     if feed is None:
-        raise FeedRefused(404, [_("No leaf of the sign tree in use reads the feed %(code)s.")
+        raise _refused(404, [_("No leaf of the sign tree in use reads the feed %(code)s.")
                                 % {"code": code}])  # fmt: skip
     if not records:
-        raise FeedRefused(422, [_("No records.")])
+        raise _refused(422, [_("No records.")])
     if len(records) > MAX_RECORDS:
-        raise FeedRefused(422, [_("At most %(n)s records per push.") % {"n": MAX_RECORDS}])
+        raise _refused(422, [_("At most %(n)s records per push.") % {"n": MAX_RECORDS}])
     areas = dict(
         AdminArea.objects.filter(code__in={r.area for r in records}).values_list("code", "pk")
     )
@@ -136,7 +136,7 @@ def store(
             problems.append(f"source_id {source_id}: " + _("already stored with other values"))
         duplicates.append(source_id)
     if problems:
-        raise FeedRefused(409 if conflict else 422, problems)
+        raise _refused(409 if conflict else 422, problems)
     new = [
         Figure(code=code, channel=feed.channel, area_id=areas[r.area], at=r.at, value=r.value,
                unit=r.unit, source_id=source_id, by=user if user and user.pk else None)

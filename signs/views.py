@@ -4,7 +4,6 @@ any value (how it was computed, from what)."""
 from __future__ import annotations
 
 import json
-from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,16 +17,10 @@ from django.utils.translation import gettext as _
 from areas.models import AdminArea
 from cases import permissions
 from cases.views.access import elsewhere
+from core.dates import day_or_none
 from org.models import Role
 from signs import early_warning, normalisers, scoring, selectors, services
 from signs.models import Level, SignNode, SignValue
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @login_required
@@ -39,8 +32,9 @@ def index(request: HttpRequest) -> HttpResponse:
         raise Http404("No such area in your scope.")
     tree = selectors.current_tree()
     latest = selectors.latest_day(tree) if tree else None
-    day = _day(request.GET.get("day")) or latest
+    day = day_or_none(request.GET.get("day")) or latest
     root = selectors.tree_of(tree, area, day) if tree and day else None
+    warnings = early_warning.active(area.path)
     return render(
         request,
         "signs/index.html",
@@ -56,10 +50,8 @@ def index(request: HttpRequest) -> HttpResponse:
             else None,
             "bands": [(b, scoring.BAND_LABELS[b]) for b in scoring.BANDS],
             "may_edit": _may_edit(request.user),
-            "warnings": early_warning.active(area.path),
-            "area_names": dict(
-                AdminArea.objects.filter(path__startswith=area.path).values_list("path", "name")
-            ),
+            "warnings": warnings,
+            "area_names": _names({w.area_path for w in warnings}),
         },
     )
 
@@ -98,8 +90,13 @@ def value(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _names(paths) -> dict[str, str]:
+    """path -> area name, for these paths only."""
+    return dict(AdminArea.objects.filter(path__in=paths).values_list("path", "name"))
+
+
 def _area_name(path: str) -> str:
-    return AdminArea.objects.filter(path=path).values_list("name", flat=True).first() or path
+    return _names([path]).get(path, path)
 
 
 def _cases_url(found: SignValue) -> str:
@@ -225,7 +222,7 @@ def weights(request: HttpRequest) -> HttpResponse:
             node.asked = request.POST.get(f"w-{node.code}", node.weight)
             if node.level == Level.LEAF:
                 node.spec_text = request.POST.get(f"n-{node.code}", node.spec_text)
-    names = dict(AdminArea.objects.values_list("path", "name"))
+    names = _names({row["area_path"] for row in compared})
     for row in compared:
         row["name"] = names.get(row["area_path"], row["area_path"])
         row["before_band"] = scoring.band_of(row["before"], tree.floors) or "none"
