@@ -144,3 +144,19 @@ def check_email_backend(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+MAP_TILE_CRSES = ("wgs84", "gcj02")
+
+
+@register()
+def check_map_tile_crs(app_configs=None, **kwargs):
+    if settings.MAP_TILE_CRS not in MAP_TILE_CRSES:
+        return [
+            Error(
+                f"MAP_TILE_CRS={settings.MAP_TILE_CRS!r} is not one of {', '.join(MAP_TILE_CRSES)}.",
+                hint="wgs84 for 天地图/OpenStreetMap tiles, gcj02 for 高德/腾讯 tiles.",
+                id="cityops.E008",
+            )
+        ]
+    return []

@@ -217,6 +217,9 @@ MEDIA_URL = "media/"
 # --- Maps: grids are the base layer; a tile server is optional -------------------------------
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
+# The tiles' coordinate system: wgs84 (天地图, OpenStreetMap) or gcj02 (高德, 腾讯). With gcj02
+# every overlay is shifted on its way to the map; stored coordinates stay WGS-84.
+MAP_TILE_CRS = env_str("MAP_TILE_CRS", "wgs84").strip().lower()
 
 # --- Working-time calendar -----------------------------------------------------------------
 WORK_WINDOWS = env_str("WORK_WINDOWS", "08:00-12:00,14:00-18:00")

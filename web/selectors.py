@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from areas.models import AdminArea, AreaLevel, UnitGrid
+from catalog.models import Category, CategoryKind
 from intake.selectors import counts_by_source
 from org.selectors import ALL, scope, staff_profile, visible_area_paths
 
@@ -36,4 +38,50 @@ def home_context(user) -> dict:
         "source_counts": [row for row in counts_by_source(user) if row["total"]],
         "tile_url": settings.MAP_TILE_URL,
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
+
+
+def map_context(user) -> dict:
+    """The one map's page: the tiles, the tiers and category classes to choose from."""
+    majors = (
+        Category.objects.filter(is_active=True)
+        .order_by("kind", "major_code")
+        .values_list("kind", "major_code", "major_name")
+        .distinct()
+    )
+    kinds = dict(CategoryKind.choices)
+    return {
+        "tile_url": settings.MAP_TILE_URL,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        "tile_crs": settings.MAP_TILE_CRS if settings.MAP_TILE_URL else "wgs84",
+        "tiers": [(level, AreaLevel(level).label) for level in AreaLevel.values],
+        "majors": [
+            {"kind": kind, "code": code, "label": f"{kinds.get(kind, kind)} {code} {name}"}
+            for kind, code, name in majors
+        ],
+        "unrestricted": visible_area_paths(user) is ALL,
+        "map_text": {
+            "open_case": _("Open the case"),
+            "open_device": _("Open the device"),
+            "open_track": _("Today's track"),
+            "reported": _("Reported"),
+            "cases": _("cases"),
+            "red": _("overdue"),
+            "yellow": _("due soon"),
+            "green": _("in time"),
+            "undispatched": _("not dispatched"),
+            "sensors": _("sensors"),
+            "alarm": _("alarm"),
+            "offline": _("offline"),
+            "online": _("online"),
+            "speed": _("km/h"),
+            "seen": _("Last position"),
+            "index": _("Sign index"),
+            "no_index": _("No index computed"),
+            "loading": _("Loading…"),
+            "failed": _("Could not load %(layer)s: %(error)s"),
+            "shown": _(
+                "%(cases)s open cases, %(devices)s sensors, %(trackers)s vehicles and badges in view"
+            ),
+        },
     }

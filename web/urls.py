@@ -8,6 +8,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("start/", views.start, name="start"),
+    path("map/", views.city_map, name="map"),
     path(
         "login/",
         auth_views.LoginView.as_view(

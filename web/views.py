@@ -14,7 +14,7 @@ from django.views import i18n as i18n_views
 from cases import permissions
 from cases.views.access import home_url
 from org.models import Role
-from web.selectors import home_context
+from web.selectors import home_context, map_context
 
 
 @login_required
@@ -46,3 +46,9 @@ def set_language(request):
     language = translation.get_language_from_path(urlsplit(target).path)
     with translation.override(language or settings.LANGUAGE_CODE):
         return i18n_views.set_language(request)
+
+
+@login_required
+def city_map(request):
+    """一张图: every layer of the user's slice of the city on one map (web.map_layers)."""
+    return render(request, "web/map.html", map_context(request.user))

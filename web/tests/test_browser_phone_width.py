@@ -101,6 +101,7 @@ def test_staff_pages_fit_a_phone(live_server, cases, browser_page):
             "/evaluation/",
             "/evaluation/regions/?tier=street",
             "/signs/",
+            "/map/",
         ],
         "shift_leader": ["/cases/?queue=reported", f"/cases/{trusted.number}/"],
         "alpha_inspector": ["/cases/m/inspect/", "/intake/m/report/"],

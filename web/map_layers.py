@@ -1,0 +1,516 @@
+"""The one map's layers (一张图): what a viewport holds, scoped to the user, small enough to draw.
+
+Each layer answers for a bounding box and a zoom. Zoomed out, points are aggregated on the
+server into square cells (聚合): a GROUP BY over the cell a point falls in, so a city's open
+cases or its year of cases reach the browser as a few hundred counts, never as millions of
+points; zoomed in (or when few points remain) the points themselves come back with what a
+popup needs. Every layer reads through the same scope as its list pages (cases: the API's
+visibility, devices: area scope, vehicles: their service area).
+
+Coordinates are stored in WGS-84. With GCJ-02 tiles (高德/腾讯, ``MAP_TILE_CRS = "gcj02"``)
+the page asks for ``crs=gcj02`` and every coordinate is shifted on the way out, so overlays sit
+on the tiles' streets; the box it sends is converted back to WGS-84 before querying.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Floor
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from areas.models import AdminArea
+from cases import sla
+from cases.api_selectors import LIT_CASE_STATUSES, filter_by_category, visible_cases
+from cases.models import Task
+from cases.states import FINAL_CASE_STATUSES, OPEN_TASK_STATUSES, CaseStatus
+from core import coords
+from core.errors import NotFound, ValidationFailed
+from iot.models import OPEN_ALARM_STATUSES, Alarm
+from iot.selectors import device_list
+from iot.tracking.models import VehicleKind
+from org.selectors import scope
+
+# Cells are a quarter of a 256-pixel tile wide: about 64 px on screen at any zoom.
+CELLS_PER_TILE = 4
+# From this zoom (a few streets on a screen) single points are drawn, if not too many.
+POINTS_FROM_ZOOM = 15
+# More points than this in the box are aggregated whatever the zoom (a browser draws a few
+# thousand markers smoothly; the cap keeps one answer small).
+MAX_POINTS = 2000
+MIN_ZOOM, MAX_ZOOM = 0, 22
+# The time slider (时间范围): today, the last 7 or 30 days, or every open case.
+RANGES = ("today", "7d", "30d", "all")
+
+
+@dataclass(frozen=True)
+class Box:
+    """A viewport in WGS-84 degrees: west, south, east, north."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+
+    @classmethod
+    def parse(cls, text: str | None, *, crs: str = coords.WGS84) -> Box:
+        """``w,s,e,n`` as Leaflet's ``getBounds().toBBoxString()`` writes it, in ``crs``."""
+        parts = (text or "").split(",")
+        try:
+            west, south, east, north = (float(p) for p in parts)
+        except ValueError:
+            raise ValidationFailed(
+                _("bbox must be four numbers west,south,east,north; got %(text)r.")
+                % {"text": text or ""},
+                details={"field": "bbox"},
+            ) from None
+        if not all(math.isfinite(v) for v in (west, south, east, north)) or not (
+            -180 <= west < east <= 180 and -90 <= south < north <= 90
+        ):
+            raise ValidationFailed(
+                _(
+                    "bbox must have west < east within -180..180 and south < north within "
+                    "-90..90; got %(text)s."
+                )
+                % {"text": text},
+                details={"field": "bbox"},
+            )
+        if crs != coords.WGS84:
+            (west, east), (south, north) = coords.to_wgs84_many([west, east], [south, north], crs)
+            west, east, south, north = float(west), float(east), float(south), float(north)
+        return cls(west, south, east, north)
+
+    def contains(self, lon: float | None, lat: float | None) -> bool:
+        return (
+            lon is not None
+            and lat is not None
+            and self.west <= lon <= self.east
+            and self.south <= lat <= self.north
+        )
+
+    def q(self, prefix: str = "") -> Q:
+        return Q(
+            **{
+                f"{prefix}lon__gte": self.west,
+                f"{prefix}lon__lte": self.east,
+                f"{prefix}lat__gte": self.south,
+                f"{prefix}lat__lte": self.north,
+            }
+        )
+
+
+def parse_zoom(zoom: int | None) -> int:
+    if zoom is None or not MIN_ZOOM <= zoom <= MAX_ZOOM:
+        raise ValidationFailed(
+            _("zoom must be a whole number from %(low)s to %(high)s.")
+            % {"low": MIN_ZOOM, "high": MAX_ZOOM},
+            details={"field": "zoom"},
+        )
+    return zoom
+
+
+def parse_crs(crs: str | None) -> str:
+    try:
+        return coords.normalize_crs(crs or coords.WGS84)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), details={"field": "crs"}) from None
+
+
+def since_of(range_: str | None, now: datetime) -> datetime | None:
+    """The start of a time-slider range (local midnight for today); None for every open case."""
+    range_ = range_ or "all"
+    if range_ not in RANGES:
+        raise ValidationFailed(
+            _("range must be one of %(ranges)s.") % {"ranges": ", ".join(RANGES)},
+            details={"field": "range"},
+        )
+    if range_ == "all":
+        return None
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight - timedelta(days={"today": 0, "7d": 6, "30d": 29}[range_])
+
+
+def cell_size(zoom: int) -> float:
+    """The side of an aggregation cell in degrees at ``zoom`` (~64 screen pixels)."""
+    return 360.0 / (2**zoom) / CELLS_PER_TILE
+
+
+def _out(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    if crs == coords.WGS84:
+        return round(lon, 6), round(lat, 6)
+    x, y = coords.from_wgs84(lon, lat, crs)
+    return round(x, 6), round(y, 6)
+
+
+def _bins(qs, zoom: int, counts: dict, crs: str) -> list[dict]:
+    """``qs`` grouped by cell: each cell's point count, the mean position of its points (so
+    a cluster sits where its points are, not at a cell corner) and ``counts`` (name ->
+    aggregate) per cell."""
+    size = cell_size(zoom)
+    rows = (
+        qs.annotate(
+            cx=Cast(Floor(F("lon") / size), IntegerField()),
+            cy=Cast(Floor(F("lat") / size), IntegerField()),
+        )
+        .values("cx", "cy")
+        .annotate(n=Count("pk"), sx=Sum("lon"), sy=Sum("lat"), **counts)
+        .order_by("cx", "cy")
+    )
+    out = []
+    for row in rows:
+        lon, lat = _out(row["sx"] / row["n"], row["sy"] / row["n"], crs)
+        cell = {"lon": lon, "lat": lat, "n": row["n"]}
+        cell.update({name: row[name] or 0 for name in counts})
+        out.append(cell)
+    return out
+
+
+def _cells(qs, zoom: int, counts: dict, crs: str) -> dict:
+    cells = _bins(qs, zoom, counts, crs)
+    return {"mode": "cells", "cell": cell_size(zoom), "cells": cells, "points": []}
+
+
+# --- cases -----------------------------------------------------------------------------------
+
+
+def _light_expression(now: datetime):
+    """The case's light in SQL, as the map shows it (案件红黄绿灯).
+
+    Red: an open task with a running clock past its stored working-time deadline (or paused
+    after it), the same test as ``sla.progress > 1``. Yellow: a task the SLA scanner has
+    warned (``warned_at``, set when 80 % of the allowed time is used). Green: any other case
+    whose clock runs (dispatched or suspended). Blank: not dispatched yet (no clock).
+    Computed in SQL so a viewport of thousands of cases needs no working-time calls; the
+    workbench's per-case light (``cases.api_selectors.case_light``) agrees except for the few
+    minutes between a task turning yellow and the scanner's next pass, and between a deadline
+    that ends a working window and the next working minute (red here: the deadline has
+    passed; yellow there: no working time was used beyond it yet).
+    """
+    clocked = Task.objects.filter(case=OuterRef("pk"), status__in=OPEN_TASK_STATUSES)
+    late = clocked.filter(
+        Q(paused_at__isnull=True, deadline_at__lt=now) | Q(paused_at__gt=F("deadline_at"))
+    )
+    warned = clocked.filter(warned_at__isnull=False)
+    return Case(
+        When(Q(status__in=LIT_CASE_STATUSES) & Exists(late), then=Value(sla.Light.RED.value)),
+        When(Q(status__in=LIT_CASE_STATUSES) & Exists(warned), then=Value(sla.Light.YELLOW.value)),
+        When(status__in=LIT_CASE_STATUSES, then=Value(sla.Light.GREEN.value)),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def _cases(user, box: Box, *, since, category, kind, open_only: bool):
+    qs = visible_cases(user).filter(box.q())
+    if open_only:
+        qs = qs.exclude(status__in=FINAL_CASE_STATUSES)
+    if since is not None:
+        qs = qs.filter(reported_at__gte=since)
+    if category:
+        qs = filter_by_category(qs, code=category, kind=kind)
+    return qs
+
+
+def _too_many(qs, zoom: int) -> bool:
+    return zoom < POINTS_FROM_ZOOM or qs.order_by()[MAX_POINTS : MAX_POINTS + 1].exists()
+
+
+def cases_layer(
+    user,
+    box: Box,
+    zoom: int,
+    *,
+    since: datetime | None = None,
+    category: str = "",
+    kind: str | None = None,
+    crs: str = coords.WGS84,
+    now: datetime | None = None,
+) -> dict:
+    """Open cases (未结案件) in the box by light: cells with counts per light when zoomed out
+    or crowded, otherwise each case with its number, category, status and light."""
+    now = now or timezone.now()
+    qs = _cases(user, box, since=since, category=category, kind=kind, open_only=True)
+    qs = qs.annotate(light=_light_expression(now))
+    if _too_many(qs, zoom):
+        counts = {
+            light: Count("pk", filter=Q(light=light))
+            for light in (sla.Light.RED, sla.Light.YELLOW, sla.Light.GREEN)
+        }
+        return _cells(qs, zoom, counts, crs)
+    rows = qs.order_by("-reported_at").values(
+        "number",
+        "lon",
+        "lat",
+        "status",
+        "light",
+        "priority",
+        "address",
+        "reported_at",
+        "category__code",
+        "category__name",
+    )
+    statuses = dict(CaseStatus.choices)
+    points = []
+    for row in rows:
+        lon, lat = _out(row["lon"], row["lat"], crs)
+        points.append(
+            {
+                "number": row["number"],
+                "lon": lon,
+                "lat": lat,
+                "status": row["status"],
+                "status_label": str(statuses.get(row["status"], row["status"])),
+                "light": row["light"],
+                "urgent": row["priority"] == "urgent",
+                "category": row["category__code"] or "",
+                "category_name": row["category__name"] or "",
+                "address": row["address"],
+                "reported_at": timezone.localtime(row["reported_at"]).isoformat(),
+            }
+        )
+    return {"mode": "points", "cell": None, "cells": [], "points": points}
+
+
+def heat_layer(
+    user,
+    box: Box,
+    zoom: int,
+    *,
+    since: datetime,
+    category: str = "",
+    kind: str | None = None,
+    crs: str = coords.WGS84,
+) -> dict:
+    """Every case reported since ``since`` (open or not) counted per cell: the heat map of
+    where problems arise (高发区域), by category and time range. Cells are half the cases
+    layer's size so the heat has some grain."""
+    qs = _cases(user, box, since=since, category=category, kind=kind, open_only=False)
+    cells = _bins(qs, min(zoom + 1, MAX_ZOOM), {}, crs)
+    return {
+        "cell": cell_size(min(zoom + 1, MAX_ZOOM)),
+        "cells": cells,
+        "max": max((c["n"] for c in cells), default=0),
+    }
+
+
+# --- devices ---------------------------------------------------------------------------------
+
+
+def devices_layer(user, box: Box, zoom: int, *, crs: str = coords.WGS84) -> dict:
+    """Sensors in the box with their state: alarm (an open alarm), offline, online."""
+    alarming = Alarm.objects.filter(device=OuterRef("pk"), status__in=OPEN_ALARM_STATUSES)
+    qs = (
+        device_list(user=user)
+        .filter(box.q(), is_active=True)
+        .annotate(alarm=Exists(alarming))
+        .annotate(
+            state=Case(
+                When(alarm=True, then=Value("alarm")),
+                When(is_online=False, then=Value("offline")),
+                default=Value("online"),
+                output_field=CharField(),
+            )
+        )
+    )
+    if _too_many(qs, zoom):
+        counts = {
+            state: Count("pk", filter=Q(state=state)) for state in ("alarm", "offline", "online")
+        }
+        return _cells(qs, zoom, counts, crs)
+    points = []
+    for device in qs.order_by("code"):
+        lon, lat = _out(device.lon, device.lat, crs)
+        points.append(
+            {
+                "id": device.pk,
+                "code": device.code,
+                "name": device.name,
+                "type": device.device_type.name,
+                "lon": lon,
+                "lat": lat,
+                "state": device.state,
+                "battery": device.battery,
+            }
+        )
+    return {"mode": "points", "cell": None, "cells": [], "points": points}
+
+
+# --- vehicles and worker badges --------------------------------------------------------------
+
+# A tracker that sent a position this recently is "online" on the map (在线).
+TRACKER_ONLINE_MINUTES = 10
+# The trail behind a tracker on the map (轨迹): its last positions, thinned to this many.
+TRAIL_MINUTES = 30
+TRAIL_POINTS = 120
+
+
+def _last_position(device_field: str):
+    from iot.models import TrackPoint
+
+    last = TrackPoint.objects.filter(tracker=OuterRef(device_field)).order_by("-ts")
+    return {
+        "last_ts": Subquery(last.values("ts")[:1]),
+        "last_lon": Subquery(last.values("lon")[:1]),
+        "last_lat": Subquery(last.values("lat")[:1]),
+        "last_speed": Subquery(last.values("speed")[:1]),
+    }
+
+
+def trackers_layer(user, box: Box, *, crs: str = coords.WGS84, now: datetime | None = None):
+    """Vehicles (环卫车, 渣土车 ...) and worker badges (环卫工牌) at their last position inside
+    the box, online when it is recent, with their open alarm count."""
+    from iot.models import Vehicle, WorkerBadge
+
+    now = now or timezone.now()
+    recent = now - timedelta(minutes=TRACKER_ONLINE_MINUTES)
+    alarming = Alarm.objects.filter(device=OuterRef("device_id"), status__in=OPEN_ALARM_STATUSES)
+    points = []
+    vehicles = (
+        scope(Vehicle.objects.filter(is_active=True), user, path_field="area_path")
+        .annotate(**_last_position("device_id"), alarm=Exists(alarming))
+        .filter(last_ts__isnull=False)
+    )
+    kinds = dict(VehicleKind.choices)
+    for v in vehicles.order_by("plate"):
+        if not box.contains(v.last_lon, v.last_lat):
+            continue
+        lon, lat = _out(v.last_lon, v.last_lat, crs)
+        points.append(
+            {
+                "kind": "vehicle",
+                "id": v.pk,
+                "device": v.device_id,
+                "label": v.plate,
+                "detail": f"{kinds.get(v.kind, v.kind)} · {v.company}".strip(" ·"),
+                "lon": lon,
+                "lat": lat,
+                "online": v.last_ts >= recent,
+                "alarm": v.alarm,
+                "speed": v.last_speed,
+                "seen_at": timezone.localtime(v.last_ts).isoformat(),
+            }
+        )
+    badges = (
+        scope(WorkerBadge.objects.filter(is_active=True), user, path_field="area_path")
+        .annotate(**_last_position("device_id"), alarm=Exists(alarming))
+        .filter(last_ts__isnull=False)
+    )
+    for b in badges.order_by("number"):
+        if not box.contains(b.last_lon, b.last_lat):
+            continue
+        lon, lat = _out(b.last_lon, b.last_lat, crs)
+        points.append(
+            {
+                "kind": "badge",
+                "id": b.pk,
+                "device": b.device_id,
+                "label": b.name or b.number,
+                "detail": b.number,
+                "lon": lon,
+                "lat": lat,
+                "online": b.last_ts >= recent,
+                "alarm": b.alarm,
+                "speed": b.last_speed,
+                "seen_at": timezone.localtime(b.last_ts).isoformat(),
+            }
+        )
+    return {"points": points, "online_minutes": TRACKER_ONLINE_MINUTES}
+
+
+def trail(user, device_id: int, *, crs: str = coords.WGS84, now: datetime | None = None):
+    """The last ``TRAIL_MINUTES`` of a vehicle's or badge's positions (NotFound outside scope)."""
+    from iot.models import TrackPoint, Vehicle, WorkerBadge
+
+    visible = (
+        scope(Vehicle.objects.filter(device_id=device_id), user, path_field="area_path").exists()
+        or scope(
+            WorkerBadge.objects.filter(device_id=device_id), user, path_field="area_path"
+        ).exists()
+    )
+    if not visible:
+        raise NotFound(_("No vehicle or badge %(id)s that you may see.") % {"id": device_id})
+    now = now or timezone.now()
+    rows = list(
+        TrackPoint.objects.filter(
+            tracker=device_id, ts__gte=now - timedelta(minutes=TRAIL_MINUTES), ts__lte=now
+        )
+        .order_by("ts")
+        .values_list("lon", "lat")
+    )
+    step = max(1, math.ceil(len(rows) / TRAIL_POINTS))
+    thinned = rows[::step]
+    if rows and thinned[-1] != rows[-1]:
+        thinned.append(rows[-1])
+    return {"device": device_id, "minutes": TRAIL_MINUTES,
+            "line": [list(_out(lon, lat, crs)) for lon, lat in thinned]}  # fmt: skip
+
+
+# --- areas in the index colours --------------------------------------------------------------
+
+
+def areas_layer(user, level: str, *, crs: str = coords.WGS84) -> dict:
+    """The outlines of one tier the user may see, each with its latest city sign index (体征
+    指数: score, band, colour), so the map paints areas 蓝绿黄橙红; areas not computed carry no
+    colour and are drawn as plain outlines."""
+    from areas.selectors import areas_geojson
+    from signs.models import Level, SignValue
+    from signs.selectors import current_tree, latest_day
+
+    collection = areas_geojson(user, level=level)
+    tree = current_tree()
+    day = latest_day(tree) if tree is not None else None
+    values = {}
+    paths = dict(
+        AdminArea.objects.filter(
+            pk__in=[f["properties"]["id"] for f in collection["features"]]
+        ).values_list("pk", "path")
+    )
+    if day is not None:
+        for v in SignValue.objects.filter(
+            tree=tree, day=day, node__level=Level.INDEX, area_path__in=list(paths.values())
+        ).values("area_path", "pk", "score", "band", "colour"):
+            values[v["area_path"]] = v
+    for feature in collection["features"]:
+        props = feature["properties"]
+        v = values.get(paths.get(props["id"]))
+        props["index"] = (
+            {"value": v["pk"], "score": v["score"], "band": v["band"], "colour": v["colour"]}
+            if v
+            else None
+        )
+        if crs != coords.WGS84:
+            feature["geometry"] = shift_geometry(feature["geometry"], crs)
+    return {**collection, "day": day.isoformat() if day else None}
+
+
+def shift_geometry(geometry: dict | None, crs: str) -> dict | None:
+    """A GeoJSON geometry with every position moved from WGS-84 to ``crs``."""
+    if geometry is None:
+        return None
+
+    def walk(c):
+        if c and isinstance(c[0], (int, float)):
+            return list(_out(c[0], c[1], crs))
+        if c and c[0] and isinstance(c[0][0], (int, float)):  # a ring or line: one call
+            xs, ys = coords.from_wgs84_many([p[0] for p in c], [p[1] for p in c], crs)
+            return [[round(float(x), 6), round(float(y), 6)] for x, y in zip(xs, ys, strict=True)]
+        return [walk(x) for x in c]
+
+    return {**geometry, "coordinates": walk(geometry["coordinates"])}
