@@ -52,7 +52,12 @@ def emit(*, bench: str, value: float, unit: str, baseline: float, n: int) -> dic
         "value": round(value, 3),
         "unit": unit,
         "baseline": round(baseline, 3),
-        "ratio": round(value / baseline, 4) if baseline else None,
+        # Higher is better: value / baseline for rates, baseline / value for times (DESIGN.md).
+        "ratio": (
+            round((baseline / value) if unit == "ms" else (value / baseline), 4)
+            if baseline and value
+            else None
+        ),
         "n": n,
     }
     print(json.dumps(line), flush=True)

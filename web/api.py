@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Router, Schema
 
 from areas.api import ErrorOut
+from web import cockpit
 from web import map_layers as layers
 
 router = Router(tags=["map"])
@@ -145,3 +147,22 @@ def trail(request, device_id: int, crs: str = "wgs84"):
 )
 def areas(request, level: str = "district", crs: str = "wgs84"):
     return layers.areas_layer(request.user, level, crs=layers.parse_crs(crs))
+
+
+@router.get(
+    "/cockpit",
+    response={200: dict[str, Any], 304: None, 401: ErrorOut},
+    summary="The cockpit's tiles (决策舱), with an ETag: poll with If-None-Match",
+)
+def cockpit_tiles(request):
+    """Every tile of the cockpit for the caller's scope. Send the last ETag back in
+    If-None-Match: while nothing changed the answer is 304 without a body."""
+    text, etag = cockpit.body(request.user)
+    quoted = f'"{etag}"'
+    if quoted in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(text, content_type="application/json")
+    response["ETag"] = quoted
+    response["Cache-Control"] = "private, no-cache"
+    return response

@@ -48,6 +48,7 @@ from iot.selectors import device_list
 from iot.tracking.models import VehicleKind
 from org.selectors import scope
 
+OPEN_CASE_STATUSES = sorted(set(CaseStatus.values) - set(FINAL_CASE_STATUSES))
 # Cells are a quarter of a 256-pixel tile wide: about 64 px on screen at any zoom.
 CELLS_PER_TILE = 4
 # From this zoom (a few streets on a screen) single points are drawn, if not too many.
@@ -190,7 +191,7 @@ def _cells(qs, zoom: int, counts: dict, crs: str) -> dict:
 # --- cases -----------------------------------------------------------------------------------
 
 
-def _light_expression(now: datetime):
+def light_expression(now: datetime):
     """The case's light in SQL, as the map shows it (案件红黄绿灯).
 
     Red: an open task with a running clock past its stored working-time deadline (or paused
@@ -219,8 +220,8 @@ def _light_expression(now: datetime):
 
 def _cases(user, box: Box, *, since, category, kind, open_only: bool):
     qs = visible_cases(user).filter(box.q())
-    if open_only:
-        qs = qs.exclude(status__in=FINAL_CASE_STATUSES)
+    if open_only:  # a list of statuses, not NOT IN: the (status, area_path) index serves it
+        qs = qs.filter(status__in=OPEN_CASE_STATUSES)
     if since is not None:
         qs = qs.filter(reported_at__gte=since)
     if category:
@@ -247,7 +248,7 @@ def cases_layer(
     or crowded, otherwise each case with its number, category, status and light."""
     now = now or timezone.now()
     qs = _cases(user, box, since=since, category=category, kind=kind, open_only=True)
-    qs = qs.annotate(light=_light_expression(now))
+    qs = qs.annotate(light=light_expression(now))
     if _too_many(qs, zoom):
         counts = {
             light: Count("pk", filter=Q(light=light))

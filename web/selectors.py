@@ -85,3 +85,44 @@ def map_context(user) -> dict:
             ),
         },
     }
+
+
+def cockpit_context(user) -> dict:
+    """The cockpit page: its title (the top of the user's scope) and the words its script
+    writes."""
+    from signs.scoring import BAND_LABELS
+
+    paths = visible_area_paths(user)
+    top = (
+        AdminArea.objects.filter(parent__isnull=True).order_by("code").first()
+        if paths is ALL
+        else AdminArea.objects.filter(path__in=paths or []).order_by("path").first()
+    )
+    return {
+        "title": _("%(area)s city operations cockpit") % {"area": top.name if top else _("City")},
+        "tile_url": settings.MAP_TILE_URL,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        "tile_crs": settings.MAP_TILE_CRS if settings.MAP_TILE_URL else "wgs84",
+        "cockpit_text": {
+            "no_index": _("No index computed yet."),
+            "bands": {band: str(label) for band, label in BAND_LABELS.items()},
+            "cases_today": _("cases reported today"),
+            "red": _("Overdue 红灯"),
+            "yellow": _("Due soon 黄灯"),
+            "green": _("In time 绿灯"),
+            "waiting": _("Not dispatched yet"),
+            "open_total": _("Open cases in all"),
+            "no_red": _("No case is overdue."),
+            "open_alarms": _("Open alarms"),
+            "no_new": _("No case reported today yet."),
+            "vehicles": _("vehicles online"),
+            "workers": _("worker badges online"),
+            "no_ranking": _("No department has a rate this month yet."),
+            "best": _("Best on time"),
+            "worst": _("Last on time"),
+            "live": _("Live"),
+            "hours": _(" h"),
+            "days": _(" d"),
+            "lost": _("Connection lost, retrying…"),
+        },
+    }

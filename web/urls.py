@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("start/", views.start, name="start"),
     path("map/", views.city_map, name="map"),
+    path("cockpit/", views.cockpit_page, name="cockpit"),
     path(
         "login/",
         auth_views.LoginView.as_view(

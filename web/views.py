@@ -14,7 +14,7 @@ from django.views import i18n as i18n_views
 from cases import permissions
 from cases.views.access import home_url
 from org.models import Role
-from web.selectors import home_context, map_context
+from web.selectors import cockpit_context, home_context, map_context
 
 
 @login_required
@@ -52,3 +52,9 @@ def set_language(request):
 def city_map(request):
     """一张图: every layer of the user's slice of the city on one map (web.map_layers)."""
     return render(request, "web/map.html", map_context(request.user))
+
+
+@login_required
+def cockpit_page(request):
+    """决策舱: the video wall's one screen, live (web.cockpit, polled through the API)."""
+    return render(request, "web/cockpit.html", cockpit_context(request.user))

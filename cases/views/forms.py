@@ -366,6 +366,11 @@ class WorkbenchFilter(forms.Form):
     priority = forms.ChoiceField(
         label=_("Priority"), choices=[("", _("All priorities")), *Priority.choices], required=False
     )
+    reported_from = forms.DateField(
+        label=_("Reported on or after"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     q = forms.CharField(
         label=_("Number or text"),
         required=False,

@@ -11,6 +11,7 @@ link shows the same queue.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -87,6 +88,9 @@ def _filtered(user, values: dict) -> QuerySet[Case]:
         qs = qs.filter(area_path__startswith=values["area"].path)
     if values.get("category") is not None:
         qs = qs.filter(category=values["category"])
+    if values.get("reported_from") is not None:  # local midnight of that day
+        start = datetime.combine(values["reported_from"], time.min)
+        qs = qs.filter(reported_at__gte=timezone.make_aware(start))
     return qs
 
 

@@ -212,7 +212,7 @@ def test_the_map_light_agrees_with_the_case_light_after_a_scanner_pass(personas,
     scan(NOW)
     sql = dict(
         Case.objects.filter(pk__in=[c.pk for c, _t in made])
-        .annotate(light=map_layers._light_expression(NOW))
+        .annotate(light=map_layers.light_expression(NOW))
         .values_list("pk", "light")
     )
     assert {v for v in sql.values()} >= {"red", "yellow", "green"}  # the variety is there
