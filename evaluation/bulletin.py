@@ -25,10 +25,11 @@ from django.utils.translation import gettext as _
 
 from cases import permissions
 from cases.views.access import elsewhere
+from core.exports import spreadsheet_cell
 from evaluation import definitions, schemes, selectors
 from evaluation.models import ObjectType
 from evaluation.periods import Period, period_or_last_month
-from evaluation.views import TIER_LABELS, ranked_departments, ranked_regions, spreadsheet_cell
+from evaluation.views import TIER_LABELS, ranked_departments, ranked_regions
 
 TOP = 10
 # Region and department columns of the bulletin (a subset of the indicators, as printed).

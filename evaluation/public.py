@@ -17,9 +17,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.exports import csv_response
 from evaluation import definitions, selectors
 from evaluation.models import PublicResults
-from evaluation.views import csv_response
 from org.models import Department
 
 

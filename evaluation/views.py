@@ -17,7 +17,6 @@ their own page.
 
 from __future__ import annotations
 
-import csv
 import json
 from decimal import Decimal, InvalidOperation
 
@@ -37,30 +36,13 @@ from areas.models import GRID_LEVEL, AreaLevel
 from cases import permissions
 from cases.states import SourceChannel
 from cases.views.access import elsewhere
+from core import exports
 from evaluation import definitions, rollups, schemes, selectors
 from evaluation.models import ObjectType, RuleKind, Scheme, SchemeItem
 from evaluation.periods import PERIODS, Period, period_of, period_or_last_month
 from org.models import Role
 
 DRILL_MAX = 500
-
-
-def spreadsheet_cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (= + - @ neutralised)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
-    """A CSV download Excel opens in UTF-8, every cell neutralised (``spreadsheet_cell``)."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # Excel reads UTF-8 with the BOM
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([spreadsheet_cell(v) for v in row])
-    return response
 
 
 @login_required
@@ -78,7 +60,7 @@ def departments(request: HttpRequest) -> HttpResponse:
     if own is not None:  # a department sees itself and its rank, not the others
         rows = [r for r in rows if r["department"].pk == own]
     indicators = definitions.DEPARTMENT_INDICATORS
-    if request.GET.get("format") == "csv":
+    if (fmt := request.GET.get("format")) in exports.FORMATS:
         header = [_("Rank"), _("Change in rank 较上期"), _("Department"), *_score_header(scheme)]
         header += [str(i.name) for i in indicators]
         body = [
@@ -86,7 +68,9 @@ def departments(request: HttpRequest) -> HttpResponse:
             + [r["values"][i.key] for i in indicators]
             for r in rows
         ]
-        return csv_response(f"departments-{period.first}-{period.last}.csv", header, body)
+        return exports.export_response(
+            fmt, f"departments-{period.first}-{period.last}", header, body, stream=False
+        )
     drill = reverse("evaluation:cases")
     months = rollups.trend_months(period.last, now)
     trend = rollups.department_trend([r["department"].pk for r in rows], months, kind=kind)
@@ -159,7 +143,7 @@ def cases_behind(request: HttpRequest) -> HttpResponse:
     )
     total = behind.count()
     rows = list(behind[:DRILL_MAX])
-    if request.GET.get("format") == "csv":
+    if (fmt := request.GET.get("format")) in exports.FORMATS:
         header = [
             _("Case"),
             _("Category"),
@@ -183,8 +167,12 @@ def cases_behind(request: HttpRequest) -> HttpResponse:
             ]
             for f in behind
         ]
-        return csv_response(
-            f"{department.code}-{count}-{period.first}-{period.last}.csv", header, body
+        return exports.export_response(
+            fmt,
+            f"{department.code}-{count}-{period.first}-{period.last}",
+            header,
+            body,
+            stream=False,
         )
     return render(
         request,
@@ -234,7 +222,7 @@ def regions(request: HttpRequest) -> HttpResponse:
     scheme = schemes.active_scheme(ObjectType.REGION, request.GET.get("scheme"))
     rows = ranked_regions(paths, tier, period, now, scheme, kind=kind)
     indicators = definitions.REGION_INDICATORS
-    if request.GET.get("format") == "csv":
+    if (fmt := request.GET.get("format")) in exports.FORMATS:
         header = [_("Rank"), _("Change in rank 较上期"), _("Code"), _("Region")]
         header += [*_score_header(scheme), *(str(i.name) for i in indicators)]
         header.append(_("Most filed categories 高发类别"))
@@ -244,7 +232,9 @@ def regions(request: HttpRequest) -> HttpResponse:
             + ["; ".join(f"{name} {n}" for name, n in r["top"])]
             for r in rows
         ]
-        return csv_response(f"regions-{tier}-{period.first}-{period.last}.csv", header, body)
+        return exports.export_response(
+            fmt, f"regions-{tier}-{period.first}-{period.last}", header, body, stream=False
+        )
     query = {**period.query, **_kind_query(kind), "tier": tier}
     csv_query = {**query, **_scheme_query(scheme), "format": "csv"}
     drill = reverse("evaluation:region_cases")
@@ -337,7 +327,7 @@ def region_cases(request: HttpRequest) -> HttpResponse:
     )
     total = behind.count()
     rows = list(behind[:DRILL_MAX])
-    if request.GET.get("format") == "csv":
+    if (fmt := request.GET.get("format")) in exports.FORMATS:
         header = [
             _("Case"),
             _("Category"),
@@ -367,7 +357,9 @@ def region_cases(request: HttpRequest) -> HttpResponse:
             ]
             for f in behind
         ]
-        return csv_response(f"{region.code}-{count}-{period.first}-{period.last}.csv", header, body)
+        return exports.export_response(
+            fmt, f"{region.code}-{count}-{period.first}-{period.last}", header, body, stream=False
+        )
     query = {**period.query, **_kind_query(kind), "tier": region.tier}
     if source:
         query["source"] = source

@@ -23,6 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core import exports
 from core.errors import DomainError
 from iot import alarms, selectors
 from iot.models import (
@@ -78,6 +79,17 @@ def device_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(
             Q(code__icontains=text) | Q(name__icontains=text) | Q(address__icontains=text)
         )
+    if fmt := request.GET.get("format"):
+        rows = (
+            (d.code, d.name, d.device_type.name, d.grid.code if d.grid else "", d.address,
+             d.department.name if d.department else "", d.lon, d.lat,
+             _("Online") if d.is_online else _("Offline"), d.last_seen_at, d.battery)
+            for d in qs.iterator(chunk_size=2000)
+        )  # fmt: skip
+        header = [_("Device id 设备编号"), _("Name 名称"), _("Type 类型"), _("Grid 单元网格"),
+                  _("Address 地址"), _("Owner department 权属部门"), _("Longitude"),
+                  _("Latitude"), _("Status 状态"), _("Last seen 最后上报"), _("Battery (%)")]  # fmt: skip
+        return exports.export_response(fmt, "devices", header, rows, title=_("Devices"))
     return render(
         request,
         "iot/device_list.html",
@@ -207,6 +219,20 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
     device = (request.GET.get("device") or "").strip()
     if device:
         qs = qs.filter(device__code=device)
+    if fmt := request.GET.get("format"):
+        rows = (
+            (a.pk, a.device.code, a.device.name, a.device.device_type.name, a.rule.name,
+             a.get_severity_display(), a.get_status_display(), a.started_at,
+             a.last_triggered_at, a.trigger_value, a.last_value, a.acknowledged_at,
+             a.cleared_at, a.case.number if a.case_id else "")
+            for a in qs.iterator(chunk_size=2000)
+        )  # fmt: skip
+        header = [_("Alarm 告警"), _("Device id 设备编号"), _("Name 名称"), _("Type 类型"),
+                  _("Rule 规则"), _("Severity 级别"), _("Status 状态"), _("Started at 开始时间"),
+                  _("Last triggered 最近触发"), _("Value at start 触发值"),
+                  _("Latest value 最新值"), _("Acknowledged at 确认时间"),
+                  _("Cleared at 解除时间"), _("Case number 案件编号")]  # fmt: skip
+        return exports.export_response(fmt, "alarms", header, rows, title=_("Alarms"))
     return render(
         request,
         "iot/alarm_list.html",
@@ -262,6 +288,16 @@ def alarm_act(request: HttpRequest, alarm_id: int, action: str) -> HttpResponse:
 def vehicle_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind") or None
     qs = tracking.vehicle_list(user=request.user, kind=kind if kind in VehicleKind.values else None)
+    if fmt := request.GET.get("format"):
+        rows = (
+            (v.plate, v.name, v.get_kind_display(), v.company, v.area.name if v.area else "",
+             v.device.code, v.last_ts, v.open_alarms or 0)
+            for v in qs.iterator(chunk_size=2000)
+        )  # fmt: skip
+        header = [_("Plate number 车牌"), _("Name 名称"), _("Kind 类型"), _("Company 公司"),
+                  _("Service area 作业区域"), _("Terminal 终端"), _("Last position 最后定位"),
+                  _("Open alarms 未处理告警")]  # fmt: skip
+        return exports.export_response(fmt, "vehicles", header, rows, title=_("Vehicles"))
     return render(
         request,
         "iot/vehicle_list.html",

@@ -140,10 +140,12 @@ def lights(cases, now: datetime) -> dict:
         )
     )
     counts["waiting"] = counts["total"] - counts["red"] - counts["yellow"] - counts["green"]
+    # The workbench's queues: 超期 is the red list; yellow and green are dispatched cases by
+    # light (the workbench computes the light per case, in working time).
     counts["urls"] = {
-        "red": _workbench(light=sla.Light.RED),
-        "yellow": _workbench(light=sla.Light.YELLOW),
-        "green": _workbench(light=sla.Light.GREEN),
+        "red": f"{reverse('cases:workbench')}?queue=overdue",
+        "yellow": f"{reverse('cases:workbench')}?queue=dispatched&light={sla.Light.YELLOW}",
+        "green": f"{reverse('cases:workbench')}?queue=dispatched&light={sla.Light.GREEN}",
         "total": reverse("cases:workbench"),
     }
     return counts

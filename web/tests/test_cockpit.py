@@ -39,7 +39,7 @@ def _tiles(client, user, **headers):
 
 
 def _overdue(grid, dept, hours_late, **kw):
-    case = CaseFactory(grid=grid, status=CaseStatus.DISPATCHED, **kw)
+    case = CaseFactory(grid=grid, status=CaseStatus.DISPATCHED, dispatch_round=1, **kw)
     TaskFactory(
         case=case,
         department=dept,
@@ -106,6 +106,16 @@ def test_each_number_links_to_the_rows_behind_it(client, personas, small_city):
     assert today.number in html and old.number not in html
     for url in (body["lights"]["urls"]["red"], body["alarms"]["url"], body["fleet"]["url"]):
         assert client.get(url).status_code == 200, url
+
+
+def test_the_red_number_opens_the_overdue_queue(client, personas, small_city):
+    dept = DepartmentFactory(area=small_city.city)
+    late = _overdue(_grid(small_city), dept, 5)
+    fine = CaseFactory(grid=_grid(small_city), status=CaseStatus.FILED)
+    body = _tiles(client, personas["city_leader"]).json()
+    assert body["lights"]["red"] == 1
+    html = client.get(body["lights"]["urls"]["red"]).content.decode()
+    assert late.number in html and fine.number not in html
 
 
 def test_each_user_sees_their_own_slice(client, personas, small_city):
