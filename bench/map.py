@@ -7,7 +7,8 @@ the demo districts, the demo departments and staff) and ``--size`` cases over th
 NOW, written with COPY (the map reads cases, tasks and categories only; no events or facts):
 each at a point inside a random grid, a random category; those of the last five days mostly
 still open (reported, filed, or dispatched with a task whose deadline is past, near or
-ahead), one in a thousand older ones left open (the overdue backlog), the rest closed. With
+ahead), one in a thousand older ones left open (the overdue backlog), the rest closed, each
+with its disposed task. With
 2.6 M cases that is ~10 k open cases and ~215 k cases in 30 days, as in a Ningbo-sized city.
 
 Timed, each ``--repeat`` times, as the city leader (scope: the city) sees them:
@@ -130,10 +131,24 @@ def load_cases(size: int, seed: int) -> dict:
                     (ids[number], rng.choice(departments), 1, True, "accepted", 4, "urgent_hour",
                      0, start, deadline, 0, 0, "", warned, start, start)
                 )  # fmt: skip
-        cursor.execute("ANALYZE cases_case")
-        cursor.execute("ANALYZE cases_task")
+        # Every closed case had its task too, as in a real database: the light's EXISTS over
+        # the open tasks must find them among millions.
+        cursor.execute(
+            f"INSERT INTO cases_task ({tcols}, disposed_at) "
+            "SELECT id, %s, 1, true, 'disposed', 4, 'urgent_hour', 0, reported_at, "
+            "reported_at + interval '4 hours', 0, 0, '', NULL, reported_at, reported_at, "
+            "reported_at + interval '3 hours' FROM cases_case WHERE status = 'closed'",
+            [departments[0]],
+        )
+        # As autovacuum leaves a table that has settled: statistics and the visibility map.
+        cursor.execute("VACUUM ANALYZE cases_case")
+        cursor.execute("VACUUM ANALYZE cases_task")
     print(f"loaded {size:,} cases ({counts}) in {time.perf_counter() - stamp:.1f} s")
     return counts
+
+
+def _p95(times: list[float]) -> float:
+    return statistics.quantiles(times, n=20)[-1] if len(times) > 1 else times[0]
 
 
 def naive(user, box, *, since, category=None, open_only):
@@ -250,9 +265,8 @@ def main() -> None:
         for i, s in enumerate(plan * args.repeat):
             by_name.setdefault(s[0], []).append(mine[i])
         for name, times in by_name.items():
-            print(f"{name:<24} p95 {statistics.quantiles(times, n=20)[-1]:7.1f} ms")
-        p95 = statistics.quantiles(mine, n=20)[-1]
-        base = statistics.quantiles(naive_times, n=20)[-1]
+            print(f"{name:<24} p95 {_p95(times):7.1f} ms")
+        p95, base = _p95(mine), _p95(naive_times)
         print(f"CityOps p95 {p95:.1f} ms, naive p95 {base:.1f} ms over {len(mine)} requests")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

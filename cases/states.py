@@ -47,6 +47,9 @@ class CaseStatus(models.TextChoices):
 
 
 FINAL_CASE_STATUSES = frozenset({CaseStatus.CLOSED, CaseStatus.VOIDED})
+# Every status but the final ones (未结), as a sorted list of values: a query of
+# ``status__in=OPEN_CASE_STATUSES`` matches the partial index of open cases (cases_case_open_point).
+OPEN_CASE_STATUSES = tuple(sorted(s.value for s in CaseStatus if s not in FINAL_CASE_STATUSES))
 
 
 class TaskStatus(models.TextChoices):

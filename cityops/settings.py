@@ -134,7 +134,14 @@ else:
     # Several test runs may share one PostgreSQL server (CI, parallel sessions): one test
     # database per process.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
+    # No JIT: every query here is short, and compiling one (50-70 ms for a map viewport over a
+    # month of cases, bench/map.py) costs more than it saves. DB_OPTIONS may add settings.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c jit=off {env_str('DB_OPTIONS', '')}".strip()
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Covering indexes (INCLUDE) are a PostgreSQL speed-up; SQLite keeps the key columns only.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 REDIS_URL = env_str("REDIS_URL")
 # The Redis tests (queue, shared cache) use this database; CI exports it, parallel runs share it.

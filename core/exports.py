@@ -95,6 +95,7 @@ def xlsx_response(filename: str, header: list[str], rows: Iterable[Iterable], *,
     sheet.append(head)
     for n, row in enumerate(rows, start=1):
         if n > XLSX_MAX_ROWS:
+            sheet.close()  # the half-written sheet's temporary file, not left to the collector
             raise ValidationFailed(
                 _("More than %(n)s rows do not fit in a worksheet: download CSV instead.")
                 % {"n": f"{XLSX_MAX_ROWS:,}"}

@@ -29,11 +29,11 @@ from cases import sla
 from cases.api_selectors import department_scoped, visible_cases
 from cases.models import Task
 from cases.permissions import role_of
-from cases.states import OPEN_TASK_STATUSES, CaseStatus, SourceChannel
+from cases.states import OPEN_CASE_STATUSES, OPEN_TASK_STATUSES, CaseStatus, SourceChannel
 from iot.models import OPEN_ALARM_STATUSES, Alarm
 from iot.selectors import visible_alarms
 from org.selectors import ALL, staff_profile, visible_area_paths
-from web.map_layers import OPEN_CASE_STATUSES, TRACKER_ONLINE_MINUTES, light_expression
+from web.map_layers import TRACKER_ONLINE_MINUTES, light_expression
 
 LIVE_SECONDS = 1
 SLOW_SECONDS = 300

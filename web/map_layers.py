@@ -40,7 +40,7 @@ from areas.models import AdminArea
 from cases import sla
 from cases.api_selectors import LIT_CASE_STATUSES, filter_by_category, visible_cases
 from cases.models import Task
-from cases.states import FINAL_CASE_STATUSES, OPEN_TASK_STATUSES, CaseStatus
+from cases.states import OPEN_CASE_STATUSES, OPEN_TASK_STATUSES, CaseStatus
 from core import coords
 from core.errors import NotFound, ValidationFailed
 from iot.models import OPEN_ALARM_STATUSES, Alarm
@@ -48,7 +48,6 @@ from iot.selectors import device_list
 from iot.tracking.models import VehicleKind
 from org.selectors import scope
 
-OPEN_CASE_STATUSES = sorted(set(CaseStatus.values) - set(FINAL_CASE_STATUSES))
 # Cells are a quarter of a 256-pixel tile wide: about 64 px on screen at any zoom.
 CELLS_PER_TILE = 4
 # From this zoom (a few streets on a screen) single points are drawn, if not too many.
@@ -171,7 +170,7 @@ def _bins(qs, zoom: int, counts: dict, crs: str) -> list[dict]:
             cy=Cast(Floor(F("lat") / size), IntegerField()),
         )
         .values("cx", "cy")
-        .annotate(n=Count("pk"), sx=Sum("lon"), sy=Sum("lat"), **counts)
+        .annotate(n=Count("*"), sx=Sum("lon"), sy=Sum("lat"), **counts)
         .order_by("cx", "cy")
     )
     out = []

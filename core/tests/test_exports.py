@@ -22,7 +22,10 @@ def _sheet(response):
     )
     body = b"".join(response.streaming_content)
     book = load_workbook(io.BytesIO(body), read_only=True)
-    return [list(row) for row in book.active.iter_rows(values_only=True)]
+    try:
+        return [list(row) for row in book.active.iter_rows(values_only=True)]
+    finally:
+        book.close()
 
 
 def _csv(response):
