@@ -10,6 +10,8 @@ urlpatterns = [
     path("start/", views.start, name="start"),
     path("map/", views.city_map, name="map"),
     path("cockpit/", views.cockpit_page, name="cockpit"),
+    path("m/", views.phone, name="phone"),
+    path("m/supervise/<str:number>/", views.leader_supervise, name="leader_supervise"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -6,14 +6,25 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import i18n as i18n_views
+from django.views.decorators.http import require_POST
 
 from cases import permissions
+from cases.api_selectors import visible_cases
+from cases.states import OPEN_TASK_STATUSES
 from cases.views.access import home_url
+from core.errors import DomainError
+from dispatch import services as dispatch
+from intake.channels.operator import OPERATOR_ROLES
 from org.models import Role
+from web import cockpit
 from web.selectors import cockpit_context, home_context, map_context
 
 
@@ -58,3 +69,81 @@ def city_map(request):
 def cockpit_page(request):
     """决策舱: the video wall's one screen, live (web.cockpit, polled through the API)."""
     return render(request, "web/cockpit.html", cockpit_context(request.user))
+
+
+# 领导督办's time asked for, written into the note the department receives.
+SUPERVISE_WITHIN = {
+    "4": gettext_lazy("Done within 4 hours, please."),
+    "24": gettext_lazy("Done within 24 hours, please."),
+    "72": gettext_lazy("Done within 3 days, please."),
+}
+
+ROLE_TABS = {
+    # 城管通: the inspector's patrol; 处置通: the disposer's tasks; 领导通: the leader's view.
+    Role.INSPECTOR: "inspect",
+    Role.DISPOSER: "dispose",
+    Role.LEADER: "lead",
+}
+
+
+@login_required
+def phone(request):
+    """三通合一: one mobile entry with the tabs of the user's role (城管通, 处置通, 领导通).
+    Administrators see all three; the leader tab reads the cockpit's numbers."""
+    role = permissions.role_of(request.user)
+    tabs = (
+        ["lead", "inspect", "dispose"]
+        if role == Role.ADMIN or request.user.is_superuser
+        else [ROLE_TABS[role]]
+        if role in ROLE_TABS
+        else ["lead"]
+        if role
+        else []
+    )
+    if not tabs:
+        return redirect(home_url(request.user))
+    context = {
+        "tabs": tabs,
+        "active": request.GET.get("tab") if request.GET.get("tab") in tabs else tabs[0],
+    }
+    if "lead" in tabs:
+        context["lead"] = cockpit.summary(request.user)
+        context["may_order"] = role in OPERATOR_ROLES or request.user.is_superuser
+    return render(request, "web/phone.html", context)
+
+
+@login_required
+@require_POST
+def leader_supervise(request, number: str):
+    """领导督办 from the phone: every open task of the case the user may press gets the note
+    (and the time asked for, written into it), on the case's trail and texted to the
+    department (dispatch.services.supervise)."""
+    case = get_object_or_404(visible_cases(request.user), number=number)
+    note = (request.POST.get("note") or "").strip()
+    back = redirect(f"{reverse('web:phone')}?tab=lead")
+    if not note:
+        messages.error(request, _("Say what you expect of the department."))
+        return back
+    hours = request.POST.get("within") or ""
+    if hours in SUPERVISE_WITHIN:
+        note = f"{note} {SUPERVISE_WITHIN[hours]}".strip()
+    pressed = 0
+    try:
+        for task in case.tasks.filter(status__in=OPEN_TASK_STATUSES).select_related("case"):
+            if dispatch.may_supervise(request.user, task, case):
+                dispatch.supervise(task=task, actor=request.user, note=note)
+                pressed += 1
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return back
+    if pressed:
+        messages.success(
+            request,
+            _("Supervision sent on %(number)s to %(n)s department(s).")
+            % {"number": case.number, "n": pressed},
+        )
+    else:
+        messages.error(
+            request, _("%(number)s has no open task you may supervise.") % {"number": case.number}
+        )
+    return redirect(f"{reverse('web:phone')}?tab=lead")

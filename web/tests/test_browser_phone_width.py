@@ -102,6 +102,7 @@ def test_staff_pages_fit_a_phone(live_server, cases, browser_page):
             "/evaluation/regions/?tier=street",
             "/signs/",
             "/map/",
+            "/m/",
         ],
         "shift_leader": ["/cases/?queue=reported", f"/cases/{trusted.number}/"],
         "alpha_inspector": ["/cases/m/inspect/", "/intake/m/report/"],

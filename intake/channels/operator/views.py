@@ -21,7 +21,13 @@ def new_report(request: HttpRequest) -> HttpResponse:
     if permissions.role_of(request.user) not in OPERATOR_ROLES:
         messages.error(request, _("Entering reports needs a desk role."))
         return redirect("web:home")
-    form = OperatorReportForm(request.POST or None, request.FILES or None, user=request.user)
+    # ?source=leader_order: the leader's phone opens the form as a 领导交办.
+    form = OperatorReportForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        initial={"source": request.GET.get("source")} if request.GET.get("source") else None,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         message = OperatorReport(
