@@ -11,6 +11,8 @@ urlpatterns = [
     path("map/", views.city_map, name="map"),
     path("cockpit/", views.cockpit_page, name="cockpit"),
     path("m/", views.phone, name="phone"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
     path("m/supervise/<str:number>/", views.leader_supervise, name="leader_supervise"),
     path(
         "login/",

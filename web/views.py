@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -147,3 +148,36 @@ def leader_supervise(request, number: str):
             request, _("%(number)s has no open task you may supervise.") % {"number": case.number}
         )
     return redirect(f"{reverse('web:phone')}?tab=lead")
+
+
+def service_worker(request):
+    """The service worker, from the site's root so it may serve every page (scope /)."""
+    path = settings.BASE_DIR / "static" / "js" / "sw.js"
+    response = HttpResponse(path.read_text(encoding="utf-8"), content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def manifest(request):
+    """The web app manifest: CityOps installs on a phone's home screen, opening on /m/."""
+    from django.http import JsonResponse
+    from django.templatetags.static import static
+
+    data = {
+        "name": _("CityOps · City operations"),
+        "short_name": "CityOps",
+        "start_url": reverse("web:phone"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f5f7fa",
+        "theme_color": "#0f5fa8",
+        "lang": translation.get_language(),
+        "icons": [
+            {"src": static(f"img/icon-{n}.png"), "sizes": f"{n}x{n}", "type": "image/png"}
+            for n in (192, 512)
+        ],
+    }
+    return JsonResponse(
+        data, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False}
+    )

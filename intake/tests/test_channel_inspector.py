@@ -95,3 +95,29 @@ def test_only_inspectors_report_here(client, staff):
     client.force_login(staff["alpha_disposer"])
     response = send(client, lon=ALPHA_1[0], lat=ALPHA_1[1])
     assert response.status_code == 302 and not Case.objects.exists()
+
+
+def test_a_report_sent_twice_with_its_key_is_one_report(client, staff, grid):
+    """The phone's outbox retries after the signal returns; the key made when the form opened
+    makes the second send the first answer, not a second case or a second intake row."""
+    client.force_login(staff["alpha_inspector"])
+    lon, lat = ALPHA_1
+    key = "3f2b8c1e-9a4d-4c55-8e0f-0123456789ab"
+    first = send(client, lon=lon, lat=lat, client_key=key, description="Street light out")
+    again = send(client, lon=lon, lat=lat, client_key=key, description="Street light out")
+    case = Case.objects.get()
+    assert first["Location"] == again["Location"] == reverse("cases:case", args=[case.number])
+    assert IntakeReport.objects.count() == 1 and case.evidence.count() == 1
+    page = client.get(again["Location"]).content.decode()
+    assert "already received" in page
+    # Another key (another report) on another problem is another case.
+    send(client, lon=lon, lat=lat, client_key="aaaaaaaa-0000-4000-8000-000000000000",
+         description="Bin overflowing far away", category="")  # fmt: skip
+    assert IntakeReport.objects.count() == 2
+
+
+def test_a_malformed_key_is_refused_by_the_form(client, staff, grid):
+    client.force_login(staff["alpha_inspector"])
+    lon, lat = ALPHA_1
+    response = send(client, lon=lon, lat=lat, client_key="'; drop table")
+    assert response.status_code == 200 and not Case.objects.exists()

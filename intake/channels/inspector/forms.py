@@ -23,6 +23,11 @@ class InspectorReportForm(forms.Form):
     lon = forms.FloatField(widget=forms.HiddenInput, min_value=-180, max_value=180, required=False)
     lat = forms.FloatField(widget=forms.HiddenInput, min_value=-90, max_value=90, required=False)
     photos = PhotosField(required=True, label=_("Photo"))
+    # Made by the phone when the form opens (offline-queue.js): a report sent twice, by a retry
+    # after the signal came back, is the same report (intake: repeated source + external id).
+    client_key = forms.RegexField(
+        regex=r"^[0-9a-fA-F-]{8,36}$", widget=forms.HiddenInput, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

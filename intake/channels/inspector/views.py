@@ -62,6 +62,9 @@ def report(request: HttpRequest) -> HttpResponse:
             address=data["address"],
             category=data["category"],
             photos=tuple(data["photos"]),
+            external_id=(
+                f"phone-{request.user.pk}-{data['client_key']}" if data["client_key"] else ""
+            ),
         )
         try:
             result = InspectorChannel().receive(message, actor=request.user)
@@ -71,7 +74,9 @@ def report(request: HttpRequest) -> HttpResponse:
             else:
                 form.add_error(None, exc.message)
         else:
-            if result.created:
+            if result.repeat:
+                text = _("Report already received as case %(number)s (sent again after a retry).")
+            elif result.created:
                 text = _("Reported as case %(number)s.")
             else:
                 text = _(

@@ -1,0 +1,79 @@
+"""Browser: an inspector reports without signal; the reports wait on the phone ("2 条待发送")
+and are sent, once each, when the signal returns. The app installs (manifest, service worker).
+SHOTS=/some/dir saves screenshots (to look at them)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cases.factories import image_bytes
+from cases.models import Case
+from intake.models import IntakeReport
+from web.tests.test_browser_lifecycle import PHONE, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ALPHA_1 = (121.505, 29.865)  # inside grid 330203001001001
+
+
+def _report(page, text: str) -> None:
+    page.fill("textarea[name=description]", text)
+    page.set_input_files(
+        "input[name=photos]",
+        files=[{"name": "p.jpg", "mimeType": "image/jpeg", "buffer": image_bytes()}],
+    )
+    page.evaluate(
+        """([lon, lat]) => {
+            document.querySelector('input[name=lon]').value = lon;
+            document.querySelector('input[name=lat]').value = lat;
+        }""",
+        list(ALPHA_1),
+    )
+    page.click("#report-form button[type=submit]")
+
+
+def test_reports_made_offline_are_sent_once_when_the_signal_returns(
+    live_server, personas, browser_page
+):
+    page = log_in(browser_page.context.browser, live_server.url, "inspector_alpha",
+                  locale="zh-CN", **PHONE)  # fmt: skip
+    page.goto(f"{live_server.url}/intake/m/report/")
+    page.wait_for_function(
+        "navigator.serviceWorker && navigator.serviceWorker.controller !== undefined"
+    )
+    key = page.locator("input[name=client_key]").input_value()
+    assert len(key) >= 32  # made when the form opened
+
+    page.context.set_offline(True)
+    _report(page, "井盖缺失，阿尔法路口")
+    page.wait_for_selector("#offline-saved:not([hidden])")
+    _report(page, "路灯不亮，阿尔法路3号")
+    page.wait_for_selector("#outbox[data-count='2']")
+    assert "2" in page.locator("#outbox .count").inner_text()
+    if os.environ.get("SHOTS"):
+        page.screenshot(path=str(Path(os.environ["SHOTS"]) / "offline_queue.png"), full_page=True)
+    assert not Case.objects.exists()  # nothing reached the server
+
+    page.context.set_offline(False)  # the signal returns: the outbox empties by itself
+    page.wait_for_selector("#outbox[hidden]", state="attached", timeout=20_000)
+    assert Case.objects.count() == 2
+    assert IntakeReport.objects.filter(external_id__startswith="phone-").count() == 2
+    # Sending the outbox again (a retry after a lost answer) makes nothing twice.
+    page.evaluate("window.cityopsOutbox.flush()")
+    assert Case.objects.count() == 2
+
+
+def test_the_app_installs(live_server, personas, browser_page):
+    page = log_in(browser_page.context.browser, live_server.url, "leader", locale="zh-CN", **PHONE)
+    manifest = page.request.get(f"{live_server.url}/manifest.webmanifest").json()
+    assert manifest["start_url"] == "/m/" and manifest["display"] == "standalone"
+    assert {i["sizes"] for i in manifest["icons"]} == {"192x192", "512x512"}
+    sw = page.request.get(f"{live_server.url}/sw.js")
+    assert sw.status == 200 and sw.headers["service-worker-allowed"] == "/"
+    page.goto(f"{live_server.url}/m/")
+    page.wait_for_function(
+        "navigator.serviceWorker.getRegistration().then(r => !!(r && r.active))", timeout=15_000
+    )
