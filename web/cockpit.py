@@ -179,6 +179,7 @@ def red_cases(cases, now: datetime) -> list[dict]:
             "departments": departments.get(c.pk, []),
             "overdue_hours": round((now - c.due).total_seconds() / 3600, 1) if c.due else None,
             "url": reverse("cases:case", args=[c.number]),
+            "supervise_url": reverse("web:leader_supervise", args=[c.number]),
             "lon": c.lon,
             "lat": c.lat,
         }

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -69,7 +69,9 @@ def city_map(request):
 @login_required
 def cockpit_page(request):
     """决策舱: the video wall's one screen, live (web.cockpit, polled through the API)."""
-    return render(request, "web/cockpit.html", cockpit_context(request.user))
+    context = cockpit_context(request.user)
+    context["may_supervise"] = permissions.role_of(request.user) in dispatch.SUPERVISE_ROLES
+    return render(request, "web/cockpit.html", context)
 
 
 # 领导督办's time asked for, written into the note the department receives.
@@ -116,15 +118,21 @@ def phone(request):
 @login_required
 @require_POST
 def leader_supervise(request, number: str):
-    """领导督办 from the phone: every open task of the case the user may press gets the note
-    (and the time asked for, written into it), on the case's trail and texted to the
-    department (dispatch.services.supervise)."""
+    """领导督办 from the phone or the cockpit: every open task of the case the user may press
+    gets the note (and the time asked for, written into it), on the case's trail and texted to
+    the department (dispatch.services.supervise). The cockpit asks for JSON (处置指挥一键通)."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+
+    def answer(ok: bool, text: str):
+        if wants_json:
+            return JsonResponse({"ok": ok, "message": text}, status=200 if ok else 400)
+        (messages.success if ok else messages.error)(request, text)
+        return redirect(f"{reverse('web:phone')}?tab=lead")
+
     case = get_object_or_404(visible_cases(request.user), number=number)
     note = (request.POST.get("note") or "").strip()
-    back = redirect(f"{reverse('web:phone')}?tab=lead")
     if not note:
-        messages.error(request, _("Say what you expect of the department."))
-        return back
+        return answer(False, _("Say what you expect of the department."))
     hours = request.POST.get("within") or ""
     if hours in SUPERVISE_WITHIN:
         note = f"{note} {SUPERVISE_WITHIN[hours]}".strip()
@@ -135,19 +143,16 @@ def leader_supervise(request, number: str):
                 dispatch.supervise(task=task, actor=request.user, note=note)
                 pressed += 1
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return back
-    if pressed:
-        messages.success(
-            request,
-            _("Supervision sent on %(number)s to %(n)s department(s).")
-            % {"number": case.number, "n": pressed},
+        return answer(False, exc.message)
+    if not pressed:
+        return answer(
+            False, _("%(number)s has no open task you may supervise.") % {"number": case.number}
         )
-    else:
-        messages.error(
-            request, _("%(number)s has no open task you may supervise.") % {"number": case.number}
-        )
-    return redirect(f"{reverse('web:phone')}?tab=lead")
+    return answer(
+        True,
+        _("Supervision sent on %(number)s to %(n)s department(s).")
+        % {"number": case.number, "n": pressed},
+    )
 
 
 def service_worker(request):
@@ -161,7 +166,6 @@ def service_worker(request):
 
 def manifest(request):
     """The web app manifest: CityOps installs on a phone's home screen, opening on /m/."""
-    from django.http import JsonResponse
     from django.templatetags.static import static
 
     data = {

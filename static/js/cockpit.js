@@ -109,12 +109,45 @@
       cell("green", TEXT.green, d.urls.green) + cell("waiting", TEXT.waiting) + "</div>" +
       '<p class="open-total">' + link(d.urls.total, esc(TEXT.open_total) + " <b>" + d.total + "</b>") + "</p>";
   }
+  // 处置指挥一键通: 督办 on a red case in two clicks (the button, then send with the note
+  // written for it, which the operator may change).
+  var token = document.querySelector("#supervise-token input[name=csrfmiddlewaretoken]");
+  var supervised = {};
   function drawRed(rows) {
-    body("tile-red").innerHTML = rows.length ? '<ol class="rows">' + rows.map(function (r) {
-      return "<li>" + link(r.url, esc(r.number) + " " + esc(r.category), "main") + '<span class="hot">' + esc(late(r.overdue_hours)) + "</span>" +
-        '<span class="sub">' + esc(r.departments.join("、")) + " · " + esc(r.address) + "</span></li>";
+    var el = body("tile-red");
+    if (el.querySelector(".supervise-form")) { return; }  // not while someone is writing a note
+    el.innerHTML = rows.length ? '<ol class="rows">' + rows.map(function (r) {
+      var act = !token ? "" : supervised[r.number] ? '<span class="done">' + esc(TEXT.supervised) + "</span>"
+        : '<button type="button" class="supervise" data-number="' + esc(r.number) + '" data-url="' + esc(r.supervise_url) + '">' + esc(TEXT.supervise) + "</button>";
+      return '<li data-number="' + esc(r.number) + '">' + link(r.url, esc(r.number) + " " + esc(r.category), "main") + '<span class="hot">' + esc(late(r.overdue_hours)) + "</span>" +
+        '<span class="sub">' + esc(r.departments.join("、")) + " · " + esc(r.address) + " " + act + "</span></li>";
     }).join("") + "</ol>" : '<p class="empty">' + esc(TEXT.no_red) + "</p>";
   }
+  body("tile-red").addEventListener("click", function (ev) {
+    var button = ev.target.closest("button.supervise");
+    if (button) {
+      var li = button.closest("li");
+      var form = document.createElement("form");
+      form.className = "supervise-form";
+      form.innerHTML = '<input name="note" maxlength="300" required value="' + esc(TEXT.supervise_note) + '"><button type="submit">' + esc(TEXT.send) +
+        '</button><button type="button" class="cancel">' + esc(TEXT.cancel) + "</button>";
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        var data = new FormData(form);
+        data.append("within", "24");
+        data.append("csrfmiddlewaretoken", token.value);
+        fetch(button.dataset.url, { method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (r) { return r.json(); })
+          .then(function (answer) {
+            if (answer.ok) { supervised[button.dataset.number] = true; }
+            form.outerHTML = '<span class="' + (answer.ok ? "done" : "failed") + '">' + esc(answer.message) + "</span>";
+          }).catch(function () { form.remove(); });
+      });
+      form.querySelector(".cancel").addEventListener("click", function () { form.remove(); });
+      li.appendChild(form);
+      form.querySelector("input").focus();
+    }
+  });
   function drawAlarms(a) {
     body("tile-alarms").innerHTML = '<p class="open-total">' + link(a.url, esc(TEXT.open_alarms) + " <b>" + a.open + "</b>") + "</p>" +
       (a.rows.length ? '<ul class="rows">' + a.rows.map(function (r) {

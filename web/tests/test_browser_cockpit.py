@@ -84,3 +84,31 @@ def test_a_lost_server_is_shown_and_the_screen_recovers(live_server, personas, b
     page.wait_for_selector("#live[data-state='lost']", timeout=10_000)
     page.unroute("**/api/v1/cockpit")
     page.wait_for_selector("#live[data-state='live']", timeout=20_000)
+
+
+def test_supervise_a_red_case_in_two_clicks(live_server, personas, browser_page):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.factories import TaskFactory
+    from cases.states import CaseStatus, TaskStatus
+    from core.models import TimeUnit
+    from dispatch.models import Supervision
+    from org.factories import DepartmentFactory
+
+    grid = UnitGrid.objects.order_by("code").first()
+    now = timezone.now()
+    case = CaseFactory(grid=grid, status=CaseStatus.DISPATCHED, dispatch_round=1)
+    TaskFactory(
+        case=case, department=DepartmentFactory(area=grid.community.parent.parent.parent),
+        status=TaskStatus.ACCEPTED, time_unit=TimeUnit.URGENT_HOUR,
+        started_at=now - timedelta(hours=9), deadline_at=now - timedelta(hours=5),
+    )  # fmt: skip
+    page = _open(browser_page.context.browser, live_server.url, {"width": 1920, "height": 1080})
+    page.click(f"#tile-red li[data-number='{case.number}'] button.supervise")  # click 1
+    page.click("#tile-red .supervise-form button[type=submit]")  # click 2
+    page.wait_for_selector("#tile-red .done")
+    (record,) = Supervision.objects.filter(case=case)
+    assert record.actor.username == "leader"
+    _shot(page, "supervised")
