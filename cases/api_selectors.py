@@ -180,11 +180,13 @@ def filter_by_area(qs: QuerySet[Case], code: str) -> QuerySet[Case]:
     return qs.filter(area_path__startswith=area.path)
 
 
-def filter_by_category(qs: QuerySet[Case], *, code: str, kind: str | None) -> QuerySet[Case]:
-    """Cases of a GB/T 47678.5 category: a 5-digit subclass code, or a 2-digit major class."""
-    field = "category__major_code" if len(code) == 2 else "category__code"
-    qs = qs.filter(**{field: code})
-    return qs.filter(category__kind=kind) if kind else qs
+def filter_by_category(
+    qs: QuerySet, *, code: str, kind: str | None, field: str = "category__"
+) -> QuerySet:
+    """Cases of a GB/T 47678.5 category: a 5-digit subclass code, or a 2-digit major class
+    (``field=""`` filters categories themselves)."""
+    qs = qs.filter(**{f"{field}{'major_code' if len(code) == 2 else 'code'}": code})
+    return qs.filter(**{f"{field}kind": kind}) if kind else qs
 
 
 def filter_by_text(qs: QuerySet[Case], text: str) -> QuerySet[Case]:

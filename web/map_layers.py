@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -41,6 +42,7 @@ from cases import sla
 from cases.api_selectors import LIT_CASE_STATUSES, filter_by_category, visible_cases
 from cases.models import Task
 from cases.states import OPEN_CASE_STATUSES, OPEN_TASK_STATUSES, CaseStatus
+from catalog.models import Category
 from core import coords
 from core.errors import NotFound, ValidationFailed
 from iot.models import OPEN_ALARM_STATUSES, Alarm
@@ -56,6 +58,7 @@ POINTS_FROM_ZOOM = 15
 # thousand markers smoothly; the cap keeps one answer small).
 MAX_POINTS = 2000
 MIN_ZOOM, MAX_ZOOM = 0, 22
+HEAT_WORK_MEM = "32MB"
 # The time slider (时间范围): today, the last 7 or 30 days, or every open case.
 RANGES = ("today", "7d", "30d", "all")
 
@@ -224,7 +227,10 @@ def _cases(user, box: Box, *, since, category, kind, open_only: bool):
     if since is not None:
         qs = qs.filter(reported_at__gte=since)
     if category:
-        qs = filter_by_category(qs, code=category, kind=kind)
+        # By id, resolved first: a join to the catalogue would keep PostgreSQL from reading the
+        # month's cases from the covering index alone (3.7 s instead of 0.2 s at 2.6 M).
+        ids = filter_by_category(Category.objects.all(), code=category, kind=kind, field="")
+        qs = qs.filter(category_id__in=list(ids.values_list("pk", flat=True)))
     return qs
 
 
@@ -302,7 +308,12 @@ def heat_layer(
     where problems arise (高发区域), by category and time range. Cells are half the cases
     layer's size so the heat has some grain."""
     qs = _cases(user, box, since=since, category=category, kind=kind, open_only=False)
-    cells = _bins(qs, min(zoom + 1, MAX_ZOOM), {}, crs)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Room to group a month of points in memory (hash) rather than sort them on disk.
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL work_mem = '{HEAT_WORK_MEM}'")
+        cells = _bins(qs, min(zoom + 1, MAX_ZOOM), {}, crs)
     return {
         "cell": cell_size(min(zoom + 1, MAX_ZOOM)),
         "cells": cells,

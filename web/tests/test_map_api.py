@@ -224,6 +224,22 @@ def test_the_map_light_agrees_with_the_case_light_after_a_scanner_pass(personas,
         assert sql[case.pk] == (expected.value if expected else ""), (case.pk, _task.time_unit)
 
 
+def test_a_category_class_narrows_the_cases_and_the_heat(client, personas, small_city):
+    from catalog.models import Category
+
+    grid = _grid(small_city)
+    a = Category.objects.filter(is_active=True, kind="event").order_by("code").first()
+    b = Category.objects.filter(is_active=True).exclude(major_code=a.major_code).first()
+    mine = _case(grid, category=a)
+    _case(grid, category=b)
+    user = personas["city_leader"]
+    query = f"bbox={CITY_BOX}&zoom=16&category={a.major_code}&kind=event"
+    body = _get(client, user, f"/api/v1/map/cases?{query}").json()
+    assert [p["number"] for p in body["points"]] == [mine.number]
+    heat = _get(client, user, f"/api/v1/map/heat?{query}").json()
+    assert _cells_total(heat) == 1
+
+
 # --- heat ------------------------------------------------------------------------------------
 
 
