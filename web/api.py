@@ -8,13 +8,14 @@ coordinate written in it). Zoomed out or crowded, points come back aggregated pe
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Router, Schema
 
-from areas.api import ErrorOut
+from areas.api import ErrorOut, FeatureCollectionOut
 from web import cockpit
 from web import map_layers as layers
 
@@ -166,3 +167,27 @@ def cockpit_tiles(request):
     response["ETag"] = quoted
     response["Cache-Control"] = "private, no-cache"
     return response
+
+
+class CoverageOut(Schema):
+    type: str = "FeatureCollection"
+    features: list[dict[str, Any]]
+    day: str | None
+
+
+@router.get(
+    "/map/fences",
+    response={200: FeatureCollectionOut, **_ERRORS},
+    summary="Active geofences (电子围栏)",
+)
+def fences(request, crs: str = "wgs84"):
+    return layers.fences_layer(request.user, crs=layers.parse_crs(crs))
+
+
+@router.get(
+    "/map/coverage",
+    response={200: CoverageOut, **_ERRORS},
+    summary="Road segments with the share swept on a day (清扫覆盖率; default the latest)",
+)
+def coverage(request, day: date | None = None, crs: str = "wgs84"):
+    return layers.coverage_layer(request.user, day=day, crs=layers.parse_crs(crs))

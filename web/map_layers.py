@@ -525,3 +525,54 @@ def shift_geometry(geometry: dict | None, crs: str) -> dict | None:
         return [walk(x) for x in c]
 
     return {**geometry, "coordinates": walk(geometry["coordinates"])}
+
+
+# --- geofences and sweeping coverage ---------------------------------------------------------
+
+
+def fences_layer(user, *, crs: str = coords.WGS84) -> dict:
+    """The active geofences (电子围栏: no-go zones, disposal sites ...) for staff: they are
+    city-wide rules for vehicles, not data of an area."""
+    from cases.permissions import role_of
+    from iot.tracking.models import Geofence
+    from iot.tracking.selectors import fences_geojson
+
+    if role_of(user) is None and not user.is_superuser:
+        return {"type": "FeatureCollection", "features": []}
+    collection = fences_geojson(list(Geofence.objects.filter(is_active=True).order_by("name")))
+    if crs != coords.WGS84:
+        for feature in collection["features"]:
+            feature["geometry"] = shift_geometry(feature["geometry"], crs)
+    return collection
+
+
+def coverage_layer(user, *, day=None, crs: str = coords.WGS84) -> dict:
+    """The road segments of the user's area with the share swept on ``day`` (清扫覆盖率; the
+    latest computed day when not given)."""
+    from iot.tracking.models import CoverageDay
+    from iot.tracking.selectors import coverage_of_day
+
+    if day is None:
+        latest = scope(CoverageDay.objects.all(), user, path_field="segment__area_path")
+        day = latest.order_by("-date").values_list("date", flat=True).first()
+    features = []
+    if day is not None:
+        for row in coverage_of_day(user=user, day=day):
+            geometry = row.segment.geometry
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": shift_geometry(geometry, crs) if crs != coords.WGS84 else geometry,
+                    "properties": {
+                        "code": row.segment.code,
+                        "name": row.segment.name,
+                        "share": round(row.covered_share, 3),
+                        "length_m": round(row.segment.length_m),
+                    },
+                }
+            )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "day": day.isoformat() if day else None,
+    }

@@ -241,6 +241,33 @@
     });
   }
 
+  // --- geofences and sweeping coverage (city-wide, fetched once when switched on) ---------------
+  var fenceLayer = L.layerGroup().addTo(map);
+  var coverageLayer = L.layerGroup().addTo(map);
+  function loadFences() {
+    fenceLayer.clearLayers();
+    if (!on("fences")) { return Promise.resolve(); }
+    return fetchJson("fences", "/api/v1/map/fences?" + query()).then(function (fc) {
+      L.geoJSON(fc, {
+        style: { color: "#be185d", weight: 2, dashArray: "6 4", fillOpacity: 0.08 },
+        onEachFeature: function (f, lyr) { lyr.bindTooltip(esc(f.properties.name + (f.properties.hours ? " " + f.properties.hours : "")), { sticky: true }); }
+      }).addTo(fenceLayer);
+      el.dataset.fences = String(fc.features.length);
+    });
+  }
+  function loadCoverage() {
+    coverageLayer.clearLayers();
+    if (!on("coverage")) { return Promise.resolve(); }
+    return fetchJson("coverage", "/api/v1/map/coverage?" + query()).then(function (fc) {
+      L.geoJSON(fc, {
+        style: function (f) { var s = f.properties.share; return { color: s >= 0.9 ? "#16a34a" : s >= 0.6 ? "#eab308" : "#dc2626", weight: 5, opacity: 0.85 }; },
+        onEachFeature: function (f, lyr) { lyr.bindTooltip(esc(f.properties.name) + " " + Math.round(f.properties.share * 100) + "%", { sticky: true }); }
+      }).addTo(coverageLayer);
+      document.getElementById("coverage-day").textContent = fc.day || "";
+      el.dataset.segments = String(fc.features.length);
+    });
+  }
+
   // --- refresh -------------------------------------------------------------------------------
   var timer = null;
   function refresh() {
@@ -260,6 +287,8 @@
   document.getElementById("layer-switches").addEventListener("change", function (ev) {
     if (ev.target.value === "areas" || ev.target.id === "area-tier") { loadAreas(); }
     if (ev.target.value === "grids") { loadGrids(); }
+    if (ev.target.value === "fences") { loadFences(); }
+    if (ev.target.value === "coverage") { loadCoverage(); }
     document.querySelectorAll("#legend li[data-for]").forEach(function (li) { li.hidden = !on(li.dataset.for); });
     soon();
   });

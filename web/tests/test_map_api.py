@@ -336,6 +336,38 @@ def test_vehicles_and_badges_at_their_last_position_with_a_trail(client, persona
     assert missing.status_code == hidden.status_code == 404
 
 
+def test_geofences_and_sweeping_coverage(client, personas, small_city):
+    from iot.tracking.models import CoverageDay, Geofence, GeofenceKind, RoadSegment
+
+    Geofence.objects.create(
+        name="No muck trucks", kind=GeofenceKind.values[0], buffer_m=0,
+        geometry={"type": "Polygon", "coordinates": [[[121.50, 29.85], [121.51, 29.85],
+                  [121.51, 29.86], [121.50, 29.85]]]},
+    )  # fmt: skip
+    alpha_road = RoadSegment.objects.create(
+        code="alpha-1", name="Alpha Rd", street=small_city.alpha,
+        geometry={"type": "LineString", "coordinates": [[121.501, 29.861], [121.509, 29.861]]},
+    )  # fmt: skip
+    beta_road = RoadSegment.objects.create(
+        code="beta-1", name="Beta Rd", street=small_city.beta,
+        geometry={"type": "LineString", "coordinates": [[121.541, 29.861], [121.549, 29.861]]},
+    )  # fmt: skip
+    day = NOW.date() - timedelta(days=1)
+    for road, share in ((alpha_road, 0.95), (beta_road, 0.4)):
+        CoverageDay.objects.create(segment=road, date=day, covered_share=share,
+                                   covered_m=share * road.length_m, computed_at=NOW)  # fmt: skip
+    body = _get(client, personas["beta_operator"], "/api/v1/map/coverage").json()
+    assert body["day"] == day.isoformat()
+    assert [(f["properties"]["code"], f["properties"]["share"]) for f in body["features"]] == [
+        ("beta-1", 0.4)
+    ]  # Beta's road only
+    fences = _get(client, personas["city_leader"], "/api/v1/map/fences").json()
+    assert [f["properties"]["name"] for f in fences["features"]] == ["No muck trucks"]
+    assert client.get("/api/v1/map/fences").status_code == 200  # still the leader's session
+    client.logout()
+    assert client.get("/api/v1/map/fences").status_code == 401
+
+
 # --- areas and the tiles' coordinate system --------------------------------------------------
 
 
