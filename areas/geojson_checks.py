@@ -200,13 +200,7 @@ def _parse_feature(
 
 
 def _to_wgs84(geom: BaseGeometry, crs: str) -> BaseGeometry:
-    if crs == coords.WGS84:
-        return geom
-
-    def convert(xy: np.ndarray) -> np.ndarray:
-        return np.column_stack(coords.to_wgs84_many(xy[:, 0], xy[:, 1], crs))
-
-    return shapely.transform(geom, convert)
+    return coords.shape_to_wgs84(geom, crs)
 
 
 def _check_relations(items: list[CheckedFeature], refused: set[str]) -> list[FeatureProblem]:

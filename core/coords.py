@@ -222,3 +222,28 @@ def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
 def from_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
     """WGS-84 ``(lon, lat)`` expressed in ``crs`` (for drawing on GCJ-02/BD-09 tiles)."""
     return _scalar(_FROM_WGS84[normalize_crs(crs)], lon, lat)
+
+
+# --- geometries ------------------------------------------------------------------------------
+
+
+def shape_to_wgs84(geom, crs: str):
+    """A shapely geometry given in ``crs`` with every vertex converted to WGS-84."""
+    import shapely
+
+    if normalize_crs(crs) == WGS84:
+        return geom
+    return shapely.transform(
+        geom, lambda xy: np.column_stack(to_wgs84_many(xy[:, 0], xy[:, 1], crs))
+    )
+
+
+def shape_from_wgs84(geom, crs: str):
+    """A WGS-84 shapely geometry with every vertex expressed in ``crs`` (for GCJ-02 tiles)."""
+    import shapely
+
+    if normalize_crs(crs) == WGS84:
+        return geom
+    return shapely.transform(
+        geom, lambda xy: np.column_stack(from_wgs84_many(xy[:, 0], xy[:, 1], crs))
+    )

@@ -12,7 +12,7 @@ How it is made:
    the box, snapped to a 1e-7 degree grid. They tile the outline: no gaps, no overlaps.
 3. Districts are the sectors between the three rivers (姚江 west, 甬江 north-east, 奉化江 south)
    around 三江口; streets and communities are grown over the cell adjacency graph
-   (``demo.partition``), so every area is one connected union of whole grids.
+   (``areas.partition``), so every area is one connected union of whole grids.
 4. Area class (区域类别) follows the zones: A old town, B middle ring, C outer.
 5. Grids are numbered west-to-east, north-to-south in their community, communities likewise in
    their street (``areas.geometry.grid_sequence_order``, the rule the GeoJSON import checks).
@@ -34,8 +34,8 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from areas.geometry import grid_sequence_order
+from areas.partition import RegionGrower, cell_neighbours, make_contiguous
 from demo.names import CITY_CODE, CITY_NAME, CITY_SLUG, COMMUNITY_STEMS, DISTRICTS
-from demo.partition import RegionGrower, cell_neighbours, make_contiguous
 
 # The box the grids must cover (WGS-84 degrees): central Ningbo.
 BOX = (121.45, 29.80, 121.65, 29.95)

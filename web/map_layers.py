@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import shapely.geometry
 from django.db import connection, transaction
 from django.db.models import (
     Case,
@@ -37,6 +38,7 @@ from django.db.models.functions import Cast, Floor
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from areas.geometry import round_coords
 from areas.models import AdminArea
 from cases import sla
 from cases.api_selectors import LIT_CASE_STATUSES, filter_by_category, visible_cases
@@ -515,16 +517,8 @@ def shift_geometry(geometry: dict | None, crs: str) -> dict | None:
     """A GeoJSON geometry with every position moved from WGS-84 to ``crs``."""
     if geometry is None:
         return None
-
-    def walk(c):
-        if c and isinstance(c[0], (int, float)):
-            return list(_out(c[0], c[1], crs))
-        if c and c[0] and isinstance(c[0][0], (int, float)):  # a ring or line: one call
-            xs, ys = coords.from_wgs84_many([p[0] for p in c], [p[1] for p in c], crs)
-            return [[round(float(x), 6), round(float(y), 6)] for x, y in zip(xs, ys, strict=True)]
-        return [walk(x) for x in c]
-
-    return {**geometry, "coordinates": walk(geometry["coordinates"])}
+    moved = shapely.geometry.mapping(coords.shape_from_wgs84(shapely.geometry.shape(geometry), crs))
+    return round_coords(moved, 6)
 
 
 # --- geofences and sweeping coverage ---------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Graph helpers for the demo layout: cell adjacency and contiguous region growing.
+"""Graph helpers for partitions of a territory: cell adjacency and contiguous region growing.
 
 Cells are the Voronoi polygons of the layout; two cells are neighbours when they share an edge
 (not just a corner). Regions (districts, streets, communities) are grown over that graph, so each
