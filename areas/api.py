@@ -9,6 +9,8 @@ from pydantic import Field
 
 from areas import selectors
 from areas.models import AdminArea
+from core import coords
+from core.errors import ValidationFailed
 from org.selectors import scope
 
 router = Router(tags=["areas"])
@@ -80,11 +82,16 @@ def areas_geojson(request, level: str | None = None, parent: str | None = None):
 
 @router.get(
     "/grids/geojson",
-    response={200: FeatureCollectionOut, 404: ErrorOut},
+    response={200: FeatureCollectionOut, 404: ErrorOut, 422: ErrorOut},
     summary="Active unit grid polygons the caller may see, as GeoJSON (map base layer)",
 )
-def grids_geojson(request, area: str | None = None):
-    return selectors.grids_geojson(request.user, area=area)
+def grids_geojson(request, area: str | None = None, crs: str = "wgs84"):
+    """``crs``: wgs84 (default) or gcj02 / bd09 to draw on Chinese tiles."""
+    try:
+        crs = coords.normalize_crs(crs)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), details={"field": "crs"}) from None
+    return selectors.grids_geojson(request.user, area=area, crs=crs)
 
 
 @router.get(

@@ -119,3 +119,16 @@ def round_coords(geometry: dict, ndigits: int = 6) -> dict:
         return round(value, ndigits)
 
     return {"type": geometry["type"], "coordinates": _round(geometry["coordinates"])}
+
+
+def geojson_in(geometry: dict | None, crs: str, ndigits: int = 6) -> dict | None:
+    """A WGS-84 GeoJSON geometry expressed in ``crs`` (for GCJ-02 tiles), rounded for a map."""
+    from shapely.geometry import mapping, shape
+
+    from core import coords
+
+    if geometry is None:
+        return None
+    if coords.normalize_crs(crs) == coords.WGS84:
+        return round_coords(geometry, ndigits)
+    return round_coords(mapping(coords.shape_from_wgs84(shape(geometry), crs)), ndigits)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from areas.geometry import round_coords
+from areas.geometry import geojson_in, round_coords
 from areas.models import FEATURE_LEVELS, GRID_LEVEL, LEVEL_ORDER, AdminArea, AreaLevel, UnitGrid
 from core import coords
 from core.errors import NotFound, ValidationFailed
@@ -61,8 +61,9 @@ def areas_geojson(user, *, level: str | None = None, parent: str | None = None) 
     )
 
 
-def grids_geojson(user, *, area: str | None = None) -> dict:
-    """Active grid polygons the user may see (optionally under one area), for the map."""
+def grids_geojson(user, *, area: str | None = None, crs: str = coords.WGS84) -> dict:
+    """Active grid polygons the user may see (optionally under one area), for the map; in
+    ``crs`` for GCJ-02 tiles."""
     qs = scope(UnitGrid.objects.filter(is_active=True), user)
     if area:
         qs = qs.filter(path__startswith=visible_area(user, area).path)
@@ -72,7 +73,7 @@ def grids_geojson(user, *, area: str | None = None) -> dict:
     return _collection(
         [
             _feature(
-                round_coords(row["polygon"], MAP_DECIMALS),
+                geojson_in(row["polygon"], crs, MAP_DECIMALS),
                 {
                     "id": row["id"],
                     "code": row["code"],

@@ -53,6 +53,8 @@ def subdivide(
     seed: int = 1,
 ) -> Division:
     """Streets, communities and grids of district ``code`` covering ``outline`` (WGS-84)."""
+    if not tile_km > 0:
+        raise ValueError(f"tile_km must be a positive number of kilometres, not {tile_km}")
     rng = random.Random(f"{seed}:{code}")
     cells = _cells(outline, tile_km, rng)
     if len(cells) < MIN_STREETS:

@@ -14,6 +14,7 @@ import csv
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.http import (
     FileResponse,
@@ -40,7 +41,7 @@ def spreadsheet_cell(value):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
         return value.replace(tzinfo=None, microsecond=0)
-    if isinstance(value, (int, float, date)) and not isinstance(value, bool):
+    if isinstance(value, (int, float, Decimal, date)) and not isinstance(value, bool):
         return value
     text = str(value)
     return "'" + text if text.startswith(_DANGEROUS) else text

@@ -26,7 +26,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from cases import sla
-from cases.api_selectors import department_scoped, visible_cases
+from cases.api_selectors import visible_cases
 from cases.models import Task
 from cases.permissions import role_of
 from cases.states import OPEN_CASE_STATUSES, OPEN_TASK_STATUSES, CaseStatus, SourceChannel
@@ -35,6 +35,7 @@ from iot.selectors import visible_alarms
 from org.selectors import ALL, staff_profile, visible_area_paths
 from web.map_layers import TRACKER_ONLINE_MINUTES, light_expression
 
+NOT_DISPATCHED = (CaseStatus.REPORTED, CaseStatus.VERIFYING, CaseStatus.FILED)
 LIVE_SECONDS = 1
 SLOW_SECONDS = 300
 LIST_LENGTH = 8
@@ -42,12 +43,17 @@ TREND_DAYS = 30
 
 
 def scope_key(user) -> str:
-    """Users who see exactly the same rows share the cached body: same area scope and, for a
-    department's disposers, the same department."""
+    """Users who see exactly the same rows share the cached body: same area scope, same role
+    and same department (disposers see by department; the ranking tile of anyone outside the
+    ranking roles shows their own department only)."""
     paths = visible_area_paths(user)
     profile = staff_profile(user)
-    department = profile.department_id if profile and department_scoped(user) else ""
-    raw = f"{'ALL' if paths is ALL else ','.join(paths)}|{department}|{role_of(user) or ''}"
+    department = profile.department_id if profile and profile.department_id else ""
+    superuser = "su" if user.is_superuser else ""
+    raw = (
+        f"{'ALL' if paths is ALL else ','.join(paths)}|{department}|{role_of(user) or ''}"
+        f"|{superuser}"
+    )
     return hashlib.sha1(raw.encode()).hexdigest()[:16]  # noqa: S324 (a cache key, not a secret)
 
 
@@ -139,7 +145,9 @@ def lights(cases, now: datetime) -> dict:
             green=Count("pk", filter=Q(light=sla.Light.GREEN)),
         )
     )
-    counts["waiting"] = counts["total"] - counts["red"] - counts["yellow"] - counts["green"]
+    # 尚未派遣: reported, being verified or filed (disposed and checking cases have no clock
+    # either, but they are past dispatch).
+    counts["waiting"] = cases.filter(status__in=NOT_DISPATCHED).count()
     # The workbench's queues: 超期 is the red list; yellow and green are dispatched cases by
     # light (the workbench computes the light per case, in working time).
     counts["urls"] = {
@@ -227,7 +235,7 @@ def alarms(user) -> dict:
                 "id": a.pk,
                 "device": a.device.name or a.device.code,
                 "type": a.device.device_type.name,
-                "rule": a.rule.name if a.rule_id else "",
+                "rule": a.rule.name,
                 "severity": a.severity,
                 "severity_label": a.get_severity_display(),
                 "started_at": timezone.localtime(a.started_at).strftime("%m-%d %H:%M"),

@@ -18,7 +18,6 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import shapely.geometry
 from django.db import connection, transaction
 from django.db.models import (
     Case,
@@ -38,7 +37,7 @@ from django.db.models.functions import Cast, Floor
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from areas.geometry import round_coords
+from areas.geometry import geojson_in
 from areas.models import AdminArea
 from cases import sla
 from cases.api_selectors import LIT_CASE_STATUSES, filter_by_category, visible_cases
@@ -152,9 +151,18 @@ def since_of(range_: str | None, now: datetime) -> datetime | None:
     return midnight - timedelta(days={"today": 0, "7d": 6, "30d": 29}[range_])
 
 
-def cell_size(zoom: int) -> float:
-    """The side of an aggregation cell in degrees at ``zoom`` (~64 screen pixels)."""
-    return 360.0 / (2**zoom) / CELLS_PER_TILE
+# However large the box for its zoom, at most this many cells across it: one answer stays small.
+MAX_CELLS_ACROSS = 128
+
+
+def cell_size(zoom: int, box: Box | None = None) -> float:
+    """The side of an aggregation cell in degrees at ``zoom`` (~64 screen pixels), never so
+    small that ``box`` holds more than MAX_CELLS_ACROSS cells across."""
+    size = 360.0 / (2**zoom) / CELLS_PER_TILE
+    if box is not None:
+        size = max(size, (box.east - box.west) / MAX_CELLS_ACROSS,
+                   (box.north - box.south) / MAX_CELLS_ACROSS)  # fmt: skip
+    return size
 
 
 def _out(lon: float, lat: float, crs: str) -> tuple[float, float]:
@@ -164,11 +172,10 @@ def _out(lon: float, lat: float, crs: str) -> tuple[float, float]:
     return round(x, 6), round(y, 6)
 
 
-def _bins(qs, zoom: int, counts: dict, crs: str) -> list[dict]:
-    """``qs`` grouped by cell: each cell's point count, the mean position of its points (so
-    a cluster sits where its points are, not at a cell corner) and ``counts`` (name ->
-    aggregate) per cell."""
-    size = cell_size(zoom)
+def _bins(qs, size: float, counts: dict, crs: str) -> list[dict]:
+    """``qs`` grouped by cells of ``size`` degrees: each cell's point count, the mean position
+    of its points (so a cluster sits where its points are, not at a cell corner) and
+    ``counts`` (name -> aggregate) per cell."""
     rows = (
         qs.annotate(
             cx=Cast(Floor(F("lon") / size), IntegerField()),
@@ -187,9 +194,9 @@ def _bins(qs, zoom: int, counts: dict, crs: str) -> list[dict]:
     return out
 
 
-def _cells(qs, zoom: int, counts: dict, crs: str) -> dict:
-    cells = _bins(qs, zoom, counts, crs)
-    return {"mode": "cells", "cell": cell_size(zoom), "cells": cells, "points": []}
+def _cells(qs, size: float, counts: dict, crs: str) -> dict:
+    cells = _bins(qs, size, counts, crs)
+    return {"mode": "cells", "cell": size, "cells": cells, "points": []}
 
 
 # --- cases -----------------------------------------------------------------------------------
@@ -261,7 +268,7 @@ def cases_layer(
             light: Count("pk", filter=Q(light=light))
             for light in (sla.Light.RED, sla.Light.YELLOW, sla.Light.GREEN)
         }
-        return _cells(qs, zoom, counts, crs)
+        return _cells(qs, cell_size(zoom, box), counts, crs)
     rows = qs.order_by("-reported_at").values(
         "number",
         "lon",
@@ -315,9 +322,10 @@ def heat_layer(
             # Room to group a month of points in memory (hash) rather than sort them on disk.
             with connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL work_mem = '{HEAT_WORK_MEM}'")
-        cells = _bins(qs, min(zoom + 1, MAX_ZOOM), {}, crs)
+        size = cell_size(min(zoom + 1, MAX_ZOOM), box)
+        cells = _bins(qs, size, {}, crs)
     return {
-        "cell": cell_size(min(zoom + 1, MAX_ZOOM)),
+        "cell": size,
         "cells": cells,
         "max": max((c["n"] for c in cells), default=0),
     }
@@ -346,7 +354,7 @@ def devices_layer(user, box: Box, zoom: int, *, crs: str = coords.WGS84) -> dict
         counts = {
             state: Count("pk", filter=Q(state=state)) for state in ("alarm", "offline", "online")
         }
-        return _cells(qs, zoom, counts, crs)
+        return _cells(qs, cell_size(zoom, box), counts, crs)
     points = []
     for device in qs.order_by("code"):
         lon, lat = _out(device.lon, device.lat, crs)
@@ -515,10 +523,7 @@ def areas_layer(user, level: str, *, crs: str = coords.WGS84) -> dict:
 
 def shift_geometry(geometry: dict | None, crs: str) -> dict | None:
     """A GeoJSON geometry with every position moved from WGS-84 to ``crs``."""
-    if geometry is None:
-        return None
-    moved = shapely.geometry.mapping(coords.shape_from_wgs84(shapely.geometry.shape(geometry), crs))
-    return round_coords(moved, 6)
+    return geojson_in(geometry, crs)
 
 
 # --- geofences and sweeping coverage ---------------------------------------------------------

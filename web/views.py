@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db import transaction
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -129,7 +130,12 @@ def leader_supervise(request, number: str):
         (messages.success if ok else messages.error)(request, text)
         return redirect(f"{reverse('web:phone')}?tab=lead")
 
-    case = get_object_or_404(visible_cases(request.user), number=number)
+    case = visible_cases(request.user).filter(number=number).first()
+    if case is None:
+        if wants_json:
+            return JsonResponse({"ok": False, "message": _("No case %(ref)s that you may see.")
+                                 % {"ref": number}}, status=404)  # fmt: skip
+        raise Http404(number)
     note = (request.POST.get("note") or "").strip()
     if not note:
         return answer(False, _("Say what you expect of the department."))
@@ -138,10 +144,11 @@ def leader_supervise(request, number: str):
         note = f"{note} {SUPERVISE_WITHIN[hours]}".strip()
     pressed = 0
     try:
-        for task in case.tasks.filter(status__in=OPEN_TASK_STATUSES).select_related("case"):
-            if dispatch.may_supervise(request.user, task, case):
-                dispatch.supervise(task=task, actor=request.user, note=note)
-                pressed += 1
+        with transaction.atomic():  # every department pressed, or none
+            for task in case.tasks.filter(status__in=OPEN_TASK_STATUSES).select_related("case"):
+                if dispatch.may_supervise(request.user, task, case):
+                    dispatch.supervise(task=task, actor=request.user, note=note)
+                    pressed += 1
     except DomainError as exc:
         return answer(False, exc.message)
     if not pressed:

@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -234,12 +234,22 @@ def export_cases(request: HttpRequest, fmt: str) -> HttpResponse:
     user = request.user
     now = timezone.now()
     values = WorkbenchFilter(request.GET or None, user=user).values()
-    queue = request.GET.get("queue")
-    if queue not in QUEUES:
-        queue = ALL
+    queue = request.GET.get("queue") or ALL
+    if queue not in QUEUES:  # a task queue (延期, 回退 ...) lists tasks, not cases
+        return HttpResponseBadRequest(
+            _("Only the case queues download as a list; %(queue)s is a queue of tasks.")
+            % {"queue": queue},
+            content_type="text/plain; charset=utf-8",
+        )
     qs = _queue(_filtered(user, values), queue, now)
     if values.get("light"):
-        qs, _applied = _by_light(qs, values["light"], now)
+        qs, applied = _by_light(qs, values["light"], now)
+        if not applied:  # the page says so; a file must not silently hold other rows
+            return HttpResponseBadRequest(
+                _("More than %(n)s cases: narrow the other filters before the light.")
+                % {"n": LIGHT_FILTER_MAX},
+                content_type="text/plain; charset=utf-8",
+            )
     statuses, sources = dict(CaseStatus.choices), dict(SourceChannel.choices)
     priorities = dict(Priority.choices)
     rows = (

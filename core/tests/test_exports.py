@@ -148,10 +148,20 @@ def test_devices_alarms_and_vehicles_export(client, personas, small_city):
     client.force_login(personas["city_leader"])
     devices = _sheet(client.get("/en/iot/devices/?format=xlsx"))
     assert devices[1][0] == "MH-1" and devices[1][1] == "'+cmd"
-    assert len(_sheet(client.get("/en/iot/alarms/?format=xlsx"))) == 1  # the header only
+    from iot.models import Alarm, AlarmRule, Device
+
+    device = Device.objects.get(code="MH-1")
+    rule = AlarmRule.objects.filter(device_type=device.device_type).first()
+    Alarm.objects.create(device=device, rule=rule, severity=rule.severity,
+                         started_at=datetime.now(UTC), last_triggered_at=datetime.now(UTC),
+                         trigger_value=-3.5, area_path=device.area_path)  # fmt: skip
+    alarms = _sheet(client.get("/en/iot/alarms/?format=xlsx"))
+    assert alarms[1][1] == "MH-1" and alarms[1][4] == rule.name and -3.5 in alarms[1]
     vehicles = _sheet(client.get("/en/iot/vehicles/?format=xlsx"))
     assert vehicles[1][0] == "浙B-S0001"
     assert client.get("/en/iot/devices/?format=pdf").status_code == 400
+    # A task queue lists tasks, not cases: refused rather than a file of other rows.
+    assert client.get("/en/cases/?queue=extensions&format=csv").status_code == 400
 
 
 def test_list_pages_offer_both_downloads(client, personas, small_city):

@@ -112,7 +112,7 @@
   function loadGrids() {
     if (!on("grids")) { gridLayer.clearLayers(); gridsLoaded = null; return Promise.resolve(); }
     if (gridsLoaded) { return gridsLoaded; }
-    gridsLoaded = fetchJson("grids", "/api/v1/grids/geojson").then(function (fc) {
+    gridsLoaded = fetchJson("grids", "/api/v1/grids/geojson?" + query()).then(function (fc) {
       L.geoJSON(fc, {
         style: { color: "#475569", weight: 0.6, fillOpacity: 0, dashArray: "2 3" },
         onEachFeature: function (f, lyr) { lyr.bindTooltip(esc(f.properties.code + " " + (f.properties.name || "")), { sticky: true }); }

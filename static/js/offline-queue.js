@@ -8,6 +8,7 @@
   if (!window.indexedDB || !window.fetch) { return; }
   var DB = "cityops-offline", STORE = "outbox";
   var box = document.getElementById("outbox");
+  var user = box ? box.dataset.user : "";  // items wait for the person who made them
 
   function db() {
     return new Promise(function (resolve, reject) {
@@ -43,7 +44,7 @@
       if (value instanceof Blob) { if (value.size) { files.push([name, value, value.name || "photo.jpg"]); } }
       else { fields.push([name, value]); }
     });
-    return { url: url, fields: fields, files: files, label: label, created: new Date().toISOString(), error: "" };
+    return { url: url, user: user, fields: fields, files: files, label: label, created: new Date().toISOString(), error: "" };
   }
   function toForm(item) {
     var data = new FormData();
@@ -54,14 +55,21 @@
   function post(url, data) {
     return fetch(url, { method: "POST", body: data, credentials: "same-origin", headers: { "X-Requested-With": "offline-queue" } });
   }
-  // Sent: the server answered with the page it redirects to after success (not the form again).
-  function accepted(resp, url) {
-    return resp.ok && resp.redirected && resp.url.split("?")[0] !== new URL(url, location.href).href.split("?")[0];
+  // Accepted only on the server's explicit yes (201 JSON); a redirect may be to the login
+  // page. Worth retrying later: no answer, a server error, a refused session (403: CSRF after
+  // a new login) or the login page. Anything else (the form again, 4xx): refused, shown.
+  function outcome(resp) {
+    if (resp.status === 201) { return "accepted"; }
+    if (resp.status >= 500 || resp.status === 403 || resp.status === 429) { return "retry"; }
+    if (resp.redirected && resp.url.indexOf("/login/") !== -1) { return "retry"; }
+    return "refused";
   }
+  function mine(items) { return items.filter(function (i) { return (i.user || "") === user; }); }
 
   function show() {
     if (!box) { return Promise.resolve(); }
     return all().then(function (items) {
+      items = mine(items);
       var waiting = items.filter(function (i) { return !i.error; }).length;
       var refused = items.filter(function (i) { return i.error; });
       box.hidden = items.length === 0;
@@ -87,10 +95,12 @@
     flushing = true;
     return all().then(function (items) {
       var chain = Promise.resolve();
-      items.filter(function (i) { return !i.error; }).forEach(function (item) {
+      mine(items).filter(function (i) { return !i.error; }).forEach(function (item) {
         chain = chain.then(function () {
           return post(item.url, toForm(item)).then(function (resp) {
-            if (accepted(resp, item.url)) { return remove(item.id); }
+            var result = outcome(resp);
+            if (result === "accepted") { return remove(item.id); }
+            if (result === "retry") { throw new Error("later"); }  // keep it and the rest
             item.error = box ? box.dataset.refused.replace("{status}", resp.status) : String(resp.status);
             return put(item);
           });
@@ -124,7 +134,9 @@
       };
       if (!navigator.onLine) { saved(); return; }
       post(url, data).then(function (resp) {
-        if (accepted(resp, url)) { location.href = resp.url; return; }
+        var result = outcome(resp);
+        if (result === "accepted") { return resp.json().then(function (answer) { location.href = answer.url; }); }
+        if (result === "retry" && resp.status !== 403 && !resp.redirected) { return saved(); }
         return resp.text().then(function (html) { document.open(); document.write(html); document.close(); });
       }, saved);
     });
@@ -133,6 +145,13 @@
   if (box) {
     box.querySelector(".send").addEventListener("click", flush);
   }
+  // Logging out: the pages the service worker kept were this person's; nobody else reads them
+  // offline. (Queued items stay, waiting for the same person to log in again.)
+  document.querySelectorAll("form[action$='/logout/']").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      if (window.caches) { caches.keys().then(function (keys) { keys.forEach(function (k) { caches.delete(k); }); }); }
+    });
+  });
   window.addEventListener("online", flush);
   setInterval(flush, 30000);
   window.cityopsOutbox = { flush: flush, all: all };

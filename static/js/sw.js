@@ -3,8 +3,9 @@
 // a report made offline waits in the page's outbox (offline-queue.js) until the signal returns.
 "use strict";
 var CACHE = "cityops-v1";
-// Pages kept for offline use (network first, the kept copy when there is no network).
-var PAGES = ["/m/", "/intake/m/report/", "/cases/m/tasks/", "/cases/m/inspect/", "/api/v1/grids/geojson"];
+// Pages kept for offline use (network first, the kept copy when there is no network): the
+// phone work pages; not the leader tab (its numbers would be stale and are not for others).
+var PAGES = ["/intake/m/report/", "/cases/m/tasks/", "/cases/m/inspect/", "/api/v1/grids/geojson"];
 
 self.addEventListener("install", function (event) { self.skipWaiting(); });
 self.addEventListener("activate", function (event) {

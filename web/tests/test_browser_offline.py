@@ -12,11 +12,38 @@ import pytest
 from cases.factories import image_bytes
 from cases.models import Case
 from intake.models import IntakeReport
+from org.factories import DEFAULT_PASSWORD
 from web.tests.test_browser_lifecycle import PHONE, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ALPHA_1 = (121.505, 29.865)  # inside grid 330203001001001
+
+
+def _cases_when_settled(seconds: float = 5.0) -> int:
+    """The number of cases once the live server's request has finished writing (SQLite's
+    shared in-memory database reports its table locked meanwhile)."""
+    import time
+
+    from django.db import OperationalError
+
+    end = time.monotonic() + seconds
+    while True:
+        try:
+            return Case.objects.count()
+        except OperationalError:
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.1)
+
+
+def _wait_outbox_empty(page, seconds: float = 15.0) -> None:
+    import time
+
+    end = time.monotonic() + seconds
+    while page.evaluate("window.cityopsOutbox.all().then(items => items.length)") > 0:
+        assert time.monotonic() < end, "the outbox did not empty"
+        page.wait_for_timeout(200)
 
 
 def _report(page, text: str) -> None:
@@ -77,3 +104,30 @@ def test_the_app_installs(live_server, personas, browser_page):
     page.wait_for_function(
         "navigator.serviceWorker.getRegistration().then(r => !!(r && r.active))", timeout=15_000
     )
+
+
+def test_a_report_waits_through_an_expired_session(live_server, personas, browser_page):
+    """The signal returns but the session has expired: the server answers with the login page,
+    which is not a yes; the report stays on the phone until the inspector is back."""
+    page = log_in(browser_page.context.browser, live_server.url, "inspector_alpha",
+                  locale="zh-CN", **PHONE)  # fmt: skip
+    page.goto(f"{live_server.url}/intake/m/report/")
+    page.context.set_offline(True)
+    _report(page, "井盖缺失，阿尔法路口")
+    page.wait_for_selector("#outbox[data-count='1']")
+    page.context.clear_cookies()  # the session is gone
+    page.context.set_offline(False)
+    page.evaluate("window.cityopsOutbox.flush()")
+    page.wait_for_timeout(1500)
+    assert not Case.objects.exists()
+    assert page.evaluate("window.cityopsOutbox.all().then(items => items.length)") == 1
+    # Back in: the next page load sends it.
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "inspector_alpha")
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("form:has(input[name=username]) button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+    page.wait_for_function("!!window.cityopsOutbox")
+    page.evaluate("window.cityopsOutbox.flush()")
+    _wait_outbox_empty(page)
+    assert _cases_when_settled() == 1

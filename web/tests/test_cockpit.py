@@ -68,6 +68,7 @@ def test_the_tiles_count_todays_intake_lights_and_the_red_list(client, personas,
     bad = _overdue(grid, dept, 2, reported_at=NOW - timedelta(days=2))
     CaseFactory(grid=grid, status=CaseStatus.CLOSED, reported_at=NOW - timedelta(days=2),
                 closed_at=NOW - timedelta(hours=1))  # fmt: skip
+    CaseFactory(grid=grid, status=CaseStatus.DISPOSED, reported_at=NOW - timedelta(days=2))
     body = _tiles(client, personas["city_leader"]).json()
 
     intake = body["intake"]
@@ -78,7 +79,8 @@ def test_the_tiles_count_todays_intake_lights_and_the_red_list(client, personas,
 
     lights = body["lights"]
     assert (lights["red"], lights["yellow"], lights["green"]) == (2, 0, 0)
-    assert lights["total"] == 6 and lights["waiting"] == 4  # reported and filed: no clock yet
+    # reported and filed wait for dispatch; the disposed one is past it (no clock, not waiting)
+    assert lights["total"] == 7 and lights["waiting"] == 4
 
     red = body["red_cases"]
     assert [r["number"] for r in red] == [worse.number, bad.number]  # longest overdue first
@@ -127,6 +129,29 @@ def test_each_user_sees_their_own_slice(client, personas, small_city):
     assert cockpit.scope_key(personas["beta_operator"]) != cockpit.scope_key(
         personas["city_leader"]
     )
+
+
+def test_users_who_see_different_rows_never_share_the_cached_body(small_city):
+    """Same areas, different departments (their ranking tile differs; disposers see by
+    department), different roles, no role: each its own key."""
+    from org.models import Role
+    from org.services import staff_create
+
+    d1 = DepartmentFactory(area=small_city.city)
+    d2 = DepartmentFactory(area=small_city.city)
+    made = {}
+    for name, role, dept in (("i1", Role.INSPECTOR, d1), ("i2", Role.INSPECTOR, d2),
+                             ("p1", Role.DISPOSER, d1), ("p2", Role.DISPOSER, d2),
+                             ("l1", Role.LEADER, None)):  # fmt: skip
+        made[name] = staff_create(
+            username=name, password="x-long-password", role=role, department=dept,
+            areas=[small_city.alpha],
+        ).user  # fmt: skip
+    from django.contrib.auth import get_user_model
+
+    made["nobody"] = get_user_model().objects.create_user("nobody", password="x-long-password")
+    keys = {name: cockpit.scope_key(user) for name, user in made.items()}
+    assert len(set(keys.values())) == len(keys), keys
 
 
 def test_an_unchanged_poll_is_a_304_and_a_new_case_changes_the_etag(client, personas, small_city):

@@ -141,6 +141,14 @@ def test_too_many_points_are_cells_even_zoomed_in(client, personas, small_city, 
     assert body.json()["mode"] == "cells" and _cells_total(body.json()) == 3
 
 
+def test_a_huge_box_at_a_deep_zoom_still_answers_in_few_cells(client, personas, small_city):
+    for community in ("alpha1", "beta1", "gamma1"):
+        _case(_grid(small_city, community))
+    body = _get(client, personas["city_leader"], "/api/v1/map/heat?bbox=-180,-90,180,90&zoom=22")
+    body = body.json()
+    assert body["cell"] >= 360 / map_layers.MAX_CELLS_ACROSS and _cells_total(body) == 3
+
+
 def test_the_box_and_the_range_narrow_the_cases(client, personas, small_city):
     _case(_grid(small_city, "gamma1"))  # west, at 121.46
     old = _case(_grid(small_city), reported_at=NOW - timedelta(days=10))
@@ -405,3 +413,11 @@ def test_gcj02_tiles_get_shifted_coordinates_from_a_shifted_box(client, personas
     areas = _get(client, personas["city_leader"], "/api/v1/map/areas?level=street&crs=gcj02")
     ring = areas.json()["features"][0]["geometry"]["coordinates"][0]
     assert ring[0][0] > 121.45 + 0.003
+    grids = _get(client, personas["city_leader"], "/api/v1/grids/geojson?crs=gcj02").json()
+    plain = _get(client, personas["city_leader"], "/api/v1/grids/geojson").json()
+    moved = grids["features"][0]["geometry"]["coordinates"][0][0]
+    there = plain["features"][0]["geometry"]["coordinates"][0][0]
+    assert moved == pytest.approx(list(coords.wgs84_to_gcj02(*there)), abs=1e-6)
+    assert (
+        _get(client, personas["city_leader"], "/api/v1/grids/geojson?crs=mars").status_code == 422
+    )

@@ -93,3 +93,11 @@ def test_supervising_needs_a_note_and_the_case_in_scope(client, personas, overdu
     client.force_login(personas["alpha_inspector"])  # in scope, but not a supervising role
     client.post(f"/en/m/supervise/{overdue_case.number}/", {"note": "x"})
     assert not Supervision.objects.filter(actor=personas["alpha_inspector"]).exists()
+
+
+def test_the_cockpit_asks_in_json_and_gets_json_even_for_a_missing_case(client, personas):
+    client.force_login(personas["city_leader"])
+    response = client.post(
+        "/en/m/supervise/NOPE123/", {"note": "x"}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 404 and response.json()["ok"] is False

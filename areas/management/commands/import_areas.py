@@ -109,10 +109,13 @@ class Command(BaseCommand):
             props = feature["properties"]
             if props["level"] != "district":
                 continue
-            division = subdivide(
-                props["code"], props["name"], shape(feature["geometry"]),
-                tile_km=options["tile_km"], seed=options["seed"],
-            )  # fmt: skip
+            try:
+                division = subdivide(
+                    props["code"], props["name"], shape(feature["geometry"]),
+                    tile_km=options["tile_km"], seed=options["seed"],
+                )  # fmt: skip
+            except ValueError as exc:
+                raise CommandError(f"Cannot subdivide {props['code']}: {exc}") from exc
             self.stdout.write(
                 f"{props['code']} {props['name']}: {division.streets} streets, "
                 f"{division.communities} communities, {division.grids} grids generated"

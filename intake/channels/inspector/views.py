@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
@@ -47,6 +48,9 @@ def categories(request: HttpRequest) -> JsonResponse:
     )
 
 
+OUTBOX = "offline-queue"  # the X-Requested-With of the phone's outbox
+
+
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
     """An inspector reports a problem seen on patrol (trusted source: no 核实 needed)."""
@@ -84,7 +88,14 @@ def report(request: HttpRequest) -> HttpResponse:
                     "were added to it."
                 )
             messages.success(request, text % {"number": result.case.number})
-            return redirect("cases:case", number=result.case.number)
+            url = reverse("cases:case", args=[result.case.number])
+            if request.headers.get("X-Requested-With") == OUTBOX:
+                # The phone's outbox (offline-queue.js) needs a yes it cannot mistake: a
+                # redirect could as well be to the login page.
+                return JsonResponse(
+                    {"ok": True, "number": result.case.number, "url": url}, status=201
+                )
+            return redirect(url)
     return render(
         request,
         "intake/inspector_report.html",
