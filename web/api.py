@@ -48,7 +48,9 @@ class TrailOut(Schema):
     line: list[list[float]]
 
 
-class AreasOut(Schema):
+class DayCollectionOut(Schema):
+    """A FeatureCollection of one day (the sign index's, the sweeping coverage's)."""
+
     type: str = "FeatureCollection"
     features: list[dict[str, Any]]
     day: str | None
@@ -143,7 +145,7 @@ def trail(request, device_id: int, crs: str = "wgs84"):
 
 @router.get(
     "/map/areas",
-    response={200: AreasOut, **_ERRORS},
+    response={200: DayCollectionOut, **_ERRORS},
     summary="Area outlines of one tier with their latest sign index colour (体征指数着色)",
 )
 def areas(request, level: str = "district", crs: str = "wgs84"):
@@ -169,12 +171,6 @@ def cockpit_tiles(request):
     return response
 
 
-class CoverageOut(Schema):
-    type: str = "FeatureCollection"
-    features: list[dict[str, Any]]
-    day: str | None
-
-
 @router.get(
     "/map/fences",
     response={200: FeatureCollectionOut, **_ERRORS},
@@ -186,7 +182,7 @@ def fences(request, crs: str = "wgs84"):
 
 @router.get(
     "/map/coverage",
-    response={200: CoverageOut, **_ERRORS},
+    response={200: DayCollectionOut, **_ERRORS},
     summary="Road segments with the share swept on a day (清扫覆盖率; default the latest)",
 )
 def coverage(request, day: date | None = None, crs: str = "wgs84"):

@@ -332,22 +332,18 @@ def trend(cases, today) -> dict:
     tz = timezone.get_current_timezone()
     since = timezone.make_aware(datetime.combine(first, datetime.min.time()), tz)
     until = timezone.make_aware(datetime.combine(today, datetime.min.time()), tz)
-    reported = dict(
-        cases.filter(reported_at__gte=since, reported_at__lt=until)
-        .order_by()
-        .annotate(day=TruncDate("reported_at", tzinfo=tz))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .values_list("day", "n")
-    )
-    closed = dict(
-        cases.filter(closed_at__gte=since, closed_at__lt=until)
-        .order_by()
-        .annotate(day=TruncDate("closed_at", tzinfo=tz))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .values_list("day", "n")
-    )
+
+    def per_day(field: str) -> dict:
+        return dict(
+            cases.filter(**{f"{field}__gte": since, f"{field}__lt": until})
+            .order_by()
+            .annotate(day=TruncDate(field, tzinfo=tz))
+            .values("day")
+            .annotate(n=Count("pk"))
+            .values_list("day", "n")
+        )
+
+    reported, closed = per_day("reported_at"), per_day("closed_at")
     days = [first + timedelta(days=i) for i in range(TREND_DAYS)]
     before = days[:-1]
     return {

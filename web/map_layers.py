@@ -402,56 +402,40 @@ def trackers_layer(user, box: Box, *, crs: str = coords.WGS84, now: datetime | N
     now = now or timezone.now()
     recent = now - timedelta(minutes=TRACKER_ONLINE_MINUTES)
     alarming = Alarm.objects.filter(device=OuterRef("device_id"), status__in=OPEN_ALARM_STATUSES)
-    points = []
-    vehicles = (
-        scope(Vehicle.objects.filter(is_active=True), user, path_field="area_path")
-        .annotate(**_last_position("device_id"), alarm=Exists(alarming))
-        .filter(last_ts__isnull=False)
-    )
     kinds = dict(VehicleKind.choices)
-    for v in vehicles.order_by("plate"):
-        if not box.contains(v.last_lon, v.last_lat):
-            continue
-        lon, lat = _out(v.last_lon, v.last_lat, crs)
-        points.append(
-            {
-                "kind": "vehicle",
-                "id": v.pk,
-                "device": v.device_id,
-                "label": v.plate,
-                "detail": f"{kinds.get(v.kind, v.kind)} · {v.company}".strip(" ·"),
-                "lon": lon,
-                "lat": lat,
-                "online": v.last_ts >= recent,
-                "alarm": v.alarm,
-                "speed": v.last_speed,
-                "seen_at": timezone.localtime(v.last_ts).isoformat(),
-            }
+    sources = (
+        # (kind, the rows, ordering, label, detail)
+        ("vehicle", Vehicle, "plate", lambda v: v.plate,
+         lambda v: f"{kinds.get(v.kind, v.kind)} · {v.company}".strip(" ·")),
+        ("badge", WorkerBadge, "number", lambda b: b.name or b.number, lambda b: b.number),
+    )  # fmt: skip
+    points = []
+    for kind, model, order, label, detail in sources:
+        rows = (
+            scope(model.objects.filter(is_active=True), user, path_field="area_path")
+            .annotate(**_last_position("device_id"), alarm=Exists(alarming))
+            .filter(last_ts__isnull=False)
+            .order_by(order)
         )
-    badges = (
-        scope(WorkerBadge.objects.filter(is_active=True), user, path_field="area_path")
-        .annotate(**_last_position("device_id"), alarm=Exists(alarming))
-        .filter(last_ts__isnull=False)
-    )
-    for b in badges.order_by("number"):
-        if not box.contains(b.last_lon, b.last_lat):
-            continue
-        lon, lat = _out(b.last_lon, b.last_lat, crs)
-        points.append(
-            {
-                "kind": "badge",
-                "id": b.pk,
-                "device": b.device_id,
-                "label": b.name or b.number,
-                "detail": b.number,
-                "lon": lon,
-                "lat": lat,
-                "online": b.last_ts >= recent,
-                "alarm": b.alarm,
-                "speed": b.last_speed,
-                "seen_at": timezone.localtime(b.last_ts).isoformat(),
-            }
-        )
+        for row in rows:
+            if not box.contains(row.last_lon, row.last_lat):
+                continue
+            lon, lat = _out(row.last_lon, row.last_lat, crs)
+            points.append(
+                {
+                    "kind": kind,
+                    "id": row.pk,
+                    "device": row.device_id,
+                    "label": label(row),
+                    "detail": detail(row),
+                    "lon": lon,
+                    "lat": lat,
+                    "online": row.last_ts >= recent,
+                    "alarm": row.alarm,
+                    "speed": row.last_speed,
+                    "seen_at": timezone.localtime(row.last_ts).isoformat(),
+                }
+            )
     return {"points": points, "online_minutes": TRACKER_ONLINE_MINUTES}
 
 
