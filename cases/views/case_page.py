@@ -25,6 +25,7 @@ from cases.views import display, moves
 from cases.views.access import case_or_404
 from cases.views.forms import FileCaseForm
 from catalog.models import Category
+from core import outbox
 from core.errors import DomainError
 
 
@@ -137,12 +138,21 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     form = moves.build_form(action, case, task, data=request.POST, files=request.FILES)
     label = moves.label_of(action)
     if not form.is_valid():
-        messages.error(
-            request,
-            _("%(action)s was not done: %(errors)s")
-            % {"action": label, "errors": _form_errors(form)},
-        )
-        return redirect(back)
+        text = _("%(action)s was not done: %(errors)s") % {
+            "action": label,
+            "errors": _form_errors(form),
+        }
+        messages.error(request, text)
+        return outbox.answer(request, back, ok=False, message=text, status=400)
+    try:
+        spec.run(case=case, task=task, actor=request.user, data=form.cleaned_data)
+    except DomainError as exc:
+        text = _("%(action)s was not done: %(reason)s") % {"action": label, "reason": exc.message}
+        messages.error(request, text)
+        return outbox.answer(request, back, ok=False, message=text, status=exc.http_status)
+    text = _("%(action)s: done on case %(number)s.") % {"action": label, "number": number}
+    messages.success(request, text)
+    return outbox.answer(request, back, ok=True, message=text)
     try:
         spec.run(case=case, task=task, actor=request.user, data=form.cleaned_data)
     except DomainError as exc:

@@ -64,6 +64,11 @@
     if (resp.redirected && resp.url.indexOf("/login/") !== -1) { return "retry"; }
     return "refused";
   }
+  // The server's JSON answer to the outbox ({ok, message, url}), or null for an HTML page.
+  function answerOf(resp) {
+    var json = (resp.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+    return json ? resp.clone().json().catch(function () { return null; }) : Promise.resolve(null);
+  }
   function mine(items) { return items.filter(function (i) { return (i.user || "") === user; }); }
 
   function show() {
@@ -101,8 +106,10 @@
             var result = outcome(resp);
             if (result === "accepted") { return remove(item.id); }
             if (result === "retry") { throw new Error("later"); }  // keep it and the rest
-            item.error = box ? box.dataset.refused.replace("{status}", resp.status) : String(resp.status);
-            return put(item);
+            return answerOf(resp).then(function (answer) {
+              item.error = (answer && answer.message) || (box ? box.dataset.refused.replace("{status}", resp.status) : String(resp.status));
+              return put(item);
+            });
           });
         });
       });
@@ -135,9 +142,12 @@
       if (!navigator.onLine) { saved(); return; }
       post(url, data).then(function (resp) {
         var result = outcome(resp);
-        if (result === "accepted") { return resp.json().then(function (answer) { location.href = answer.url; }); }
         if (result === "retry" && resp.status !== 403 && !resp.redirected) { return saved(); }
-        return resp.text().then(function (html) { document.open(); document.write(html); document.close(); });
+        return answerOf(resp).then(function (answer) {
+          // Done or refused, the page it names shows the message (the server kept it).
+          if (answer && answer.url) { location.href = answer.url; return; }
+          return resp.text().then(function (html) { document.open(); document.write(html); document.close(); });
+        });
       }, saved);
     });
   });

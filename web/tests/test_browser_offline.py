@@ -11,9 +11,18 @@ import pytest
 
 from cases.factories import image_bytes
 from cases.models import Case
+from cases.tests.conftest import (  # noqa: F401 - fixtures: the case flow and its staff
+    alpha_office,
+    flow,
+    grid,
+    roads,
+    staff,
+    standard,
+    t0,
+)
 from intake.models import IntakeReport
 from org.factories import DEFAULT_PASSWORD
-from web.tests.test_browser_lifecycle import PHONE, log_in
+from web.tests.test_browser_lifecycle import PHONE, log_in, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -131,3 +140,27 @@ def test_a_report_waits_through_an_expired_session(live_server, personas, browse
     page.evaluate("window.cityopsOutbox.flush()")
     _wait_outbox_empty(page)
     assert _cases_when_settled() == 1
+
+
+def test_a_disposal_made_offline_is_sent_when_the_signal_returns(
+    live_server,
+    flow,  # noqa: F811
+    browser_page,
+):
+    from cases.models import Task
+    from cases.states import TaskStatus
+
+    case, task = flow.accepted()
+    page = log_in(browser_page.context.browser, live_server.url, "disposer_roads",
+                  locale="zh-CN", **PHONE)  # fmt: skip
+    page.goto(f"{live_server.url}/cases/m/tasks/")
+    form = f"form[data-move=dispose][data-task='{task.pk}']"
+    page.context.set_offline(True)
+    page.locator(f"{form} textarea[name=note]").fill("井盖已更换")
+    page.set_input_files(f"{form} input[name=photos]", files=[upload("after.png", "PNG")])
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector("#outbox[data-count='1']")
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.ACCEPTED
+    page.context.set_offline(False)
+    _wait_outbox_empty(page)
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.DISPOSED

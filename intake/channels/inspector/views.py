@@ -6,13 +6,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
 from cases.views.access import INSPECTOR_ROLES, elsewhere, role_of
+from core import outbox
 from core.errors import DomainError
 from intake.channels.inspector import InspectorChannel, StaffReport
 from intake.channels.inspector import categories as category_picker
@@ -46,9 +47,6 @@ def categories(request: HttpRequest) -> JsonResponse:
             ]
         }
     )
-
-
-OUTBOX = "offline-queue"  # the X-Requested-With of the phone's outbox
 
 
 @login_required
@@ -89,13 +87,10 @@ def report(request: HttpRequest) -> HttpResponse:
                 )
             messages.success(request, text % {"number": result.case.number})
             url = reverse("cases:case", args=[result.case.number])
-            if request.headers.get("X-Requested-With") == OUTBOX:
-                # The phone's outbox (offline-queue.js) needs a yes it cannot mistake: a
-                # redirect could as well be to the login page.
-                return JsonResponse(
-                    {"ok": True, "number": result.case.number, "url": url}, status=201
-                )
-            return redirect(url)
+            # The outbox gets a yes it cannot mistake (a redirect might be to the login page).
+            return outbox.answer(
+                request, url, ok=True, message=text % {"number": result.case.number}
+            )
     return render(
         request,
         "intake/inspector_report.html",
