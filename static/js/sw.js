@@ -1,5 +1,5 @@
 // CityOps service worker: the phone pages open without signal (the last copy of each, kept
-// when it was last loaded), static files come from the cache first. Writes never pass here:
+// when it was last loaded), static files come from the cache and are refreshed behind it. Writes never pass here:
 // a report made offline waits in the page's outbox (offline-queue.js) until the signal returns.
 "use strict";
 var CACHE = "cityops-v1";
@@ -24,9 +24,13 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(req.url);
   if (url.origin !== self.location.origin) { return; }
   if (url.pathname.indexOf("/static/") === 0) {
+    // The kept copy at once, refreshed from the network behind it: a new release reaches the
+    // phone on the next load (static names carry no hash).
     event.respondWith(caches.open(CACHE).then(function (cache) {
       return cache.match(req).then(function (hit) {
-        return hit || fetch(req).then(function (resp) { if (resp.ok) { cache.put(req, resp.clone()); } return resp; });
+        var fresh = fetch(req).then(function (resp) { if (resp.ok) { cache.put(req, resp.clone()); } return resp; });
+        if (hit) { fresh.catch(function () {}); return hit; }
+        return fresh;
       });
     }));
     return;
