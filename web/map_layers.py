@@ -28,7 +28,6 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
@@ -382,16 +381,11 @@ TRAIL_MINUTES = 30
 TRAIL_POINTS = 120
 
 
-def _last_position(device_field: str):
-    from iot.models import TrackPoint
+def _last_position() -> dict:
+    """The newest fix of a vehicle's or badge's tracker, as annotations."""
+    from iot.tracking.selectors import last_fix
 
-    last = TrackPoint.objects.filter(tracker=OuterRef(device_field)).order_by("-ts")
-    return {
-        "last_ts": Subquery(last.values("ts")[:1]),
-        "last_lon": Subquery(last.values("lon")[:1]),
-        "last_lat": Subquery(last.values("lat")[:1]),
-        "last_speed": Subquery(last.values("speed")[:1]),
-    }
+    return {f"last_{f}": last_fix(f) for f in ("ts", "lon", "lat", "speed")}
 
 
 def trackers_layer(user, box: Box, *, crs: str = coords.WGS84, now: datetime | None = None):
@@ -413,7 +407,7 @@ def trackers_layer(user, box: Box, *, crs: str = coords.WGS84, now: datetime | N
     for kind, model, order, label, detail in sources:
         rows = (
             scope(model.objects.filter(is_active=True), user, path_field="area_path")
-            .annotate(**_last_position("device_id"), alarm=Exists(alarming))
+            .annotate(**_last_position(), alarm=Exists(alarming))
             .filter(last_ts__isnull=False)
             .order_by(order)
         )

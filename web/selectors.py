@@ -41,6 +41,16 @@ def home_context(user) -> dict:
     }
 
 
+def tiles() -> dict:
+    """The map tiles the pages draw on; without a tile server the outlines are the base and
+    coordinates go out as stored (WGS-84)."""
+    return {
+        "tile_url": settings.MAP_TILE_URL,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        "tile_crs": settings.MAP_TILE_CRS if settings.MAP_TILE_URL else "wgs84",
+    }
+
+
 def map_context(user) -> dict:
     """The one map's page: the tiles, the tiers and category classes to choose from."""
     majors = (
@@ -51,9 +61,7 @@ def map_context(user) -> dict:
     )
     kinds = dict(CategoryKind.choices)
     return {
-        "tile_url": settings.MAP_TILE_URL,
-        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
-        "tile_crs": settings.MAP_TILE_CRS if settings.MAP_TILE_URL else "wgs84",
+        **tiles(),
         "tiers": [(level, AreaLevel(level).label) for level in AreaLevel.values],
         "majors": [
             {"kind": kind, "code": code, "label": f"{kinds.get(kind, kind)} {code} {name}"}
@@ -100,9 +108,7 @@ def cockpit_context(user) -> dict:
     )
     return {
         "title": _("%(area)s city operations cockpit") % {"area": top.name if top else _("City")},
-        "tile_url": settings.MAP_TILE_URL,
-        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
-        "tile_crs": settings.MAP_TILE_CRS if settings.MAP_TILE_URL else "wgs84",
+        **tiles(),
         "cockpit_text": {
             "no_index": _("No index computed yet."),
             "bands": {band: str(label) for band, label in BAND_LABELS.items()},

@@ -95,16 +95,11 @@ def phone(request):
     """三通合一: one mobile entry with the tabs of the user's role (城管通, 处置通, 领导通).
     Administrators see all three; the leader tab reads the cockpit's numbers."""
     role = permissions.role_of(request.user)
-    tabs = (
-        ["lead", "inspect", "dispose"]
-        if role == Role.ADMIN or request.user.is_superuser
-        else [ROLE_TABS[role]]
-        if role in ROLE_TABS
-        else ["lead"]
-        if role
-        else []
-    )
-    if not tabs:
+    if role == Role.ADMIN or request.user.is_superuser:
+        tabs = ["lead", "inspect", "dispose"]
+    elif role:  # the desk roles read the leader's numbers
+        tabs = [ROLE_TABS.get(role, "lead")]
+    else:
         return redirect(home_url(request.user))
     context = {
         "tabs": tabs,

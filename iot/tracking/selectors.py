@@ -17,10 +17,16 @@ from org.selectors import scope
 MAX_TRACK_POINTS = 20_000  # one terminal every 5 s for a day is 17,280
 
 
+def last_fix(field: str, *, tracker: str = "device_id") -> Subquery:
+    """The ``field`` (ts, lon, lat, speed ...) of the newest position of the tracker named by
+    the outer row's ``tracker`` column, for an annotation."""
+    newest = TrackPoint.objects.filter(tracker=OuterRef(tracker)).order_by("-ts")
+    return Subquery(newest.values(field)[:1])
+
+
 def vehicle_list(*, user, kind: str | None = None) -> QuerySet[Vehicle]:
     """Vehicles whose service area the user may see, with their last position time and open
     alarm count."""
-    last = TrackPoint.objects.filter(tracker=OuterRef("device_id")).order_by("-ts")
     open_alarms = (
         Alarm.objects.filter(device=OuterRef("device_id"), status__in=OPEN_ALARM_STATUSES)
         .values("device")
@@ -28,7 +34,7 @@ def vehicle_list(*, user, kind: str | None = None) -> QuerySet[Vehicle]:
         .values("n")
     )
     qs = Vehicle.objects.select_related("device", "area").annotate(
-        last_ts=Subquery(last.values("ts")[:1]),
+        last_ts=last_fix("ts"),
         open_alarms=Subquery(open_alarms[:1]),
     )
     if kind:
