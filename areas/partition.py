@@ -95,8 +95,11 @@ class RegionGrower:
         dist = math.dist(self.xy[a], self.xy[b])
         return dist / ((self.size[a] + self.size[b]) / 2)
 
-    def grow(self, seeds: Sequence[int], members: set[int]) -> dict[int, int]:
-        """Multi-source Dijkstra: cell -> index of the seed that reaches it first."""
+    def grow(
+        self, seeds: Sequence[int], members: set[int], *, connected: bool = True
+    ) -> dict[int, int]:
+        """Multi-source Dijkstra: cell -> index of the seed that reaches it first. Members no
+        seed reaches are an error, unless ``connected`` is False (then they are left out)."""
         owner: dict[int, int] = {}
         heap = [(0.0, k, seed) for k, seed in enumerate(seeds)]
         heapq.heapify(heap)
@@ -109,7 +112,7 @@ class RegionGrower:
                 if other in members and other not in owner:
                     heapq.heappush(heap, (dist + self._step(cell, other), k, other))
         missing = members - owner.keys()
-        if missing:
+        if missing and connected:
             raise ValueError(f"cells {sorted(missing)[:5]} are not connected to the region")
         return owner
 
@@ -153,3 +156,20 @@ class RegionGrower:
         """The cell of the region nearest the mean of its cell centroids."""
         centre = self.xy[region].mean(axis=0)
         return min(region, key=lambda cell: (float(np.sum((self.xy[cell] - centre) ** 2)), cell))
+
+
+def split_with_islands(
+    grower: RegionGrower, members: Sequence[int], k: int, rng: random.Random
+) -> list[list[int]]:
+    """``k`` regions of ``members`` that may be in several pieces (a street with islands): the
+    largest connected piece is split, every other piece joins the region nearest to it."""
+    main, *rest = components(members, grower.neighbours)
+    parts = grower.split(main, min(k, len(main)), rng)
+    for island in rest:
+        centre = grower.xy[island].mean(axis=0)
+        nearest = min(
+            range(len(parts)),
+            key=lambda p: (float(np.min(np.sum((grower.xy[parts[p]] - centre) ** 2, axis=1))), p),
+        )
+        parts[nearest] = sorted(parts[nearest] + island)
+    return parts

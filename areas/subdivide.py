@@ -24,7 +24,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from areas.geometry import grid_sequence_order
-from areas.partition import RegionGrower, cell_neighbours
+from areas.partition import RegionGrower, cell_neighbours, components, split_with_islands
 
 KM_PER_DEG_LAT = 111.32
 COORD_GRID_DEG = 1e-7  # ~1 cm: shared edges snap to identical coordinates
@@ -65,7 +65,7 @@ def subdivide(
     sizes = np.sqrt(shapely.area(cells)) * math.sqrt(km_lon * KM_PER_DEG_LAT)
     neighbours = cell_neighbours(cells)
     grower = RegionGrower(xy_km, sizes, neighbours)
-    mainland, islands = _components(neighbours)
+    mainland, *islands = components(range(len(cells)), neighbours)
     area_km2 = float(shapely.area(outline)) * km_lon * KM_PER_DEG_LAT
     k = streets or min(MAX_STREETS, max(MIN_STREETS, round(area_km2 / KM2_PER_STREET)))
     street_parts = grower.split(mainland, min(k, len(mainland)), rng)
@@ -86,7 +86,7 @@ def subdivide(
         street_name = f"{name}第{s_index}街道"
         features.append(_area(street_code, street_name, "street", code, shapes[position]))
         k = max(1, round(len(s_cells) / GRIDS_PER_COMMUNITY))
-        c_parts = _split_any(grower, s_cells, k, neighbours, rng)
+        c_parts = split_with_islands(grower, s_cells, k, rng)
         c_shapes = [shapely.union_all(cells[p]) for p in c_parts]
         for c_index, c_pos in enumerate(grid_sequence_order(c_shapes), start=1):
             community_code = f"{street_code}{c_index:03d}"
@@ -140,45 +140,6 @@ def _largest_part(geom: BaseGeometry) -> BaseGeometry:
     if geom.geom_type == "Polygon":
         return geom
     return max(shapely.get_parts(geom), key=lambda part: part.area)
-
-
-def _components(neighbours) -> tuple[list[int], list[list[int]]]:
-    """The largest connected set of cells and the others (islands)."""
-    main, *rest = _components_of(range(len(neighbours)), neighbours)
-    return main, rest
-
-
-def _split_any(grower, members, k, neighbours, rng) -> list[list[int]]:
-    """Split a street's cells into ``k`` communities; a street with islands splits its largest
-    connected piece and the islands join the first community."""
-    member_set = set(members)
-    local = [{o: w for o, w in n.items() if o in member_set} if i in member_set else {}
-             for i, n in enumerate(neighbours)]  # fmt: skip
-    main, *rest = _components_of(members, local)
-    parts = grower.split(main, min(k, len(main)), rng)
-    for island in rest:
-        parts[0] = parts[0] + island
-    return parts
-
-
-def _components_of(members, local) -> list[list[int]]:
-    seen: set[int] = set()
-    parts = []
-    for start in members:
-        if start in seen:
-            continue
-        stack, part = [start], []
-        seen.add(start)
-        while stack:
-            cell = stack.pop()
-            part.append(cell)
-            for other in local[cell]:
-                if other not in seen:
-                    seen.add(other)
-                    stack.append(other)
-        parts.append(sorted(part))
-    parts.sort(key=len, reverse=True)
-    return parts
 
 
 def _area(code: str, name: str, level: str, parent: str, geom: BaseGeometry) -> dict:

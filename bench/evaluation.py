@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/evaluation.py [--size 2600000] [--repeat 20] [--seed 1] [--keep]
 
-Data: its own PostgreSQL database with the demo city (as bench/import.py: ~1,500 grids, the
+Data: its own PostgreSQL database with the demo city (as bench/import.py: ~2,100 grids, the
 demo departments) and ``--size`` finished cases of one year (2025) written by the import
 bench's generator and loaded by the historical import (``hotline.services.import_file``).
 

@@ -4,7 +4,7 @@
 
 Data: the bench creates its own PostgreSQL database (``cityops_bench_import_<pid>`` on the
 server of DATABASE_URL, default postgres://postgres@127.0.0.1:5432), migrates it, seeds the demo
-city (``demo.services.seed_demo``: ~1,500 grids, departments; its few demo cases removed) and writes
+city (``demo.services.seed_demo``: ~2,100 grids, departments; its few demo cases removed) and writes
 a 12345-style export CSV of ``--size`` finished cases (deterministic seed): one Ningbo year (2025), sorted by
 call time, sources 12345 / 110 非警务 / 81890, the categories that have a filing standard, a point
 inside a random grid, a random department; 97 % closed (half with a 核查开始 time, a tenth

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/map.py [--size 2600000] [--repeat 20] [--seed 1] [--keep]
 
-Data: its own PostgreSQL database with the demo city (as bench/import.py: ~1,500 grids in
+Data: its own PostgreSQL database with the demo city (as bench/import.py: ~2,100 grids in
 the demo districts, the demo departments and staff) and ``--size`` cases over the year before
 NOW, written with COPY (the map reads cases, tasks and categories only; no events or facts):
 each at a point inside a random grid, a random category; those of the last five days mostly

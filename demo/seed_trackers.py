@@ -17,7 +17,7 @@ from datetime import datetime
 from django.db.models import Q
 
 from areas.models import UnitGrid
-from demo.names import CITY_CODE
+from demo.names import CITY_CODE, SANITATION_STREETS
 from iot.models import Device
 from iot.tracking.demo import DEMO_PLATE_PREFIX, TrackingSeed, demo_token, seed_tracking
 from iot.tracking.models import (
@@ -64,7 +64,7 @@ class DemoTracker:
 
 
 def seed(*, seed: int, now: datetime | None = None) -> TrackingSeed:
-    return seed_tracking(seed=seed, now=now)
+    return seed_tracking(seed=seed, now=now, street_names=SANITATION_STREETS)
 
 
 def _rows_by_street() -> dict[int, list[tuple[tuple[float, float], ...]]]:

@@ -2,8 +2,9 @@
 
 The city comes from ``demo.layout.city_layout(seed)`` (geometry, names) and ``demo.roster``
 (departments, staff), written with the factories the tests use. Grids are bulk-inserted with
-their derived fields filled exactly as ``UnitGrid.save()`` would; area boundaries are then
-derived from the grids by ``areas.services.refresh_area_boundaries``. What the city holds
+their derived fields filled exactly as ``UnitGrid.save()`` would; the city and districts keep
+their official outlines, the streets' and communities' boundaries are then derived from the
+grids by ``areas.services.refresh_area_boundaries``. What the city holds
 beyond map and staff (routing, sensors, cameras, cases) is ``demo.world``; its vehicles and
 worker badges (with yesterday's tracks) are ``demo.seed_trackers``.
 """
@@ -176,6 +177,8 @@ def _create_areas(layout: CityLayout) -> dict[str, AdminArea]:
             name=spec.name,
             level=spec.level,
             parent=areas[spec.parent_code] if spec.parent_code else None,
+            boundary=spec.boundary if spec.surveyed else None,
+            boundary_derived=False,
         )
     return areas
 

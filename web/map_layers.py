@@ -18,6 +18,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import shapely
+import shapely.geometry
 from django.db import connection, transaction
 from django.db.models import (
     Case,
@@ -35,6 +37,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Floor
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from shapely.ops import polylabel
 
 from areas.geometry import geojson_in
 from areas.models import AdminArea
@@ -57,6 +60,8 @@ POINTS_FROM_ZOOM = 15
 # More points than this in the box are aggregated whatever the zoom (a browser draws a few
 # thousand markers smoothly; the cap keeps one answer small).
 MAX_POINTS = 2000
+# An area's label point is found to within 1/50 of its size (polylabel's precision).
+LABEL_TOLERANCE_DIVISOR = 50
 MIN_ZOOM, MAX_ZOOM = 0, 22
 HEAT_WORK_MEM = "32MB"
 # The time slider (时间范围): today, the last 7 or 30 days, or every open case.
@@ -496,7 +501,20 @@ def areas_layer(user, level: str, *, crs: str = coords.WGS84) -> dict:
         )
         if crs != coords.WGS84:
             feature["geometry"] = shift_geometry(feature["geometry"], crs)
+        props["label_at"] = label_point(feature["geometry"])
     return {**collection, "day": day.isoformat() if day else None}
+
+
+def label_point(geometry: dict | None) -> list[float] | None:
+    """Where an area's name is written: the point of its largest piece farthest from the edge
+    (inside even a crescent-shaped street, where the middle of the bounds may be outside)."""
+    if not geometry:
+        return None
+    parts = shapely.get_parts(shapely.geometry.shape(geometry))
+    largest = max(parts, key=lambda part: part.area)
+    tolerance = max(math.sqrt(largest.area) / LABEL_TOLERANCE_DIVISOR, 1e-7)
+    point = polylabel(largest, tolerance=tolerance)
+    return [round(point.x, 6), round(point.y, 6)]
 
 
 def shift_geometry(geometry: dict | None, crs: str) -> dict | None:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -168,14 +168,20 @@ def _pieces(lat: float, west: float, east: float) -> list[list[tuple[float, floa
     return [[(west + i * step, lat), (west + (i + 1) * step, lat)] for i in range(n)]
 
 
-def seed_tracking(*, seed: int, now: datetime | None = None) -> TrackingSeed:
+def seed_tracking(
+    *, seed: int, now: datetime | None = None, street_names: Sequence[str] = ()
+) -> TrackingSeed:
     """Vehicles, badges, fences and road segments over the seeded city, and yesterday's tracks
-    (sent through the telemetry pipeline), then yesterday's coverage."""
+    (sent through the telemetry pipeline), then yesterday's coverage. The fleet works the
+    streets named in ``street_names`` where they exist, else the first streets by code."""
     report = TrackingSeed()
     if Vehicle.objects.filter(plate__startswith=DEMO_PLATE_PREFIX).exists():
         return report
     rng = random.Random(seed)
-    streets = list(AdminArea.objects.filter(level=AreaLevel.STREET).order_by("code")[:STREETS_USED])
+    all_streets = AdminArea.objects.filter(level=AreaLevel.STREET).order_by("code")
+    named = {s.name: s for s in all_streets.filter(name__in=street_names)}
+    streets = [named[name] for name in street_names if name in named]
+    streets = streets or list(all_streets[:STREETS_USED])
     street_grids = {
         s.pk: list(
             UnitGrid.objects.filter(path__startswith=s.path, is_active=True).order_by("code")
@@ -187,8 +193,10 @@ def seed_tracking(*, seed: int, now: datetime | None = None) -> TrackingSeed:
         return report
     plan: list[tuple[str, object, list]] = []  # (kind, vehicle or badge, drive spec)
     for n, street in enumerate(streets, start=1):
+        # The two longest rows are its main roads (swept), the southernmost the trucks' route.
         rows = _rows(street_grids[street.pk])
-        for r, (lat, west, east) in enumerate(rows[:2]):
+        roads = sorted(rows, key=lambda row: row[1] - row[2])[:2]
+        for r, (lat, west, east) in enumerate(roads):
             for k, piece in enumerate(_pieces(lat, west, east)):
                 services.road_segment_create(
                     code=f"{street.code}-r{r + 1}-{k + 1:02d}",
@@ -207,7 +215,7 @@ def seed_tracking(*, seed: int, now: datetime | None = None) -> TrackingSeed:
                 area=street,
                 token=demo_token(seed, plate),
             )
-            plan.append(("sweeper", vehicle, rows[s % len(rows)]))
+            plan.append(("sweeper", vehicle, roads[s % len(roads)]))
             report.trackers.append(
                 {"device": vehicle.device.code, "token": token, "kind": "sweeper", "plate": plate}
             )

@@ -80,8 +80,26 @@
   var areaLayer = L.layerGroup().addTo(map);
   var labelLayer = L.layerGroup().addTo(map);
   var fitted = false;
+  var labels = [];
+  // A name is shown only where its area is wide and tall enough on screen to hold it, so the
+  // small streets of the old town do not pile their names on each other when zoomed out.
+  function fitLabels() {
+    var shown = 0;
+    labels.forEach(function (item) {
+      var node = item.marker.getElement();
+      if (!node) { return; }
+      var sw = map.latLngToContainerPoint(item.bounds.getSouthWest());
+      var ne = map.latLngToContainerPoint(item.bounds.getNorthEast());
+      node.style.visibility = "visible";
+      var fits = Math.abs(ne.x - sw.x) >= node.offsetWidth && Math.abs(sw.y - ne.y) >= node.offsetHeight * 1.5;
+      node.style.visibility = fits ? "visible" : "hidden";
+      if (fits) { shown += 1; }
+    });
+    el.dataset.labelsShown = String(shown);
+  }
+  map.on("zoomend", fitLabels);
   function loadAreas() {
-    areaLayer.clearLayers(); labelLayer.clearLayers();
+    areaLayer.clearLayers(); labelLayer.clearLayers(); labels = [];
     if (!on("areas")) { return Promise.resolve(); }
     var tier = document.getElementById("area-tier").value;
     return fetchJson("areas", "/api/v1/map/areas?" + query({ level: tier })).then(function (fc) {
@@ -95,11 +113,14 @@
           var idx = f.properties.index;
           var line = idx && idx.score !== null ? TEXT.index + " " + idx.score.toFixed(1) : TEXT.no_index;
           lyr.bindTooltip("<b>" + esc(f.properties.name) + "</b><br>" + esc(line), { sticky: true });
-          var centre = lyr.getBounds().getCenter();
-          L.marker(centre, { interactive: false, icon: L.divIcon({ className: "area-label", html: esc(f.properties.name), iconSize: null }) }).addTo(labelLayer);
+          var at = f.properties.label_at;
+          var centre = at ? L.latLng(at[1], at[0]) : lyr.getBounds().getCenter();
+          var label = L.marker(centre, { interactive: false, icon: L.divIcon({ className: "area-label", html: esc(f.properties.name), iconSize: null }) }).addTo(labelLayer);
+          labels.push({ marker: label, bounds: lyr.getBounds() });
         }
       }).addTo(areaLayer);
       layer.bringToBack();
+      fitLabels();
       el.dataset.areaFeatures = String(fc.features.length);
       el.dataset.areaColours = fc.features.filter(function (f) { return f.properties.index; }).length;
       if (!fitted && fc.features.length) { map.fitBounds(layer.getBounds(), { padding: [8, 8], animate: false }); fitted = true; }

@@ -421,3 +421,26 @@ def test_gcj02_tiles_get_shifted_coordinates_from_a_shifted_box(client, personas
     assert (
         _get(client, personas["city_leader"], "/api/v1/grids/geojson?crs=mars").status_code == 422
     )
+
+
+def test_an_area_label_sits_inside_even_a_crescent():
+    """The middle of a C-shaped street's bounds is outside it; its label point is not."""
+    import shapely
+    from shapely.geometry import Point, mapping
+
+    ring = Point(121.55, 29.87).buffer(0.02).difference(Point(121.56, 29.87).buffer(0.017))
+    geometry = mapping(ring)
+    lon, lat = map_layers.label_point(geometry)
+    assert ring.contains(Point(lon, lat))
+    assert not ring.contains(shapely.box(*ring.bounds).centroid)
+    islands = mapping(shapely.MultiPolygon([Point(0, 0).buffer(0.001), Point(1, 1).buffer(0.01)]))
+    assert Point(map_layers.label_point(islands)).distance(Point(1, 1)) < 0.01  # the larger piece
+    assert map_layers.label_point(None) is None
+
+
+def test_area_features_carry_their_label_point(client, personas, small_city):
+    body = _get(client, personas["city_leader"], "/api/v1/map/areas?level=street").json()
+    from shapely.geometry import Point, shape
+
+    for feature in body["features"]:
+        assert shape(feature["geometry"]).contains(Point(feature["properties"]["label_at"]))

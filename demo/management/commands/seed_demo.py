@@ -12,8 +12,8 @@ from demo.services import demo_exists, demo_reset, refresh_credentials, seed_dem
 
 class Command(BaseCommand):
     help = (
-        "Build the demo city (central Ningbo: 3 districts, 14 streets, ~60 communities, ~1,500 "
-        "unit grids, departments and staff with known logins, routing rules, sensors, video "
+        "Build the demo city (Ningbo on four real district outlines: 50 streets and towns, "
+        "~110 communities, ~2,100 unit grids, departments and staff with known logins, routing rules, sensors, video "
         "cameras and sixty days of cases) and write var/demo-credentials.json. The same seed "
         "always gives the same city."
     )
