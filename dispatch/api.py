@@ -184,6 +184,7 @@ class SupervisionOut(Schema):
     to_department: DepartmentOut
     actor: str | None
     sent_at: datetime
+    due_at: datetime | None = Field(description="督办时限: done and reported by; null = none set")
     message: str
     recipients: list[str]
     reply: str = Field(description="the department's answer (督办回复); empty while none")
@@ -211,6 +212,9 @@ def case_supervisions(request, number: str):
 
 class SuperviseIn(Schema):
     note: str = Field(..., min_length=1, max_length=1000)
+    due_at: datetime | None = Field(
+        None, description="督办时限: when it must be done and reported (in the future)"
+    )
 
 
 @router.post(
@@ -220,7 +224,9 @@ class SuperviseIn(Schema):
 )
 def supervise_task(request, task_id: int, payload: SuperviseIn):
     task = get_task(user=request.user, task_id=task_id)
-    record = services.supervise(task=task, actor=request.user, note=payload.note)
+    record = services.supervise(
+        task=task, actor=request.user, note=payload.note, due_at=payload.due_at
+    )
     return Status(201, record)
 
 

@@ -408,6 +408,8 @@ class Supervision(models.Model):
         help_text=_("Empty when the SLA scanner sent it."),
     )
     sent_at = models.DateTimeField(_("sent at"), db_index=True)
+    # 督办时限: when the supervisor wants it done and reported (a 督办 by hand may set one).
+    due_at = models.DateTimeField(_("done by"), null=True, blank=True)
     message = models.TextField(_("message"))
     # Phone numbers the SMS was queued for; empty = nobody to tell (a configuration gap).
     recipients = models.JSONField(_("recipients"), default=list, blank=True)
@@ -442,4 +444,11 @@ class Supervision(models.Model):
             "level": self.level,
             "to_department": department_data(self.to_department),
             "recipients": len(self.recipients),
+            **({"due_at": self.due_at.isoformat()} if self.due_at else {}),
         }
+
+    def reply_late(self, now) -> bool:
+        """The time asked for has passed without a reply (or the reply came after it)."""
+        if self.due_at is None:
+            return False
+        return (self.replied_at or now) > self.due_at

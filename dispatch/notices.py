@@ -47,7 +47,9 @@ def _local(moment) -> str:
     return timezone.localtime(moment).strftime(DISPLAY_FORMAT)
 
 
-def compose(*, kind: str, case: Case, task: Task, level: int = 0, note: str = "") -> Notice:
+def compose(
+    *, kind: str, case: Case, task: Task, level: int = 0, note: str = "", due_at=None
+) -> Notice:
     """Subject and body of a notice about ``task`` (text in the active language)."""
     facts = {
         "number": case.number,
@@ -57,6 +59,7 @@ def compose(*, kind: str, case: Case, task: Task, level: int = 0, note: str = ""
         "dept": task.department.name,
         "level": level,
         "note": note,
+        "due": _local(due_at) if due_at else "",
     }
     if kind == SupervisionKind.REMINDER:
         return Notice(
@@ -83,6 +86,15 @@ def compose(*, kind: str, case: Case, task: Task, level: int = 0, note: str = ""
                 "Case %(number)s (%(category)s, %(address)s) for %(dept)s was due at "
                 "%(deadline)s and is still open. It is escalated to you (level %(level)s) "
                 "for supervision."
+            )
+            % facts,
+        )
+    if due_at:
+        return Notice(
+            _("Supervision 督办: case %(number)s") % facts,
+            _(
+                "Case %(number)s for %(dept)s (due %(deadline)s): %(note)s Done and reported "
+                "by %(due)s, please."
             )
             % facts,
         )

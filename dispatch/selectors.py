@@ -352,11 +352,15 @@ def reply_notes(tasks) -> dict[int, list]:
     from cases.panels import TaskNote
 
     notes: dict[int, list] = {}
+    now = timezone.now()
     for record in unanswered([t.pk for t in tasks]):
+        badge = str(record.get_kind_display())
+        if record.reply_late(now):  # 督办时限 passed without a reply
+            badge = _("%(kind)s, past its time") % {"kind": badge}
         notes.setdefault(record.task_id, []).append(
             TaskNote(
                 key=record.pk,
-                badge=record.get_kind_display(),
+                badge=badge,
                 at=record.sent_at,
                 text=record.message,
             )

@@ -299,10 +299,13 @@ def may_supervise(actor, task: Task, case: Case | None = None) -> bool:
 
 
 @transaction.atomic
-def supervise(*, task: Task, actor, note: str, now: datetime | None = None) -> Supervision:
+def supervise(
+    *, task: Task, actor, note: str, due_at: datetime | None = None, now: datetime | None = None
+) -> Supervision:
     """Supervise an open task by hand (人工督办 / 领导督办 / the escalation target's 督办):
     record it, text the department, and put it on the case's trail (``supervise``, with the
-    person as actor). Who may: ``may_supervise``."""
+    person as actor). ``due_at`` (督办时限): when it must be done and reported, in the text,
+    on the record and on the trail. Who may: ``may_supervise``."""
     now = _now(now)
     text = (note or "").strip()[:NOTE_MAX]
     task = Task.objects.select_related("case__category", "department").filter(pk=task.pk).first()
@@ -319,13 +322,19 @@ def supervise(*, task: Task, actor, note: str, now: datetime | None = None) -> S
         )
     if not text:
         raise ValidationFailed(_("Say what you expect of the department."), code="reason_required")
+    if due_at is not None and due_at <= now:
+        raise ValidationFailed(
+            _("The time asked for has passed: give a time in the future."), code="due_at_past"
+        )
     if task.status not in OPEN_TASK_STATUSES:
         raise Conflict(
             _("This task is %(status)s: only open tasks can be supervised.")
             % {"status": task.get_status_display()},
             code="illegal_move",
         )
-    notice = notices.compose(kind=SupervisionKind.MANUAL, case=case, task=task, note=text)
+    notice = notices.compose(
+        kind=SupervisionKind.MANUAL, case=case, task=task, note=text, due_at=due_at
+    )
     record = Supervision.objects.create(
         case=case,
         task=task,
@@ -333,6 +342,7 @@ def supervise(*, task: Task, actor, note: str, now: datetime | None = None) -> S
         to_department=task.department,
         actor=actor,
         sent_at=now,
+        due_at=due_at,
         message=notice.body,
     )
     record.recipients = notices.send(

@@ -3,6 +3,7 @@ map)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -12,9 +13,8 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
@@ -75,12 +75,8 @@ def cockpit_page(request):
     return render(request, "web/cockpit.html", context)
 
 
-# 领导督办's time asked for, written into the note the department receives.
-SUPERVISE_WITHIN = {
-    "4": gettext_lazy("Done within 4 hours, please."),
-    "24": gettext_lazy("Done within 24 hours, please."),
-    "72": gettext_lazy("Done within 3 days, please."),
-}
+# 领导督办's time asked for (hours from now): the record's due_at (督办时限).
+SUPERVISE_WITHIN_HOURS = {"4": 4, "24": 24, "72": 72}
 
 ROLE_TABS = {
     # 城管通: the inspector's patrol; 处置通: the disposer's tasks; 领导通: the leader's view.
@@ -115,8 +111,8 @@ def phone(request):
 @require_POST
 def leader_supervise(request, number: str):
     """领导督办 from the phone or the cockpit: every open task of the case the user may press
-    gets the note (and the time asked for, written into it), on the case's trail and texted to
-    the department (dispatch.services.supervise). The cockpit asks for JSON (处置指挥一键通)."""
+    gets the note and the time asked for (督办时限, hours from now), on the case's trail and
+    texted to the department (dispatch.services.supervise). The cockpit asks for JSON (处置指挥一键通)."""
     wants_json = "application/json" in request.headers.get("Accept", "")
 
     def answer(ok: bool, text: str):
@@ -134,15 +130,16 @@ def leader_supervise(request, number: str):
     note = (request.POST.get("note") or "").strip()
     if not note:
         return answer(False, _("Say what you expect of the department."))
-    hours = request.POST.get("within") or ""
-    if hours in SUPERVISE_WITHIN:
-        note = f"{note} {SUPERVISE_WITHIN[hours]}".strip()
+    within = request.POST.get("within") or ""
+    if within and within not in SUPERVISE_WITHIN_HOURS:
+        return answer(False, _("Choose 4 hours, 24 hours or 3 days."))
+    due_at = timezone.now() + timedelta(hours=SUPERVISE_WITHIN_HOURS[within]) if within else None
     pressed = 0
     try:
         with transaction.atomic():  # every department pressed, or none
             for task in case.tasks.filter(status__in=OPEN_TASK_STATUSES).select_related("case"):
                 if dispatch.may_supervise(request.user, task, case):
-                    dispatch.supervise(task=task, actor=request.user, note=note)
+                    dispatch.supervise(task=task, actor=request.user, note=note, due_at=due_at)
                     pressed += 1
     except DomainError as exc:
         return answer(False, exc.message)

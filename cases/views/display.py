@@ -58,17 +58,20 @@ def annotate_trail(events: Sequence[CaseEvent]) -> list[CaseEvent]:
     """Set what an event's ``data`` says, for the timeline: ``dispatched_to`` (every department
     a dispatch sent the case to, lead first), and for supervision events ``light`` (the light it
     flipped to, or the task's light at a 督办 by hand), ``escalated_to`` (the tier above that
-    was told), ``nobody_texted`` (no phone on file for the department) and ``late_since``
-    (the scanner saw the light change long after it happened: when it really did).
+    was told), ``nobody_texted`` (no phone on file for the department), ``due_at`` (督办时限:
+    done and reported by) and ``late_since`` (the scanner saw the light change long after it
+    happened: when it really did).
     ``who`` names an event without a person: the public for a report, else the system 系统."""
     for event in events:
         event.light, event.escalated_to, event.nobody_texted = None, None, False
-        event.late_since = None
+        event.late_since = event.due_at = None
         event.who = _who(event)
         event.dispatched_to = dispatched_to(event)
         if event.action not in SUPERVISION_ACTIONS:
             continue
         data = event.data or {}
+        if data.get("due_at"):
+            event.due_at = parse_datetime(data["due_at"])
         if data.get("seen_late") and data.get("since"):
             event.late_since = parse_datetime(data["since"])
         if data.get("light") in sla.Light.values:

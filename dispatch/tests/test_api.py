@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 import time_machine
 
@@ -123,6 +125,38 @@ class TestSupervision:
         assert response.json()["recipients"] == ["13900000001"]
         listing = client.get(f"{API}/cases/{task.case.number}/supervisions").json()
         assert [(s["kind"], s["actor"]) for s in listing] == [("manual", "leader")]
+        assert listing[0]["due_at"] is None
+
+    def test_a_supervision_carries_its_time_asked_for(self, as_user, filed, staff):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        [task] = services.route(case=filed(), actor=staff["city_dispatcher"])
+        client = as_user("leader")
+        due = (timezone.now() + timedelta(hours=6)).replace(microsecond=0)
+        url = f"{API}/tasks/{task.pk}/supervise"
+        response = client.post(
+            url, {"note": "Clear it", "due_at": due.isoformat()}, content_type="application/json"
+        )
+        assert response.status_code == 201, response.json()
+        body = response.json()
+        assert datetime.fromisoformat(body["due_at"]) == due
+        assert timezone.localtime(due).strftime("%Y-%m-%d %H:%M") in body["message"]
+        past = (timezone.now() - timedelta(minutes=1)).isoformat()
+        refused = client.post(
+            url, {"note": "Clear it", "due_at": past}, content_type="application/json"
+        )
+        assert refused.status_code == 422 and refused.json()["code"] == "due_at_past"
+        assert Supervision.objects.filter(task=task).count() == 1
+        # The disposer's card says when the time asked for has passed without a reply.
+        from dispatch.selectors import reply_notes
+
+        with time_machine.travel(due + timedelta(minutes=1)):
+            [note] = reply_notes([task])[task.pk]
+        assert "past its time" in note.badge
+        [note] = reply_notes([task])[task.pk]
+        assert "past its time" not in note.badge
 
     def test_a_disposer_may_not_supervise(self, as_user, filed, staff, units):
         [task] = services.route(case=filed(), actor=staff["city_dispatcher"])  # Alpha office

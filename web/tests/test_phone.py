@@ -76,9 +76,31 @@ def test_a_leader_supervises_a_red_case_from_the_phone(client, personas, overdue
     assert record.actor == personas["city_leader"]
     assert CaseEvent.objects.filter(case=overdue_case, action="supervise").exists()
     event = CaseEvent.objects.get(case=overdue_case, action="supervise")
-    assert "Fix it today" in str(event.note) and "4 hours" in str(event.note)
+    assert str(event.note) == "Fix it today"
+    # 督办时限: four hours from now, on the record, the trail, the text and the case page
+    from django.utils import timezone
+
+    assert abs((record.due_at - timezone.now()).total_seconds() - 4 * 3600) < 60
+    assert event.data["due_at"] == record.due_at.isoformat()
+    local = timezone.localtime(record.due_at).strftime("%Y-%m-%d %H:%M")
+    assert local in record.message  # the department's text names the time
     page = client.get(response["Location"]).content.decode()
     assert "Supervision sent" in page
+    case_page = client.get(f"/en/cases/{overdue_case.number}/").content.decode()
+    assert f"Done and reported by {local}" in case_page
+
+
+def test_a_supervision_time_not_offered_is_refused(client, personas, overdue_case):
+    from dispatch.models import Supervision
+
+    client.force_login(personas["city_leader"])
+    response = client.post(
+        f"/en/m/supervise/{overdue_case.number}/",
+        {"note": "Fix it", "within": "-5"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400 and "Choose 4 hours" in response.json()["message"]
+    assert not Supervision.objects.exists()
 
 
 def test_supervising_needs_a_note_and_the_case_in_scope(client, personas, overdue_case):
