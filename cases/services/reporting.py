@@ -56,6 +56,7 @@ def case_report(
     reporter_phone: str = "",
     reporter_email: str = "",
     photos: Iterable = (),
+    brief: dict | None = None,
     now: datetime | None = None,
 ) -> Case:
     """Create a case (上报). Trusted sources wait for 立案, others for an inspector's 核实.
@@ -66,6 +67,8 @@ def case_report(
     a number, the first event). ``trusted=None`` uses the source's default (TRUSTED_BY_DEFAULT).
     ``actor`` is the staff member or the channel's service user; ``None`` for an anonymous
     public report. ``grid`` (or, without a location, ``area``) says whose territory it is.
+    ``brief``: what the source adds, kept on the report event (a leader order's 交办人 and its
+    time limit 交办时限: ``{"origin", "link", "due_at"}``).
     """
     now = now_or(now)
     if source not in SourceChannel.values:
@@ -126,7 +129,12 @@ def case_report(
         actor=actor,
         at=now,
         from_status="",
-        data={"source": str(source), "trusted": trusted, "photos": [e.pk for e in stored]},
+        data={
+            "source": str(source),
+            "trusted": trusted,
+            "photos": [e.pk for e in stored],
+            **({"brief": brief} if brief else {}),
+        },
     )
     return case
 

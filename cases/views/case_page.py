@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases import panels, selectors, sla
 from cases.models import Case, Task
-from cases.states import CaseAction, EvidenceKind, VerifyFinding
+from cases.states import OPEN_CASE_STATUSES, CaseAction, EvidenceKind, VerifyFinding
 from cases.views import display, moves
 from cases.views.access import case_or_404
 from cases.views.forms import FileCaseForm
@@ -54,8 +54,12 @@ def case_context(user, case: Case) -> dict:
         for kind, label in EvidenceKind.choices
     ]
     events = display.annotate_trail(list(selectors.case_timeline(case)))
+    brief = next((e.brief for e in events if e.brief), None)
+    order_due = brief["due_at"] if brief else None
     return {
         "case": case,
+        "brief": brief,
+        "order_late": bool(order_due and order_due < now and case.status in OPEN_CASE_STATUSES),
         "finding": _open_finding(case, events),
         "light": sla.worst_light(t.light for t in current),
         "tasks": all_tasks,

@@ -61,15 +61,20 @@ def annotate_trail(events: Sequence[CaseEvent]) -> list[CaseEvent]:
     was told), ``nobody_texted`` (no phone on file for the department), ``due_at`` (督办时限:
     done and reported by) and ``late_since`` (the scanner saw the light change long after it
     happened: when it really did).
-    ``who`` names an event without a person: the public for a report, else the system 系统."""
+    A report's ``brief`` is what its source added (``report_brief``: a leader order's 交办人
+    and 交办时限, the ``due_at`` shown on the trail). ``who`` names an event without a person:
+    the public for a report, else the system 系统."""
     for event in events:
         event.light, event.escalated_to, event.nobody_texted = None, None, False
-        event.late_since = event.due_at = None
+        event.late_since = event.due_at = event.brief = None
         event.who = _who(event)
         event.dispatched_to = dispatched_to(event)
+        data = event.data or {}
+        if event.action == CaseAction.REPORT and data.get("brief"):
+            event.brief = report_brief(data["brief"])
+            event.due_at = event.brief["due_at"]
         if event.action not in SUPERVISION_ACTIONS:
             continue
-        data = event.data or {}
         if data.get("due_at"):
             event.due_at = parse_datetime(data["due_at"])
         if data.get("seen_late") and data.get("since"):
@@ -80,6 +85,17 @@ def annotate_trail(events: Sequence[CaseEvent]) -> list[CaseEvent]:
             event.escalated_to = (data.get("to_department") or {}).get("name")
         event.nobody_texted = data.get("recipients") == 0
     return list(events)
+
+
+def report_brief(brief: dict) -> dict:
+    """``origin`` (who ordered it / the outlet), ``link`` (only an http(s) address, so a
+    stored ``javascript:`` is never a link on the page) and ``due_at`` (a datetime or None)."""
+    link = str(brief.get("link") or "")
+    return {
+        "origin": str(brief.get("origin") or ""),
+        "link": link if link.lower().startswith(("http://", "https://")) else "",
+        "due_at": parse_datetime(brief["due_at"]) if brief.get("due_at") else None,
+    }
 
 
 def _who(event: CaseEvent) -> str:

@@ -49,6 +49,9 @@ from intake.services._checks import (
 )
 
 NOTE_EXCERPT = 200
+# What of a channel's data goes on the case's report event (the trail): who ordered it, the
+# article, the time limit of a leader order (交办时限). The rest stays on the intake report.
+BRIEF_KEYS = ("origin", "link", "due_at")
 # PostgreSQL advisory-lock namespace: reports of one category are deduplicated one at a time, so
 # two reports of one problem arriving together cannot both open a case. (SQLite's IMMEDIATE
 # transactions already serialise writers.)
@@ -285,6 +288,7 @@ def receive_report(
         reporter_phone=report.reporter_phone,
         reporter_email=report.reporter_email,
         photos=photos,
+        brief={key: data[key] for key in BRIEF_KEYS if data and data.get(key)} or None,
         now=now,
     )
     report.case = case

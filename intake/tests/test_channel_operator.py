@@ -39,7 +39,7 @@ def test_each_source_has_its_own_defaults(staff, source, priority, status):
     assert (case.source, case.priority, case.status) == (source, priority, status)
     assert case.category.code == "01002"  # suggested from the text
     report = IntakeReport.objects.get(pk=body["report"])
-    assert report.payload["data"] == {"origin": "Deputy mayor Wang", "link": ""}
+    assert report.payload["data"] == {"origin": "Deputy mayor Wang", "link": "", "due_at": ""}
     assert report.received_by == staff["city_dispatcher"]
 
 
@@ -155,3 +155,73 @@ def test_the_page_takes_a_pin_or_a_place_not_typed_coordinates(staff, client):
     assert found.status_code == 200 and found.json()["places"]
     client.force_login(staff["roads_disposer"])
     assert client.get("/intake/call/places/", {"q": "Alpha"}).status_code == 403
+
+
+def test_a_leader_order_carries_its_time_limit_onto_the_trail_and_the_case_page(staff, client):
+    """领导交办 with 交办时限: on the report event (with who ordered it) and the case's facts."""
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    due = (timezone.now() + timedelta(days=2)).replace(second=0, microsecond=0)
+    body = ok(
+        as_user(staff["city_leader"]).post(
+            "/intake/reports",
+            entry(due_at=due.isoformat(), link="javascript:alert(1)"),
+        ),
+        201,
+    )
+    case = Case.objects.get(number=body["case"])
+    event = case.events.get(action="report")
+    assert datetime.fromisoformat(event.data["brief"]["due_at"]) == due
+    assert event.data["brief"]["origin"] == "Deputy mayor Wang"
+    client.force_login(staff["city_leader"])
+    page = client.get(f"/en/cases/{case.number}/").content.decode()
+    local = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
+    assert f"Done and reported by {local}" in page  # the trail
+    assert 'id="order-due"' in page and local in page and "passed" not in page
+    assert "Deputy mayor Wang" in page and "javascript:" not in page  # no script link
+    # Once the time has passed on an open case, the page says so.
+    import time_machine
+
+    with time_machine.travel(due + timedelta(hours=1)):
+        late = client.get(f"/en/cases/{case.number}/").content.decode()
+    assert 'id="order-due" class="late"' in late
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"source": "media"}, "Only a leader order"),
+        ({"due_at": "2020-01-01T08:00:00+08:00"}, "has passed"),
+    ],
+)
+def test_a_time_limit_only_for_leader_orders_and_in_the_future(staff, changes, message):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    body = entry(due_at=(timezone.now() + timedelta(days=1)).isoformat(), **{})
+    body.update(changes)
+    response = as_user(staff["city_leader"]).post("/intake/reports", body)
+    assert message in error(response, 422)["message"]
+    assert not Case.objects.exists()
+
+
+def test_the_page_takes_the_leaders_time_limit(staff, client):
+    client.force_login(staff["city_leader"])
+    page = client.get("/en/intake/new/?source=leader_order").content.decode()
+    assert 'type="datetime-local"' in page and 'name="due_at"' in page
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    due = timezone.localtime(timezone.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        "/intake/new/",
+        {"source": "leader_order", "description": "路灯不亮", "lon": ALPHA_LON,
+         "lat": ALPHA_LAT, "crs": "wgs84", "due_at": due},
+    )  # fmt: skip
+    assert response.status_code == 302
+    event = Case.objects.get().events.get(action="report")
+    assert event.data["brief"]["due_at"].startswith(due)  # the city's local time

@@ -10,7 +10,9 @@ online post is normal and verified. The operator may set the priority explicitly
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import permissions
@@ -62,6 +64,7 @@ class OperatorReport:
     reporter_email: str = ""
     external_id: str = ""
     photos: tuple = field(default=())
+    due_at: datetime | None = None  # 交办时限: a leader order's "done by"
 
 
 def check_operator(user) -> None:
@@ -85,6 +88,17 @@ class OperatorChannel(Channel[OperatorReport]):
                 % {"choices": ", ".join(OPERATOR_SOURCES), "source": message.source},
                 details={"field": "source"},
             )
+        due_at = message.due_at
+        if due_at is not None and message.source != SourceChannel.LEADER_ORDER:
+            raise ValidationFailed(
+                _("Only a leader order (领导交办) carries a time limit."),
+                details={"field": "due_at"},
+            )
+        if due_at is not None and due_at <= timezone.now():
+            raise ValidationFailed(
+                _("The time asked for has passed: give a time in the future."),
+                details={"field": "due_at"},
+            )
         return {
             "source": message.source,
             "description": message.description,
@@ -101,7 +115,11 @@ class OperatorChannel(Channel[OperatorReport]):
             "reporter_email": message.reporter_email,
             "external_id": message.external_id,
             "photos": message.photos,
-            "data": {"origin": message.origin[:ORIGIN_MAX], "link": message.link[:LINK_MAX]},
+            "data": {
+                "origin": message.origin[:ORIGIN_MAX],
+                "link": message.link[:LINK_MAX],
+                "due_at": due_at.isoformat() if due_at else "",
+            },
         }
 
     def receive(self, message: OperatorReport, *, actor=None, now=None):

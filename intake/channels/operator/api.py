@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from ninja import Router, Schema, Status
@@ -49,6 +50,9 @@ class OperatorReportIn(Schema):
     reporter_phone: Text = Field("", max_length=30)
     reporter_email: Text = Field("", max_length=254, pattern=EMAIL_PATTERN)
     external_id: Text = Field("", max_length=100, description="id in the source (order no., URL)")
+    due_at: datetime | None = Field(
+        None, description="leader orders only: 交办时限, when it must be done (in the future)"
+    )
 
 
 @router.post(

@@ -26,6 +26,13 @@ class OperatorReportForm(forms.Form):
         label=_("Ordered by / outlet or platform"), max_length=ORIGIN_MAX, required=False
     )
     link = forms.CharField(label=_("Article or post link"), max_length=LINK_MAX, required=False)
+    due_at = forms.DateTimeField(
+        label=_("Done by (leader orders)"),
+        required=False,
+        widget=forms.DateTimeInput({"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("交办时限: on the case's trail for the dispatcher and the department."),
+    )
     priority = forms.ChoiceField(
         label=_("Priority"),
         choices=[("", _("Default for the source")), *Priority.choices],

@@ -46,6 +46,7 @@ def new_report(request: HttpRequest) -> HttpResponse:
             reporter_phone=data["reporter_phone"],
             external_id=data["external_id"],
             photos=tuple(data["photos"]),
+            due_at=data["due_at"],
         )
         try:
             result = OperatorChannel().receive(message, actor=request.user)
