@@ -144,8 +144,9 @@ def export_areas(*, level: str | None = None, area: str | None = None) -> dict:
             _("Unknown level %(level)r: use one of %(levels)s.")
             % {"level": level, "levels": ", ".join(FEATURE_LEVELS)}
         )
-    areas = AdminArea.objects.select_related("parent")
-    grids = UnitGrid.objects.select_related("community")
+    # The parent's and community's code only: their outlines are not parsed once per row.
+    areas = AdminArea.objects.select_related("parent").defer("parent__boundary")
+    grids = UnitGrid.objects.select_related("community").defer("community__boundary")
     if area:
         root = AdminArea.objects.filter(code=area).first()
         if root is None:

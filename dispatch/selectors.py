@@ -34,6 +34,9 @@ from dispatch.models import (
 from org.models import Department, DepartmentLevel, DepartmentType
 
 # Tiers a fallback owner may sit at, nearest first by area depth (street, then district, city).
+# Joined areas come without their outline: an official outline has thousands of points and
+# would be parsed once per row (1.7 ms for the demo city's), and routing needs only the path.
+AREA_OUTLINES = ("area__boundary",)
 FALLBACK_LEVELS = (DepartmentLevel.STREET, DepartmentLevel.DISTRICT, DepartmentLevel.CITY)
 
 
@@ -112,6 +115,7 @@ def matching_rules(case: Case, *, day: date) -> list[RoutingRule]:
         RoutingRule.objects.filter(_in_force(day), _category_q(case), area__path__in=prefixes)
         .filter(department__is_active=True)
         .select_related("area", "department", "category")
+        .defer(*AREA_OUTLINES)
     )
     return sorted(rules, key=rule_rank, reverse=True)
 
@@ -129,6 +133,7 @@ def matching_scenarios(case: Case, *, day: date) -> list[JointScenario]:
             lead_department__is_active=True,
         )
         .select_related("area", "lead_department")
+        .defer(*AREA_OUTLINES)
         .prefetch_related("co_departments")
     )
     return sorted(found, key=lambda s: (path_depth(s.area.path), s.priority, s.pk), reverse=True)
@@ -147,6 +152,7 @@ def fallback_owner(case: Case, *, exclude: Iterable[int] = ()) -> Department | N
         )
         .exclude(pk__in=list(exclude))
         .select_related("area")
+        .defer(*AREA_OUTLINES)
     )
     best = sorted(candidates, key=lambda d: (-path_depth(d.area.path), d.code))
     return best[0] if best else None
@@ -320,7 +326,7 @@ def case_decisions(case: Case) -> QuerySet[RoutingDecision]:
 def rules_list(
     *, area_code: str | None = None, department_code: str | None = None, active_only: bool = False
 ) -> QuerySet[RoutingRule]:
-    qs = RoutingRule.objects.select_related("area", "department", "category")
+    qs = RoutingRule.objects.select_related("area", "department", "category").defer(*AREA_OUTLINES)
     if area_code:
         qs = qs.filter(area__code=area_code)
     if department_code:
@@ -339,9 +345,13 @@ def escalation_target(department: Department) -> Department | None:
     prefixes = area_prefixes(department.area.path)[:-1]  # strictly above the unit's own area
     if not prefixes:
         return None
-    candidates = Department.objects.filter(
-        type=DepartmentType.TERRITORIAL, is_active=True, area__path__in=prefixes
-    ).select_related("area")
+    candidates = (
+        Department.objects.filter(
+            type=DepartmentType.TERRITORIAL, is_active=True, area__path__in=prefixes
+        )
+        .select_related("area")
+        .defer(*AREA_OUTLINES)
+    )
     best = sorted(candidates, key=lambda d: (-path_depth(d.area.path), d.code))
     return best[0] if best else None
 

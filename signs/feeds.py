@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -159,13 +160,15 @@ def latest(leaf: SignNode, paths: list[str], day: date) -> dict[str, tuple]:
     ancestors = {p: [p[: i + 1] for i, ch in enumerate(p) if ch == "/" and i > 0] for p in paths}
     wanted = {a for chain in ancestors.values() for a in chain}
     newest: dict[str, Figure] = {}
+    # The area's path only: joining the whole area would parse its boundary (an official
+    # outline: thousands of points) once per figure.
     rows = (
         Figure.objects.filter(code=code, at__lte=end, area__path__in=wanted)
-        .select_related("area")
+        .annotate(origin=F("area__path"))
         .order_by("area__path", "-at", "-pk")
     )
     for figure in rows:
-        newest.setdefault(figure.area.path, figure)
+        newest.setdefault(figure.origin, figure)
     found = {}
     for path in paths:
         chain = sorted(ancestors[path], key=len, reverse=True)  # the area itself first
@@ -173,7 +176,7 @@ def latest(leaf: SignNode, paths: list[str], day: date) -> dict[str, tuple]:
         if figure is None:
             found[path] = (None, "", None)
         elif end - figure.at > fresh_for:
-            found[path] = (None, figure.area.path, figure)
+            found[path] = (None, figure.origin, figure)
         else:
-            found[path] = (figure, figure.area.path, None)
+            found[path] = (figure, figure.origin, None)
     return found

@@ -86,7 +86,11 @@ def department_choices(qs: QuerySet[Department], case, *, empty_label) -> list:
     (its street office, its district's units, the city units; nearest first), then the
     others, so a dispatcher does not scroll through every district to find the right one."""
     here_paths = set(_enclosing_paths(case))
-    rows = list(qs.select_related("area").order_by(Length("area__path").desc(), "name"))
+    rows = list(
+        qs.select_related("area")
+        .defer("area__boundary")
+        .order_by(Length("area__path").desc(), "name")
+    )
     here = [(d.pk, str(d)) for d in rows if d.area.path in here_paths]
     elsewhere = sorted(
         ((d.pk, str(d)) for d in rows if d.area.path not in here_paths), key=lambda c: c[1]

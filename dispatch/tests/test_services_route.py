@@ -42,6 +42,16 @@ class TestSpecificity:
         # Beta has no street rule: its district's rule is the most specific one.
         assert depts(routed(filed(grid=beta_grid), staff)) == [("DIST-EAST-ROADS", True)]
 
+    def test_rules_come_without_their_areas_outlines(self, filed, small_city, units, category):
+        """Routing reads area paths only: an official outline (thousands of points) is not
+        parsed once per candidate rule, scenario or fallback owner."""
+        rule(small_city.city, units.roads, category=category)
+        case = filed()
+        [found] = selectors.matching_rules(case, day=T0.date())
+        assert "boundary" in found.area.get_deferred_fields()
+        owner = selectors.fallback_owner(case)
+        assert owner is not None and "boundary" in owner.area.get_deferred_fields()
+
     def test_a_subclass_rule_beats_a_major_class_rule_beats_any(
         self, filed, small_city, units, category, staff
     ):
