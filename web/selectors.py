@@ -108,6 +108,7 @@ def cockpit_context(user) -> dict:
     )
     return {
         "title": _("%(area)s city operations cockpit") % {"area": top.name if top else _("City")},
+        "time_zone": settings.TIME_ZONE,
         **tiles(),
         "cockpit_text": {
             "no_index": _("No index computed yet."),

@@ -24,10 +24,14 @@
   function link(url, html, cls) { return '<a href="' + esc(url) + '"' + (cls ? ' class="' + cls + '"' : "") + ">" + html + "</a>"; }
 
   // --- clock ---------------------------------------------------------------------------------
+  // The city's time (settings.TIME_ZONE), as every time on the screen, wherever the wall is.
   var clock = document.getElementById("clock");
+  var clockOptions = { hour12: false };
+  if (clock.dataset.timeZone) { clockOptions.timeZone = clock.dataset.timeZone; }
   function tick() {
     var d = new Date();
-    clock.textContent = d.toLocaleString(document.documentElement.lang || "zh-CN", { hour12: false });
+    try { clock.textContent = d.toLocaleString(document.documentElement.lang || "zh-CN", clockOptions); }
+    catch (e) { clock.textContent = d.toLocaleString(); }  // an unknown zone name
   }
   tick(); setInterval(tick, 1000);
 

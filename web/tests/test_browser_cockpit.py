@@ -59,6 +59,14 @@ def test_a_new_case_shows_within_5_seconds(live_server, personas, browser_page):
     )
     # Polls kept going; unchanged polls were 304s (no redraw) in between.
     assert int(page.evaluate("document.body.dataset.polls")) > polls
+    # The clock shows the city's time (Asia/Shanghai), whatever zone the wall's browser is in.
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    shown = page.locator("#clock").inner_text().split()[-1]  # e.g. 2026/12/6 17:31:49
+    hh, mm, _ss = (int(p) for p in shown.split(":"))
+    city = datetime.now(ZoneInfo("Asia/Shanghai"))
+    assert abs((city.hour * 60 + city.minute) - (hh * 60 + mm)) % (24 * 60) in (0, 1, 1439)
     # The screen fits the wall: nothing scrolls.
     assert page.evaluate("document.documentElement.scrollHeight") <= 1080
     assert page.evaluate("document.documentElement.scrollWidth") <= 1920
