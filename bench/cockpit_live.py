@@ -3,8 +3,9 @@ Server-Sent Events, on this machine.
 
     .venv/bin/python bench/cockpit_live.py [--screens 20] [--rest 60] [--changes 5]
 
-Data: a copy of the demo database (``var/cityops.sqlite3``: ``make demo`` or ``manage.py
-seed_demo`` first) in a temporary directory; the bench writes its new cases there only.
+Data: a copy of the demo database (``var/cityops.sqlite3``, or ``--db``) in a temporary
+directory; without one, the demo city is seeded there first (``seed_demo --seed 2026``, about
+a minute and a half). The bench writes its new cases to the copy only.
 Server: ``bench/_cockpit_server.py``, Django's threaded WSGI server (the demo's), in a child
 process with the SSE route added. Screens: ``--screens`` clients logged in as ``leader``,
 either polling ``GET /api/v1/cockpit`` every 2 s with If-None-Match (as static/js/cockpit.js)
@@ -50,28 +51,11 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=5)
     parser.add_argument("--db", default=str(ROOT / "var" / "cityops.sqlite3"))
     args = parser.parse_args()
-    if not Path(args.db).is_file():
-        sys.exit(f"No demo database at {args.db}: run `make demo` or `manage.py seed_demo`.")
-    workdir = tempfile.mkdtemp(prefix="cityops-bench-cockpit-")
-    copy = Path(workdir) / "cockpit.sqlite3"
-    shutil.copy(args.db, copy)
-    os.environ["DATABASE_URL"] = f"sqlite:///{copy}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityops.settings")
-    os.environ.pop("REDIS_URL", None)  # the per-process cache, as the demo runs
-    import django
-
-    django.setup()
-    cookie = _session_cookie("leader")
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own script
-        [sys.executable, str(ROOT / "bench" / "_cockpit_server.py"), str(port)],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    workdir = prepare_database(args.db)
+    cookie = session_cookie("leader")
+    port = free_port()
+    server = start_server(port)
     try:
-        _wait_for(port)
         results = {}
         for mode in ("poll", "sse"):
             results[mode] = _measure(mode, port, server.pid, cookie, args)
@@ -165,12 +149,13 @@ def _measure(mode: str, port: int, pid: int, cookie: str, args) -> dict:
     cpu0, t0 = _cpu_seconds(pid), time.monotonic()
     time.sleep(args.rest)
     cpu1, t1 = _cpu_seconds(pid), time.monotonic()
-    threads, connections = _threads(pid), _connections(port)
+    threads, connections = _threads(pid), connections_to(port)
     latencies = []
     for n in range(args.changes):
+        n += args.changes * (mode == "sse")  # a new case each time, never a repeat
         before = [len(s.seen) for s in screens]
         changed_at = time.monotonic()
-        _report_a_case(n)
+        report_a_case(n)
         deadline = changed_at + 15
         while time.monotonic() < deadline and any(
             len(s.seen) <= b for s, b in zip(screens, before, strict=True)
@@ -204,7 +189,46 @@ def _measure(mode: str, port: int, pid: int, cookie: str, args) -> dict:
 # --- the server and the database ------------------------------------------------------------
 
 
-def _session_cookie(username: str) -> str:
+def prepare_database(db: str) -> str:
+    """A temporary directory with a copy of the demo database ``db`` (seeded there when there
+    is none), set up as this process's database; Django is set up on it."""
+    workdir = tempfile.mkdtemp(prefix="cityops-bench-cockpit-")
+    copy = Path(workdir) / "cockpit.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{copy}"
+    os.environ["CITYOPS_VAR_DIR"] = workdir  # a seeded demo's credentials file goes there too
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityops.settings")
+    os.environ.pop("REDIS_URL", None)  # the per-process cache, as the demo runs
+    if Path(db).is_file():
+        shutil.copy(db, copy)
+    else:
+        print(f"No demo database at {db}: seeding one in {workdir}.", flush=True)
+        for command in (["migrate", "--noinput", "-v0"], ["seed_demo", "--seed", "2026"]):
+            subprocess.run(  # noqa: S603 - our own manage.py
+                [sys.executable, str(ROOT / "manage.py"), *command],
+                check=True,
+                env=os.environ.copy(),
+                stdout=subprocess.DEVNULL,
+            )
+    import django
+
+    django.setup()
+    return workdir
+
+
+def start_server(port: int) -> subprocess.Popen:
+    """bench/_cockpit_server.py on ``port`` over the prepared database, answering."""
+    server = subprocess.Popen(  # noqa: S603 - our own script
+        [sys.executable, str(ROOT / "bench" / "_cockpit_server.py"), str(port)],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_for(port)
+    return server
+
+
+def session_cookie(username: str) -> str:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
@@ -213,11 +237,13 @@ def _session_cookie(username: str) -> str:
     return client.cookies["sessionid"].value
 
 
-def _report_a_case(n: int) -> None:
+def report_a_case(n: int) -> None:
+    """A 12345 report of a new problem (the n-th grid: another place each time)."""
     from areas.models import UnitGrid
     from intake.services import receive_report
 
-    grid = UnitGrid.objects.filter(is_active=True).order_by("code")[n]
+    grids = UnitGrid.objects.filter(is_active=True).order_by("code")
+    grid = grids[n % grids.count()]
     receive_report(
         source="hotline_12345",
         description=f"Bench cockpit change {n}: 路灯不亮",
@@ -227,7 +253,7 @@ def _report_a_case(n: int) -> None:
     )
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -256,7 +282,7 @@ def _threads(pid: int) -> int:
     return 0
 
 
-def _connections(port: int) -> int:
+def connections_to(port: int) -> int:
     """Established TCP connections to the server's port (from /proc/net/tcp)."""
     hex_port = f"{port:04X}"
     count = 0
