@@ -114,17 +114,29 @@ def xlsx_response(filename: str, header: list[str], rows: Iterable[Iterable], *,
 
 
 def export_response(
-    fmt: str, stem: str, header: list[str], rows: Iterable[Iterable], *, title="", stream=True
+    fmt: str,
+    stem: str,
+    header: list[str],
+    rows: Iterable[Iterable],
+    *,
+    title="",
+    stream=True,
+    total: int | None = None,
 ):
     """The list as ``stem.csv`` or ``stem.xlsx``; a 400 naming the problem for an unknown
-    format or an xlsx too long for a worksheet."""
+    format or an xlsx too long for a worksheet. ``total``: how many rows the list has, sent as
+    ``X-Export-Rows`` so the page shows the progress of a streamed CSV (export-progress.js)."""
     try:
         if fmt not in FORMATS:
             raise ValidationFailed(
                 _("format must be one of %(formats)s.") % {"formats": ", ".join(FORMATS)}
             )
         if fmt == "csv":
-            return csv_response(f"{stem}.csv", header, rows, stream=stream)
-        return xlsx_response(f"{stem}.xlsx", header, rows, title=title)
+            response = csv_response(f"{stem}.csv", header, rows, stream=stream)
+        else:
+            response = xlsx_response(f"{stem}.xlsx", header, rows, title=title)
     except ValidationFailed as exc:
         return HttpResponseBadRequest(exc.message, content_type="text/plain; charset=utf-8")
+    if total is not None:
+        response["X-Export-Rows"] = str(total)
+    return response

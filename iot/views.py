@@ -89,7 +89,9 @@ def device_list(request: HttpRequest) -> HttpResponse:
         header = [_("Device id 设备编号"), _("Name 名称"), _("Type 类型"), _("Grid 单元网格"),
                   _("Address 地址"), _("Owner department 权属部门"), _("Longitude"),
                   _("Latitude"), _("Status 状态"), _("Last seen 最后上报"), _("Battery (%)")]  # fmt: skip
-        return exports.export_response(fmt, "devices", header, rows, title=_("Devices"))
+        return exports.export_response(
+            fmt, "devices", header, rows, title=_("Devices"), total=qs.count()
+        )
     return render(
         request,
         "iot/device_list.html",
@@ -232,7 +234,9 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
                   _("Last triggered 最近触发"), _("Value at start 触发值"),
                   _("Latest value 最新值"), _("Acknowledged at 确认时间"),
                   _("Cleared at 解除时间"), _("Case number 案件编号")]  # fmt: skip
-        return exports.export_response(fmt, "alarms", header, rows, title=_("Alarms"))
+        return exports.export_response(
+            fmt, "alarms", header, rows, title=_("Alarms"), total=qs.count()
+        )
     return render(
         request,
         "iot/alarm_list.html",
@@ -297,7 +301,9 @@ def vehicle_list(request: HttpRequest) -> HttpResponse:
         header = [_("Plate number 车牌"), _("Name 名称"), _("Kind 类型"), _("Company 公司"),
                   _("Service area 作业区域"), _("Terminal 终端"), _("Last position 最后定位"),
                   _("Open alarms 未处理告警")]  # fmt: skip
-        return exports.export_response(fmt, "vehicles", header, rows, title=_("Vehicles"))
+        return exports.export_response(
+            fmt, "vehicles", header, rows, title=_("Vehicles"), total=qs.count()
+        )
     return render(
         request,
         "iot/vehicle_list.html",

@@ -262,7 +262,12 @@ def export_cases(request: HttpRequest, fmt: str) -> HttpResponse:
     )  # fmt: skip
     stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
     return exports.export_response(
-        fmt, f"cases-{queue}-{stamp}", [str(h) for h in EXPORT_HEADER], rows, title=_("Cases")
+        fmt,
+        f"cases-{queue}-{stamp}",
+        [str(h) for h in EXPORT_HEADER],
+        rows,
+        title=_("Cases"),
+        total=qs.count(),
     )
 
 

@@ -33,9 +33,13 @@ def vehicle_list(*, user, kind: str | None = None) -> QuerySet[Vehicle]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    qs = Vehicle.objects.select_related("device", "area").annotate(
-        last_ts=last_fix("ts"),
-        open_alarms=Subquery(open_alarms[:1]),
+    qs = (
+        Vehicle.objects.select_related("device", "area")
+        .defer("area__boundary")
+        .annotate(
+            last_ts=last_fix("ts"),
+            open_alarms=Subquery(open_alarms[:1]),
+        )
     )
     if kind:
         qs = qs.filter(kind=kind)
