@@ -40,14 +40,6 @@ from cockpit_live import (
 )
 
 WARM_UP_MINUTES = 5
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def main() -> None:
@@ -57,6 +49,8 @@ def main() -> None:
     parser.add_argument("--db", default=str(ROOT / "var" / "cityops.sqlite3"))
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
+
+    from web.tests.conftest import CHROMIUM, CHROMIUM_ARGS  # the browser tests' Chromium
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls here (reporting
     # the cases) are plain blocking ones between page steps, which is what Django guards.

@@ -18,6 +18,7 @@ from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import AwareDatetime
 
 from areas.api import ErrorOut
 from cases import permissions
@@ -212,7 +213,7 @@ def case_supervisions(request, number: str):
 
 class SuperviseIn(Schema):
     note: str = Field(..., min_length=1, max_length=1000)
-    due_at: datetime | None = Field(
+    due_at: AwareDatetime | None = Field(
         None, description="督办时限: when it must be done and reported (in the future)"
     )
 

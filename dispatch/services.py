@@ -322,6 +322,8 @@ def supervise(
         )
     if not text:
         raise ValidationFailed(_("Say what you expect of the department."), code="reason_required")
+    if due_at is not None and timezone.is_naive(due_at):
+        due_at = timezone.make_aware(due_at)  # a time without a zone is the city's
     if due_at is not None and due_at <= now:
         raise ValidationFailed(
             _("The time asked for has passed: give a time in the future."), code="due_at_past"

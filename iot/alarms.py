@@ -220,53 +220,90 @@ def _describe(alarm: Alarm, *, value: float | None, unit: str) -> str:
 
 def _open_case(alarm: Alarm, *, value: float | None, unit: str, now: datetime) -> None:
     """Report the alarm as a case through intake (module docstring); never raises."""
+    try:
+        _report(alarm, value=value, unit=unit, now=now)
+    except DomainError as exc:
+        logger.info("alarm %s opened no case: %s", alarm.pk, exc.message)
+        _event(alarm, AlarmAction.CASE_FAILED, at=now, note=exc.message)
+
+
+def may_open_case(actor) -> bool:
+    """Who reports an alarm as a case by hand: the desk roles that supervise, and leaders."""
+    from cases import permissions
+    from dispatch.services import SUPERVISE_ROLES
+
+    return bool(actor.is_superuser or permissions.role_of(actor) in SUPERVISE_ROLES)
+
+
+@transaction.atomic
+def alarm_open_case(*, alarm: Alarm, actor, now: datetime | None = None):
+    """转立案: report an open alarm as a case by hand (its rule opens none by itself, or it
+    could not then), from the alarm list or the cockpit (处置指挥一键通). The desk roles and
+    leaders with the alarm in scope; the case is the same one the rule would have opened."""
+    now = now or timezone.now()
+    _check_scope(actor, alarm)
+    if not may_open_case(actor):
+        raise PermissionDenied(
+            _("Opening a case from an alarm needs a desk role or a leader."), code="role_required"
+        )
+    alarm = Alarm.objects.select_for_update().select_related("device", "rule").get(pk=alarm.pk)
+    if alarm.case_id is not None:
+        raise Conflict(
+            _("Alarm %(pk)s has its case already.") % {"pk": alarm.pk}, code="illegal_move"
+        )
+    if alarm.status not in OPEN_ALARM_STATUSES:
+        raise Conflict(
+            _("Alarm %(pk)s is cleared: only an open alarm becomes a case.") % {"pk": alarm.pk},
+            code="illegal_move",
+        )
+    return _report(alarm, value=alarm.last_value, unit=alarm.unit, now=now, actor=actor)
+
+
+def _report(alarm: Alarm, *, value: float | None, unit: str, now: datetime, actor=None):
+    """The alarm as a case through intake, linked and on the alarm's log; a refusal raises
+    (DomainError) and leaves nothing half-written."""
     from cases.states import SourceChannel
     from intake.services import receive_report
 
     device, rule = alarm.device, alarm.rule
     category = device.category if device.category_id else rule.category
     if category is None:
-        _event(
-            alarm,
-            AlarmAction.CASE_FAILED,
-            at=now,
-            note=_("No case category: set one on the rule or the device."),
+        raise ValidationFailed(
+            _("No case category: set one on the rule or the device."),
+            details={"field": "category"},
         )
-        return
-    try:
-        with transaction.atomic():  # a refusal rolls back intake's half, not the alarm
-            result = receive_report(
-                source=SourceChannel.IOT,
-                description=_describe(alarm, value=value, unit=unit),
-                lon=device.lon,
-                lat=device.lat,
-                address=device.address,
-                category=category,
-                trusted=True,
-                external_id=f"alarm:{alarm.pk}",
-                data={
-                    "device": device.code,
-                    "device_type": device.device_type.code,
-                    "rule": rule.key,
-                    "alarm": alarm.pk,
-                    "metric": rule.metric,
-                    "value": value,
-                    "unit": unit,
-                },
-                now=now,
-            )
-    except DomainError as exc:
-        logger.info("alarm %s opened no case: %s", alarm.pk, exc.message)
-        _event(alarm, AlarmAction.CASE_FAILED, at=now, note=exc.message)
-        return
+    # A refusal rolls back intake's half, not the alarm (the caller decides what it means).
+    with transaction.atomic():
+        result = receive_report(
+            source=SourceChannel.IOT,
+            description=_describe(alarm, value=value, unit=unit),
+            lon=device.lon,
+            lat=device.lat,
+            address=device.address,
+            category=category,
+            trusted=True,
+            external_id=f"alarm:{alarm.pk}",
+            data={
+                "device": device.code,
+                "device_type": device.device_type.code,
+                "rule": rule.key,
+                "alarm": alarm.pk,
+                "metric": rule.metric,
+                "value": value,
+                "unit": unit,
+            },
+            now=now,
+        )
     alarm.case = result.case
     Alarm.objects.filter(pk=alarm.pk).update(case=result.case)
     _event(
         alarm,
         AlarmAction.CASE_OPENED,
         at=now,
+        actor=actor,
         data={"case": result.case.number, "created": result.created},
     )
+    return result.case
 
 
 def _clear(

@@ -90,7 +90,12 @@ def device_list(request: HttpRequest) -> HttpResponse:
                   _("Address 地址"), _("Owner department 权属部门"), _("Longitude"),
                   _("Latitude"), _("Status 状态"), _("Last seen 最后上报"), _("Battery (%)")]  # fmt: skip
         return exports.export_response(
-            fmt, "devices", header, rows, title=_("Devices"), total=qs.count()
+            fmt,
+            "devices",
+            header,
+            rows,
+            title=_("Devices"),
+            total=qs.count() if fmt == "csv" else None,
         )
     return render(
         request,
@@ -235,7 +240,12 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
                   _("Latest value 最新值"), _("Acknowledged at 确认时间"),
                   _("Cleared at 解除时间"), _("Case number 案件编号")]  # fmt: skip
         return exports.export_response(
-            fmt, "alarms", header, rows, title=_("Alarms"), total=qs.count()
+            fmt,
+            "alarms",
+            header,
+            rows,
+            title=_("Alarms"),
+            total=qs.count() if fmt == "csv" else None,
         )
     return render(
         request,
@@ -243,6 +253,7 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
         {
             "section": "alarms",
             "page": _page(request, qs),
+            "may_open_cases": alarms.may_open_case(request.user),
             "query": _query_without_page(request),
             "status": status,
             "statuses": [
@@ -261,23 +272,46 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def alarm_act(request: HttpRequest, alarm_id: int, action: str) -> HttpResponse:
-    """Acknowledge (note optional) or clear by hand (reason required) one alarm in scope."""
-    alarm = get_object_or_404(selectors.alarm_list(user=request.user), pk=alarm_id)
+    """Acknowledge (note optional), clear by hand (reason required) or report as a case
+    (转立案) one alarm in scope. The cockpit asks for JSON (处置指挥一键通)."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    alarm = selectors.alarm_list(user=request.user).filter(pk=alarm_id).first()
+    if alarm is None:
+        if wants_json:
+            return JsonResponse(
+                {"ok": False, "message": _("No alarm %(pk)s that you may see.") % {"pk": alarm_id}},
+                status=404,
+            )
+        raise Http404(alarm_id)
+    answer: dict = {}
     try:
         if action == "acknowledge":
             alarms.alarm_acknowledge(
                 alarm=alarm, actor=request.user, note=request.POST.get("note", "")
             )
-            messages.success(request, _("Alarm %(pk)s acknowledged.") % {"pk": alarm.pk})
+            text = _("Alarm %(pk)s acknowledged.") % {"pk": alarm.pk}
         elif action == "clear":
             alarms.alarm_clear(
                 alarm=alarm, actor=request.user, reason=request.POST.get("reason", "")
             )
-            messages.success(request, _("Alarm %(pk)s cleared.") % {"pk": alarm.pk})
+            text = _("Alarm %(pk)s cleared.") % {"pk": alarm.pk}
+        elif action == "case":
+            case = alarms.alarm_open_case(alarm=alarm, actor=request.user)
+            text = _("Case %(number)s opened from alarm %(pk)s.") % {
+                "number": case.number,
+                "pk": alarm.pk,
+            }
+            answer = {"number": case.number, "url": reverse("cases:case", args=[case.number])}
         else:
             raise Http404(f"no alarm action {action!r}")
     except DomainError as exc:
+        if wants_json:
+            return JsonResponse({"ok": False, "message": exc.message}, status=400)
         messages.error(request, exc.message)
+    else:
+        if wants_json:
+            return JsonResponse({"ok": True, "message": text, **answer})
+        messages.success(request, text)
     target = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("iot:alarms")
@@ -302,7 +336,12 @@ def vehicle_list(request: HttpRequest) -> HttpResponse:
                   _("Service area 作业区域"), _("Terminal 终端"), _("Last position 最后定位"),
                   _("Open alarms 未处理告警")]  # fmt: skip
         return exports.export_response(
-            fmt, "vehicles", header, rows, title=_("Vehicles"), total=qs.count()
+            fmt,
+            "vehicles",
+            header,
+            rows,
+            title=_("Vehicles"),
+            total=qs.count() if fmt == "csv" else None,
         )
     return render(
         request,

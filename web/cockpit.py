@@ -30,6 +30,7 @@ from cases.api_selectors import visible_cases
 from cases.models import Task
 from cases.permissions import role_of
 from cases.states import OPEN_CASE_STATUSES, OPEN_TASK_STATUSES, CaseStatus, SourceChannel
+from core.words import in_language
 from iot.models import OPEN_ALARM_STATUSES, Alarm
 from iot.selectors import visible_alarms
 from org.selectors import ALL, staff_profile, visible_area_paths
@@ -219,13 +220,17 @@ def new_cases(cases, midnight: datetime) -> list[dict]:
 
 
 def alarms(user) -> dict:
-    """Open alarms (实时告警), newest first, with their count."""
+    """Open alarms (实时告警), newest first, with their count; each with what one click does
+    on it (处置指挥一键通): 督办 its case, or report it as a case (转立案)."""
+    from iot.alarms import may_open_case
+
     qs = visible_alarms(
         Alarm.objects.filter(status__in=OPEN_ALARM_STATUSES).select_related(
-            "device", "device__device_type", "rule"
+            "device", "device__device_type", "rule", "case"
         ),
         user,
     )
+    opens = may_open_case(user)
     rows = list(qs.order_by("-started_at", "-pk")[:LIST_LENGTH])
     return {
         "open": qs.count(),
@@ -234,8 +239,18 @@ def alarms(user) -> dict:
             {
                 "id": a.pk,
                 "device": a.device.name or a.device.code,
-                "type": a.device.device_type.name,
-                "rule": a.rule.name,
+                "type": in_language(a.device.device_type.name),
+                "rule": in_language(a.rule.name),
+                "case": a.case.number if a.case_id else None,
+                "case_url": reverse("cases:case", args=[a.case.number]) if a.case_id else None,
+                "supervise_url": (
+                    reverse("web:leader_supervise", args=[a.case.number]) if a.case_id else None
+                ),
+                "to_case_url": (
+                    reverse("iot:alarm_act", args=[a.pk, "case"])
+                    if opens and not a.case_id
+                    else None
+                ),
                 "severity": a.severity,
                 "severity_label": a.get_severity_display(),
                 "started_at": timezone.localtime(a.started_at).strftime("%m-%d %H:%M"),

@@ -510,7 +510,9 @@ def label_point(geometry: dict | None) -> list[float] | None:
     (inside even a crescent-shaped street, where the middle of the bounds may be outside)."""
     if not geometry:
         return None
-    parts = shapely.get_parts(shapely.geometry.shape(geometry))
+    parts = [p for p in shapely.get_parts(shapely.geometry.shape(geometry)) if not p.is_empty]
+    if not parts:
+        return None
     largest = max(parts, key=lambda part: part.area)
     tolerance = max(math.sqrt(largest.area) / LABEL_TOLERANCE_DIVISOR, 1e-7)
     point = polylabel(largest, tolerance=tolerance)

@@ -54,7 +54,8 @@ def case_context(user, case: Case) -> dict:
         for kind, label in EvidenceKind.choices
     ]
     events = display.annotate_trail(list(selectors.case_timeline(case)))
-    brief = next((e.brief for e in events if e.brief), None)
+    # The newest leader order's time limit (交办时限): on the report, or a later order's note.
+    brief = next((e.brief for e in reversed(events) if e.brief and e.brief["due_at"]), None)
     order_due = brief["due_at"] if brief else None
     return {
         "case": case,

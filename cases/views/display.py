@@ -70,7 +70,7 @@ def annotate_trail(events: Sequence[CaseEvent]) -> list[CaseEvent]:
         event.who = _who(event)
         event.dispatched_to = dispatched_to(event)
         data = event.data or {}
-        if event.action == CaseAction.REPORT and data.get("brief"):
+        if data.get("brief"):  # the report, or a duplicate report's note
             event.brief = report_brief(data["brief"])
             event.due_at = event.brief["due_at"]
         if event.action not in SUPERVISION_ACTIONS:

@@ -165,10 +165,17 @@ def _attach(
             "distance_m": round(distance, 1),
             "priority": report.priority,
             "photos": [e.pk for e in stored],
+            # A leader order on a problem already open keeps its time limit and who ordered it.
+            **({"brief": brief} if (brief := _brief(report.payload.get("data"))) else {}),
         },
         now=now,
     )
     return IntakeResult(case=case, created=False, duplicate_of=case, report=report)
+
+
+def _brief(data: dict | None) -> dict | None:
+    """What of a channel's data goes on the case's trail (BRIEF_KEYS), or None."""
+    return {key: data[key] for key in BRIEF_KEYS if data and data.get(key)} or None
 
 
 @transaction.atomic
@@ -288,7 +295,7 @@ def receive_report(
         reporter_phone=report.reporter_phone,
         reporter_email=report.reporter_email,
         photos=photos,
-        brief={key: data[key] for key in BRIEF_KEYS if data and data.get(key)} or None,
+        brief=_brief(data),
         now=now,
     )
     report.case = case

@@ -167,7 +167,7 @@ def test_a_leader_order_carries_its_time_limit_onto_the_trail_and_the_case_page(
     body = ok(
         as_user(staff["city_leader"]).post(
             "/intake/reports",
-            entry(due_at=due.isoformat(), link="javascript:alert(1)"),
+            entry(due_at=due.isoformat(), link="https://example.org/order/1"),
         ),
         201,
     )
@@ -180,7 +180,7 @@ def test_a_leader_order_carries_its_time_limit_onto_the_trail_and_the_case_page(
     local = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
     assert f"Done and reported by {local}" in page  # the trail
     assert 'id="order-due"' in page and local in page and "passed" not in page
-    assert "Deputy mayor Wang" in page and "javascript:" not in page  # no script link
+    assert "Deputy mayor Wang" in page and 'href="https://example.org/order/1"' in page
     # Once the time has passed on an open case, the page says so.
     import time_machine
 
@@ -194,6 +194,7 @@ def test_a_leader_order_carries_its_time_limit_onto_the_trail_and_the_case_page(
     [
         ({"source": "media"}, "Only a leader order"),
         ({"due_at": "2020-01-01T08:00:00+08:00"}, "has passed"),
+        ({"link": "javascript:alert(1)"}, "must be a web address"),
     ],
 )
 def test_a_time_limit_only_for_leader_orders_and_in_the_future(staff, changes, message):
@@ -225,3 +226,32 @@ def test_the_page_takes_the_leaders_time_limit(staff, client):
     assert response.status_code == 302
     event = Case.objects.get().events.get(action="report")
     assert event.data["brief"]["due_at"].startswith(due)  # the city's local time
+
+
+def test_a_time_limit_needs_its_zone_in_the_api(staff):
+    response = as_user(staff["city_leader"]).post(
+        "/intake/reports", entry(due_at="2030-01-01T08:00")
+    )
+    assert error(response, 422)  # not a 500: a time without a zone is not guessed
+    assert not Case.objects.exists()
+
+
+def test_a_leader_order_on_an_open_case_keeps_its_time_limit(staff, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    first = ok(as_user(staff["city_leader"]).post("/intake/reports", entry()), 201)
+    due = (timezone.now() + timedelta(days=1)).replace(second=0, microsecond=0)
+    again = ok(
+        as_user(staff["city_leader"]).post(
+            "/intake/reports", entry(external_id="LD-2026-002", due_at=due.isoformat())
+        ),
+        200,
+    )
+    assert again["case"] == first["case"]  # the same problem: attached
+    case = Case.objects.get(number=first["case"])
+    client.force_login(staff["city_leader"])
+    page = client.get(f"/en/cases/{case.number}/").content.decode()
+    local = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
+    assert f"Done and reported by {local}" in page and 'id="order-due"' in page

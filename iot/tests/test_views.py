@@ -115,3 +115,63 @@ class TestAlarms:
         assert (
             client.get(reverse("iot:alarm_act", args=[alarm.pk, "acknowledge"])).status_code == 405
         )
+
+
+class TestAlarmToCase:
+    """转立案: an alarm whose rule opens no case becomes one by hand (the list and the cockpit)."""
+
+    @pytest.fixture
+    def quiet_alarm(self, manhole, displaced_rule) -> Alarm:
+        from catalog.models import Category
+
+        displaced_rule.open_case = False
+        displaced_rule.category = displaced_rule.category or Category.objects.get(
+            kind="component", code="01002"
+        )
+        displaced_rule.save()
+        tilt(manhole.code, (0, 2), (60, 20), (120, 25))
+        alarm = Alarm.objects.get(device=manhole)
+        assert alarm.case_id is None
+        return alarm
+
+    def test_the_desk_opens_a_case_from_an_alarm_once(self, client, personas, quiet_alarm):
+        login(client, personas, "city_dispatcher")
+        page = client.get(reverse("iot:alarms"))
+        assert 'class="case-form"' in page.content.decode()
+        url = reverse("iot:alarm_act", args=[quiet_alarm.pk, "case"])
+        answer = client.post(url, headers={"Accept": "application/json"}).json()
+        quiet_alarm.refresh_from_db()
+        assert answer["ok"] and answer["number"] == quiet_alarm.case.number
+        assert answer["url"] == reverse("cases:case", args=[quiet_alarm.case.number])
+        assert quiet_alarm.case.source == "iot" and quiet_alarm.case.category.code == "01002"
+        event = quiet_alarm.events.get(action=AlarmAction.CASE_OPENED)
+        assert event.actor == personas["city_dispatcher"]
+        again = client.post(url, headers={"Accept": "application/json"})
+        assert again.status_code == 400 and "has its case already" in again.json()["message"]
+        assert 'class="case-form"' not in client.get(reverse("iot:alarms")).content.decode()
+
+    def test_only_the_desk_and_leaders_in_scope(self, client, personas, quiet_alarm):
+        url = reverse("iot:alarm_act", args=[quiet_alarm.pk, "case"])
+        login(client, personas, "alpha_inspector")  # sees it, may not open cases from alarms
+        assert 'class="case-form"' not in client.get(reverse("iot:alarms")).content.decode()
+        refused = client.post(url, headers={"Accept": "application/json"})
+        assert refused.status_code == 400 and "desk role" in refused.json()["message"]
+        login(client, personas, "beta_operator")  # Beta: the alarm is in Alpha
+        missing = client.post(url, headers={"Accept": "application/json"})
+        assert missing.status_code == 404
+        quiet_alarm.refresh_from_db()
+        assert quiet_alarm.case_id is None
+
+    def test_the_cockpit_offers_the_one_click_on_each_alarm(self, client, personas, quiet_alarm):
+        login(client, personas, "city_leader")
+        row = client.get("/api/v1/cockpit").json()["alarms"]["rows"][0]
+        assert row["to_case_url"] == reverse("iot:alarm_act", args=[quiet_alarm.pk, "case"])
+        assert row["case"] is None and row["supervise_url"] is None
+        client.post(row["to_case_url"], headers={"Accept": "application/json"})
+        from django.core.cache import cache
+
+        cache.clear()
+        row = client.get("/api/v1/cockpit").json()["alarms"]["rows"][0]
+        quiet_alarm.refresh_from_db()
+        assert row["case"] == quiet_alarm.case.number and row["to_case_url"] is None
+        assert row["supervise_url"] == reverse("web:leader_supervise", args=[row["case"]])

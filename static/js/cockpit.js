@@ -127,9 +127,34 @@
         '<span class="sub">' + esc(r.departments.join("、")) + " · " + esc(r.address) + " " + act + "</span></li>";
     }).join("") + "</ol>" : '<p class="empty">' + esc(TEXT.no_red) + "</p>";
   }
-  body("tile-red").addEventListener("click", function (ev) {
+  function post(url, data) {
+    data.append("csrfmiddlewaretoken", token.value);
+    return fetch(url, { method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json(); });
+  }
+  function onAct(ev) {
+    var toCase = ev.target.closest("button.to-case");
+    if (toCase && !toCase.closest("li").querySelector("form")) {
+      // 转立案: the button, then "open it" (two clicks); the row then links to the case.
+      var item = toCase.closest("li");
+      var ask = document.createElement("form");
+      ask.className = "supervise-form";
+      ask.innerHTML = '<span>' + esc(TEXT.to_case_ask) + '</span><button type="submit">' + esc(TEXT.to_case_send) +
+        '</button><button type="button" class="cancel">' + esc(TEXT.cancel) + "</button>";
+      ask.addEventListener("submit", function (e) {
+        e.preventDefault();
+        post(toCase.dataset.url, new FormData()).then(function (answer) {
+          ask.outerHTML = answer.ok ? '<span class="done">' + link(answer.url, esc(answer.message)) + "</span>"
+            : '<span class="failed">' + esc(answer.message) + "</span>";
+        }).catch(function () { ask.remove(); });
+      });
+      ask.querySelector(".cancel").addEventListener("click", function () { ask.remove(); });
+      item.appendChild(ask);
+      ask.querySelector("button[type=submit]").focus();
+      return;
+    }
     var button = ev.target.closest("button.supervise");
-    if (button) {
+    if (button && !button.closest("li").querySelector("form")) {
       var li = button.closest("li");
       var form = document.createElement("form");
       form.className = "supervise-form";
@@ -139,9 +164,7 @@
         e.preventDefault();
         var data = new FormData(form);
         data.append("within", "24");
-        data.append("csrfmiddlewaretoken", token.value);
-        fetch(button.dataset.url, { method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" } })
-          .then(function (r) { return r.json(); })
+        post(button.dataset.url, data)
           .then(function (answer) {
             if (answer.ok) { supervised[button.dataset.number] = true; }
             form.outerHTML = '<span class="' + (answer.ok ? "done" : "failed") + '">' + esc(answer.message) + "</span>";
@@ -151,12 +174,26 @@
       li.appendChild(form);
       form.querySelector("input").focus();
     }
-  });
+  }
+  body("tile-red").addEventListener("click", onAct);
+  body("tile-alarms").addEventListener("click", onAct);
+  // An alarm row: 督办 its case, or 转立案 when it has none (and the user may).
+  function alarmAct(r) {
+    if (!token) { return ""; }
+    if (r.case) {
+      var pressed = supervised[r.case] ? '<span class="done">' + esc(TEXT.supervised) + "</span>"
+        : '<button type="button" class="supervise" data-number="' + esc(r.case) + '" data-url="' + esc(r.supervise_url) + '">' + esc(TEXT.supervise) + "</button>";
+      return " " + link(r.case_url, esc(r.case)) + " " + pressed;
+    }
+    return r.to_case_url ? ' <button type="button" class="to-case" data-url="' + esc(r.to_case_url) + '">' + esc(TEXT.to_case) + "</button>" : "";
+  }
   function drawAlarms(a) {
-    body("tile-alarms").innerHTML = '<p class="open-total">' + link(a.url, esc(TEXT.open_alarms) + " <b>" + a.open + "</b>") + "</p>" +
+    var el = body("tile-alarms");
+    if (el.querySelector(".supervise-form")) { return; }  // not while someone is deciding
+    el.innerHTML = '<p class="open-total">' + link(a.url, esc(TEXT.open_alarms) + " <b>" + a.open + "</b>") + "</p>" +
       (a.rows.length ? '<ul class="rows">' + a.rows.map(function (r) {
-        return "<li>" + link(r.url, esc(r.device) + " · " + esc(r.rule || r.type), "main") + '<span class="sev-' + esc(r.severity) + '">' + esc(r.severity_label) + "</span>" +
-          '<span class="sub">' + esc(r.type) + " · " + esc(r.started_at) + "</span></li>";
+        return '<li data-alarm="' + esc(r.id) + '">' + link(r.url, esc(r.device) + " · " + esc(r.rule || r.type), "main") + '<span class="sev-' + esc(r.severity) + '">' + esc(r.severity_label) + "</span>" +
+          '<span class="sub">' + esc(r.type) + " · " + esc(r.started_at) + alarmAct(r) + "</span></li>";
       }).join("") + "</ul>" : "");
   }
   function drawNew(rows) {

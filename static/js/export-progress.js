@@ -6,12 +6,16 @@
  * (an xlsx), and saved under the server's file name when complete. A refusal (400: too many
  * rows for a worksheet, a task queue, ...) is shown beside the links, not downloaded as a file.
  * Texts come from the links' container (data-text-*), so they are translated with the page.
- * Without fetch streams (very old browsers) the link works as a plain download.
+ * Without fetch streams (very old browsers) the link works as a plain download; so does a very
+ * long list (over BIG_ROWS rows or BIG_BYTES: the page would hold the whole file in memory,
+ * the browser writes it to disk), and an answer that is not a file (an expired session's
+ * login page) is opened as a page.
  */
 (function () {
   "use strict";
   if (window.cityopsExports || !window.fetch || !window.ReadableStream) { return; }
   window.cityopsExports = true;
+  var BIG_ROWS = 200000, BIG_BYTES = 200 * 1048576;
 
   function fill(text, values) {
     return text.replace(/\{(\w+)\}/g, function (_, key) { return values[key] === undefined ? "" : values[key]; });
@@ -55,6 +59,14 @@
       }
       var total = Number(response.headers.get("X-Export-Rows") || 0);
       var length = Number(response.headers.get("Content-Length") || 0);
+      var attachment = /attachment/i.test(response.headers.get("Content-Disposition") || "");
+      if (response.redirected || !attachment || total > BIG_ROWS || length > BIG_BYTES) {
+        response.body.cancel();
+        status.textContent = "";
+        done();
+        window.location.href = link.href;  // the browser's own download (or the page it is)
+        return;
+      }
       var csv = (response.headers.get("Content-Type") || "").indexOf("text/csv") === 0;
       var reader = response.body.getReader();
       var chunks = [], bytes = 0, lines = 0;
@@ -63,7 +75,10 @@
       var label = document.createElement("span");
       status.appendChild(label);
       function show() {
-        var rows = Math.max(lines - 1, 0);  // the header line
+        // Lines less the header; a description may hold line breaks, so never more than the list.
+        var rows = Math.max(lines - 1, 0);
+        if (total) { rows = Math.min(rows, total); }
+        status.dataset.rows = String(rows); status.dataset.total = String(total);
         if (csv && total) { bar.value = Math.min(rows / total, 1); }
         else if (length) { bar.value = Math.min(bytes / length, 1); }
         else { bar.removeAttribute("value"); }  // indeterminate

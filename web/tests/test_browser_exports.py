@@ -37,6 +37,8 @@ def test_a_list_downloads_with_its_progress_and_opens(live_server, personas, bro
     assert "Downloaded" in status.inner_text()
     assert page.evaluate("document.querySelector('.export-status progress').value") == 1
     assert int(status.get_attribute("data-bytes")) == len(data)  # every byte streamed, saved
+    # Counted against the server's count of the list (X-Export-Rows): "40 / 40 行".
+    assert status.get_attribute("data-rows") == status.get_attribute("data-total") == str(CASES)
 
     with page.expect_download() as caught:
         links.locator("a[data-format=xlsx]").click()

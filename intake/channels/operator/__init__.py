@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,6 +91,16 @@ class OperatorChannel(Channel[OperatorReport]):
                 details={"field": "source"},
             )
         due_at = message.due_at
+        if due_at is not None and timezone.is_naive(due_at):
+            due_at = timezone.make_aware(due_at)  # a time without a zone is the city's
+        if message.link:
+            try:
+                URLValidator(schemes=["http", "https"])(message.link)
+            except DjangoValidationError:
+                raise ValidationFailed(
+                    _("The link must be a web address (http:// or https://)."),
+                    details={"field": "link"},
+                ) from None
         if due_at is not None and message.source != SourceChannel.LEADER_ORDER:
             raise ValidationFailed(
                 _("Only a leader order (领导交办) carries a time limit."),

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from ninja import Router, Schema, Status
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from cases import api_selectors as sel
 from cases.api.common import ERRORS
@@ -50,7 +49,7 @@ class OperatorReportIn(Schema):
     reporter_phone: Text = Field("", max_length=30)
     reporter_email: Text = Field("", max_length=254, pattern=EMAIL_PATTERN)
     external_id: Text = Field("", max_length=100, description="id in the source (order no., URL)")
-    due_at: datetime | None = Field(
+    due_at: AwareDatetime | None = Field(
         None, description="leader orders only: 交办时限, when it must be done (in the future)"
     )
 
