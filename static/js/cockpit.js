@@ -204,12 +204,14 @@
         "<span>" + esc(r.reported_at) + '</span><span class="sub">' + esc(r.source) + " · " + esc(r.address) + "</span></li>";
     }).join("") + "</ul>" : '<p class="empty">' + esc(TEXT.no_new) + "</p>";
     pulses.clearLayers();
+    var shown = {};
     rows.forEach(function (r) {
       if (r.lat !== null && r.lon !== null && (!first && !seen[r.number])) {
         L.marker([r.lat, r.lon], { interactive: false, icon: L.divIcon({ className: "", html: '<div class="pulse"></div>', iconSize: null }) }).addTo(pulses);
       }
-      seen[r.number] = true;
+      shown[r.number] = true;
     });
+    seen = shown;  // only what is on the list: a screen open for days keeps no history
   }
   function drawFleet(f) {
     body("tile-fleet").innerHTML = '<div class="fleet">' + link(f.url, "<b>" + f.vehicles_online + "<small>/" + f.vehicles + "</small></b>" + esc(TEXT.vehicles)) +
@@ -226,6 +228,11 @@
   function render(d) {
     drawIndex(d.index); drawIntake(d.intake); drawLights(d.lights); drawRed(d.red_cases);
     drawAlarms(d.alarms); drawNew(d.new_cases); drawFleet(d.fleet); drawRanking(d.ranking); drawTrend(d.trend);
+    // Remember a 督办 only while its case is on a list (memory stays flat over days).
+    var listed = {};
+    d.red_cases.forEach(function (r) { listed[r.number] = true; });
+    d.alarms.rows.forEach(function (r) { if (r.case) { listed[r.case] = true; } });
+    Object.keys(supervised).forEach(function (n) { if (!listed[n]) { delete supervised[n]; } });
     document.body.dataset.generated = d.generated_at;
     first = false;
   }
