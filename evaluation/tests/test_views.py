@@ -75,6 +75,9 @@ def test_the_csv_is_the_table_and_neutralises_formulas(client, staff, week, road
     )
     lines = list(csv.reader(io.StringIO(drill.content.decode("utf-8-sig"))))
     assert [line[0] for line in lines[1:]] == [week["overdue"].number]
+    # An unknown format is a 400 naming the formats, not the page as if nothing was asked.
+    refused = client.get(PAGE, {**WEEK_QUERY, "format": "pdf"})
+    assert refused.status_code == 400 and "csv, xlsx" in refused.content.decode()
 
 
 def test_an_unknown_count_or_a_reversed_period_is_handled(client, staff, week, roads):  # noqa: F811
