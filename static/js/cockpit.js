@@ -256,7 +256,10 @@
         render(d);
         if (Date.now() - lastDraw > 30000) { drawClusters(); lastDraw = Date.now(); }
       }
-      document.body.dataset.polls = String(Number(document.body.dataset.polls || 0) + 1);
+      var polls = Number(document.body.dataset.polls || 0) + 1;
+      document.body.dataset.polls = String(polls);
+      // Each poll leaves a resource-timing entry; a wall open for days does not keep them.
+      if (polls % 100 === 0 && window.performance && performance.clearResourceTimings) { performance.clearResourceTimings(); }
       setTimeout(poll, POLL_MS);
     }).catch(function () {
       failures += 1;
