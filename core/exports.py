@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -121,11 +121,12 @@ def export_response(
     *,
     title="",
     stream=True,
-    total: int | None = None,
+    count: Callable[[], int] | None = None,
 ):
     """The list as ``stem.csv`` or ``stem.xlsx``; a 400 naming the problem for an unknown
-    format or an xlsx too long for a worksheet. ``total``: how many rows the list has, sent as
-    ``X-Export-Rows`` so the page shows the progress of a streamed CSV (export-progress.js)."""
+    format or an xlsx too long for a worksheet. ``count`` (e.g. ``queryset.count``): asked for
+    a CSV only, sent as ``X-Export-Rows`` so the page shows the progress of the streamed file
+    (export-progress.js); an xlsx has its Content-Length."""
     try:
         if fmt not in FORMATS:
             raise ValidationFailed(
@@ -133,10 +134,10 @@ def export_response(
             )
         if fmt == "csv":
             response = csv_response(f"{stem}.csv", header, rows, stream=stream)
+            if count is not None:
+                response["X-Export-Rows"] = str(count())
         else:
             response = xlsx_response(f"{stem}.xlsx", header, rows, title=title)
     except ValidationFailed as exc:
         return HttpResponseBadRequest(exc.message, content_type="text/plain; charset=utf-8")
-    if total is not None:
-        response["X-Export-Rows"] = str(total)
     return response

@@ -95,7 +95,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
             header,
             rows,
             title=_("Devices"),
-            total=qs.count() if fmt == "csv" else None,
+            count=qs.count,
         )
     return render(
         request,
@@ -245,7 +245,7 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
             header,
             rows,
             title=_("Alarms"),
-            total=qs.count() if fmt == "csv" else None,
+            count=qs.count,
         )
     return render(
         request,
@@ -341,7 +341,7 @@ def vehicle_list(request: HttpRequest) -> HttpResponse:
             header,
             rows,
             title=_("Vehicles"),
-            total=qs.count() if fmt == "csv" else None,
+            count=qs.count,
         )
     return render(
         request,

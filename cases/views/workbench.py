@@ -267,7 +267,7 @@ def export_cases(request: HttpRequest, fmt: str) -> HttpResponse:
         [str(h) for h in EXPORT_HEADER],
         rows,
         title=_("Cases"),
-        total=qs.count() if fmt == "csv" else None,
+        count=qs.count,
     )
 
 

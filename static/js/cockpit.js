@@ -132,48 +132,38 @@
     return fetch(url, { method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.json(); });
   }
+  // One inline form under a row (a note to send, or a question to confirm), sent as the
+  // row's button says; the answer replaces it. One at a time per row.
+  function inlineForm(row, fields, url, within, onOk) {
+    var form = document.createElement("form");
+    form.className = "supervise-form";
+    form.innerHTML = fields + '<button type="button" class="cancel">' + esc(TEXT.cancel) + "</button>";
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var data = new FormData(form);
+      if (within) { data.append("within", within); }
+      post(url, data).then(function (answer) {
+        if (answer.ok && onOk) { onOk(); }
+        var text = answer.ok && answer.url ? link(answer.url, esc(answer.message)) : esc(answer.message);
+        form.outerHTML = '<span class="' + (answer.ok ? "done" : "failed") + '">' + text + "</span>";
+      }).catch(function () { form.remove(); });
+    });
+    form.querySelector(".cancel").addEventListener("click", function () { form.remove(); });
+    row.appendChild(form);
+    (form.querySelector("input") || form.querySelector("button[type=submit]")).focus();
+  }
   function onAct(ev) {
-    var toCase = ev.target.closest("button.to-case");
-    if (toCase && !toCase.closest("li").querySelector("form")) {
+    var button = ev.target.closest("button.to-case, button.supervise");
+    var row = button && button.closest("li");
+    if (!row || row.querySelector("form")) { return; }
+    if (button.classList.contains("to-case")) {
       // 转立案: the button, then "open it" (two clicks); the row then links to the case.
-      var item = toCase.closest("li");
-      var ask = document.createElement("form");
-      ask.className = "supervise-form";
-      ask.innerHTML = '<span>' + esc(TEXT.to_case_ask) + '</span><button type="submit">' + esc(TEXT.to_case_send) +
-        '</button><button type="button" class="cancel">' + esc(TEXT.cancel) + "</button>";
-      ask.addEventListener("submit", function (e) {
-        e.preventDefault();
-        post(toCase.dataset.url, new FormData()).then(function (answer) {
-          ask.outerHTML = answer.ok ? '<span class="done">' + link(answer.url, esc(answer.message)) + "</span>"
-            : '<span class="failed">' + esc(answer.message) + "</span>";
-        }).catch(function () { ask.remove(); });
-      });
-      ask.querySelector(".cancel").addEventListener("click", function () { ask.remove(); });
-      item.appendChild(ask);
-      ask.querySelector("button[type=submit]").focus();
+      inlineForm(row, "<span>" + esc(TEXT.to_case_ask) + '</span><button type="submit">' + esc(TEXT.to_case_send) + "</button>",
+        button.dataset.url, "", null);
       return;
     }
-    var button = ev.target.closest("button.supervise");
-    if (button && !button.closest("li").querySelector("form")) {
-      var li = button.closest("li");
-      var form = document.createElement("form");
-      form.className = "supervise-form";
-      form.innerHTML = '<input name="note" maxlength="300" required value="' + esc(TEXT.supervise_note) + '"><button type="submit">' + esc(TEXT.send) +
-        '</button><button type="button" class="cancel">' + esc(TEXT.cancel) + "</button>";
-      form.addEventListener("submit", function (e) {
-        e.preventDefault();
-        var data = new FormData(form);
-        data.append("within", "24");
-        post(button.dataset.url, data)
-          .then(function (answer) {
-            if (answer.ok) { supervised[button.dataset.number] = true; }
-            form.outerHTML = '<span class="' + (answer.ok ? "done" : "failed") + '">' + esc(answer.message) + "</span>";
-          }).catch(function () { form.remove(); });
-      });
-      form.querySelector(".cancel").addEventListener("click", function () { form.remove(); });
-      li.appendChild(form);
-      form.querySelector("input").focus();
-    }
+    inlineForm(row, '<input name="note" maxlength="300" required value="' + esc(TEXT.supervise_note) + '"><button type="submit">' + esc(TEXT.send) + "</button>",
+      button.dataset.url, "24", function () { supervised[button.dataset.number] = true; });
   }
   body("tile-red").addEventListener("click", onAct);
   body("tile-alarms").addEventListener("click", onAct);
