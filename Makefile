@@ -7,7 +7,7 @@ DEMO_SEED ?= 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install install-dev lint format messages bench mutants clean-demo
+.PHONY: demo serve test install install-dev lint format messages bench mutants clean-demo
 
 $(BIN)/python:
 	$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "CityOps needs Python 3.11, found " + sys.version'
@@ -30,6 +30,12 @@ demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --seed $(DEMO_SEED) --if-empty
 	$(BIN)/python manage.py run_demo --host $(HOST) --port $(PORT)
+
+# The production profile: gunicorn + huey consumers + MQTT consumers (with MQTT_URL), supervised;
+# settings from the environment (docs/deploy.md, deploy/cityops.env.example).
+serve: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

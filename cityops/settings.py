@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # the API docs (/api/v1/docs) from its own static files, not a CDN
+    "csp",
     "cityops",
     "core",
     "areas",
@@ -68,6 +70,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cityops.health.HealthMiddleware",  # /healthz, /readyz: before host checks and redirects
+    "core.metrics.MetricsMiddleware",  # request latency for /metrics
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "cityops.urls"
@@ -162,6 +167,19 @@ HUEY.update(
     consumer={"workers": env_int("HUEY_WORKERS", 1), "worker_type": "thread"},
 )
 
+# --- Production profile (manage.py serve / make serve, cityops.serving) --------------------
+WEB_WORKERS = env_int("WEB_WORKERS", 2)  # gunicorn worker processes (about 2 per core)
+WEB_THREADS = env_int("WEB_THREADS", 4)  # threads per worker
+HUEY_CONSUMERS = env_int("HUEY_CONSUMERS", 1)  # task consumer processes (Redis: scale freely)
+MQTT_CONSUMERS = env_int("MQTT_CONSUMERS", 1)  # MQTT ingest processes (shared subscription)
+# /readyz fails past these: tasks waiting in the queue, seconds since the SLA scanner finished.
+READY_MAX_QUEUE = env_int("READY_MAX_QUEUE", 10_000)
+READY_MAX_SCAN_LAG_SECONDS = env_int("READY_MAX_SCAN_LAG_SECONDS", 300)
+# /metrics (Prometheus) is on when this is set; scrapers send "Authorization: Bearer <token>".
+# N processes add up through files in PROMETHEUS_MULTIPROC_DIR, which `serve` sets for its
+# children.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+
 # --- Cache ----------------------------------------------------------------------------------
 # Throttles and rate limits (portal look-up, report limits) count in the cache. LocMemCache lives
 # in one process: fine for the embedded profile's single server, but behind N workers every limit
@@ -227,6 +245,66 @@ MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
 # The tiles' coordinate system: wgs84 (天地图, OpenStreetMap) or gcj02 (高德, 腾讯). With gcj02
 # every overlay is shifted on its way to the map; stored coordinates stay WGS-84.
 MAP_TILE_CRS = env_str("MAP_TILE_CRS", "wgs84").strip().lower()
+
+# --- HTTPS deployments (docs/deploy.md) -------------------------------------------------------
+# HTTPS=true is the one switch for a site served over TLS (directly or behind a proxy): redirect
+# plain HTTP, HSTS for a year, cookies only over TLS. Each part can be set on its own too.
+HTTPS = env_bool("HTTPS", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
+# Behind a proxy that terminates TLS: trust its X-Forwarded-Proto (only if it always sets it and
+# clients cannot reach the server directly) and, if asked, its X-Forwarded-Host.
+if env_bool("BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp): scripts only from this site (every script is a vendored
+# or own file under static/, no inline script or handler); inline styles stay allowed (Leaflet
+# and ECharts write style attributes into their markup). Map tiles from MAP_TILE_URL's host.
+# CSP_MODE: enforce (default), report-only (to try a policy on a live site), off.
+CSP_MODE = env_str("CSP_MODE", "enforce").strip().lower()
+
+
+def tile_source(url: str) -> str | None:
+    """The CSP source of a tile URL template: https://t{s}.tianditu.gov.cn/... ->
+    https://*.tianditu.gov.cn (a placeholder in the host becomes a wildcard label)."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return None
+    parts = urlsplit(url)
+    host = parts.netloc
+    if "{" in host:
+        host = "*." + host.split(".", 1)[1] if "." in host else None
+    return f"{parts.scheme}://{host}" if parts.scheme and host else None
+
+
+_tiles = [source] if (source := tile_source(MAP_TILE_URL)) else []
+_csp_directives = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:", *_tiles],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "worker-src": ["'self'"],
+    "manifest-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if CSP_MODE == "report-only":
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _csp_directives}
+elif CSP_MODE != "off":
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives}
 
 # --- Working-time calendar -----------------------------------------------------------------
 WORK_WINDOWS = env_str("WORK_WINDOWS", "08:00-12:00,14:00-18:00")

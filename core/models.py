@@ -200,3 +200,20 @@ def _calendar_changed(sender, **kwargs) -> None:
     from core.workcalendar import invalidate_cache
 
     invalidate_cache()
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last finished (the SLA scanner 时限扫描 every minute): ``/readyz`` and
+    the metrics tell from it how late the job is, across processes (the worker writes, the web
+    reads)."""
+
+    name = models.CharField(_("job"), max_length=64, primary_key=True)
+    at = models.DateTimeField(_("last finished at"))
+    seconds = models.FloatField(_("duration (s)"), default=0.0)
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"

@@ -123,8 +123,9 @@ def read_credentials(path: Path | None = None) -> dict | None:
         return None
 
 
-def with_url(data: dict, url: str) -> dict:
-    """The same credentials pointing at another address (run_demo on another host/port)."""
+def with_url(data: dict, url: str, *, mqtt_url: str | None = None) -> dict:
+    """The same credentials pointing at another address (run_demo on another host/port) and,
+    given ``mqtt_url`` ('' for none), at the broker the demo really uses."""
     base = url if url.endswith("/") else f"{url}/"
     updated = {**data, "url": base, "admin_url": f"{base}admin/", "api_url": f"{base}api/v1/"}
     token = data.get("api_token")
@@ -137,7 +138,7 @@ def with_url(data: dict, url: str) -> dict:
         updated["open311"] = open311_block(data["open311"], base)
     if "telemetry" in data:
         total = (data.get("telemetry") or {}).get("devices_total", 0)
-        updated["telemetry"] = telemetry_block(base, total=total)
+        updated["telemetry"] = telemetry_block(base, total=total, mqtt_url=mqtt_url)
     updated["devices"] = [device_entry(device, base) for device in data.get("devices") or []]
     updated["trackers"] = [tracker_entry(t, base) for t in data.get("trackers") or []]
     if data.get("video_ai"):
@@ -145,23 +146,24 @@ def with_url(data: dict, url: str) -> dict:
     return updated
 
 
-def _broker() -> str | None:
-    """The MQTT broker as host:port (never its password), or None when none is configured."""
-    url = getattr(settings, "MQTT_URL", "")
+def _broker(url: str | None = None) -> str | None:
+    """The MQTT broker (``url``, default MQTT_URL) as scheme://host:port (never its password), or
+    None when there is none."""
+    url = getattr(settings, "MQTT_URL", "") if url is None else url
     if not url:
         return None
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.hostname}:{parts.port or 1883}"
 
 
-def telemetry_block(base: str, *, total: int) -> dict:
+def telemetry_block(base: str, *, total: int, mqtt_url: str | None = None) -> dict:
     """How a device sends readings: SenML over HTTP with its token, or the MQTT topic."""
     return {
         "http_endpoint": f"{base}api/v1/telemetry",
         "content_type": "application/senml+json",
         "auth": "Authorization: Bearer <device token>",
         "mqtt_topic": MQTT_TOPIC,
-        "mqtt_broker": _broker(),
+        "mqtt_broker": _broker(mqtt_url),
         "devices_total": total,
     }
 

@@ -7,6 +7,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from core.heartbeat import SLA_SCAN, beating
 from dispatch import scanner
 
 logger = logging.getLogger(__name__)
@@ -19,7 +20,8 @@ def scan_sla() -> dict:
     Safe with several consumers: every flip is a compare-and-swap, so an overlapping run only
     finds nothing left to do.
     """
-    report = scanner.scan()
+    with beating(SLA_SCAN):
+        report = scanner.scan()
     if report.yellow or report.red or report.escalated or report.cleared:
         logger.info("SLA scan: %s", report.as_dict())
     return report.as_dict()

@@ -18,8 +18,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from core.processes import ChildDied, ChildSpec, Supervisor
 from demo.credentials import FILENAME, DemoCredentials, Login
-from demo.processes import ChildDied, ChildSpec, Supervisor, child_specs
+from demo.processes import DEMO_BROKER, broker_url, child_specs
 
 PY = sys.executable
 SLEEPER = (PY, "-c", "import time; time.sleep(60)")
@@ -45,39 +46,55 @@ def _http_server(port: int) -> tuple[str, ...]:
     return (PY, "-m", "http.server", str(port), "--bind", "127.0.0.1")
 
 
-def test_web_server_is_always_a_required_child():
-    specs = child_specs(host="127.0.0.1", port=8123, available={"runserver"})
-    assert [s.name for s in specs] == ["web"]
+def test_the_demo_runs_the_production_server_not_runserver():
+    specs = child_specs(host="127.0.0.1", port=8123, available=set())
+    assert [s.name for s in specs] == ["web", "worker-1"]
     web = specs[0]
-    assert web.required
-    assert web.argv[-4:] == ("runserver", "127.0.0.1:8123", "--noreload", "--insecure")
+    assert web.required and web.restart
+    assert web.argv[1:4] == ("-m", "gunicorn", "cityops.wsgi:application")
+    assert "runserver" not in web.argv
+    assert web.argv[web.argv.index("--bind") + 1] == "127.0.0.1:8123"
+    # The demo's terminal shows the banner and problems, not every request.
+    assert "--access-logfile" not in web.argv
 
 
-def test_worker_and_simulator_join_once_their_commands_exist():
-    specs = child_specs(
-        host="127.0.0.1", port=8000, available={"runserver", "run_huey", "simulate"}, mqtt_url=""
-    )
-    assert [(s.name, s.argv[2], s.required) for s in specs] == [
-        ("web", "runserver", True),
-        ("worker", "run_huey", False),
-        ("simulator", "simulate", False),
+def test_the_simulator_joins_and_posts_to_the_web_server_it_runs_beside():
+    specs = child_specs(host="127.0.0.1", port=8000, available={"simulate"})
+    assert [(s.name, s.required, s.restart) for s in specs] == [
+        ("web", True, True),
+        ("worker-1", False, True),
+        ("simulator", False, True),
     ]
-    # The simulator posts its telemetry to the web server it runs beside.
-    assert specs[2].argv[3:] == ("--url", "http://127.0.0.1:8000/")
+    assert specs[2].argv[2:] == ("simulate", "--url", "http://127.0.0.1:8000/")
 
 
 def test_the_simulator_reaches_a_server_on_every_interface_through_loopback():
-    specs = child_specs(host="0.0.0.0", port=9000, available={"simulate"}, mqtt_url="")
+    specs = child_specs(host="0.0.0.0", port=9000, available={"simulate"})
     assert specs[-1].argv[3:] == ("--url", "http://127.0.0.1:9000/")
 
 
-def test_with_a_broker_configured_the_mqtt_consumer_joins_too():
-    available = {"runserver", "run_huey", "simulate", "ingest_mqtt"}
-    specs = child_specs(host="127.0.0.1", port=8000, available=available, mqtt_url="mqtt://b:1883")
-    assert [s.name for s in specs] == ["web", "worker", "simulator", "mqtt"]
-    assert "mqtt" not in [
-        s.name for s in child_specs(host="h", port=1, available=available, mqtt_url="")
-    ]
+def test_with_a_broker_the_mqtt_consumer_joins_and_the_simulator_publishes_there():
+    specs = child_specs(
+        host="127.0.0.1", port=8000, available={"simulate"}, mqtt_url="mqtt://b:1883"
+    )
+    assert [s.name for s in specs] == ["web", "worker-1", "mqtt-1", "simulator"]
+    mqtt = specs[2]
+    assert mqtt.argv[2:5] == ("ingest_mqtt", "--url", "mqtt://b:1883")
+    assert mqtt.restart
+    assert all(s.env["MQTT_URL"] == "mqtt://b:1883" for s in specs)
+    assert "mqtt-1" not in [s.name for s in child_specs(host="h", port=1, available=set())]
+
+
+def test_the_demo_uses_the_configured_broker_or_one_answering_on_this_machine():
+    def answers(*listening):
+        return lambda host, port: (host, port) in listening
+
+    assert broker_url("mqtt://b:1884", answers=answers(("b", 1884))) == "mqtt://b:1884"
+    # Configured but silent: a local broker is better than readings lost.
+    assert broker_url("mqtt://b:1884", answers=answers(("127.0.0.1", 1883))) == DEMO_BROKER
+    assert broker_url("", answers=answers(("127.0.0.1", 1883))) == DEMO_BROKER
+    assert broker_url("", answers=answers()) == ""
+    assert broker_url("mqtt://b:1884", answers=answers()) == ""
 
 
 def test_the_real_commands_are_all_there_and_the_worker_runs_the_periodic_jobs():
@@ -85,9 +102,9 @@ def test_the_real_commands_are_all_there_and_the_worker_runs_the_periodic_jobs()
     from django.utils.module_loading import autodiscover_modules
     from huey.contrib.djhuey import HUEY
 
-    names = [s.name for s in child_specs(host="127.0.0.1", port=8000, mqtt_url="")]
-    assert names == ["web", "worker", "simulator"]
-    assert {"run_huey", "simulate", "ingest_mqtt"} <= set(get_commands())
+    names = [s.name for s in child_specs(host="127.0.0.1", port=8000)]
+    assert names == ["web", "worker-1", "simulator"]
+    assert {"run_huey", "simulate", "ingest_mqtt", "serve"} <= set(get_commands())
     autodiscover_modules("tasks")  # as `run_huey` does before it starts the consumer
     registered = " ".join(HUEY._registry._registry)
     for task in (
@@ -172,7 +189,10 @@ def test_run_demo_prints_url_and_logins_and_stops_on_sigterm(monkeypatch, demo_c
     port = _free_port()
     monkeypatch.setattr(
         "demo.management.commands.run_demo.child_specs",
-        lambda host, port: [ChildSpec("web", _http_server(port), required=True)],
+        lambda host, port, mqtt_url, metrics: [ChildSpec("web", _http_server(port), required=True)],
+    )
+    monkeypatch.setattr(
+        "demo.management.commands.run_demo.broker_url", lambda: "mqtt://127.0.0.1:1883"
     )
     out = io.StringIO()
     # SIGTERM once the banner is out, as `kill` or a service manager would send it.
@@ -187,8 +207,11 @@ def test_run_demo_prints_url_and_logins_and_stops_on_sigterm(monkeypatch, demo_c
     assert "dispatcher" in text and "宁波市 330200" in text
     assert "Authorization: Bearer k" in text
     assert "stopped web" in text
-    # The file now points where the demo really ran.
-    assert json.loads(demo_credentials_file.read_text())["url"] == f"http://127.0.0.1:{port}/"
+    # The file now points where the demo really ran, and at the broker its consumer reads.
+    written = json.loads(demo_credentials_file.read_text())
+    assert written["url"] == f"http://127.0.0.1:{port}/"
+    assert written["telemetry"]["mqtt_broker"] == "mqtt://127.0.0.1:1883"
+    assert "MQTT: mqtt://127.0.0.1:1883, topic cityops/telemetry/{device_id}" in text
 
 
 def _sigterm_when_announced(out: io.StringIO) -> None:
@@ -206,7 +229,113 @@ def _sigterm_when_announced(out: io.StringIO) -> None:
 def test_run_demo_fails_when_the_web_server_dies(monkeypatch, demo_credentials_file):
     monkeypatch.setattr(
         "demo.management.commands.run_demo.child_specs",
-        lambda host, port: [ChildSpec("web", _failing(4), required=True)],
+        lambda host, port, mqtt_url, metrics: [ChildSpec("web", _failing(4), required=True)],
     )
     with pytest.raises(CommandError, match="web process died"):
         call_command("run_demo", "--port", str(_free_port()), stdout=io.StringIO())
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _exited(code: int):
+    """A stand-in for Popen: a process that has already exited with ``code``."""
+
+    class Exited:
+        pid = 1
+        returncode = code
+
+        def poll(self):
+            return code
+
+    return lambda argv, **kwargs: Exited()
+
+
+def test_a_child_that_exits_is_restarted_after_a_back_off_that_doubles():
+    clock = FakeClock()
+    out = io.StringIO()
+    supervisor = Supervisor(
+        [ChildSpec("mqtt-1", ("x",), restart=True)], out=out, popen=_exited(1), clock=clock
+    )
+    supervisor.start()
+    supervisor.check()
+    assert supervisor.restart_at["mqtt-1"] == clock.now + 1
+    clock.now += 0.5
+    supervisor.check()
+    assert supervisor.restarts.get("mqtt-1") is None  # not yet
+    clock.now += 0.5
+    supervisor.check()  # restarted; it exits again at once
+    assert supervisor.restarts["mqtt-1"] == 1
+    supervisor.check()
+    assert supervisor.restart_at["mqtt-1"] == clock.now + 2
+    for _ in range(10):  # an optional child is retried for ever, at most every 30 s
+        clock.now = supervisor.restart_at["mqtt-1"]
+        supervisor.check()
+        supervisor.check()
+    assert supervisor.restart_at["mqtt-1"] - clock.now == 30
+    assert "restarting mqtt-1 in 30 s" in out.getvalue()
+
+
+def test_a_required_child_in_a_crash_loop_stops_everything():
+    clock = FakeClock()
+    supervisor = Supervisor(
+        [ChildSpec("web", ("x",), required=True, restart=True)],
+        out=io.StringIO(),
+        popen=_exited(3),
+        clock=clock,
+    )
+    supervisor.start()
+    with pytest.raises(ChildDied) as died:
+        for _ in range(20):
+            supervisor.check()
+            clock.now += 31
+    assert died.value.returncode == 3
+    assert supervisor.restarts["web"] == 4  # five quick exits in a row
+
+
+def test_a_child_that_ran_a_minute_before_exiting_starts_its_count_afresh():
+    clock = FakeClock()
+    supervisor = Supervisor(
+        [ChildSpec("web", ("x",), required=True, restart=True)],
+        out=io.StringIO(),
+        popen=_exited(3),
+        clock=clock,
+    )
+    supervisor.start()
+    for _ in range(30):  # each run lasts past the stable minute: restarted every time, 1 s later
+        clock.now += 61
+        supervisor.check()
+        assert supervisor.restart_at["web"] == clock.now + 1
+        clock.now += 1
+        supervisor.check()
+    assert supervisor.restarts["web"] == 30
+
+
+def test_a_restarted_child_really_runs_again():
+    port = _free_port()
+    out = io.StringIO()
+    script = (
+        "import os, sys, pathlib; p = pathlib.Path(sys.argv[1]); "
+        "n = int(p.read_text()) if p.exists() else 0; p.write_text(str(n + 1)); "
+        "os.execv(sys.executable, [sys.executable, '-m', 'http.server', sys.argv[2], "
+        "'--bind', '127.0.0.1']) if n else sys.exit(5)"
+    )
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        counter = f"{tmp}/runs"
+        spec = ChildSpec("web", (PY, "-c", script, counter, str(port)), required=True, restart=True)
+        supervisor = Supervisor([spec], out=out)
+        supervisor.start()
+        try:
+            # The first run exits 5; the second, a second later, serves.
+            assert supervisor.wait_for_port("127.0.0.1", port, timeout=20)
+        finally:
+            supervisor.stop()
+    assert "child 'web' exited with status 5" in out.getvalue()
+    assert "restarting web in 1 s" in out.getvalue()

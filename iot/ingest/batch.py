@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core import metrics
 from iot import senml
 from iot.ingest import sql
 from iot.ingest.cache import IngestCache, RulesByMetric
@@ -276,6 +277,12 @@ def write_batch(
             result.alarms_cleared += moved.alarms_cleared
         if readings or points:
             result.alarms_cleared += _touch_devices(seen_devices, readings, now)
+    if messages:
+        metrics.record_batch(
+            channel=messages[0].channel,
+            stored=result.readings + result.positions,
+            refused=result.dead_letters + result.unknown,
+        )
     return result
 
 

@@ -67,7 +67,7 @@ def test_the_track_playback_moves_the_marker(live_server, personas, small_city, 
     page.select_option("#rate", "600")
     page.click("#play")
     page.wait_for_function(
-        "Number(document.getElementById('track-map').dataset.index) >= 5", timeout=10_000
+        "() => Number(document.getElementById('track-map').dataset.index) >= 5", timeout=10_000
     )
     page.click("#play")  # pause
     assert map_el.get_attribute("data-playing") == "0"

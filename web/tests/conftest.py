@@ -45,3 +45,23 @@ def browser_page():
         finally:
             context.close()
             browser.close()
+
+
+# Every document a watched context opens records what the Content-Security-Policy blocked.
+CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+    window.__cspViolations.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')
+        + (e.sourceFile ? ' at ' + e.sourceFile + ':' + e.lineNumber : ''));
+});
+"""
+
+
+def watch_csp(context) -> None:
+    """Record Content-Security-Policy violations in every page of ``context`` (read them with
+    ``csp_violations``)."""
+    context.add_init_script(CSP_WATCH)
+
+
+def csp_violations(page) -> list[str]:
+    return page.evaluate("window.__cspViolations || []")

@@ -13,6 +13,7 @@ import pytest
 from areas.models import UnitGrid
 from cases.factories import CaseFactory
 from cases.states import SourceChannel
+from web.tests.conftest import csp_violations, watch_csp
 from web.tests.test_browser_lifecycle import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,8 +39,9 @@ def _open(browser, base, size):
     page = log_in(
         browser, base, "leader", locale="zh-CN", viewport=size, timezone_id="America/New_York"
     )
+    watch_csp(page.context)
     page.goto(f"{base}/cockpit/")
-    page.wait_for_function("document.body.dataset.generated", timeout=15_000)
+    page.wait_for_function("() => document.body.dataset.generated", timeout=15_000)
     return page
 
 
@@ -73,6 +75,7 @@ def test_a_new_case_shows_within_5_seconds(live_server, personas, browser_page):
     # The screen fits the wall: nothing scrolls.
     assert page.evaluate("document.documentElement.scrollHeight") <= 1080
     assert page.evaluate("document.documentElement.scrollWidth") <= 1920
+    assert csp_violations(page) == []  # the map, the charts and the polls all within the policy
 
 
 def test_the_same_screen_at_3840_by_2160(live_server, personas, browser_page):

@@ -44,7 +44,7 @@ def test_layers_on_and_off_and_a_case_popup(live_server, personas, browser_page)
     # Cases off: no cluster left; devices and the heat map on.
     page.uncheck("input[name=layer][value=cases]")
     page.check("input[name=layer][value=heat]")
-    page.wait_for_function("document.getElementById('city-map').dataset.cases === '0'")
+    page.wait_for_function("() => document.getElementById('city-map').dataset.cases === '0'")
     _ready(page)
     assert page.locator(".map-cluster").count() == 0
     assert int(city_map.get_attribute("data-heat-cells")) >= 1
@@ -56,7 +56,9 @@ def test_layers_on_and_off_and_a_case_popup(live_server, personas, browser_page)
     page.uncheck("input[name=layer][value=heat]")
     case = made[0]
     page.evaluate("([lat, lon]) => window.cityMap.setView([lat, lon], 18)", [case.lat, case.lon])
-    page.wait_for_function("document.getElementById('city-map').dataset.caseMode === 'points'")
+    page.wait_for_function(
+        "() => document.getElementById('city-map').dataset.caseMode === 'points'"
+    )
     _ready(page)
     x, y = page.evaluate(
         """([lat, lon]) => {

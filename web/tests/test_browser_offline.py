@@ -78,7 +78,7 @@ def test_reports_made_offline_are_sent_once_when_the_signal_returns(
                   locale="zh-CN", **PHONE)  # fmt: skip
     page.goto(f"{live_server.url}/intake/m/report/")
     page.wait_for_function(
-        "navigator.serviceWorker && navigator.serviceWorker.controller !== undefined"
+        "() => navigator.serviceWorker && navigator.serviceWorker.controller !== undefined"
     )
     key = page.locator("input[name=client_key]").input_value()
     assert len(key) >= 32  # made when the form opened
@@ -111,7 +111,8 @@ def test_the_app_installs(live_server, personas, browser_page):
     assert sw.status == 200 and sw.headers["service-worker-allowed"] == "/"
     page.goto(f"{live_server.url}/m/")
     page.wait_for_function(
-        "navigator.serviceWorker.getRegistration().then(r => !!(r && r.active))", timeout=15_000
+        "() => navigator.serviceWorker.getRegistration().then(r => !!(r && r.active))",
+        timeout=15_000,
     )
 
 
@@ -136,7 +137,7 @@ def test_a_report_waits_through_an_expired_session(live_server, personas, browse
     page.fill("input[name=password]", DEFAULT_PASSWORD)
     page.click("form:has(input[name=username]) button[type=submit]")
     page.wait_for_url(lambda url: "/login/" not in url)
-    page.wait_for_function("!!window.cityopsOutbox")
+    page.wait_for_function("() => !!window.cityopsOutbox")
     page.evaluate("window.cityopsOutbox.flush()")
     _wait_outbox_empty(page)
     assert _cases_when_settled() == 1

@@ -25,6 +25,7 @@ from cases.tests.conftest import (  # noqa: F401 - fixtures: the case flow and i
     standard,
     t0,
 )
+from web.tests.conftest import csp_violations, watch_csp
 from web.tests.test_browser_lifecycle import PHONE, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -103,6 +104,7 @@ def test_staff_pages_fit_a_phone(live_server, cases, browser_page):
             "/signs/",
             "/map/",
             "/m/",
+            "/evaluation/bulletin/",
         ],
         "shift_leader": ["/cases/?queue=reported", f"/cases/{trusted.number}/"],
         "alpha_inspector": ["/cases/m/inspect/", "/intake/m/report/"],
@@ -113,11 +115,16 @@ def test_staff_pages_fit_a_phone(live_server, cases, browser_page):
         "alpha_inspector": "inspector_alpha",
     }
     found = {}
+    blocked = {}
     for persona, paths in pages.items():
         page = phone_page(browser, base, usernames[persona])
+        watch_csp(page.context)
         for path in paths:
             page.goto(base + path)
             page.wait_for_load_state("networkidle")
+            # Nothing on the page is refused by the Content-Security-Policy (no inline script).
+            if violations := csp_violations(page):
+                blocked[f"{persona} {path}"] = violations
             wide = overflow(page)
             if shots:
                 name = f"{persona}{path.replace('/', '_').replace('?', '_')}.png"
@@ -126,3 +133,4 @@ def test_staff_pages_fit_a_phone(live_server, cases, browser_page):
                 found[f"{persona} {path}"] = wide
         page.context.close()
     assert found == {}
+    assert blocked == {}

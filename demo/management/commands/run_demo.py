@@ -1,15 +1,18 @@
 """``manage.py run_demo [--host 127.0.0.1] [--port 8000]``: run the demo until Ctrl-C.
 
-Starts the web server (and the worker and simulator once those commands exist) as child
-processes, waits until the site answers, prints the URL and the demo logins from
-var/demo-credentials.json, and stops every child cleanly on Ctrl-C or SIGTERM. Exits non-zero
-if the web server dies or never answers.
+Starts what ``manage.py serve`` starts (gunicorn, the huey worker, the MQTT consumer when a
+broker answers) and the simulator as child processes (demo.processes), waits until the site
+answers, prints the URL and the demo logins from var/demo-credentials.json, and stops every
+child cleanly on Ctrl-C or SIGTERM. A child that exits is restarted; exits non-zero if the web
+server cannot stay up or never answers.
 """
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from cityops.serving import metrics_dir, reset_metrics_dir
+from core.processes import PORT_TIMEOUT_SECONDS, run_supervised
 from demo.credentials import (
     credentials_path,
     logins_table,
@@ -17,13 +20,7 @@ from demo.credentials import (
     with_url,
     write_credentials,
 )
-from demo.processes import (
-    PORT_TIMEOUT_SECONDS,
-    ChildDied,
-    Supervisor,
-    child_specs,
-    port_open,
-)
+from demo.processes import broker_url, child_specs
 
 # The terminal shows this many accounts per role; the file lists them all.
 LOGINS_PER_ROLE = 5
@@ -43,30 +40,20 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host: str, port: int, timeout: float, **options) -> None:
-        url = f"http://{host}:{port}/"
-        if port_open(host, port):
-            raise CommandError(
-                f"Something already answers on {url}; stop it or choose another --port."
-            )
-        supervisor = Supervisor(child_specs(host=host, port=port), out=self.stdout)
-        supervisor.install_signal_handlers()
-        try:
-            supervisor.start()
-            if not supervisor.wait_for_port(host, port, timeout):
-                if supervisor.stop_requested.is_set():
-                    return
-                raise CommandError(f"The web server did not answer on {url} within {timeout} s.")
-            self._announce(url)
-            supervisor.watch()
-        except ChildDied as exc:
-            raise CommandError(
-                f"The {exc.spec.name} process died (status {exc.returncode})."
-            ) from None
-        finally:
-            supervisor.stop()
-            supervisor.restore_signal_handlers()
+        mqtt_url = broker_url()
+        metrics = metrics_dir()
+        reset_metrics_dir(metrics)
+        run_supervised(
+            child_specs(host=host, port=port, mqtt_url=mqtt_url, metrics=metrics),
+            host=host,
+            port=port,
+            timeout=timeout,
+            out=self.stdout,
+            announce=lambda url: self._announce(url, mqtt_url),
+            label="run_demo",
+        )
 
-    def _announce(self, url: str) -> None:
+    def _announce(self, url: str, mqtt_url: str) -> None:
         data = read_credentials()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"CityOps demo is running at {url}"))
@@ -76,9 +63,10 @@ class Command(BaseCommand):
                 "`manage.py seed_demo --seed 1`."
             )
         else:
-            if data.get("url") != url:
-                # The file is what scripts read: point it at where the demo really runs.
-                data = with_url(data, url)
+            # The file is what scripts read: point it at where the demo really runs.
+            updated = with_url(data, url, mqtt_url=mqtt_url)
+            if updated != data:
+                data = updated
                 write_credentials(data)
             self.stdout.write(f"Every demo password: {data.get('password')}")
             self.stdout.write(logins_table(data, per_role=LOGINS_PER_ROLE))
@@ -93,6 +81,11 @@ class Command(BaseCommand):
                     f"Sensors: {telemetry.get('devices_total', len(devices))} send SenML to "
                     f"{telemetry.get('http_endpoint', '')} (e.g. {first['id']}, "
                     f"Authorization: Bearer {first['token']})"
+                )
+            if mqtt_url:
+                telemetry = data.get("telemetry") or {}
+                self.stdout.write(
+                    f"MQTT: {telemetry.get('mqtt_broker')}, topic {telemetry.get('mqtt_topic')}"
                 )
             self.stdout.write(f"All of this is in {credentials_path()}.")
         self.stdout.write("Press Ctrl-C to stop.")
