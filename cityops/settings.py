@@ -167,6 +167,14 @@ HUEY.update(
     consumer={"workers": env_int("HUEY_WORKERS", 1), "worker_type": "thread"},
 )
 
+# --- Accounts ----------------------------------------------------------------------------------
+# Failed log-ins (every login form, the admin's too) per account and per client address within
+# LOGIN_WINDOW_MINUTES; past them the form says how long to wait (counted in the cache: Redis
+# with REDIS_URL, so every web worker counts together).
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
+LOGIN_WINDOW_MINUTES = env_int("LOGIN_WINDOW_MINUTES", 15)
+
 # --- Production profile (manage.py serve / make serve, cityops.serving) --------------------
 WEB_WORKERS = env_int("WEB_WORKERS", 2)  # gunicorn worker processes (about 2 per core)
 WEB_THREADS = env_int("WEB_THREADS", 4)  # threads per worker
@@ -213,7 +221,10 @@ CACHES = cache_config(REDIS_URL)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:start"  # each role lands where it works (web.views.start)
@@ -258,7 +269,11 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
 # Behind a proxy that terminates TLS: trust its X-Forwarded-Proto (only if it always sets it and
 # clients cannot reach the server directly) and, if asked, its X-Forwarded-Host.
-if env_bool("BEHIND_PROXY", False):
+# The client's address is then the one the proxy appended to X-Forwarded-For (core.net); with
+# PROXY_HOPS proxies in a row, the PROXY_HOPS-th from the right.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+PROXY_HOPS = max(1, env_int("PROXY_HOPS", 1))
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 SECURE_REFERRER_POLICY = "same-origin"

@@ -11,7 +11,7 @@ was made with.
 
 Phone numbers are compared by ``phone_key``: separators and the +86 prefix do not matter, but
 the whole number does (never the last four digits). Failed look-ups are limited per IP address
-and per case number (portal.throttle) so a number cannot be guessed.
+and per case number (core.throttle) so a number cannot be guessed.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.models import NUMBER_MAX_LENGTH, Case
+from core import throttle
 from core.errors import NotFound, ValidationFailed
 from intake.models import IntakeReport
-from portal import throttle
 from portal.models import PHONE_MAX, CitizenReport
 from portal.services import MOBILE_RE, PHONE_SEPARATORS, TOKEN_BYTES, RateLimited, ip_hash
 
@@ -110,8 +110,7 @@ def tracking_url(*, case: Case, phone: str) -> str:
     return absolute_url(report) if report is not None else ""
 
 
-def _limited(limit: throttle.Limit, scope: str, now: datetime) -> RateLimited:
-    wait = throttle.retry_after(limit, scope, now=now)
+def _limited(limit: throttle.Limit, wait: int) -> RateLimited:
     return RateLimited(
         _(
             "Too many tries did not match a case. Please try again in about %(minutes)d "
@@ -152,13 +151,10 @@ def find_report(*, number: str, phone: str, ip: str, now: datetime | None = None
             details={"field": "number"},
         )
     scopes = ((LOOKUP_BY_IP, ip_hash(ip) or "-"), (LOOKUP_BY_NUMBER, number))
-    slots: list[str] = []
-    for limit, scope in scopes:
-        slot = throttle.claim(limit, scope, now=now)
-        if slot is None:
-            throttle.release(*slots)  # refused before trying: it costs the other scope nothing
-            raise _limited(limit, scope, now)
-        slots.append(slot)
+    try:
+        slots = throttle.claim_all(scopes, now=now)
+    except throttle.Exhausted as full:
+        raise _limited(full.limit, full.retry_after) from None
     case = Case.objects.filter(number__in={typed, number}).first()
     report = report_for(case=case, phone=key) if case is not None else None
     if report is None:

@@ -24,6 +24,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError, NotFound
+from core.net import client_address
 from portal import selectors, services, tracking
 from portal.forms import LookupForm, PortalReportForm, RatingForm
 
@@ -59,12 +60,6 @@ def _remember(response: HttpResponse, device: str, new: bool) -> HttpResponse:
     return response
 
 
-def _client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is whatever the client wrote unless a trusted proxy
-    # rewrites REMOTE_ADDR, which is the proxy's job, not ours.
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def home(request: HttpRequest) -> HttpResponse:
     device, new = _device(request)
     response = render(request, "portal/home.html", {"my_reports": selectors.device_reports(device)})
@@ -89,7 +84,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     photos=data["photos"],
                     reporter_phone=data["phone"],
                     device=device,
-                    ip=_client_ip(request),
+                    ip=client_address(request),
                     submission=data["submission"],
                 )
             except DomainError as exc:
@@ -187,7 +182,7 @@ def find(request: HttpRequest) -> HttpResponse:
                 found = tracking.find_report(
                     number=form.cleaned_data["number"],
                     phone=form.cleaned_data["phone"],
-                    ip=_client_ip(request),
+                    ip=client_address(request),
                 )
             except DomainError as exc:
                 field = exc.details.get("field")

@@ -9,6 +9,9 @@ class WebConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
+        from web.auth import AdminLoginForm
+
         admin.site.site_header = _("CityOps administration")
         admin.site.site_title = _("CityOps administration")
         admin.site.index_title = _("City operations configuration")
+        admin.site.login_form = AdminLoginForm  # failed log-ins limited like the site's own

@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 
 from web import views
+from web.auth import LoginForm
 
 app_name = "web"
 
@@ -17,9 +18,26 @@ urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(
-            template_name="web/login.html", redirect_authenticated_user=True
+            template_name="web/login.html",
+            redirect_authenticated_user=True,
+            authentication_form=LoginForm,
         ),
         name="login",
+    ),
+    # Every user changes their own password; their other sessions end with it (Django keeps
+    # only the session that changed it).
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="web/password_change.html",
+            success_url=reverse_lazy("web:password_change_done"),
+        ),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="web/password_change_done.html"),
+        name="password_change_done",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -1,4 +1,5 @@
-"""Limits on failed attempts, kept in Django's cache (the look-up by case number + phone).
+"""Limits on failed attempts, kept in Django's cache (the portal's look-up by case number +
+phone, log-ins).
 
 A scope (one IP address, one case number) has ``attempts`` slots. An attempt claims a free slot
 with ``cache.add``, which is atomic on every backend (LocMemCache's lock, Redis ``SET NX``, the
@@ -14,12 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
 
-KEY_PREFIX = "portal:throttle"
+KEY_PREFIX = "throttle"
 
 
 @dataclass(frozen=True)
@@ -56,3 +58,26 @@ def retry_after(limit: Limit, scope: str, *, now: datetime) -> int:
         return 1
     free_at = min(taken) + limit.window.total_seconds()
     return max(1, math.ceil(free_at - now.timestamp()))
+
+
+class Exhausted(Exception):
+    """Every slot of ``limit`` for ``scope`` is taken; one frees in ``retry_after`` seconds."""
+
+    def __init__(self, limit: Limit, scope: str, retry_after: int) -> None:
+        super().__init__(f"{limit.name}: no attempt left for {retry_after} s")
+        self.limit = limit
+        self.scope = scope
+        self.retry_after = retry_after
+
+
+def claim_all(scopes: Iterable[tuple[Limit, str]], *, now: datetime) -> list[str]:
+    """A slot of every ``(limit, scope)``, or none at all: Exhausted for the first full one (the
+    slots taken before it are given back: an attempt refused before it is tried costs nothing)."""
+    slots: list[str] = []
+    for limit, scope in scopes:
+        slot = claim(limit, scope, now=now)
+        if slot is None:
+            release(*slots)
+            raise Exhausted(limit, scope, retry_after(limit, scope, now=now))
+        slots.append(slot)
+    return slots

@@ -1,0 +1,74 @@
+"""Log-in with limits on failed attempts (登录限流), for the site's form and the admin's.
+
+Each attempt takes a slot of its account (the username as typed, case-folded) and of its client
+address (core.net.client_address) in core.throttle; a failed attempt keeps its slots for
+LOGIN_WINDOW_MINUTES, a successful one gives them back. Once either is full the form refuses
+before checking the password and says how long to wait, so guessing costs the guesser time,
+not the database a password hash per try. The account's limit stops guessing one password;
+the address's stops one machine trying many accounts.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core import throttle
+from core.net import client_address
+
+
+def limits() -> tuple[throttle.Limit, throttle.Limit]:
+    window = timedelta(minutes=settings.LOGIN_WINDOW_MINUTES)
+    return (
+        throttle.Limit("login-account", settings.LOGIN_FAILURES_PER_ACCOUNT, window),
+        throttle.Limit("login-address", settings.LOGIN_FAILURES_PER_ADDRESS, window),
+    )
+
+
+class ThrottledLoginMixin:
+    """For an AuthenticationForm: the limits around its ``clean``."""
+
+    throttled_messages = {
+        "login-account": _(
+            "Too many failed log-ins for this account. Try again in %(minutes)d minutes, or ask "
+            "the administrator to reset the password."
+        ),
+        "login-address": _(
+            "Too many failed log-ins from this address. Try again in %(minutes)d minutes."
+        ),
+    }
+
+    def clean(self):
+        username = (self.cleaned_data.get("username") or "").strip().casefold()
+        if not username or not self.cleaned_data.get("password"):
+            return super().clean()
+        account, address = limits()
+        scopes = ((account, username), (address, client_address(self.request) or "-"))
+        try:
+            slots = throttle.claim_all(scopes, now=timezone.now())
+        except throttle.Exhausted as full:
+            raise ValidationError(
+                self.throttled_messages[full.limit.name],
+                code="throttled",
+                params={"minutes": (full.retry_after + 59) // 60},
+            ) from None
+        cleaned = super().clean()  # a wrong password raises here and keeps its slots
+        throttle.release(*slots)
+        return cleaned
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong username or password."),
+    }
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    pass

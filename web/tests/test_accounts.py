@@ -1,0 +1,148 @@
+"""Accounts: failed log-ins are limited per account and per address (the site's form and the
+admin's), everyone changes their own password, and a changed password ends the other sessions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from core.net import client_address
+from org.factories import DEFAULT_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/en/login/"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _login(client: Client, username: str, password: str, *, path: str = LOGIN, **extra):
+    return client.post(path, {"username": username, "password": password}, **extra)
+
+
+def _logged_in(client: Client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def test_five_wrong_passwords_lock_the_account_for_a_while(personas):
+    client = Client()
+    for _ in range(5):
+        response = _login(client, "dispatcher", "wrong")
+        assert b"Wrong username or password." in response.content
+    # Now even the right password is not tried; the form says how long to wait.
+    response = _login(client, "dispatcher", DEFAULT_PASSWORD)
+    assert response.status_code == 200 and not _logged_in(client)
+    assert b"Too many failed log-ins for this account. Try again in 15 minutes" in response.content
+    # Another address cannot unlock it either: the limit is the account's.
+    other = Client(REMOTE_ADDR="10.9.9.9")
+    assert b"Too many failed" in _login(other, "Dispatcher ", DEFAULT_PASSWORD).content
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        assert _login(client, "dispatcher", DEFAULT_PASSWORD).status_code == 302
+        assert _logged_in(client)
+
+
+def test_right_passwords_never_lock_anyone(personas):
+    for _ in range(8):
+        client = Client()
+        assert _login(client, "dispatcher", DEFAULT_PASSWORD).status_code == 302
+
+
+def test_one_address_trying_many_accounts_is_stopped(personas, settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 6
+    client = Client(REMOTE_ADDR="203.0.113.5")
+    for n in range(6):
+        _login(client, f"user{n}", "guess")
+    response = _login(client, "leader", DEFAULT_PASSWORD)
+    assert (
+        b"Too many failed log-ins from this address. Try again in 15 minutes." in response.content
+    )
+    assert not _logged_in(client)
+    # The account itself is fine from elsewhere.
+    assert _login(Client(REMOTE_ADDR="203.0.113.6"), "leader", DEFAULT_PASSWORD).status_code == 302
+
+
+def test_the_admin_login_is_limited_too(personas):
+    client = Client()
+    for _ in range(5):
+        _login(client, "admin", "wrong", path="/en/admin/login/")
+    response = _login(client, "admin", DEFAULT_PASSWORD, path="/en/admin/login/")
+    assert response.status_code == 200
+    assert b"Too many failed log-ins for this account" in response.content
+
+
+def test_the_refusal_is_in_chinese_on_the_chinese_page(personas):
+    client = Client()
+    for _ in range(6):
+        response = _login(client, "dispatcher", "wrong", path="/login/")
+    assert "登录失败次数过多" in response.content.decode()
+
+
+def test_behind_the_proxy_the_address_is_the_one_it_appended(rf, settings):
+    request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.7")
+    settings.BEHIND_PROXY = False
+    assert client_address(request) == "127.0.0.1"  # a client's header means nothing
+    settings.BEHIND_PROXY = True
+    settings.PROXY_HOPS = 1
+    assert client_address(request) == "198.51.100.7"  # never the client-written 1.2.3.4
+    settings.PROXY_HOPS = 2
+    assert client_address(request) == "1.2.3.4"
+    settings.PROXY_HOPS = 3
+    assert client_address(request) == "127.0.0.1"  # fewer hops than proxies: the proxy's own
+    settings.PROXY_HOPS = 1
+    garbage = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="not-an-address")
+    assert client_address(garbage) == "127.0.0.1"
+
+
+def test_everyone_changes_their_own_password_and_other_sessions_end(personas):
+    desk, phone = Client(), Client()
+    for client in (desk, phone):
+        assert _login(client, "inspector_alpha", DEFAULT_PASSWORD).status_code == 302
+    page = desk.get("/en/password/")
+    assert page.status_code == 200 and b"Change password" in page.content
+
+    wrong = desk.post(
+        "/en/password/",
+        {
+            "old_password": "nope",
+            "new_password1": "Qm7#harbour-lane",
+            "new_password2": "Qm7#harbour-lane",
+        },
+    )
+    assert b"Your old password was entered incorrectly" in wrong.content
+    weak = desk.post(
+        "/en/password/",
+        {
+            "old_password": DEFAULT_PASSWORD,
+            "new_password1": "12345678",
+            "new_password2": "12345678",
+        },
+    )
+    assert b"This password is too common" in weak.content
+
+    done = desk.post(
+        "/en/password/",
+        {
+            "old_password": DEFAULT_PASSWORD,
+            "new_password1": "Qm7#harbour-lane",
+            "new_password2": "Qm7#harbour-lane",
+        },
+    )
+    assert done.status_code == 302 and done["Location"] == "/en/password/done/"
+    assert desk.get("/en/m/").status_code == 200  # this session goes on
+    assert phone.get("/en/m/").status_code == 302  # the phone's is over: back to the login
+    assert _login(Client(), "inspector_alpha", "Qm7#harbour-lane").status_code == 302
+
+
+def test_the_password_page_needs_a_login(client):
+    response = client.get("/en/password/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
