@@ -27,7 +27,16 @@ def _dev_secret_key() -> str:
 
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     if not _DEV_KEY_FILE.exists():
-        _DEV_KEY_FILE.write_text(secrets.token_urlsafe(50))
+        # Written aside and linked into place: of processes starting together (two test suites,
+        # the demo's children) the first wins and none reads half a key.
+        draft = _DEV_KEY_FILE.with_name(f"{_DEV_KEY_FILE.name}.{os.getpid()}")
+        draft.write_text(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, _DEV_KEY_FILE)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return _DEV_KEY_FILE.read_text().strip()
 
 
