@@ -45,13 +45,28 @@ def effective_rules(devices: Iterable[Device], *, kind: str) -> dict[int, list[A
     return out
 
 
+def sensing_scope(qs: QuerySet, user, *, department_field: str | None) -> QuerySet:
+    """The sensing rows of ``qs`` (devices, vehicles, badges) the user may see: by the area path
+    (org.selectors.scope); a department's disposer, who sees cases by department and not by
+    area, only the rows their department owns (``department_field``; None: owned by none)."""
+    from cases.api_selectors import department_scoped
+
+    if not department_scoped(user):
+        return scope(qs, user, path_field="area_path")
+    profile = staff_profile(user)
+    department_id = profile.department_id if profile is not None else None
+    if department_id is None or department_field is None:
+        return qs.none()
+    return qs.filter(**{department_field: department_id})
+
+
 def device_list(*, user, device_type: str | None = None) -> QuerySet[Device]:
-    """Devices the user may see (by the grid's area path); devices without a grid are visible
-    to city-wide users only (org.selectors.scope)."""
+    """Devices the user may see (by the grid's area path, sensing_scope); devices without a grid
+    are visible to city-wide users only (org.selectors.scope)."""
     qs = Device.objects.select_related("device_type", "grid", "department")
     if device_type:
         qs = qs.filter(device_type__code=device_type)
-    return scope(qs, user, path_field="area_path")
+    return sensing_scope(qs, user, department_field="department_id")
 
 
 def latest_values(*, device: Device) -> QuerySet[DeviceMetricState]:

@@ -49,7 +49,7 @@ from catalog.models import Category
 from core import coords
 from core.errors import NotFound, ValidationFailed
 from iot.models import OPEN_ALARM_STATUSES, Alarm
-from iot.selectors import device_list
+from iot.selectors import device_list, sensing_scope
 from iot.tracking.models import VehicleKind
 from org.selectors import scope
 
@@ -403,15 +403,17 @@ def trackers_layer(user, box: Box, *, crs: str = coords.WGS84, now: datetime | N
     alarming = Alarm.objects.filter(device=OuterRef("device_id"), status__in=OPEN_ALARM_STATUSES)
     kinds = dict(VehicleKind.choices)
     sources = (
-        # (kind, the rows, ordering, label, detail)
-        ("vehicle", Vehicle, "plate", lambda v: v.plate,
+        # (kind, the rows, their department column, ordering, label, detail)
+        ("vehicle", Vehicle, "department_id", "plate", lambda v: v.plate,
          lambda v: f"{kinds.get(v.kind, v.kind)} · {v.company}".strip(" ·")),
-        ("badge", WorkerBadge, "number", lambda b: b.name or b.number, lambda b: b.number),
+        ("badge", WorkerBadge, None, "number", lambda b: b.name or b.number, lambda b: b.number),
     )  # fmt: skip
     points = []
-    for kind, model, order, label, detail in sources:
+    for kind, model, department_field, order, label, detail in sources:
         rows = (
-            scope(model.objects.filter(is_active=True), user, path_field="area_path")
+            sensing_scope(
+                model.objects.filter(is_active=True), user, department_field=department_field
+            )
             .annotate(**_last_position(), alarm=Exists(alarming))
             .filter(last_ts__isnull=False)
             .order_by(order)
@@ -442,11 +444,11 @@ def trail(user, device_id: int, *, crs: str = coords.WGS84, now: datetime | None
     """The last ``TRAIL_MINUTES`` of a vehicle's or badge's positions (NotFound outside scope)."""
     from iot.models import TrackPoint, Vehicle, WorkerBadge
 
+    vehicles = Vehicle.objects.filter(device_id=device_id)
+    badges = WorkerBadge.objects.filter(device_id=device_id)
     visible = (
-        scope(Vehicle.objects.filter(device_id=device_id), user, path_field="area_path").exists()
-        or scope(
-            WorkerBadge.objects.filter(device_id=device_id), user, path_field="area_path"
-        ).exists()
+        sensing_scope(vehicles, user, department_field="department_id").exists()
+        or sensing_scope(badges, user, department_field=None).exists()
     )
     if not visible:
         raise NotFound(_("No vehicle or badge %(id)s that you may see.") % {"id": device_id})

@@ -10,6 +10,7 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from areas.geometry import round_coords
 from iot.models import OPEN_ALARM_STATUSES, Alarm
+from iot.selectors import sensing_scope
 from iot.tracking.coverage import day_bounds
 from iot.tracking.models import CoverageDay, Geofence, TrackPoint, Vehicle
 from org.selectors import scope
@@ -43,7 +44,7 @@ def vehicle_list(*, user, kind: str | None = None) -> QuerySet[Vehicle]:
     )
     if kind:
         qs = qs.filter(kind=kind)
-    return scope(qs, user, path_field="area_path").order_by("plate")
+    return sensing_scope(qs, user, department_field="department_id").order_by("plate")
 
 
 def last_track_day(vehicle: Vehicle) -> date | None:
