@@ -132,3 +132,16 @@ def geojson_in(geometry: dict | None, crs: str, ndigits: int = 6) -> dict | None
     if coords.normalize_crs(crs) == coords.WGS84:
         return round_coords(geometry, ndigits)
     return round_coords(mapping(coords.shape_from_wgs84(shape(geometry), crs)), ndigits)
+
+
+def metres_outside(geojson: dict, lon: float, lat: float) -> float:
+    """How far (geodesic metres) the WGS-84 point lies outside the polygon; 0 inside or on it."""
+    from shapely.geometry import Point
+    from shapely.ops import nearest_points
+
+    polygon, point = to_shape(geojson), Point(lon, lat)
+    if polygon.covers(point):
+        return 0.0
+    nearest = nearest_points(polygon, point)[0]
+    _fwd, _back, metres = WGS84_GEOD.inv(lon, lat, nearest.x, nearest.y)
+    return float(metres)

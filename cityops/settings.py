@@ -366,6 +366,9 @@ EVIDENCE_MAX_PIXELS = env_int("EVIDENCE_MAX_PIXELS", 40_000_000)  # refuse decom
 # as a duplicate instead of opening a second case (0 switches detection off).
 INTAKE_DUPLICATE_METERS = env_int("INTAKE_DUPLICATE_METERS", 50)
 INTAKE_DUPLICATE_HOURS = env_int("INTAKE_DUPLICATE_HOURS", 24)
+# A report naming a grid with a point further than this outside it is refused (GPS error and
+# problems across a grid's edge stay inside).
+INTAKE_GRID_TOLERANCE_METERS = env_int("INTAKE_GRID_TOLERANCE_METERS", 500)
 # Video-AI webhook: a signed timestamp older (or newer) than this is refused as a replay.
 INTAKE_VIDEO_AI_MAX_SKEW_SECONDS = env_int("INTAKE_VIDEO_AI_MAX_SKEW_SECONDS", 300)
 

@@ -24,7 +24,9 @@ SHOW = (
 
 
 def _env(tmp_path, **extra) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("HTTPS", "CSP_MODE", "MAP_TILE_URL")}
+    # Not the test process's own switches (browser tests set DJANGO_ALLOW_ASYNC_UNSAFE).
+    dropped = ("HTTPS", "CSP_MODE", "MAP_TILE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(CITYOPS_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="cityops.settings", **extra)
     return env
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
+from areas.geometry import metres_outside
 from areas.models import AdminArea, UnitGrid
 from cases.limits import DESCRIPTION_MAX
 from cases.states import Priority, SourceChannel
@@ -181,6 +183,7 @@ def locate(
         )
     wlon, wlat = to_wgs84(lon, lat, crs)
     if named is not None:
+        _check_point_in_named_grid(named, wlon, wlat)
         return Place(wlon, wlat, named, None)
     grid_id = grid_index.locate(wlon, wlat)
     if grid_id is None:
@@ -194,6 +197,24 @@ def locate(
             details={"field": "lon"},
         )
     return Place(wlon, wlat, UnitGrid.objects.get(pk=grid_id), None)
+
+
+def _check_point_in_named_grid(grid: UnitGrid, lon: float, lat: float) -> None:
+    """A named grid and a point far outside it contradict each other (a wrong grid code, or
+    coordinates in another system): refused, naming both, rather than a case in the wrong place.
+    INTAKE_GRID_TOLERANCE_METERS allows for GPS error and a problem across a grid's edge."""
+    outside = metres_outside(grid.polygon, lon, lat)
+    if outside > settings.INTAKE_GRID_TOLERANCE_METERS:
+        raise ValidationFailed(
+            _(
+                "The point %(lon).6f, %(lat).6f (WGS-84) lies %(metres)d m outside grid "
+                "%(grid)s that the report names: give the grid the point is in, or a point "
+                "inside the grid."
+            )
+            % {"lon": lon, "lat": lat, "metres": outside, "grid": grid.code},
+            code="point_outside_named_grid",
+            details={"field": "grid", "metres_outside": round(outside)},
+        )
 
 
 def suggested_category(category_hint: str, description: str) -> Category | None:

@@ -56,6 +56,19 @@ def test_an_explicit_grid_wins_and_an_unknown_one_is_422(inspector):
     assert "330203001001999" in body["message"]
 
 
+def test_a_point_far_outside_the_grid_it_names_is_422_naming_both(inspector):
+    # 0.05° east of Alpha-1 is about 4.3 km outside it: a wrong grid code or a wrong CRS.
+    body = error(
+        report(inspector, lon=WGS[0] + 0.05, lat=WGS[1], grid=GRID), 422, "point_outside_named_grid"
+    )
+    assert GRID in body["message"] and "m outside grid" in body["message"]
+    assert 4000 < body["details"]["metres_outside"] < 4600
+    assert not Case.objects.exists()
+    # Across the edge by a GPS error's width is fine (Alpha-1 ends at 121.51).
+    case = ok(report(inspector, lon=121.512, lat=WGS[1], grid=GRID), 201)
+    assert case["grid_code"] == GRID
+
+
 def test_a_report_without_location_names_its_area(staff, inspector):
     case = ok(report(inspector, area="330203001", address="Alpha street, by the school"), 201)
     assert case["lon"] is None and case["grid_code"] is None
