@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from hotline import selectors, services, tasks
 from hotline.forms import UploadForm
 from hotline.mapping import FIELDS
-from hotline.models import ImportProfile, ImportRejection, ImportRun, RunStatus
+from hotline.models import ImportNote, ImportProfile, ImportRejection, ImportRun, RunStatus
 
 # Files up to this size import during the request; larger ones go to the huey worker.
 DEFAULT_INLINE_MAX_BYTES = 2 * 1024 * 1024
@@ -100,6 +100,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
         "skipped",
         "rejected",
         "rejected_rows",
+        "cut_rows",
         "error",
         "started_at",
         "finished_at",
@@ -142,6 +143,15 @@ class ImportRunAdmin(ReadOnlyAdmin):
             _("download CSV (%(n)d rows)") % {"n": obj.rejected},
             listing,
             _("list"),
+        )
+
+    @admin.display(description=gettext_lazy("rows with a field cut"))
+    def cut_rows(self, obj: ImportRun) -> str:
+        if not obj.cut:
+            return "-"
+        listing = reverse("admin:hotline_importnote_changelist") + f"?run__id__exact={obj.pk}"
+        return format_html(
+            '<a href="{}">{}</a>', listing, _("%(n)d rows, with their full texts") % {"n": obj.cut}
         )
 
     # --- extra views ------------------------------------------------------------------------------
@@ -235,3 +245,17 @@ class ImportRejectionAdmin(ReadOnlyAdmin):
     list_select_related = ("run",)
     fields = ("run", "line", "external_id", "reason", "values")
     readonly_fields = fields
+
+
+@admin.register(ImportNote)
+class ImportNoteAdmin(ReadOnlyAdmin):
+    list_display = ("run", "line", "external_id", "cut_fields")
+    list_filter = ("run",)
+    search_fields = ("external_id",)
+    list_select_related = ("run",)
+    fields = ("run", "line", "external_id", "fields")
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("fields cut"))
+    def cut_fields(self, obj: ImportNote) -> str:
+        return ", ".join(f"{name} {f['length']} → {f['kept']}" for name, f in obj.fields.items())

@@ -22,7 +22,7 @@ from hotline.mapping import Mapping, RowRejected
 from hotline.models import Crs
 from hotline.readers import Cell, Table
 from hotline.refs import Refs
-from hotline.report import Counts, Rejections
+from hotline.report import Counts, Rejections, cut_fields
 from intake.channels.base import Channel
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ class HotlineChannel(Channel[list]):
         self.refs = refs
         self.run_id = run_id
         self.line_of = line_of  # the line of the row being mapped (for the report's data)
+        self.cut: dict[str, dict] = {}  # the fields of the last row cut to their limits
 
     def to_report(self, cells: list[Cell]) -> dict:
         m = self.mapping
@@ -68,6 +69,7 @@ class HotlineChannel(Channel[list]):
         category = m.text(cells, "category")
         if category:
             report["category"] = self.refs.category(category)
+        self.cut = cut_fields(report)
         return report
 
 
@@ -104,6 +106,8 @@ def import_live(
             reason = _("Unexpected error (logged): %(error)s") % {"error": f"{type(exc).__name__}"}
             rejections.add(line, mapping.text(cells, "external_id"), reason, mapping, cells)
         else:
+            if not result.repeat:
+                rejections.note_cut(line, mapping.text(cells, "external_id"), channel.cut)
             if result.repeat:
                 counts.skipped += 1
             elif result.created:

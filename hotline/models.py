@@ -124,6 +124,11 @@ class ImportRun(TimeStamped):
         _("already imported"), default=0, help_text=_("External id seen before: nothing added.")
     )
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    cut = models.PositiveIntegerField(
+        _("rows with a field cut to its limit"),
+        default=0,
+        help_text=_("The full values are kept in the run's notes."),
+    )
     error = models.TextField(_("error"), blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -174,3 +179,26 @@ class ImportRejection(models.Model):
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"
+
+
+class ImportNote(models.Model):
+    """A row that went in with a field longer than the platform keeps (a description over
+    DESCRIPTION_MAX, an address over 200 characters ...): which fields were cut, and their full
+    original values, so nothing of the source is lost."""
+
+    run = models.ForeignKey(
+        ImportRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="notes"
+    )
+    line = models.PositiveIntegerField(_("line"))
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    fields = models.JSONField(
+        _("fields cut"), help_text=_("field: {length, kept, full}"), default=dict
+    )
+
+    class Meta:
+        ordering = ["run", "line"]
+        verbose_name = _("import note")
+        verbose_name_plural = _("import notes")
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.line} {', '.join(self.fields)}"

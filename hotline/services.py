@@ -237,6 +237,11 @@ def summary(run: ImportRun) -> str:
         "skipped": run.skipped,
         "rejected": run.rejected,
     }
+    if run.cut:
+        text += " " + _(
+            "%(n)d rows went in with a text cut to the length the platform keeps (their full "
+            "texts are in the run's notes)."
+        ) % {"n": run.cut}
     if run.seconds:
         text += " " + _("%(s).1f s, %(rate).0f rows/s.") % {
             "s": run.seconds,

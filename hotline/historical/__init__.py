@@ -106,6 +106,8 @@ class HistoricalImport:
                 with transaction.atomic():
                     self.writer.write(self.builder.build(planned, self.writer))
         self.counts.created += len(planned)
+        for p in planned:
+            self.rejections.note_cut(p.line, p.external_id, p.cut)
         self.rejections.flush()
         ImportRun.objects.filter(pk=self.run.pk).update(**self.counts.as_fields())
         if self.progress is not None:

@@ -21,6 +21,7 @@ from hotline.mapping import Mapping, RowRejected
 from hotline.models import Crs
 from hotline.readers import Cell
 from hotline.refs import AreaRef, GridRef, Refs, StandardRef
+from hotline.report import TEXT_LIMITS, cut_fields
 from intake.models import EXTERNAL_ID_MAX
 from org.models import Department
 
@@ -39,7 +40,6 @@ NOT_WHEN_VOIDED = (
     "check_passed_at",
     "closed_at",
 )
-TEXT_MAX = {"address": 200, "reporter_name": 60, "reporter_phone": 30, "reason": 2000}
 
 
 class Planned:
@@ -73,6 +73,7 @@ class Planned:
         "void_reason",
         "dispose_note",
         "close_note",
+        "cut",
     )
 
     line: int
@@ -132,13 +133,19 @@ class Planner:
                 )
                 % {"column": m.header_of("status"), "value": status or ""}
             )
-        p.description = m.require(cells, "description")[:DESCRIPTION_MAX]
+        texts = {
+            "description": m.require(cells, "description"),
+            "address": m.text(cells, "address"),
+            "reporter_name": m.text(cells, "reporter_name"),
+            "reporter_phone": m.text(cells, "reporter_phone"),
+        }
+        p.description = texts["description"][:DESCRIPTION_MAX]
         category = self.refs.category(m.require(cells, "category"))
         p.category_id = category.pk
         p.priority = m.choice(cells, "priority", Priority, NORMAL)
-        p.address = m.text(cells, "address")[: TEXT_MAX["address"]]
-        p.reporter_name = m.text(cells, "reporter_name")[: TEXT_MAX["reporter_name"]]
-        p.reporter_phone = m.text(cells, "reporter_phone")[: TEXT_MAX["reporter_phone"]]
+        p.address = texts["address"][: TEXT_LIMITS["address"]]
+        p.reporter_name = texts["reporter_name"][: TEXT_LIMITS["reporter_name"]]
+        p.reporter_phone = texts["reporter_phone"][: TEXT_LIMITS["reporter_phone"]]
         p.reporter_email = m.text(cells, "reporter_email")
         p.category_hint = m.text(cells, "category_hint")
         self._place(p, cells)
@@ -154,8 +161,10 @@ class Planner:
             p.void_reason = ""
         else:
             p.department = None
-            p.void_reason = m.require(cells, "void_reason")[: TEXT_MAX["reason"]]
+            texts["void_reason"] = m.require(cells, "void_reason")
+            p.void_reason = texts["void_reason"][: TEXT_LIMITS["void_reason"]]
             p.dispose_note = p.close_note = ""
+        p.cut = cut_fields(texts)
         self.seen.add(ext)
         return p
 

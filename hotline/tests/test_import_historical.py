@@ -408,3 +408,13 @@ def test_the_source_systems_own_deadline_is_kept_and_counts_for_on_time(city, ma
     backfill(Case.objects.all())
     on_time = dict(TaskFact.objects.values_list("case__source_ref", "on_time"))
     assert on_time == {"H-000000": False, "H-000001": True}
+
+
+def test_a_historical_text_longer_than_kept_is_cut_and_noted(city, tmp_path):
+    long_text = "井盖缺失。" * 1000  # 5,000 characters
+    run = import_rows(tmp_path, [hist_row(0, 诉求内容=long_text), hist_row(1)])
+    assert (run.created, run.cut) == (2, 1)
+    assert len(Case.objects.get(source_ref="H-000000").description) == 4000
+    (note,) = run.notes.all()
+    assert note.external_id == "H-000000"
+    assert note.fields["description"]["full"] == long_text

@@ -169,3 +169,22 @@ def test_a_line_that_is_not_valid_text_is_rejected_and_the_rest_imported(city, t
     assert (run.created, run.rejected) == (2, 1)
     assert run.rejections.get().line == 3
     assert run.rejections.get().reason == "The line is not valid utf-8 text."
+
+
+def test_a_text_longer_than_the_platform_keeps_is_cut_and_noted_with_its_full_value(city, tmp_path):
+    long_text = "路灯不亮，" * 900  # 4,500 characters, over DESCRIPTION_MAX (4,000)
+    long_address = "阿尔法路" * 60  # 240 characters, over 200
+    rows = [live_row(0, 诉求内容=long_text, 地址=long_address), live_row(1)]
+    run = services.import_file(path=write_csv(tmp_path / "long.csv", LIVE_HEADER, rows))
+
+    assert (run.created, run.rejected, run.cut) == (2, 0, 1)
+    case = IntakeReport.objects.get(external_id="12345-00000").case
+    assert len(case.description) == 4000 and len(case.address) == 200
+    (note,) = run.notes.all()
+    assert (note.line, note.external_id) == (2, "12345-00000")
+    assert note.fields["description"] == {"length": 4500, "kept": 4000, "full": long_text}
+    assert note.fields["address"]["full"] == long_address
+    assert "1 rows went in with a text cut" in services.summary(run)
+    # Importing the file again cuts nothing new: the repeated row is not noted twice.
+    again = services.import_file(path=write_csv(tmp_path / "long.csv", LIVE_HEADER, rows))
+    assert (again.skipped, again.cut) == (2, 0)

@@ -99,6 +99,11 @@ class Command(BaseCommand):
                 f"  ... {run.rejected - len(shown)} more; all rejected rows: admin > import runs "
                 f"> run {run.pk} > rejected rows CSV, or --rejects FILE."
             )
+        for note in run.notes.all()[:SHOWN_REJECTIONS]:
+            cut = ", ".join(
+                f"{name} {f['length']} -> {f['kept']} characters" for name, f in note.fields.items()
+            )
+            self.stdout.write(f"  line {note.line}: cut {cut} (full text kept in the run's notes)")
         if options["rejects"]:
             with open(options["rejects"], "w", encoding="utf-8-sig", newline="") as out:
                 csv.writer(out).writerows(selectors.rejections_csv_rows(run))
