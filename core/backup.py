@@ -1,0 +1,249 @@
+"""Backups (备份) of the database and the uploaded files, and restoring them.
+
+One archive (``cityops-backup-<time>.tar.gz``) holds:
+
+* ``manifest.json``: when, which database engine, the last migration of every app, and the row
+  count of every table, so a restore can prove it brought everything back;
+* the database: SQLite through SQLite's online backup (a consistent copy while the site runs),
+  PostgreSQL as ``pg_dump --format=custom`` (restored with ``pg_restore``);
+* ``media/``: photos and uploaded files (MEDIA_ROOT).
+
+``restore`` refuses a database that already holds cases unless told to replace it, loads the
+dump, unpacks the files and compares every table's rows with the manifest. Secrets (SECRET_KEY,
+passwords in DATABASE_URL) are never written into the archive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+SQLITE_DUMP = "db.sqlite3"
+POSTGRES_DUMP = "db.pgdump"
+MEDIA = "media"
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot be done, with what to do about it."""
+
+
+@dataclass(frozen=True)
+class Restored:
+    tables: int
+    rows: int
+    files: int
+
+
+def _connection():
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def engine() -> str:
+    vendor = _connection().vendor
+    if vendor not in ("sqlite", "postgresql"):
+        raise BackupError(f"backups support SQLite and PostgreSQL, not {vendor}")
+    return vendor
+
+
+def table_counts() -> dict[str, int]:
+    """Rows in every table of the database (Django's and CityOps' alike)."""
+    connection = _connection()
+    with connection.cursor() as cursor:
+        tables = sorted(connection.introspection.table_names(cursor))
+        counts = {}
+        for table in tables:
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def _migrations() -> dict[str, str]:
+    latest: dict[str, str] = {}
+    for app, name in MigrationRecorder(_connection()).migration_qs.values_list("app", "name"):
+        latest[app] = max(latest.get(app, ""), name)
+    return dict(sorted(latest.items()))
+
+
+def _pg_env() -> tuple[list[str], dict[str, str]]:
+    """Connection arguments for pg_dump/pg_restore (the password through the environment)."""
+    db = settings.DATABASES[DEFAULT_DB_ALIAS]
+    args = []
+    if db.get("HOST"):
+        args += ["--host", str(db["HOST"])]
+    if db.get("PORT"):
+        args += ["--port", str(db["PORT"])]
+    if db.get("USER"):
+        args += ["--username", str(db["USER"])]
+    env = {**os.environ}
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = str(db["PASSWORD"])
+    return args, env
+
+
+def _run(argv: list[str], env: dict[str, str]) -> None:
+    if shutil.which(argv[0]) is None:
+        raise BackupError(
+            f"{argv[0]} is not installed; install the PostgreSQL client of the server's version "
+            "(Debian: apt install postgresql-client)."
+        )
+    result = subprocess.run(argv, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BackupError(f"{argv[0]} failed: {result.stderr.strip()[-2000:]}")
+
+
+def backup(output_dir: Path, *, now: datetime | None = None) -> Path:
+    """Write an archive of the database and MEDIA_ROOT into ``output_dir``; its path."""
+    vendor = engine()
+    now = now or timezone.now()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    archive = output_dir / f"cityops-backup-{now:%Y%m%d-%H%M%S}.tar.gz"
+    media_root = Path(settings.MEDIA_ROOT)
+    with tempfile.TemporaryDirectory(dir=output_dir) as work:
+        work_dir = Path(work)
+        connection = _connection()
+        if vendor == "sqlite":
+            connection.ensure_connection()
+            target = sqlite3.connect(work_dir / SQLITE_DUMP)
+            try:
+                connection.connection.backup(target)
+            finally:
+                target.close()
+            dump = SQLITE_DUMP
+        else:
+            args, env = _pg_env()
+            name = settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"]
+            dump_path = work_dir / POSTGRES_DUMP
+            _run(
+                ["pg_dump", "--format=custom", "--no-owner", *args, "-f", str(dump_path), name], env
+            )
+            dump = POSTGRES_DUMP
+        files = (
+            sorted(p for p in media_root.rglob("*") if p.is_file()) if media_root.exists() else []
+        )
+        manifest = {
+            "format": FORMAT,
+            "created_at": now.isoformat(),
+            "engine": vendor,
+            "dump": dump,
+            "migrations": _migrations(),
+            "tables": table_counts(),
+            "media_files": len(files),
+        }
+        (work_dir / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        partial = archive.with_suffix(".partial")
+        with tarfile.open(partial, "w:gz") as tar:
+            tar.add(work_dir / MANIFEST, arcname=MANIFEST)
+            tar.add(work_dir / dump, arcname=dump)
+            for path in files:
+                tar.add(path, arcname=f"{MEDIA}/{path.relative_to(media_root).as_posix()}")
+        partial.rename(archive)  # never a half-written archive under the final name
+    return archive
+
+
+def read_manifest(archive: Path) -> dict:
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            member = tar.extractfile(MANIFEST)
+            if member is None:
+                raise KeyError(MANIFEST)
+            manifest = json.loads(member.read())
+    except (OSError, tarfile.TarError, KeyError, ValueError) as exc:
+        raise BackupError(f"{archive} is not a CityOps backup: {exc}") from None
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"{archive} has backup format {manifest.get('format')}, not {FORMAT}")
+    return manifest
+
+
+def restore(archive: Path, *, replace: bool = False) -> Restored:
+    """Load ``archive`` into the configured database and MEDIA_ROOT, then check every table's
+    row count against its manifest."""
+    manifest = read_manifest(archive)
+    vendor = engine()
+    if manifest["engine"] != vendor:
+        raise BackupError(
+            f"the backup is of a {manifest['engine']} database; this site uses {vendor}"
+        )
+    if not replace and _holds_cases():
+        raise BackupError("the database already holds cases; pass --replace to overwrite it")
+    media_root = Path(settings.MEDIA_ROOT)
+    with tempfile.TemporaryDirectory() as work:
+        work_dir = Path(work)
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(work_dir, filter="data")  # no paths outside, no links, no devices
+        if vendor == "sqlite":
+            _restore_sqlite(work_dir / SQLITE_DUMP)
+        else:
+            _restore_postgres(work_dir / POSTGRES_DUMP)
+        files = 0
+        source = work_dir / MEDIA
+        if source.exists():
+            for path in source.rglob("*"):
+                if path.is_file():
+                    target = media_root / path.relative_to(source)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(path, target)
+                    files += 1
+    counts = table_counts()
+    wrong = {
+        table: (rows, counts.get(table))
+        for table, rows in manifest["tables"].items()
+        if counts.get(table) != rows
+    }
+    if wrong:
+        raise BackupError(f"restored tables differ from the backup (expected, found): {wrong}")
+    return Restored(tables=len(counts), rows=sum(counts.values()), files=files)
+
+
+def _holds_cases() -> bool:
+    connection = _connection()
+    with connection.cursor() as cursor:
+        if "cases_case" not in connection.introspection.table_names(cursor):
+            return False
+        cursor.execute("SELECT 1 FROM cases_case LIMIT 1")
+        return cursor.fetchone() is not None
+
+
+def _restore_sqlite(dump: Path) -> None:
+    connection = _connection()
+    connection.ensure_connection()
+    source = sqlite3.connect(dump)
+    try:
+        # SQLite's backup API in reverse: the page copy replaces the whole live database.
+        source.backup(connection.connection)
+    finally:
+        source.close()
+
+
+def _restore_postgres(dump: Path) -> None:
+    args, env = _pg_env()
+    name = settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"]
+    _connection().close()
+    _run(
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            *args,
+            "-d",
+            name,
+            str(dump),
+        ],
+        env,
+    )
