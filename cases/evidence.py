@@ -3,7 +3,11 @@
 Checks, in order (each refusal names the file and the reason):
 1. size <= settings.EVIDENCE_MAX_BYTES (read at most that many bytes + 1, never the whole upload);
 2. the bytes decode as JPEG, PNG or WebP, whatever the file name says;
-3. width x height <= settings.EVIDENCE_MAX_PIXELS (decompression bombs are refused before decoding).
+3. width x height <= settings.EVIDENCE_MAX_PIXELS (decompression bombs are refused before decoding);
+4. within one request (``photo_budget``, opened for every request by PhotoBudgetMiddleware), the
+   photos together <= EVIDENCE_MAX_REQUEST_PIXELS, checked before each is decoded, and no photo is
+   started once EVIDENCE_MAX_REQUEST_SECONDS have gone: nine near-limit photos cannot hold a
+   server process for half a minute (the first photo is bounded by the per-photo limit alone).
 The stored image is re-encoded from pixels only, so EXIF (GPS, camera, time), XMP and text chunks
 are gone; the EXIF orientation is applied first so the photo still shows the right way up.
 """
@@ -13,7 +17,11 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -85,6 +93,73 @@ def _read_limited(upload, name: str) -> bytes:
     return data
 
 
+@dataclass
+class PhotoBudget:
+    """What the photos of one request may still cost."""
+
+    pixels_left: int
+    deadline: float
+    photos: int = 0
+
+
+_budget: ContextVar[PhotoBudget | None] = ContextVar("photo_budget", default=None)
+
+
+@contextmanager
+def photo_budget(
+    *, pixels: int | None = None, seconds: float | None = None
+) -> Iterator[PhotoBudget]:
+    """Limit the photos decoded inside the block (one request) together."""
+    budget = PhotoBudget(
+        pixels_left=settings.EVIDENCE_MAX_REQUEST_PIXELS if pixels is None else pixels,
+        deadline=time.monotonic()
+        + (settings.EVIDENCE_MAX_REQUEST_SECONDS if seconds is None else seconds),
+    )
+    token = _budget.set(budget)
+    try:
+        yield budget
+    finally:
+        _budget.reset(token)
+
+
+class PhotoBudgetMiddleware:
+    """Every request gets its own photo budget (cases.evidence.photo_budget)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with photo_budget():
+            return self.get_response(request)
+
+
+def _spend(name: str, pixels: int) -> None:
+    """Take ``pixels`` from the request's budget before decoding, or refuse the photo."""
+    budget = _budget.get()
+    if budget is None:
+        return
+    if budget.photos and time.monotonic() > budget.deadline:
+        raise ValidationFailed(
+            _(
+                "The photos sent together took too long to process; %(name)s and the ones after "
+                "it were not taken. Send fewer or smaller photos at a time."
+            )
+            % {"name": name},
+            code="photo_request_too_slow",
+        )
+    if pixels > budget.pixels_left:
+        raise ValidationFailed(
+            _(
+                "The photos sent together exceed %(mp)d megapixels; %(name)s was not taken. Send "
+                "fewer or smaller photos at a time."
+            )
+            % {"name": name, "mp": settings.EVIDENCE_MAX_REQUEST_PIXELS // 1_000_000},
+            code="photo_request_too_large",
+        )
+    budget.pixels_left -= pixels
+    budget.photos += 1
+
+
 def _open(data: bytes, name: str) -> Image.Image:
     not_image = ValidationFailed(
         _("%(name)s is not a JPEG, PNG or WebP photo.") % {"name": name}, code="photo_type"
@@ -103,6 +178,7 @@ def _open(data: bytes, name: str) -> Image.Image:
             w, h = img.size
             if w * h > max_pixels():
                 raise _too_many_pixels(name, w, h)
+            _spend(name, w * h)
             img.verify()  # structure check; the image must be reopened afterwards
             img = Image.open(io.BytesIO(data))
             img.load()

@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "cases.evidence.PhotoBudgetMiddleware",  # the photos of one request together
 ]
 
 ROOT_URLCONF = "cityops.urls"
@@ -360,6 +361,10 @@ WHITENOISE_AUTOREFRESH = env_bool("WHITENOISE_AUTOREFRESH", DEBUG)
 CASE_NUMBER_PREFIX = env_str("CASE_NUMBER_PREFIX", "NB")  # city prefix of case numbers (NB = 宁波)
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)  # per photo upload
 EVIDENCE_MAX_PIXELS = env_int("EVIDENCE_MAX_PIXELS", 40_000_000)  # refuse decompression bombs
+# All photos of one request together (nine 12 MP phone photos fit), and the time after which no
+# further photo of the request is started (cases.evidence.photo_budget).
+EVIDENCE_MAX_REQUEST_PIXELS = env_int("EVIDENCE_MAX_REQUEST_PIXELS", 120_000_000)
+EVIDENCE_MAX_REQUEST_SECONDS = env_int("EVIDENCE_MAX_REQUEST_SECONDS", 10)
 
 # --- Intake ---------------------------------------------------------------------------------
 # A report within this distance and time of an open case of the same category is attached to it

@@ -113,3 +113,43 @@ def test_outsiders_cannot_attach(flow, staff, t0):
             now=t0,
         )
     assert not Evidence.objects.exists()
+
+
+def test_the_photos_of_one_request_share_a_pixel_budget():
+    from cases.evidence import photo_budget
+
+    with photo_budget(pixels=250_000, seconds=60):
+        clean_image(upload(image_bytes("PNG", size=(300, 300)), "one.png"))  # 90,000
+        clean_image(upload(image_bytes("PNG", size=(300, 300)), "two.png"))  # 180,000
+        with pytest.raises(ValidationFailed, match="three.png was not taken") as caught:
+            clean_image(upload(image_bytes("PNG", size=(300, 300)), "three.png"))
+    assert caught.value.code == "photo_request_too_large"
+    # The next request starts afresh.
+    with photo_budget(pixels=250_000, seconds=60):
+        clean_image(upload(image_bytes("PNG", size=(300, 300)), "three.png"))
+
+
+def test_no_photo_is_started_once_the_request_has_run_out_of_time():
+    from cases.evidence import photo_budget
+
+    with photo_budget(pixels=10**9, seconds=0):
+        clean_image(upload(image_bytes(), "first.jpg"))  # the first is bounded by its own size
+        with pytest.raises(ValidationFailed, match="took too long") as caught:
+            clean_image(upload(image_bytes(), "second.jpg"))
+    assert caught.value.code == "photo_request_too_slow"
+
+
+def test_a_request_over_the_budget_stores_none_of_its_photos(staff, flow, settings, client):
+    settings.EVIDENCE_MAX_REQUEST_PIXELS = 150_000
+    case = flow.reported()
+    client.force_login(staff["alpha_inspector"])
+    photos = [
+        SimpleUploadedFile(f"p{i}.png", image_bytes("PNG", size=(300, 300)), "image/png")
+        for i in range(2)
+    ]
+    response = client.post(
+        f"/api/v1/cases/{case.number}/evidence", {"kind": "before", "photos": photos}
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "photo_request_too_large"
+    assert not Evidence.objects.filter(case=case).exists()
