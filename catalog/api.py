@@ -15,6 +15,7 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema
 
+from areas.api import ErrorOut
 from catalog import selectors
 from catalog.models import Category, FilingStandard
 
@@ -117,7 +118,7 @@ def suggest(
 
 @router.get(
     "/categories/{kind}/{code}",
-    response=CategoryDetailOut,
+    response={200: CategoryDetailOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="One category with its filing standards (立结案标准)",
 )
 def category_detail(request, kind: Kind, code: str):
