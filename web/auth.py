@@ -14,13 +14,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import throttle
 from core.net import client_address
+
+# Reset emails per hour from one client address and to one email address.
+RESET_PER_ADDRESS = 10
+RESET_PER_EMAIL = 3
 
 
 def limits() -> tuple[throttle.Limit, throttle.Limit]:
@@ -72,3 +76,33 @@ class LoginForm(ThrottledLoginMixin, AuthenticationForm):
 
 class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
     pass
+
+
+class ResetForm(PasswordResetForm):
+    """Password reset by email (找回密码), limited per client address and per address asked for,
+    so the form cannot be used to flood someone's mailbox. The answer never says whether an
+    account has that email (Django's own form sends nothing for an unknown one)."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().casefold()
+        window = timedelta(hours=1)
+        scopes = (
+            (
+                throttle.Limit("reset-address", RESET_PER_ADDRESS, window),
+                client_address(self.request),
+            ),
+            (throttle.Limit("reset-email", RESET_PER_EMAIL, window), email),
+        )
+        try:
+            throttle.claim_all(scopes, now=timezone.now())
+        except throttle.Exhausted as full:
+            raise ValidationError(
+                _("Too many reset requests. Try again in %(minutes)d minutes."),
+                code="throttled",
+                params={"minutes": (full.retry_after + 59) // 60},
+            ) from None
+        return self.cleaned_data["email"]

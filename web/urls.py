@@ -2,9 +2,21 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from web import views
-from web.auth import LoginForm
+from web.auth import LoginForm, ResetForm
 
 app_name = "web"
+
+
+class ResetView(auth_views.PasswordResetView):
+    template_name = "web/password_reset.html"
+    email_template_name = "web/password_reset_email.txt"
+    subject_template_name = "web/password_reset_subject.txt"
+    form_class = ResetForm
+    success_url = reverse_lazy("web:password_reset_done")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -40,4 +52,24 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Forgotten password: a one-time link by email (the admin can also set one in the admin).
+    path(
+        "password/reset/",
+        ResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="web/password_reset_sent.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="web/password_reset_confirm.html",
+            success_url=reverse_lazy("web:login"),
+            post_reset_login=False,
+        ),
+        name="password_reset_confirm",
+    ),
 ]

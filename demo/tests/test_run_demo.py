@@ -281,8 +281,8 @@ def test_a_child_that_exits_is_restarted_after_a_back_off_that_doubles():
     assert "restarting mqtt-1 in 30 s" in out.getvalue()
 
 
-def test_a_required_child_in_a_crash_loop_stops_everything():
-    clock = FakeClock()
+def _always_failing_web(clock: FakeClock) -> Supervisor:
+    """A started supervisor of a required, restarting web server that exits 3 every time."""
     supervisor = Supervisor(
         [ChildSpec("web", ("x",), required=True, restart=True)],
         out=io.StringIO(),
@@ -290,6 +290,12 @@ def test_a_required_child_in_a_crash_loop_stops_everything():
         clock=clock,
     )
     supervisor.start()
+    return supervisor
+
+
+def test_a_required_child_in_a_crash_loop_stops_everything():
+    clock = FakeClock()
+    supervisor = _always_failing_web(clock)
     with pytest.raises(ChildDied) as died:
         for _ in range(20):
             supervisor.check()
@@ -300,13 +306,7 @@ def test_a_required_child_in_a_crash_loop_stops_everything():
 
 def test_a_child_that_ran_a_minute_before_exiting_starts_its_count_afresh():
     clock = FakeClock()
-    supervisor = Supervisor(
-        [ChildSpec("web", ("x",), required=True, restart=True)],
-        out=io.StringIO(),
-        popen=_exited(3),
-        clock=clock,
-    )
-    supervisor.start()
+    supervisor = _always_failing_web(clock)
     for _ in range(30):  # each run lasts past the stable minute: restarted every time, 1 s later
         clock.now += 61
         supervisor.check()

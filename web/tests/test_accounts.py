@@ -146,3 +146,51 @@ def test_everyone_changes_their_own_password_and_other_sessions_end(personas):
 def test_the_password_page_needs_a_login(client):
     response = client.get("/en/password/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_forgotten_password_is_reset_through_a_one_time_email_link(personas, mailoutbox):
+    user = personas["city_dispatcher"]
+    user.email = "dispatcher@example.cn"
+    user.save()
+    login_page = Client().get("/en/login/")
+    assert b'href="/en/password/reset/"' in login_page.content
+
+    client = Client()
+    response = client.post("/en/password/reset/", {"email": "Dispatcher@Example.cn"})
+    assert response.status_code == 302 and response["Location"] == "/en/password/reset/sent/"
+    # An unknown address gets the same answer and no email.
+    assert client.post("/en/password/reset/", {"email": "nobody@example.cn"})["Location"] == (
+        "/en/password/reset/sent/"
+    )
+    (email,) = mailoutbox
+    assert email.to == ["dispatcher@example.cn"]
+    link = next(line for line in email.body.splitlines() if "/password/reset/" in line)
+    path = link.split("testserver", 1)[1]
+
+    form = client.get(path, follow=True)
+    assert b"Set a new password" in form.content
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "Harbour-lane-77", "new_password2": "Harbour-lane-77"},
+    )
+    assert done.status_code == 302 and done["Location"] == "/en/login/"
+    assert _login(Client(), "dispatcher", "Harbour-lane-77").status_code == 302
+    # The link works once.
+    assert b"has been used or has expired" in client.get(path, follow=True).content
+
+
+def test_reset_requests_are_limited_so_no_mailbox_is_flooded(personas, mailoutbox):
+    user = personas["city_dispatcher"]
+    user.email = "dispatcher@example.cn"
+    user.save()
+    client = Client(REMOTE_ADDR="198.51.100.9")
+    for _ in range(3):
+        assert (
+            client.post("/en/password/reset/", {"email": "dispatcher@example.cn"}).status_code
+            == 302
+        )
+    refused = Client(REMOTE_ADDR="198.51.100.10").post(
+        "/en/password/reset/", {"email": "dispatcher@example.cn"}
+    )
+    assert refused.status_code == 200 and b"Too many reset requests" in refused.content
+    assert len(mailoutbox) == 3
