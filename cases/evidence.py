@@ -95,10 +95,12 @@ def _read_limited(upload, name: str) -> bytes:
 
 @dataclass
 class PhotoBudget:
-    """What the photos of one request may still cost."""
+    """What the photos of one request may still cost. The clock starts at the first photo (a
+    slow upload on a bad line spends none of it)."""
 
     pixels_left: int
-    deadline: float
+    seconds: float
+    deadline: float | None = None
     photos: int = 0
 
 
@@ -112,8 +114,7 @@ def photo_budget(
     """Limit the photos decoded inside the block (one request) together."""
     budget = PhotoBudget(
         pixels_left=settings.EVIDENCE_MAX_REQUEST_PIXELS if pixels is None else pixels,
-        deadline=time.monotonic()
-        + (settings.EVIDENCE_MAX_REQUEST_SECONDS if seconds is None else seconds),
+        seconds=settings.EVIDENCE_MAX_REQUEST_SECONDS if seconds is None else seconds,
     )
     token = _budget.set(budget)
     try:
@@ -138,7 +139,9 @@ def _spend(name: str, pixels: int) -> None:
     budget = _budget.get()
     if budget is None:
         return
-    if budget.photos and time.monotonic() > budget.deadline:
+    if budget.deadline is None:
+        budget.deadline = time.monotonic() + budget.seconds
+    elif time.monotonic() > budget.deadline:
         raise ValidationFailed(
             _(
                 "The photos sent together took too long to process; %(name)s and the ones after "

@@ -113,6 +113,12 @@ def fuzz(
         )
         try:
             runner()
-        except AssertionError as exc:
-            result.failures.append(str(exc).splitlines()[0])
+        except Exception as exc:  # noqa: BLE001 - one operation's failures never stop the run
+            # hypothesis raises an ExceptionGroup when it finds several distinct failures.
+            found = getattr(exc, "exceptions", None) or [exc]
+            result.failures.extend(
+                f"{operation.method.upper()} {operation.path}: "
+                + (str(e).splitlines() or [type(e).__name__])[0]
+                for e in found
+            )
     return result

@@ -4,13 +4,18 @@ service managers and monitoring.
 Both are answered by ``HealthMiddleware``, first in the chain, before host validation, the HTTPS
 redirect, sessions and the language: a load balancer asks by address over plain HTTP, and a
 health check must not write a session. ``/readyz`` checks the database (and that every migration
-is applied), Redis when ``REDIS_URL`` is set, the MQTT broker when ``MQTT_URL`` is set, the task
-queue's depth and how late the SLA scanner (时限扫描) is. It answers 200 when all pass, else 503,
-with each check's result as JSON (no secrets: names, booleans, numbers).
+is applied) and Redis when ``REDIS_URL`` is set: without them this process cannot serve, so a
+failure answers 503 and the load balancer takes the node out. The MQTT broker (with ``MQTT_URL``),
+the task queue's depth and how late the SLA scanner (时限扫描) is are checked too but answer
+200 with ``"status": "degraded"``: a stalled worker must raise an alert, not take every web node
+out of service. The body names each check with ok/false and numbers; error texts (which may
+name hosts and users) only for a caller with METRICS_TOKEN. One result per second per process,
+so a flood of health checks opens no flood of connections.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import socket
 import time
@@ -93,7 +98,18 @@ def check_sla_scan() -> dict:
     return {"ok": seconds <= settings.READY_MAX_SCAN_LAG_SECONDS, "lag_seconds": round(seconds)}
 
 
-def readiness() -> tuple[bool, dict[str, dict]]:
+# Checks whose failure means this process cannot serve (503); the others only degrade it.
+ESSENTIAL = ("database", "redis")
+CACHE_SECONDS = 1.0
+_last: tuple[float, str, dict[str, dict]] | None = None
+
+
+def readiness() -> tuple[str, dict[str, dict]]:
+    """("ready" | "degraded" | "not ready", each check's result)."""
+    global _last
+    now = time.monotonic()
+    if _last is not None and now - _last[0] < CACHE_SECONDS:
+        return _last[1], _last[2]
     checks: dict[str, Callable[[], dict]] = {"database": check_database}
     if settings.REDIS_URL:
         checks["redis"] = check_redis
@@ -102,7 +118,19 @@ def readiness() -> tuple[bool, dict[str, dict]]:
     checks["queue"] = check_queue
     checks["sla_scan"] = check_sla_scan
     results = {name: _timed(check) for name, check in checks.items()}
-    return all(r["ok"] for r in results.values()), results
+    failing = {name for name, r in results.items() if not r["ok"]}
+    if failing & set(ESSENTIAL):
+        status = "not ready"
+    else:
+        status = "degraded" if failing else "ready"
+    _last = (now, status, results)
+    return status, results
+
+
+def _with_details(request) -> bool:
+    token = settings.METRICS_TOKEN
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return bool(token) and hmac.compare_digest(given.encode(), token.encode())
 
 
 def _json(status: int, body: dict) -> HttpResponse:
@@ -127,7 +155,9 @@ class HealthMiddleware:
             return response
         if path == "/healthz":
             return _json(200, {"status": "ok"})
-        ok, results = readiness()
-        return _json(
-            200 if ok else 503, {"status": "ready" if ok else "not ready", "checks": results}
-        )
+        status, results = readiness()
+        if not _with_details(request):
+            results = {
+                name: {k: v for k, v in r.items() if k != "error"} for name, r in results.items()
+            }
+        return _json(503 if status == "not ready" else 200, {"status": status, "checks": results})

@@ -110,10 +110,19 @@ def reset_metrics_dir(path: Path) -> None:
         stale.unlink()
 
 
+def shared_env(metrics: Path | None) -> dict[str, str]:
+    """What every child shares: the metrics directory and, without Redis, a file cache so the
+    web workers count throttles together (cityops.settings.cache_config)."""
+    env = {MULTIPROC_ENV: str(metrics)} if metrics else {}
+    if not settings.REDIS_URL and not os.environ.get("CACHE_DIR"):
+        env["CACHE_DIR"] = str(Path(settings.VAR_DIR) / "cache")
+    return env
+
+
 def server_specs(options: ServeOptions, *, metrics: Path | None = None) -> list[ChildSpec]:
     """The children of the production profile, in start order (stopped in reverse); with
     ``metrics`` every child writes its metrics there."""
-    env = {MULTIPROC_ENV: str(metrics)} if metrics else {}
+    env = shared_env(metrics)
     specs = [ChildSpec("web", web_argv(options), required=True, restart=True, env=env)]
     for n in range(1, options.consumers + 1):
         extra = () if n == 1 else ("--no-periodic",)
@@ -122,11 +131,14 @@ def server_specs(options: ServeOptions, *, metrics: Path | None = None) -> list[
     if options.mqtt_url:
         shared = options.mqtt_consumers > 1
         for n in range(1, options.mqtt_consumers + 1):
-            argv = manage_argv("ingest_mqtt", "--url", options.mqtt_url)
+            # The broker URL (maybe with a password) goes by the environment, never on the
+            # command line where `ps` shows it to every local user.
+            argv = manage_argv("ingest_mqtt")
             # The first keeps the one consumer's id, so its broker session (and queue) carries on.
             client_id = DEFAULT_CLIENT_ID if n == 1 else f"{DEFAULT_CLIENT_ID}-{n}"
             argv += ("--client-id", client_id)
             if shared:
                 argv += ("--shared",)
-            specs.append(ChildSpec(f"mqtt-{n}", argv, restart=True, env=env))
+            mqtt_env = {**env, "MQTT_URL": options.mqtt_url}
+            specs.append(ChildSpec(f"mqtt-{n}", argv, restart=True, env=mqtt_env))
     return specs

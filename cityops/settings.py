@@ -205,9 +205,10 @@ METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 REDIS_CACHE_TIMEOUT_SECONDS = 5  # a cache on the request path must not hang a worker forever
 
 
-def cache_config(redis_url: str) -> dict:
+def cache_config(redis_url: str, cache_dir: str = "") -> dict:
     """CACHES (where throttles 限流 count) for a profile: Redis at ``redis_url`` when set, else
-    per-process memory.
+    files in ``cache_dir`` (CACHE_DIR, which `serve` sets for its processes), else per-process
+    memory (a single process: tests, management commands).
 
     The cache shares the Redis database with huey, its keys apart under KEY_PREFIX. Never call
     ``cache.clear()`` there: RedisCache clears with FLUSHDB, which empties huey's queue too.
@@ -224,10 +225,19 @@ def cache_config(redis_url: str) -> dict:
                 },
             }
         }
+    if cache_dir:
+        # `serve` without Redis: its processes (N gunicorn workers, recycled now and then) must
+        # count log-in failures and look-ups in one place, or each would allow its own share.
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": cache_dir,
+            }
+        }
     return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
-CACHES = cache_config(REDIS_URL)
+CACHES = cache_config(REDIS_URL, env_str("CACHE_DIR", ""))
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
@@ -121,16 +121,12 @@ def backup(output_dir: Path, *, now: datetime | None = None) -> Path:
             target = sqlite3.connect(work_dir / SQLITE_DUMP)
             try:
                 connection.connection.backup(target)
+                tables = _sqlite_counts(target)  # counted in the copy: what the archive holds
             finally:
                 target.close()
             dump = SQLITE_DUMP
         else:
-            args, env = _pg_env()
-            name = settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"]
-            dump_path = work_dir / POSTGRES_DUMP
-            _run(
-                ["pg_dump", "--format=custom", "--no-owner", *args, "-f", str(dump_path), name], env
-            )
+            tables = _pg_dump(work_dir / POSTGRES_DUMP)
             dump = POSTGRES_DUMP
         files = (
             sorted(p for p in media_root.rglob("*") if p.is_file()) if media_root.exists() else []
@@ -141,7 +137,7 @@ def backup(output_dir: Path, *, now: datetime | None = None) -> Path:
             "engine": vendor,
             "dump": dump,
             "migrations": _migrations(),
-            "tables": table_counts(),
+            "tables": tables,
             "media_files": len(files),
         }
         (work_dir / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
@@ -151,8 +147,31 @@ def backup(output_dir: Path, *, now: datetime | None = None) -> Path:
             tar.add(work_dir / dump, arcname=dump)
             for path in files:
                 tar.add(path, arcname=f"{MEDIA}/{path.relative_to(media_root).as_posix()}")
+        partial.chmod(0o600)  # the whole database: password hashes, phone numbers
         partial.rename(archive)  # never a half-written archive under the final name
     return archive
+
+
+def _sqlite_counts(db: sqlite3.Connection) -> dict[str, int]:
+    query = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    names = sorted(row[0] for row in db.execute(query))
+    return {name: db.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0] for name in names}
+
+
+def _pg_dump(path: Path) -> dict[str, int]:
+    """pg_dump into ``path`` from a snapshot this connection exports, and every table's rows
+    counted in that same snapshot (a site that keeps writing changes neither)."""
+    args, env = _pg_env()
+    name = settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"]
+    with transaction.atomic():
+        with _connection().cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+        counts = table_counts()
+        argv = ["pg_dump", "--format=custom", "--no-owner", f"--snapshot={snapshot}", *args]
+        _run([*argv, "-f", str(path), name], env)
+    return counts
 
 
 def read_manifest(archive: Path) -> dict:

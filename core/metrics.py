@@ -76,6 +76,14 @@ class LiveCollector:
         yield scan
 
 
+# Any other method name (gunicorn passes e.g. "AAAB") would be a new series per name.
+METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+
+def _method(request) -> str:
+    return request.method if request.method in METHODS else "OTHER"
+
+
 def _route(request) -> str:
     match = getattr(request, "resolver_match", None)
     return match.route if match is not None and match.route else UNMATCHED
@@ -88,9 +96,9 @@ class MetricsMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         response = self.get_response(request)
-        route = _route(request)
-        LATENCY.labels(method=request.method, route=route).observe(time.perf_counter() - started)
-        REQUESTS.labels(method=request.method, route=route, status=response.status_code).inc()
+        route, method = _route(request), _method(request)
+        LATENCY.labels(method=method, route=route).observe(time.perf_counter() - started)
+        REQUESTS.labels(method=method, route=route, status=response.status_code).inc()
         return response
 
 

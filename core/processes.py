@@ -78,6 +78,21 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
+def _signal_group(proc: subprocess.Popen, signum: int) -> None:
+    """``signum`` to the child's process group when it leads one (start_new_session), else to
+    the child alone."""
+    try:
+        if os.getpgid(proc.pid) == proc.pid:
+            os.killpg(proc.pid, signum)
+            return
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.send_signal(signum)
+    except ProcessLookupError:
+        pass
+
+
 class ChildDied(Exception):
     def __init__(self, spec: ChildSpec, returncode: int):
         super().__init__(f"{spec.name} exited with status {returncode}")
@@ -157,7 +172,8 @@ class Supervisor:
                 self.reported.add(name)
                 self._say(f"{name} exited {exits} times in a row within a minute of starting")
                 raise ChildDied(spec, code)
-            delay = min(RESTART_MAX_SECONDS, RESTART_FIRST_SECONDS * 2 ** (exits - 1))
+            # The exponent is capped: a child failing for hours (a broker down) must not overflow.
+            delay = min(RESTART_MAX_SECONDS, RESTART_FIRST_SECONDS * 2 ** min(exits - 1, 10))
             self.restart_at[name] = now + delay
             self._say(f"restarting {name} in {delay:.0f} s")
 
@@ -198,13 +214,15 @@ class Supervisor:
             (name, proc) for name, proc in reversed(self.procs.items()) if proc.poll() is None
         ]
         for _name, proc in running:
-            proc.terminate()
+            # Each child leads its own process group (start_new_session): signal the group, so
+            # what it started (gunicorn's workers) goes too even if the child itself is gone.
+            _signal_group(proc, signal.SIGTERM)
         deadline = time.monotonic() + self.stop_grace
         for name, proc in running:
             try:
                 proc.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                proc.kill()
+                _signal_group(proc, signal.SIGKILL)
                 proc.wait()
                 self._say(f"{name} did not stop within {self.stop_grace:.0f} s; killed")
             else:

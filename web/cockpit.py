@@ -266,12 +266,15 @@ def alarms(user) -> dict:
 def fleet(user, now: datetime) -> dict:
     """Vehicles and worker badges online (在线: a position in the last minutes) of all."""
     from iot.models import TrackPoint, Vehicle, WorkerBadge
-    from org.selectors import scope
+    from iot.selectors import sensing_scope
 
     recent = TrackPoint.objects.filter(ts__gte=now - timedelta(minutes=TRACKER_ONLINE_MINUTES))
     out = {}
-    for name, model in (("vehicles", Vehicle), ("badges", WorkerBadge)):
-        qs = scope(model.objects.filter(is_active=True), user, path_field="area_path")
+    for name, model, department in (
+        ("vehicles", Vehicle, "department_id"),
+        ("badges", WorkerBadge, None),
+    ):
+        qs = sensing_scope(model.objects.filter(is_active=True), user, department_field=department)
         out[name] = qs.count()
         out[f"{name}_online"] = qs.filter(
             device_id__in=recent.values("tracker_id").distinct()

@@ -49,6 +49,13 @@ def test_without_redis_url_the_cache_is_per_process_memory():
     assert cache_config("")["default"]["BACKEND"] == LOCMEM_CACHE
 
 
+def test_served_without_redis_the_processes_share_a_file_cache(tmp_path):
+    default = cache_config("", str(tmp_path))["default"]
+    assert default["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
+    assert default["LOCATION"] == str(tmp_path)
+    assert cache_config("redis://r:6379/0", str(tmp_path))["default"]["BACKEND"] == REDIS_CACHE
+
+
 def test_with_redis_url_the_cache_is_redis_at_that_url():
     default = cache_config("redis://cache.internal:6380/2")["default"]
     assert default["BACKEND"] == REDIS_CACHE

@@ -246,6 +246,9 @@ ROUTES: dict[str, Obj | List | Open] = {
     "login/": Open("the login"),
     "password/": Open("the user's own password"),
     "password/done/": Open("the user's own password"),
+    "password/reset/": Open("asks for a reset link by email (throttled, same answer for all)"),
+    "password/reset/sent/": Open("the reset's confirmation page"),
+    "password/reset/<uidb64>/<token>/": Open("the one-time token is the key"),
     "logout/": Open("the logout"),
 }
 

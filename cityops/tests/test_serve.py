@@ -59,12 +59,21 @@ def test_mqtt_consumers_join_with_a_broker_sharing_one_subscription():
     assert all("--shared" in s.argv for s in two)
 
 
-def test_every_child_writes_its_metrics_to_the_shared_directory(tmp_path):
+def test_every_child_writes_its_metrics_to_the_shared_directory(tmp_path, settings):
     (tmp_path / "counter_123.db").write_bytes(b"old run")
     reset_metrics_dir(tmp_path)
     assert list(tmp_path.iterdir()) == []
-    specs = server_specs(ServeOptions(mqtt_url="mqtt://b:1883"), metrics=tmp_path)
+    settings.REDIS_URL = ""
+    specs = server_specs(ServeOptions(mqtt_url="mqtt://u:secret@b:1883"), metrics=tmp_path)
     assert {s.env["PROMETHEUS_MULTIPROC_DIR"] for s in specs} == {str(tmp_path)}
+    # Without Redis the web workers count throttles in one file cache, not each its own.
+    assert {s.env["CACHE_DIR"] for s in specs} == {str(settings.VAR_DIR / "cache")}
+    # The broker's password travels in the environment, never on a command line.
+    mqtt = specs[-1]
+    assert mqtt.env["MQTT_URL"] == "mqtt://u:secret@b:1883"
+    assert not any("secret" in arg for s in specs for arg in s.argv)
+    settings.REDIS_URL = "redis://r:6379/0"
+    assert "CACHE_DIR" not in server_specs(ServeOptions())[0].env
 
 
 def test_an_ipv6_address_is_bracketed_for_gunicorn():

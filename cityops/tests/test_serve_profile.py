@@ -33,7 +33,14 @@ from iot.models import DeviceType, Reading
 from notify.models import SmsSinkMessage
 from org.services import api_token_create
 
-pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.skipif(
+        "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+        reason="the profile's processes share this test's database: PostgreSQL only",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 DEVICES = 50

@@ -38,6 +38,7 @@ def test_a_round_trip_brings_back_every_row_and_file(small_city, media, tmp_path
     call_command("backup", "--output", str(tmp_path / "backups"), stdout=out)
     archive = Path(out.getvalue().split(":")[0])
     manifest = read_manifest(archive)
+    assert archive.stat().st_mode & 0o777 == 0o600  # the whole database: for its owner only
     assert manifest["tables"] == before and manifest["tables"]["cases_case"] == 1
     assert manifest["media_files"] == 1 and manifest["migrations"]["cases"]
     with tarfile.open(archive) as tar:

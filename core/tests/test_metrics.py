@@ -14,8 +14,8 @@ from iot.models import Channel
 pytestmark = pytest.mark.django_db
 
 
-def _value(text: str, name: str, **labels) -> float:
-    """The sample ``name{labels}`` in an exposition text (0 when absent)."""
+def _value(text: str, name: str, *, required: bool = False, **labels) -> float:
+    """The sample ``name{labels}`` in an exposition text (0 when absent, unless ``required``)."""
     for line in text.splitlines():
         if line.startswith("#"):
             continue
@@ -25,6 +25,7 @@ def _value(text: str, name: str, **labels) -> float:
         found = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2) or ""))
         if all(found.get(k) == str(v) for k, v in labels.items()):
             return float(match.group(3))
+    assert not required, f"no sample {name} {labels}"
     return 0.0
 
 
@@ -47,6 +48,13 @@ def test_metrics_are_off_without_a_token_and_hidden_from_a_wrong_one(client, set
     settings.METRICS_TOKEN = "s3cret"
     assert client.get("/metrics").status_code == 404
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer guess").status_code == 404
+
+
+def test_an_unknown_method_is_counted_as_other(client, scrape):
+    client.generic("AAAB", "/citizen/")
+    text = scrape()
+    assert 'method="AAAB"' not in text
+    assert 'cityops_http_requests_total{method="OTHER",route="citizen/"' in text
 
 
 def test_requests_are_counted_and_timed_by_route_not_by_path(client, scrape):
@@ -86,4 +94,4 @@ def test_queue_depth_and_scanner_lag_are_read_when_scraped(scrape):
     assert "cityops_queue_pending " in text
     assert "cityops_sla_scan_lag_seconds NaN" in text
     beat(SLA_SCAN)
-    assert _value(scrape(), "cityops_sla_scan_lag_seconds") < 5
+    assert _value(scrape(), "cityops_sla_scan_lag_seconds", required=True) < 5
