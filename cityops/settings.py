@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "cases.evidence.PhotoBudgetMiddleware",  # the photos of one request together
+    "cityops.middleware.NumberOutOfRangeMiddleware",  # a huge id in a URL is a 404, not a 500
 ]
 
 ROOT_URLCONF = "cityops.urls"

@@ -72,3 +72,30 @@ def test_an_unknown_api_path_is_a_json_not_found_not_an_html_page(client, path):
     body = response.json()
     assert body["code"] == "not_found" and path in body["message"]
     assert "/api/v1/docs" in body["message"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path, json_body",
+    [
+        ("/api/v1/map/trackers/13617084619549936779645021029310398464/trail", True),
+        ("/api/v1/iot/alarms/99999999999999999999999/acknowledge", True),
+        ("/api/v1/signs/values/99999999999999999999999", True),
+        ("/en/iot/vehicles/99999999999999999999999/track/", False),
+        ("/en/signs/values/99999999999999999999999/", False),
+    ],
+)
+def test_an_id_too_large_for_the_database_is_a_404_not_a_500(
+    client, django_user_model, path, json_body
+):
+    from org.factories import DEFAULT_PASSWORD
+    from org.models import Role
+    from org.services import staff_create
+
+    staff_create(username="boss", password=DEFAULT_PASSWORD, role=Role.ADMIN, is_superuser=True)
+    client.login(username="boss", password=DEFAULT_PASSWORD)
+    method = client.post if path.endswith("acknowledge") else client.get
+    response = method(path, content_type="application/json") if json_body else method(path)
+    assert response.status_code == 404
+    if json_body:
+        assert response.json()["code"] == "not_found"
