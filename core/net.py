@@ -8,6 +8,20 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
+def address_scope(address: str) -> str:
+    """What per-address limits count by: the address itself, or for IPv6 its /64 network (one
+    subscriber holds a whole /64 and could otherwise rotate through it)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:  # ::ffff:203.0.113.5 is that IPv4 address
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+
+
 def client_address(request: HttpRequest) -> str:
     """The client's IP address, for per-address limits (限流).
 

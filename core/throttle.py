@@ -60,6 +60,11 @@ def retry_after(limit: Limit, scope: str, *, now: datetime) -> int:
     return max(1, math.ceil(free_at - now.timestamp()))
 
 
+def forget(limit: Limit, scope: str) -> None:
+    """Free every slot of ``scope`` (a new password ends an account's lock-out)."""
+    cache.delete_many(_slot_keys(limit, scope))
+
+
 class Exhausted(Exception):
     """Every slot of ``limit`` for ``scope`` is taken; one frees in ``retry_after`` seconds."""
 

@@ -24,7 +24,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError, NotFound
-from core.net import client_address
+from core.net import address_scope, client_address
 from portal import selectors, services, tracking
 from portal.forms import LookupForm, PortalReportForm, RatingForm
 
@@ -84,7 +84,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     photos=data["photos"],
                     reporter_phone=data["phone"],
                     device=device,
-                    ip=client_address(request),
+                    ip=address_scope(client_address(request)),
                     submission=data["submission"],
                 )
             except DomainError as exc:
@@ -182,7 +182,7 @@ def find(request: HttpRequest) -> HttpResponse:
                 found = tracking.find_report(
                     number=form.cleaned_data["number"],
                     phone=form.cleaned_data["phone"],
-                    ip=client_address(request),
+                    ip=address_scope(client_address(request)),
                 )
             except DomainError as exc:
                 field = exc.details.get("field")

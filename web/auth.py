@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import throttle
-from core.net import client_address
+from core.net import address_scope, client_address
 
 # Reset emails per hour from one client address and to one email address.
 RESET_PER_ADDRESS = 10
@@ -53,7 +53,8 @@ class ThrottledLoginMixin:
         if not username or not self.cleaned_data.get("password"):
             return super().clean()
         account, address = limits()
-        scopes = ((account, username), (address, client_address(self.request) or "-"))
+        where = address_scope(client_address(self.request)) or "-"
+        scopes = ((account, username), (address, where))
         try:
             slots = throttle.claim_all(scopes, now=timezone.now())
         except throttle.Exhausted as full:
@@ -93,7 +94,7 @@ class ResetForm(PasswordResetForm):
         scopes = (
             (
                 throttle.Limit("reset-address", RESET_PER_ADDRESS, window),
-                client_address(self.request),
+                address_scope(client_address(self.request)),
             ),
             (throttle.Limit("reset-email", RESET_PER_EMAIL, window), email),
         )
@@ -106,3 +107,14 @@ class ResetForm(PasswordResetForm):
                 params={"minutes": (full.retry_after + 59) // 60},
             ) from None
         return self.cleaned_data["email"]
+
+
+def end_lockout_on_new_password(sender, instance, update_fields=None, **kwargs) -> None:
+    """pre_save of the user model: a new password (set by the user, a reset link or the admin)
+    frees the account's failed log-ins, so "ask the administrator" really unlocks it."""
+    if instance.pk is None or (update_fields is not None and "password" not in update_fields):
+        return
+    stored = type(instance).objects.filter(pk=instance.pk).values_list("password", flat=True)
+    if stored.first() not in (None, instance.password):
+        account, _address = limits()
+        throttle.forget(account, instance.get_username().strip().casefold())

@@ -194,3 +194,40 @@ def test_reset_requests_are_limited_so_no_mailbox_is_flooded(personas, mailoutbo
     )
     assert refused.status_code == 200 and b"Too many reset requests" in refused.content
     assert len(mailoutbox) == 3
+
+
+def test_a_new_password_set_by_the_administrator_ends_the_lockout(personas):
+    client = Client()
+    for _ in range(6):
+        _login(client, "dispatcher", "wrong")
+    assert b"Too many failed" in _login(client, "dispatcher", DEFAULT_PASSWORD).content
+    user = personas["city_dispatcher"]
+    user.set_password("Harbour-lane-77")  # as the admin's password form does
+    user.save()
+    assert _login(Client(), "dispatcher", "Harbour-lane-77").status_code == 302
+
+
+def test_one_ipv6_subscriber_counts_as_one_address(personas, settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 3
+    for n in range(3):  # three addresses of one /64
+        _login(Client(REMOTE_ADDR=f"2001:db8:1:2::{n + 1}"), f"user{n}", "guess")
+    refused = _login(Client(REMOTE_ADDR="2001:db8:1:2::99"), "leader", DEFAULT_PASSWORD)
+    assert b"Too many failed log-ins from this address" in refused.content
+    assert (
+        _login(Client(REMOTE_ADDR="2001:db8:1:3::1"), "leader", DEFAULT_PASSWORD).status_code == 302
+    )
+
+
+@pytest.mark.parametrize(
+    "address, scope",
+    [
+        ("203.0.113.5", "203.0.113.5"),
+        ("::ffff:203.0.113.5", "203.0.113.5"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("", ""),
+    ],
+)
+def test_address_scope(address, scope):
+    from core.net import address_scope
+
+    assert address_scope(address) == scope
