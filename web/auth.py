@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -64,8 +63,29 @@ class ThrottledLoginMixin:
                 params={"minutes": (full.retry_after + 59) // 60},
             ) from None
         cleaned = super().clean()  # a wrong password raises here and keeps its slots
+        self._check_second_step()  # so does a missing or wrong code
         throttle.release(*slots)
         return cleaned
+
+    def _check_second_step(self) -> None:
+        """With two-step verification on (web.two_factor), the current code is part of the log-in."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        user = self.get_user()
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+        if device is None:
+            return
+        code = (self.data.get("otp_token") or "").strip()
+        if not code:
+            raise ValidationError(
+                _("This account uses two-step verification: enter the code from your app."),
+                code="otp_required",
+            )
+        if not device.verify_token(code):
+            raise ValidationError(
+                _("The code from your app is wrong or has expired."), code="otp_invalid"
+            )
+        user.otp_device = device  # django_otp marks the session verified on login
 
 
 class LoginForm(ThrottledLoginMixin, AuthenticationForm):
@@ -73,10 +93,6 @@ class LoginForm(ThrottledLoginMixin, AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": _("Wrong username or password."),
     }
-
-
-class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
-    pass
 
 
 class ResetForm(PasswordResetForm):

@@ -1,10 +1,21 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from web import views
+from web import two_factor, views
 from web.auth import LoginForm, ResetForm
 
 app_name = "web"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "web/password_change.html"
+    success_url = reverse_lazy("web:password_change_done")
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "two_factor_eligible": two_factor.eligible(self.request.user),
+        }
 
 
 class ResetView(auth_views.PasswordResetView):
@@ -38,20 +49,14 @@ urlpatterns = [
     ),
     # Every user changes their own password; their other sessions end with it (Django keeps
     # only the session that changed it).
-    path(
-        "password/",
-        auth_views.PasswordChangeView.as_view(
-            template_name="web/password_change.html",
-            success_url=reverse_lazy("web:password_change_done"),
-        ),
-        name="password_change",
-    ),
+    path("password/", PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/done/",
         auth_views.PasswordChangeDoneView.as_view(template_name="web/password_change_done.html"),
         name="password_change_done",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/two-factor/", two_factor.setup, name="two_factor"),
     # Forgotten password: a one-time link by email (the admin can also set one in the admin).
     path(
         "password/reset/",

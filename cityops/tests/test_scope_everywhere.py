@@ -246,6 +246,7 @@ ROUTES: dict[str, Obj | List | Open] = {
     "login/": Open("the login"),
     "password/": Open("the user's own password"),
     "password/done/": Open("the user's own password"),
+    "account/two-factor/": Open("the user's own second factor (administrators and leaders)"),
     "password/reset/": Open("asks for a reset link by email (throttled, same answer for all)"),
     "password/reset/sent/": Open("the reset's confirmation page"),
     "password/reset/<uidb64>/<token>/": Open("the one-time token is the key"),

@@ -71,13 +71,18 @@ def test_one_address_trying_many_accounts_is_stopped(personas, settings):
     assert _login(Client(REMOTE_ADDR="203.0.113.6"), "leader", DEFAULT_PASSWORD).status_code == 302
 
 
-def test_the_admin_login_is_limited_too(personas):
+def test_the_admin_logs_in_through_the_sites_one_door(personas):
     client = Client()
-    for _ in range(5):
-        _login(client, "admin", "wrong", path="/en/admin/login/")
-    response = _login(client, "admin", DEFAULT_PASSWORD, path="/en/admin/login/")
-    assert response.status_code == 200
-    assert b"Too many failed log-ins for this account" in response.content
+    response = client.get("/en/admin/login/?next=/en/admin/cases/case/")
+    assert response.status_code == 302
+    assert response["Location"] == "/en/login/?next=/en/admin/cases/case/"
+    # A post to the admin's own form goes the same way: no second, unlimited login form.
+    assert _login(client, "admin", "wrong", path="/en/admin/login/").status_code == 302
+    assert (
+        _login(client, "admin", DEFAULT_PASSWORD, path="/en/login/?next=/en/admin/").status_code
+        == 302
+    )
+    assert client.get("/en/admin/").status_code == 200
 
 
 def test_the_refusal_is_in_chinese_on_the_chinese_page(personas):

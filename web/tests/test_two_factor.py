@@ -1,0 +1,97 @@
+"""Two-step verification (两步验证) for administrators and leaders: switched on with a code from
+the app, then every log-in needs the current code; off again only with a code."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from org.factories import DEFAULT_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/en/account/two-factor/"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _code(device: TOTPDevice) -> str:
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def _login(username: str, **extra) -> tuple[Client, object]:
+    client = Client()
+    response = client.post(
+        "/en/login/", {"username": username, "password": DEFAULT_PASSWORD, **extra}
+    )
+    return client, response
+
+
+def test_a_leader_switches_it_on_and_then_every_log_in_needs_the_code(personas):
+    now = timezone.now()
+    with time_machine.travel(now, tick=False) as clock:
+        leader, _ = _login("leader")
+        page = leader.get(PAGE)
+        assert (
+            page.status_code == 200 and b"<svg" in page.content and b'id="secret"' in page.content
+        )
+        pending = TOTPDevice.objects.get(user=personas["city_leader"], confirmed=False)
+        assert pending.config_url.startswith("otpauth://totp/CityOps")
+
+        leader.post(PAGE, {"code": "000000" if _code(pending) != "000000" else "111111"})
+        assert not TOTPDevice.objects.filter(confirmed=True).exists()  # a wrong code: still off
+        clock.shift(timedelta(seconds=2))  # django-otp waits a little longer after each failure
+        leader.post(PAGE, {"code": _code(pending)})
+        device = TOTPDevice.objects.get(user=personas["city_leader"], confirmed=True)
+
+        clock.shift(timedelta(seconds=30))
+        _client, response = _login("leader")
+        assert b"This account uses two-step verification" in response.content
+        _client, response = _login(
+            "leader", otp_token="123456" if _code(device) != "123456" else "654321"
+        )
+        assert b"The code from your app is wrong" in response.content
+        clock.shift(timedelta(seconds=2))
+        client, response = _login("leader", otp_token=_code(device))
+        assert response.status_code == 302
+        assert client.get("/en/").status_code == 200
+
+        # Off again only with a current code.
+        clock.shift(timedelta(seconds=30))
+        client.post(
+            PAGE, {"action": "disable", "code": "999999" if _code(device) != "999999" else "888888"}
+        )
+        assert TOTPDevice.objects.filter(confirmed=True).exists()
+        clock.shift(timedelta(seconds=2))
+        client.post(PAGE, {"action": "disable", "code": _code(device)})
+        assert not TOTPDevice.objects.exists()
+        assert _login("leader")[1].status_code == 302
+
+
+def test_a_used_code_cannot_log_in_twice(personas):
+    device = TOTPDevice.objects.create(user=personas["city_leader"], name="app", confirmed=True)
+    with time_machine.travel(timezone.now(), tick=False):
+        code = _code(device)
+        assert _login("leader", otp_token=code)[1].status_code == 302
+        assert b"wrong or has expired" in _login("leader", otp_token=code)[1].content
+
+
+def test_only_administrators_and_leaders_have_it(personas):
+    inspector, _ = _login("inspector_alpha")
+    assert inspector.get(PAGE).status_code == 404
+    admin, _ = _login("admin")
+    assert admin.get(PAGE).status_code == 200
+    assert b'id="two-factor-link"' in admin.get("/en/password/").content
+    assert b'id="two-factor-link"' not in inspector.get("/en/password/").content
