@@ -65,3 +65,13 @@ def watch_csp(context) -> None:
 
 def csp_violations(page) -> list[str]:
     return page.evaluate("window.__cspViolations || []")
+
+
+@pytest.fixture
+def empty_cache():
+    """Throttle counts (login, reset) start from nothing and leave nothing behind."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
