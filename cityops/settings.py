@@ -446,5 +446,8 @@ EMAIL_BACKEND = email_backend(EMAIL_HOST)
 # or mqtts://...; unset = HTTP telemetry only. Tests use MQTT_URL_TEST (the CI Mosquitto).
 MQTT_URL = env_str("MQTT_URL", "")
 MQTT_URL_TEST = env_str("MQTT_URL_TEST", "mqtt://127.0.0.1:1883")
+# The shared-subscription group of the ingest consumers ($share/<group>/cityops/telemetry/+): every
+# persistent session in the group takes its turn, so two deployments on one broker need two groups.
+MQTT_SHARED_GROUP = env_str("MQTT_SHARED_GROUP", "cityops")
 # A device that sent nothing for this long is offline (a device type may set its own window).
 IOT_OFFLINE_MINUTES = env_int("IOT_OFFLINE_MINUTES", 30)

@@ -42,6 +42,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 
 from iot import alarms
@@ -119,7 +120,8 @@ class Consumer:
         # The prefix is configurable for benchmarks sharing a broker; devices use the default.
         self.prefix = topic_prefix
         topic = f"{topic_prefix}+"
-        self.topic = f"$share/{SHARED_GROUP}/{topic}" if shared else topic
+        group = getattr(settings, "MQTT_SHARED_GROUP", "") or SHARED_GROUP
+        self.topic = f"$share/{group}/{topic}" if shared else topic
         self.batch_size = max(1, batch_size)
         self.batch_wait = batch_wait
         self.stop_event = stop or threading.Event()
