@@ -15,7 +15,6 @@ so a flood of health checks opens no flood of connections.
 
 from __future__ import annotations
 
-import hmac
 import json
 import socket
 import time
@@ -25,6 +24,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpResponse
+
+from core.metrics import has_operator_token
 
 HEALTH_PATHS = ("/healthz", "/readyz")
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -127,12 +128,6 @@ def readiness() -> tuple[str, dict[str, dict]]:
     return status, results
 
 
-def _with_details(request) -> bool:
-    token = settings.METRICS_TOKEN
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    return bool(token) and hmac.compare_digest(given.encode(), token.encode())
-
-
 def _json(status: int, body: dict) -> HttpResponse:
     response = HttpResponse(
         json.dumps(body, ensure_ascii=False), status=status, content_type="application/json"
@@ -156,7 +151,7 @@ class HealthMiddleware:
         if path == "/healthz":
             return _json(200, {"status": "ok"})
         status, results = readiness()
-        if not _with_details(request):
+        if not has_operator_token(request):
             results = {
                 name: {k: v for k, v in r.items() if k != "error"} for name, r in results.items()
             }

@@ -102,8 +102,9 @@ class MetricsMiddleware:
         return response
 
 
-def _allowed(request) -> bool:
-    """Only a scraper with METRICS_TOKEN; without a token the endpoint is off. (Not "loopback
+def has_operator_token(request) -> bool:
+    """The request carries METRICS_TOKEN (the operators' scraper or monitor); without a token
+    set, nobody does. Only a scraper with METRICS_TOKEN; without a token the endpoint is off. (Not "loopback
     only": behind a reverse proxy on the same machine every visitor comes from loopback.)"""
     token = settings.METRICS_TOKEN
     if not token:
@@ -113,7 +114,7 @@ def _allowed(request) -> bool:
 
 
 def metrics_view(request):
-    if not _allowed(request):
+    if not has_operator_token(request):
         # The same answer as any unknown page: a scraper is configured, a stranger learns nothing.
         return HttpResponse(status=404)
     if os.environ.get(MULTIPROC_ENV):
