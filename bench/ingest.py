@@ -176,23 +176,10 @@ def cityops_rate(broker, prefix: str, codes: list[str], n: int, offset: int, bat
     proc.join()
     consumer.stop_event.set()
     thread.join(30)
-    _forget_session(broker, client_id)
+    from iot.ingest.network import forget_session
+
+    forget_session(broker, client_id)
     return n / elapsed, consumer.stats
-
-
-def _forget_session(broker, client_id: str) -> None:
-    import paho.mqtt.client as mqtt
-    from paho.mqtt.enums import CallbackAPIVersion
-    from paho.mqtt.packettypes import PacketTypes
-    from paho.mqtt.properties import Properties
-
-    client = mqtt.Client(
-        callback_api_version=CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
-    )
-    props = Properties(PacketTypes.CONNECT)
-    props.SessionExpiryInterval = 0
-    client.connect(broker.host, broker.port, clean_start=True, properties=props)
-    client.disconnect()
 
 
 def isolate_queue():

@@ -24,7 +24,7 @@ from django.conf import settings
 
 from core.metrics import MULTIPROC_ENV
 from core.processes import ChildSpec, manage_argv
-from iot.ingest.mqtt import DEFAULT_CLIENT_ID
+from iot.ingest.mqtt import DEFAULT_CLIENT_ID, BrokerUrl, forget_session
 
 WSGI_APP = "cityops.wsgi:application"
 # gunicorn's own graceful stop stays inside the supervisor's 10 s before SIGKILL.
@@ -35,6 +35,7 @@ WORKER_TIMEOUT_SECONDS = 60
 # Recycle a worker after this many requests (plus jitter) so a slow leak can never grow unbounded.
 MAX_REQUESTS = 5000
 MAX_REQUESTS_JITTER = 500
+MAX_PROCESSES = 64  # of each kind (ServeOptions.check)
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,10 @@ class ServeOptions:
             problems.append(f"port {self.port} is not between 1 and 65535")
         for name in ("workers", "threads", "consumers", "mqtt_consumers"):
             value = getattr(self, name)
-            if not 1 <= value <= 64:
-                problems.append(f"{name.replace('_', '-')} must be between 1 and 64, not {value}")
+            if not 1 <= value <= MAX_PROCESSES:
+                problems.append(
+                    f"{name.replace('_', '-')} must be between 1 and {MAX_PROCESSES}, not {value}"
+                )
         return problems
 
 
@@ -134,11 +137,28 @@ def server_specs(options: ServeOptions, *, metrics: Path | None = None) -> list[
             # The broker URL (maybe with a password) goes by the environment, never on the
             # command line where `ps` shows it to every local user.
             argv = manage_argv("ingest_mqtt")
-            # The first keeps the one consumer's id, so its broker session (and queue) carries on.
-            client_id = DEFAULT_CLIENT_ID if n == 1 else f"{DEFAULT_CLIENT_ID}-{n}"
-            argv += ("--client-id", client_id)
+            argv += ("--client-id", mqtt_client_id(n))
             if shared:
                 argv += ("--shared",)
             mqtt_env = {**env, "MQTT_URL": options.mqtt_url}
             specs.append(ChildSpec(f"mqtt-{n}", argv, restart=True, env=mqtt_env))
     return specs
+
+
+def mqtt_client_id(n: int, base: str = DEFAULT_CLIENT_ID) -> str:
+    """The client id of MQTT consumer ``n`` (from 1). The first keeps the one consumer's id, so
+    its broker session (and what is queued there) carries on when more are added."""
+    return base if n == 1 else f"{base}-{n}"
+
+
+def retire_mqtt_sessions(url: str, keep: int, *, base: str = DEFAULT_CLIENT_ID) -> list[str]:
+    """Forget the broker sessions of consumer numbers above ``keep`` (after MQTT_CONSUMERS was
+    lowered). A persistent session stays a member of the shared subscription while nobody uses
+    it: the broker goes on handing it its turn at the readings, queued for a consumer that will
+    never come (and dropped over the broker's queue limit). Returns the client ids forgotten;
+    raises ConnectionError when the broker is unreachable."""
+    broker = BrokerUrl.parse(url)
+    retired = [mqtt_client_id(n, base) for n in range(keep + 1, MAX_PROCESSES + 1)]
+    for client_id in retired:
+        forget_session(broker, client_id)
+    return retired

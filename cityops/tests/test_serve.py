@@ -9,10 +9,8 @@ from __future__ import annotations
 import io
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -21,7 +19,15 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from cityops.serving import ServeOptions, reset_metrics_dir, server_specs
+from cityops.serving import (
+    ServeOptions,
+    mqtt_client_id,
+    reset_metrics_dir,
+    retire_mqtt_sessions,
+    server_specs,
+)
+from core.testing import children, free_port, private_mosquitto, wait_for
+from iot.ingest.mqtt import BrokerUrl
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,12 +103,6 @@ def test_impossible_options_are_refused_before_anything_starts(args, message):
 # --- the real server -------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _get(url: str, **headers) -> tuple[int, bytes]:
     request = urllib.request.Request(url, headers=headers)
     try:
@@ -110,15 +110,6 @@ def _get(url: str, **headers) -> tuple[int, bytes]:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
-
-
-def _wait(predicate, what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _answers(url: str) -> bool:
@@ -130,22 +121,7 @@ def _answers(url: str) -> bool:
 
 def _children(pid: int) -> dict[str, int]:
     """The supervisor's direct children by what they run: {"gunicorn": pid, "run_huey": pid}."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == pid:
-            text = b" ".join(cmdline).decode(errors="replace")
-            for name in ("gunicorn", "run_huey"):
-                if name in text:
-                    found[name] = int(entry.name)
-    return found
+    return {name: found[0] for name in ("gunicorn", "run_huey") if (found := children(pid, name))}
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +149,7 @@ def migrated_sqlite(tmp_path_factory) -> dict[str, str]:
 
 
 def test_serve_runs_supervises_and_stops_the_production_profile(migrated_sqlite, tmp_path):
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = (tmp_path / "serve.log").open("w+")
     last: dict[str, int] = {}
@@ -185,7 +161,7 @@ def test_serve_runs_supervises_and_stops_the_production_profile(migrated_sqlite,
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait(lambda: _answers(f"{base}/healthz"), "the server")
+        wait_for(lambda: _answers(f"{base}/healthz"), "the server")
         status, body = _get(f"{base}/readyz")
         assert status == 200, body
         assert _get(f"{base}/static/css/cityops.css")[0] == 200  # whitenoise, no runserver
@@ -197,7 +173,7 @@ def test_serve_runs_supervises_and_stops_the_production_profile(migrated_sqlite,
         line = 'cityops_http_requests_total{method="GET",route="citizen/",status="200"}'
         assert f"{line} 7.0" in metrics, metrics[:2000]
         # The worker runs the SLA scanner at once; its heartbeat reaches the web's /readyz.
-        _wait(
+        wait_for(
             lambda: b'"lag_seconds": null' not in _get(f"{base}/readyz")[1],
             "the first SLA scan",
         )
@@ -207,8 +183,8 @@ def test_serve_runs_supervises_and_stops_the_production_profile(migrated_sqlite,
         assert set(children) == {"gunicorn", "run_huey"}, children
         os.kill(children["gunicorn"], signal.SIGKILL)
         os.kill(children["run_huey"], signal.SIGKILL)
-        _wait(lambda: set(_children(proc.pid)) == {"gunicorn", "run_huey"}, "the restarts")
-        _wait(lambda: _answers(f"{base}/healthz"), "the restarted server")
+        wait_for(lambda: set(_children(proc.pid)) == {"gunicorn", "run_huey"}, "the restarts")
+        wait_for(lambda: _answers(f"{base}/healthz"), "the restarted server")
         last = _children(proc.pid)
         assert set(last.values()).isdisjoint(children.values())
 
@@ -224,3 +200,59 @@ def test_serve_runs_supervises_and_stops_the_production_profile(migrated_sqlite,
     assert "stopped web" in text and "stopped worker-1" in text, text
     for pid in last.values():  # nothing left running behind it
         assert not Path(f"/proc/{pid}").exists()
+
+
+def _session_present(broker: BrokerUrl, client_id: str) -> bool:
+    """Connect as ``client_id`` keeping any session (and creating one), say whether the broker
+    had one, and leave it there."""
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    flags = []
+    client = mqtt.Client(
+        callback_api_version=CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
+    )
+    client.on_connect = lambda c, u, f, rc, p: flags.append(f.session_present)
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 3600
+    client.connect(broker.host, broker.port, clean_start=False, properties=props)
+    client.loop_start()
+    try:
+        wait_for(lambda: flags, "the CONNACK", timeout=10)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    return flags[0]
+
+
+def test_serve_forgets_the_broker_sessions_of_consumers_it_no_longer_runs(tmp_path):
+    """Three consumers ran; MQTT_CONSUMERS is now 2. The third's persistent session would stay a
+    member of the shared group and take its turn at every reading, queued for nobody."""
+    with private_mosquitto(tmp_path) as url:
+        broker = BrokerUrl.parse(url)
+        ids = [mqtt_client_id(n, "retire") for n in (1, 2, 3)]
+        assert ids == ["retire", "retire-2", "retire-3"]
+        assert not any(_session_present(broker, client_id) for client_id in ids)  # made now
+        retired = retire_mqtt_sessions(url, 2, base="retire")
+        assert "retire-3" in retired and "retire-2" not in retired and "retire" not in retired
+        assert [_session_present(broker, client_id) for client_id in ids] == [True, True, False]
+
+
+def test_serve_starts_even_when_the_broker_is_down(settings, monkeypatch):
+    """The sessions cannot be forgotten then: serve says so and goes on (the consumers reconnect
+    by themselves)."""
+    with pytest.raises(ConnectionError):
+        retire_mqtt_sessions(f"mqtt://127.0.0.1:{free_port()}", 1)
+    settings.MQTT_URL = f"mqtt://127.0.0.1:{free_port()}"
+    started = []
+    monkeypatch.setattr(
+        "cityops.management.commands.serve.run_supervised",
+        lambda specs, **kw: started.append(specs),
+    )
+    monkeypatch.setattr("cityops.management.commands.serve.reset_metrics_dir", lambda path: None)
+    err = io.StringIO()
+    call_command("serve", stderr=err, stdout=io.StringIO())
+    assert "Could not forget the sessions of retired MQTT consumers" in err.getvalue()
+    assert [spec.name for spec in started[0]][-1] == "mqtt-1"

@@ -10,7 +10,6 @@ import io
 import json
 import os
 import signal
-import socket
 import sys
 import threading
 
@@ -19,6 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from core.processes import ChildDied, ChildSpec, Supervisor
+from core.testing import free_port
 from demo.credentials import FILENAME, DemoCredentials, Login
 from demo.processes import DEMO_BROKER, broker_url, child_specs
 
@@ -34,12 +34,6 @@ STUBBORN = (
 
 def _failing(status: int) -> tuple[str, ...]:
     return (PY, "-c", f"raise SystemExit({status})")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _http_server(port: int) -> tuple[str, ...]:
@@ -163,7 +157,7 @@ def _with_stdout_pipe(popen):
 
 
 def test_wait_for_port_answers_once_the_server_listens():
-    port = _free_port()
+    port = free_port()
     supervisor = Supervisor(
         [ChildSpec("web", _http_server(port), required=True)], out=io.StringIO()
     )
@@ -186,7 +180,7 @@ def demo_credentials_file(settings, tmp_path):
 
 
 def test_run_demo_prints_url_and_logins_and_stops_on_sigterm(monkeypatch, demo_credentials_file):
-    port = _free_port()
+    port = free_port()
     monkeypatch.setattr(
         "demo.management.commands.run_demo.child_specs",
         lambda host, port, mqtt_url, metrics: [ChildSpec("web", _http_server(port), required=True)],
@@ -232,7 +226,7 @@ def test_run_demo_fails_when_the_web_server_dies(monkeypatch, demo_credentials_f
         lambda host, port, mqtt_url, metrics: [ChildSpec("web", _failing(4), required=True)],
     )
     with pytest.raises(CommandError, match="web process died"):
-        call_command("run_demo", "--port", str(_free_port()), stdout=io.StringIO())
+        call_command("run_demo", "--port", str(free_port()), stdout=io.StringIO())
 
 
 class FakeClock:
@@ -317,7 +311,7 @@ def test_a_child_that_ran_a_minute_before_exiting_starts_its_count_afresh():
 
 
 def test_a_restarted_child_really_runs_again():
-    port = _free_port()
+    port = free_port()
     out = io.StringIO()
     script = (
         "import os, sys, pathlib; p = pathlib.Path(sys.argv[1]); "

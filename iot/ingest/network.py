@@ -100,6 +100,10 @@ class Subscription:
     client_id: str
     topic: str
     log_level: int = logging.INFO
+    # Subscriptions an earlier run of this client id may have left in its persistent session
+    # (the plain topic before a switch to a shared one, another group ...): dropped on connect,
+    # or every message matching both would arrive twice.
+    stale_topics: tuple[str, ...] = ()
 
 
 class LinkDown(Exception):
@@ -188,6 +192,47 @@ class Link:
         return "still running" if code is None else f"exit code {code}"
 
 
+def forget_session(broker: BrokerUrl, client_id: str, *, timeout: float = 10.0) -> None:
+    """Drop the broker's persistent session of ``client_id``: its subscriptions and the queue
+    kept for it (connect with a clean start and a session expiry of 0, then leave). Raises
+    ConnectionError when the broker cannot be reached or refuses the connection."""
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    answered = threading.Event()
+    outcome: list = []
+
+    def on_connect(client, userdata, flags, reason_code, properties) -> None:
+        outcome.append(reason_code)
+        answered.set()
+
+    client = mqtt.Client(
+        callback_api_version=CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
+    )
+    if broker.username:
+        client.username_pw_set(broker.username, broker.password)
+    if broker.tls:
+        client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
+    client.on_connect = on_connect
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 0
+    try:
+        client.connect(broker.host, broker.port, clean_start=True, properties=props)
+    except OSError as exc:
+        raise ConnectionError(f"MQTT broker {broker.host}:{broker.port}: {exc}") from exc
+    client.loop_start()
+    try:
+        if not answered.wait(timeout):
+            raise ConnectionError(f"MQTT broker {broker.host}:{broker.port} did not answer")
+        if outcome[0].is_failure:
+            raise ConnectionError(f"MQTT broker {broker.host}:{broker.port}: {outcome[0]}")
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
 # --- the child process ------------------------------------------------------------------------
 
 
@@ -222,6 +267,8 @@ def serve(subscription, messages_out, acks_in, connected, subscribed, generation
             flags.session_present,
         )
         client.subscribe(subscription.topic, options=SubscribeOptions(qos=1))
+        if flags.session_present and subscription.stale_topics:
+            client.unsubscribe(list(subscription.stale_topics))
         connected.set()
 
     def on_subscribe(client, userdata, mid, reason_codes, properties) -> None:

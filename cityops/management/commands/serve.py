@@ -15,7 +15,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cityops.serving import ServeOptions, metrics_dir, reset_metrics_dir, server_specs
+from cityops.serving import (
+    ServeOptions,
+    metrics_dir,
+    reset_metrics_dir,
+    retire_mqtt_sessions,
+    server_specs,
+)
 from core.processes import PORT_TIMEOUT_SECONDS, run_supervised
 
 
@@ -48,6 +54,8 @@ class Command(BaseCommand):
         problems = options.check()
         if problems:
             raise CommandError("; ".join(problems) + ".")
+        if options.mqtt_url:
+            self._retire_mqtt_sessions(options)
         metrics = metrics_dir()
         reset_metrics_dir(metrics)
         run_supervised(
@@ -60,3 +68,14 @@ class Command(BaseCommand):
                 self.style.SUCCESS(f"CityOps is serving at {url} (health: {url}healthz)")
             ),
         )
+
+    def _retire_mqtt_sessions(self, options: ServeOptions) -> None:
+        """Sessions of consumer numbers no longer run leave the shared group first; a broker
+        that is down now is no reason not to serve (the consumers reconnect by themselves)."""
+        try:
+            retire_mqtt_sessions(options.mqtt_url, options.mqtt_consumers)
+        except (ConnectionError, ValueError) as exc:
+            self.stderr.write(
+                f"Could not forget the sessions of retired MQTT consumers ({exc}); "
+                "run serve again once the broker answers."
+            )
