@@ -23,6 +23,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -46,6 +47,13 @@ TELEMETRY_REFUSED = Counter(
     "cityops_telemetry_refused",
     "Telemetry messages refused (dead-lettered or from unknown devices)",
     ["channel"],
+)
+
+MQTT_BROKER_DROPPED = Gauge(
+    "cityops_mqtt_broker_dropped",
+    "Messages the MQTT broker dropped over its queue limits since it started "
+    "($SYS/broker/publish/messages/dropped, as the ingest consumers last read it)",
+    multiprocess_mode="max",
 )
 
 

@@ -51,6 +51,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 
+from core import metrics
 from iot import alarms
 from iot.ingest.batch import BatchResult, Message, printable_payload, write_batch
 from iot.ingest.cache import IngestCache
@@ -98,6 +99,8 @@ class ConsumerStats:
     stale_acks_skipped: int = 0
     cases_queued: int = 0  # alarms whose case was handed to the worker (iot.tasks)
     network_restarts: int = 0  # the MQTT network process died and was started again
+    # What the broker says it dropped over its limits since it started (-1: it does not say).
+    broker_dropped: int = -1
 
     def add(self, result: BatchResult) -> None:
         self.messages += result.messages
@@ -159,6 +162,7 @@ class Consumer:
         self._pending: deque[Received] = deque()  # received, not yet taken into a batch
         self._restarted_at = float("-inf")
         self._restart_delay = 0.0
+        self._dropped_seen = -1
 
     def start(self) -> None:
         self._link.start()
@@ -292,9 +296,35 @@ class Consumer:
             return
         self.stats.acked += len(acks)
 
+    def watch_broker(self) -> None:
+        """Say so, loudly, when the broker drops messages (iot.ingest.network.SYS_DROPPED): over
+        its queue limit while a consumer is away, readings are gone before CityOps sees them,
+        and only the broker knows. The count is broker-wide and since the broker started."""
+        seen = self._link.broker_dropped.value
+        if seen < 0 or seen == self._dropped_seen:
+            return
+        if self._dropped_seen < 0:
+            if seen:
+                logger.warning(
+                    "the MQTT broker has dropped %d messages since it started; if readings were "
+                    "among them, raise its queue limit (deploy/mosquitto.conf)",
+                    seen,
+                )
+        elif seen > self._dropped_seen:
+            logger.error(
+                "the MQTT broker dropped %d messages over its queue limits (%d since it "
+                "started): readings among them are lost; raise max_queued_messages "
+                "(deploy/mosquitto.conf)",
+                seen - self._dropped_seen,
+                seen,
+            )
+        self._dropped_seen = self.stats.broker_dropped = seen
+        metrics.MQTT_BROKER_DROPPED.set(seen)
+
     def run_once(self) -> int:
         """Collect, write and acknowledge one batch, then hand the cases of the alarms it raised
         to the worker; returns the batch size (0 when idle)."""
+        self.watch_broker()
         batch = self._collect()
         if not batch:
             return 0

@@ -40,6 +40,10 @@ from iot import senml
 logger = logging.getLogger(__name__)
 
 SESSION_EXPIRY_SECONDS = 7 * 24 * 3600  # the broker keeps our queue this long while we are away
+# Mosquitto's count of messages it dropped over its queue and in-flight limits, broker-wide and
+# since it started, refreshed every sys_interval (10 s) and retained. Not every broker has it, and
+# an ACL may hide $SYS: then the consumer simply never learns of drops.
+SYS_DROPPED = "$SYS/broker/publish/messages/dropped"
 KEEPALIVE_SECONDS = 30
 RECEIVE_MAXIMUM = 65535  # MQTT 5: in-flight (unacknowledged) messages the broker may send us
 CHUNK = 1000  # messages per pipe write, at most
@@ -119,6 +123,7 @@ class Link:
         self.connected = self._ctx.Event()
         self.subscribed = self._ctx.Event()
         self.generation = self._ctx.Value("q", 0, lock=True)
+        self.broker_dropped = self._ctx.Value("q", -1, lock=True)  # SYS_DROPPED; -1: not known
         self.process: mp.process.BaseProcess | None = None
         self._messages = self._acks = None
 
@@ -137,6 +142,7 @@ class Link:
                 self.connected,
                 self.subscribed,
                 self.generation,
+                self.broker_dropped,
             ),
             daemon=True,
         )
@@ -236,7 +242,9 @@ def forget_session(broker: BrokerUrl, client_id: str, *, timeout: float = 10.0) 
 # --- the child process ------------------------------------------------------------------------
 
 
-def serve(subscription, messages_out, acks_in, connected, subscribed, generation) -> None:
+def serve(
+    subscription, messages_out, acks_in, connected, subscribed, generation, broker_dropped
+) -> None:
     """The network process: connect, subscribe, forward messages, send the acknowledgements the
     parent asks for. Runs until the parent says stop (None) or goes away (EOF)."""
     import paho.mqtt.client as mqtt
@@ -252,6 +260,7 @@ def serve(subscription, messages_out, acks_in, connected, subscribed, generation
     broker = subscription.broker
     inbox: queue.SimpleQueue[Received] = queue.SimpleQueue()
     stopping = threading.Event()
+    telemetry_mid = [None]  # packet id of the telemetry SUBSCRIBE (the other one is SYS_DROPPED)
 
     def on_connect(client, userdata, flags, reason_code, properties) -> None:
         if reason_code.is_failure:
@@ -266,13 +275,18 @@ def serve(subscription, messages_out, acks_in, connected, subscribed, generation
             subscription.client_id,
             flags.session_present,
         )
-        client.subscribe(subscription.topic, options=SubscribeOptions(qos=1))
+        telemetry_mid[0] = client.subscribe(subscription.topic, options=SubscribeOptions(qos=1))[1]
+        client.subscribe(SYS_DROPPED, options=SubscribeOptions(qos=0))
         if flags.session_present and subscription.stale_topics:
             client.unsubscribe(list(subscription.stale_topics))
         connected.set()
 
     def on_subscribe(client, userdata, mid, reason_codes, properties) -> None:
         failed = [rc for rc in reason_codes if rc.is_failure]
+        if mid != telemetry_mid[0]:
+            if failed:
+                logger.info("the broker does not share %s (%s)", SYS_DROPPED, failed)
+            return
         if failed:
             logger.error("MQTT subscription to %s refused: %s", subscription.topic, failed)
             return
@@ -285,6 +299,12 @@ def serve(subscription, messages_out, acks_in, connected, subscribed, generation
             logger.warning("MQTT disconnected (%s); reconnecting with backoff", reason_code)
 
     def on_message(client, userdata, msg) -> None:
+        if msg.topic == SYS_DROPPED:
+            try:
+                broker_dropped.value = int(msg.payload)
+            except ValueError:
+                pass
+            return
         at = time.time()
         try:
             parsed = senml.parse(msg.payload, now=at)

@@ -312,31 +312,71 @@ def test_a_message_the_database_refuses_is_dead_lettered_and_the_stream_goes_on(
     assert "the database refused it: value too long" in letter.reason
 
 
+def _one_consumer_away(broker: BrokerUrl, device, n: int, then) -> tuple:
+    """Two consumers share the stream; one leaves (a restart) while ``n`` readings arrive and
+    comes back; ``then(stays, back)`` runs while both consume. The broker kept giving the absent
+    member its turn and queued its share for it."""
+    with consumer_running(broker, "stays", shared=True) as stays:
+        with consumer_running(broker, "away", shared=True):
+            pass  # subscribed, then gone: its session stays in the group
+        with publisher(broker) as publish:
+            for i in range(n):
+                publish(device.code, tilt_pack(i, 1.0))
+        with consumer_running(broker, "away", shared=True) as back:
+            then(stays, back)
+    return stays, back
+
+
 def test_a_consumer_away_while_the_stream_goes_on_loses_nothing_on_the_deploy_broker(
     device, run_id, tmp_path, settings
 ):
-    """Two consumers share the stream; one leaves (a restart) while 3,000 readings arrive and
-    comes back. The broker kept giving the absent member its turn and queued its share: with
-    deploy/mosquitto.conf nothing of it is dropped (Mosquitto's default queue limit of 1000
-    dropped ~500 here)."""
+    """With deploy/mosquitto.conf nothing of the absent consumer's share is dropped (Mosquitto's
+    default queue limit of 1000 dropped ~500 of 3,000 here)."""
     settings.MQTT_SHARED_GROUP = f"away{run_id}"
     n = 3000
+
+    def every_reading(stays, back) -> None:
+        wait_until(
+            lambda: Reading.objects.filter(device=device).count() == n,
+            timeout=90,
+            what=f"all {n} readings",
+        )
+
     with private_mosquitto(tmp_path) as url:
-        broker = BrokerUrl.parse(url)
-        with consumer_running(broker, "stays", shared=True) as stays:
-            with consumer_running(broker, "away", shared=True):
-                pass  # subscribed, then gone: its session stays in the group
-            with publisher(broker) as publish:
-                for i in range(n):
-                    publish(device.code, tilt_pack(i, 1.0))
-            with consumer_running(broker, "away", shared=True) as back:
-                wait_until(
-                    lambda: Reading.objects.filter(device=device).count() == n,
-                    timeout=90,
-                    what=f"all {n} readings",
-                )
+        stays, back = _one_consumer_away(BrokerUrl.parse(url), device, n, every_reading)
     assert Reading.objects.filter(device=device).count() == n
     assert back.stats.messages > 1000 and stays.stats.messages < n  # the group did split them
+    assert stays.stats.broker_dropped == 0  # the consumer reads the broker's own count
+
+
+def test_readings_the_broker_drops_are_reported_not_lost_silently(
+    device, run_id, tmp_path, settings, caplog
+):
+    """On a broker left at its default queue limit the loss happens inside the broker; the
+    consumers read its dropped count ($SYS) and log an error naming the fix, and the metric
+    shows it."""
+    from core import metrics
+
+    settings.MQTT_SHARED_GROUP = f"drop{run_id}"
+    defaults = tmp_path / "default.conf"
+    defaults.write_text("sys_interval 1\nallow_anonymous true\n")  # Mosquitto's own limits
+
+    def a_drop(stays, back) -> None:
+        wait_until(
+            lambda: max(stays.stats.broker_dropped, back.stats.broker_dropped) > 0,
+            timeout=30,
+            what="the broker's dropped count",
+        )
+
+    with (
+        caplog.at_level("ERROR", logger="iot.ingest.mqtt"),
+        private_mosquitto(tmp_path, conf=defaults) as url,
+    ):
+        stays, back = _one_consumer_away(BrokerUrl.parse(url), device, 3000, a_drop)
+    assert Reading.objects.filter(device=device).count() < 3000  # the broker did drop some
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any("the MQTT broker dropped" in e and "max_queued_messages" in e for e in errors)
+    assert metrics.MQTT_BROKER_DROPPED._value.get() > 0
 
 
 def test_a_client_id_that_subscribed_otherwise_before_gets_each_message_once(
