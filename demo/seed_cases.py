@@ -41,6 +41,7 @@ from demo.places import Places
 from demo.ratings import rate_closed_cases
 from dispatch import scanner
 from evaluation import facts as evaluation_facts
+from evaluation import posts as evaluation_posts
 from intake.services import receive_report
 
 DEFAULT_CASES = 3000
@@ -60,6 +61,7 @@ class CaseSeedReport:
     lights: dict[str, int] = field(default_factory=dict)
     scan: dict = field(default_factory=dict)
     facts: int = 0  # evaluation facts written for the seeded cases
+    post_facts: int = 0  # the staff's steps (岗位评价) among them
     ratings: int = 0  # reporters' ratings (回访) of closed cases
 
 
@@ -165,6 +167,7 @@ def seed_cases(
     report_.ratings = rate_closed_cases(seed=seed, now=now)
     # The muted moves and the bulk history wrote no evaluation facts: write them all at once.
     report_.facts = evaluation_facts.backfill(Case.objects.all())
+    report_.post_facts = evaluation_posts.backfill(Case.objects.all())
     report_.statuses = dict(Counter(Case.objects.values_list("status", flat=True)))
     report_.lights = lights_now(now)
     report_.seconds = round(time.monotonic() - started, 1)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from evaluation.models import PublicResults, Scheme, SchemeItem
+from evaluation.models import PostLimits, PublicResults, Scheme, SchemeItem
 
 
 class SchemeItemInline(admin.TabularInline):
@@ -36,3 +36,26 @@ class PublicResultsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return not PublicResults.objects.exists()
+
+
+@admin.register(PostLimits)
+class PostLimitsAdmin(admin.ModelAdmin):
+    """One row: how many working hours each post has for its step (按时核实, 按时立案 ...).
+    Without it the defaults of the model apply."""
+
+    list_display = (
+        "__str__",
+        "verify_hours",
+        "file_hours",
+        "dispatch_hours",
+        "check_hours",
+        "close_hours",
+        "updated_at",
+    )
+
+    def has_add_permission(self, request):
+        return not PostLimits.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = 1
+        super().save_model(request, obj, form, change)

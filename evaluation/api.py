@@ -12,6 +12,9 @@ cityops/api.py).
   scope: every region count, the indicators, and the filed cases by source.
 - ``GET /evaluation/regions/{code}/cases?count=&from=&to=&kind=&limit=&offset=``: the cases one
   region count is made of.
+- ``GET /evaluation/posts?post=&from=&to=``: the people of one post (岗位评价: inspectors, intake
+  operators, shift leaders, dispatchers, disposers) whose steps lie in the caller's area scope,
+  with the post's counts and indicators, scored by the post's scheme.
 
 Scope as on the pages: a leader and the desk roles see the departments of their area scope, a
 department's staff their own department; anyone else gets 403. A department outside the
@@ -392,5 +395,79 @@ def region_cases(request, code: str, query: Query[RegionCasesIn]):
                 "rating": f.rating,
             }
             for f in rows
+        ],
+    }
+
+
+# --- Posts (岗位评价) --------------------------------------------------------------------------
+
+Post = Literal[definitions.POSTS]
+
+
+class PostsIn(Schema):
+    post: Post = Field("inspector", description="the post: its people's own steps are counted")
+    from_: date | None = Field(
+        None, alias="from", description="first day (default: 1st of this month)"
+    )
+    to: date | None = Field(None, description="last day, inclusive (default: today)")
+    scheme: int | None = Field(
+        None, description="evaluation scheme id (default: the one in use for this post)"
+    )
+
+
+class PersonOut(Schema):
+    username: str
+    name: str
+
+
+class PostRowOut(Schema):
+    rank: int
+    person: PersonOut
+    score: Decimal | None = Field(None, description="composite score 综合指标值 (0-100)")
+    grade: str = Field("", description="A-E by the scheme's bands; empty without a score")
+    counts: dict[str, int] = Field(description="every counted fact of a person (Posts)")
+    values: dict[str, Decimal | None] = Field(
+        description="the post's indicators; percentages 0-100, null when the denominator is empty"
+    )
+
+
+class PostRankingOut(Schema):
+    first: date
+    last: date
+    post: str
+    scheme: SchemeRefOut | None
+    rows: list[PostRowOut]
+
+
+@router.get(
+    "/evaluation/posts",
+    response={200: PostRankingOut, **ERRORS},
+    summary="The people of one post ranked for a period (岗位评价)",
+)
+def post_ranking(request, query: Query[PostsIn]):
+    facts, _paths = selectors.scoped_post_facts(request.user)
+    if facts is None:
+        raise PermissionDenied(
+            _("Post evaluation is for leaders, the desk and administrators."),
+            code="role_required",
+        )
+    first, last, start, end = _bounds(query)
+    rows = selectors.post_ranking(facts, query.post, start, end)
+    scheme = _scored(rows, query.post, query.scheme)
+    return {
+        "first": first,
+        "last": last,
+        "post": query.post,
+        "scheme": scheme,
+        "rows": [
+            {
+                "rank": row["rank"],
+                "person": {"username": row["person"].get_username(), "name": row["name"]},
+                "counts": row["counts"],
+                "values": row["values"],
+                "score": row.get("score"),
+                "grade": row.get("grade", ""),
+            }
+            for row in rows
         ],
     }

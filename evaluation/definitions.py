@@ -221,3 +221,109 @@ REGION_BY_KEY = {i.key: i for i in REGION_INDICATORS}
 def region_values(counts: dict[str, int]) -> dict[str, Decimal | None]:
     """Every region indicator for one row of counted facts."""
     return {i.key: i.value(counts) for i in REGION_INDICATORS}
+
+
+# --- Posts (岗位评价) -------------------------------------------------------------------------
+#
+# Counted facts of one person for a period, over PostFact (evaluation.posts: which steps, who,
+# from when each is due), each step dated by when it was done:
+#
+# - ``<step>``: steps done in the period (``report`` 上报数, ``verify`` 核实数, ``file`` 立案数 ...);
+# - ``<step>_on_time``: of those, done by the post's limit (按时核实数, 按时立案数, 按时派遣数,
+#   按时核查数, 按时结案数; a disposal by its task's deadline: 按时处置数);
+# - ``<step>_held``: of those, the ones that held (有效上报: the report was filed; 准确立案: the
+#   case was not voided afterwards; 准确派遣: no department returned the round; a disposal its
+#   check passed); ``<step>_failed``: the ones that did not (a disposal its check failed: 返工).
+# - For inspectors (监督员), 漏报 ``missed``: cases filed in the period in the inspector's own
+#   areas from a public report (``PUBLIC_SOURCES``): problems the public found first; ``area_filed``:
+#   every case filed there in the period (漏报率 = 漏报数 / 立案数 of those areas).
+#
+# The on-time rates divide by the steps done: a step not done yet has nobody to count it for.
+
+POST_STAGES = ("report", "accept", "verify", "file", "dispatch", "dispose", "check", "close")
+POST_COUNTS = tuple(
+    f"{stage}{suffix}" for stage in POST_STAGES for suffix in ("", "_on_time", "_held", "_failed")
+) + ("missed", "area_filed")
+
+POSTS = ("inspector", "acceptor", "shift_leader", "dispatcher", "disposer")
+
+POST_INDICATORS: dict[str, tuple[Indicator, ...]] = {
+    "inspector": (
+        Ind("reports", _("Reports 上报数"), _("own reports in the period"), "report",
+          percent=False),
+        Ind("valid_report_rate", _("Valid report rate 有效上报率"), _("reports filed / reports"),
+          "report_held", "report"),
+        Ind("verify_on_time_rate", _("On-time verification rate 按时核实率"),
+          _("verified within the limit / verified"), "verify_on_time", "verify"),
+        Ind("check_on_time_rate", _("On-time check rate 按时核查率"),
+          _("checked within the limit / checked"), "check_on_time", "check"),
+        Ind("missed", _("Missed 漏报数"), _("cases filed in own areas from a public report"),
+          "missed", percent=False, higher_is_better=False),
+        Ind("missed_rate", _("Missed rate 漏报率"), _("missed / cases filed in own areas"),
+          "missed", "area_filed", higher_is_better=False),
+    ),
+    "acceptor": (
+        Ind("accepted", _("Reports taken 受理数"), _("reports entered in the period"), "accept",
+          percent=False),
+        Ind("valid_accept_rate", _("Valid intake rate 有效受理率"),
+          _("reports entered and filed / reports entered"), "accept_held", "accept"),
+    ),
+    "shift_leader": (
+        Ind("filed", _("Filed 立案数"), _("cases filed in the period"), "file", percent=False),
+        Ind("file_on_time_rate", _("On-time filing rate 按时立案率"),
+          _("filed within the limit / filed"), "file_on_time", "file"),
+        Ind("file_accuracy_rate", _("Accurate filing rate 准确立案率"),
+          _("filed and not voided / filed"), "file_held", "file"),
+        Ind("closed", _("Closed 结案数"), _("cases closed in the period"), "close",
+          percent=False),
+        Ind("close_on_time_rate", _("On-time closing rate 按时结案率"),
+          _("closed within the limit / closed"), "close_on_time", "close"),
+    ),
+    "dispatcher": (
+        Ind("dispatched", _("Dispatched 派遣数"), _("dispatch rounds in the period"), "dispatch",
+          percent=False),
+        Ind("dispatch_on_time_rate", _("On-time dispatch rate 按时派遣率"),
+          _("dispatched within the limit / dispatched"), "dispatch_on_time", "dispatch"),
+        Ind("dispatch_accuracy_rate", _("Accurate dispatch rate 准确派遣率"),
+          _("rounds no department returned / dispatched"), "dispatch_held", "dispatch"),
+    ),
+    "disposer": (
+        Ind("disposed", _("Disposed 处置数"), _("own disposals in the period"), "dispose",
+          percent=False),
+        Ind("dispose_on_time_rate", _("On-time disposal rate 按时处置率"),
+          _("disposed by the task's deadline / disposed"), "dispose_on_time", "dispose"),
+        Ind("dispose_rework_rate", _("Rework rate 返工率"),
+          _("disposals the check failed / disposed"), "dispose_failed", "dispose",
+          higher_is_better=False),
+    ),
+}  # fmt: skip
+POST_BY_KEY = {post: {i.key: i for i in found} for post, found in POST_INDICATORS.items()}
+
+POST_COUNT_LABELS = {
+    "report": _("Reports 上报数"),
+    "report_held": _("Valid reports 有效上报数"),
+    "accept": _("Reports taken 受理数"),
+    "accept_held": _("Reports taken and filed"),
+    "verify": _("Verified 核实数"),
+    "verify_on_time": _("Verified on time 按时核实数"),
+    "file": _("Filed 立案数"),
+    "file_on_time": _("Filed on time 按时立案数"),
+    "file_held": _("Filed accurately 准确立案数"),
+    "dispatch": _("Dispatched 派遣数"),
+    "dispatch_on_time": _("Dispatched on time 按时派遣数"),
+    "dispatch_held": _("Dispatched accurately 准确派遣数"),
+    "dispose": _("Disposed 处置数"),
+    "dispose_on_time": _("Disposed on time 按时处置数"),
+    "dispose_failed": _("Disposals sent back 返工数"),
+    "check": _("Checked 核查数"),
+    "check_on_time": _("Checked on time 按时核查数"),
+    "close": _("Closed 结案数"),
+    "close_on_time": _("Closed on time 按时结案数"),
+    "missed": _("Missed 漏报数"),
+    "area_filed": _("Filed in own areas 立案数"),
+}
+
+
+def post_values(post: str, counts: dict[str, int]) -> dict[str, Decimal | None]:
+    """Every indicator of ``post`` for one person's counted facts."""
+    return {i.key: i.value(counts) for i in POST_INDICATORS[post]}

@@ -10,6 +10,7 @@ before (history, imports). An open task not yet due may have no fact: it counts 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -139,6 +140,12 @@ class CaseFact(models.Model):
 class ObjectType(models.TextChoices):
     DEPARTMENT = "department", _("Departments 专业部门")
     REGION = "region", _("Regions 区域")
+    # Posts (岗位评价): the people of one role (org.Role values).
+    INSPECTOR = "inspector", _("Grid inspectors 监督员")
+    ACCEPTOR = "acceptor", _("Intake operators 受理员")
+    SHIFT_LEADER = "shift_leader", _("Shift leaders 值班长")
+    DISPATCHER = "dispatcher", _("Dispatchers 派遣员")
+    DISPOSER = "disposer", _("Disposers 处置人员")
 
 
 class RuleKind(models.TextChoices):
@@ -375,3 +382,105 @@ class CategoryRollup(Rollup):
         ]
         verbose_name = _("category rollup")
         verbose_name_plural = _("category rollups")
+
+
+# --- Posts (岗位评价) ----------------------------------------------------------------------------
+
+
+class Stage(models.TextChoices):
+    """A step of the loop done by one person (evaluation.posts says what each counts)."""
+
+    REPORT = "report", _("Report 上报")
+    ACCEPT = "accept", _("Intake 受理")
+    VERIFY = "verify", _("Verification 核实")
+    FILE = "file", _("Filing 立案")
+    DISPATCH = "dispatch", _("Dispatch 派遣")
+    DISPOSE = "dispose", _("Disposal 处置")
+    CHECK = "check", _("Check 核查")
+    CLOSE = "close", _("Closing 结案")
+
+
+class PostFact(models.Model):
+    """One step of one case done by one staff member (岗位评价): who, in which post, when it
+    became theirs to do and by when (the post limits), whether on time, and whether it held
+    (有效上报, 准确立案, 准确派遣, a disposal that passed its check). Rewritten from the case's
+    trail after every move that changes it (evaluation.posts)."""
+
+    event = models.OneToOneField(
+        "cases.CaseEvent", verbose_name=_("event"), on_delete=models.CASCADE, related_name="+"
+    )
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="+"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    post = models.CharField(_("post 岗位"), max_length=16)
+    stage = models.CharField(_("step"), max_length=10, choices=Stage.choices)
+    area_path = models.CharField(_("area path"), max_length=80)
+    at = models.DateTimeField(_("done at"))
+    started_at = models.DateTimeField(_("due from"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due by"), null=True, blank=True)
+    on_time = models.BooleanField(_("on time 按时"), null=True)
+    # 有效 / 准确: the report was filed, the filing not voided, the dispatch not returned, the
+    # disposal passed its check. Empty while it cannot be told yet.
+    held = models.BooleanField(_("held 有效/准确"), null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["at"], name="eval_postfact_at"),
+            models.Index(fields=["person", "at"], name="eval_postfact_person_at"),
+        ]
+        verbose_name = _("post fact")
+        verbose_name_plural = _("post facts")
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.stage} {self.case_id}"
+
+
+class PostLimits(models.Model):
+    """How long each post has for its step, in working hours (工作时, the city's calendar): the
+    measure of 按时核实, 按时立案, 按时派遣, 按时核查, 按时结案. One row (pk 1). A change counts
+    for steps written from then on; ``manage.py evaluation_backfill`` recounts the past."""
+
+    verify_hours = models.DecimalField(
+        _("verification 核实"), max_digits=6, decimal_places=2, default=2
+    )
+    file_hours = models.DecimalField(_("filing 立案"), max_digits=6, decimal_places=2, default=1)
+    dispatch_hours = models.DecimalField(
+        _("dispatch 派遣"), max_digits=6, decimal_places=2, default=1
+    )
+    check_hours = models.DecimalField(_("check 核查"), max_digits=6, decimal_places=2, default=2)
+    close_hours = models.DecimalField(_("closing 结案"), max_digits=6, decimal_places=2, default=1)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("post time limits")
+        verbose_name_plural = _("post time limits")
+
+    def __str__(self) -> str:
+        return str(_("Post time limits"))
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        problems = {
+            name: _("More than 0 and at most 720 working hours.")
+            for name in (
+                "verify_hours",
+                "file_hours",
+                "dispatch_hours",
+                "check_hours",
+                "close_hours",
+            )
+            if not 0 < (getattr(self, name) or 0) <= 720
+        }
+        if problems:
+            raise ValidationError(problems)
+
+    @classmethod
+    def current(cls) -> PostLimits:
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

@@ -5,7 +5,11 @@ deadline (the SLA scanner's red light 红灯超时督办), and every later move 
 counts for (rework, extension, pause, upgrade) rewrites it; those moves rewrite the case's fact
 too. A case gets its fact when it is filed (立案), and it is rewritten when the case closes, is
 voided, gets a note (a duplicate report merged in) or is rated by its reporter. An open task not yet due counts in no
-number, so dispatching writes nothing: the loop's commonest moves stay as cheap as they were."""
+number, so dispatching writes nothing: the loop's commonest moves stay as cheap as they were.
+
+Post facts (岗位评价, evaluation.posts) are rewritten from the case's trail after each step a
+person does (report, verify, file, dispatch, dispose, check, close) and after the moves that
+decide whether an earlier step held (void, return)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from django.db import transaction
 
 from cases import hooks
 from cases.states import CaseAction
+from evaluation import posts
 from evaluation.facts import write_case_facts
 
 A = CaseAction
@@ -48,6 +53,8 @@ def on_rated(*, instance, created, **kwargs) -> None:
 
 
 def connect() -> None:
+    for action in posts.POST_MOVES:
+        hooks.subscribe(action, posts.on_move)
     for action in FACT_MOVES:
         hooks.subscribe(action, on_case_move)
     for action in CASE_FACT_MOVES:
@@ -55,6 +62,8 @@ def connect() -> None:
 
 
 def disconnect() -> None:
+    for action in posts.POST_MOVES:
+        hooks.unsubscribe(action, posts.on_move)
     for action in FACT_MOVES:
         hooks.unsubscribe(action, on_case_move)
     for action in CASE_FACT_MOVES:

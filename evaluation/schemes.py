@@ -35,7 +35,17 @@ CENT = Decimal("0.01")
 def indicators_of(object_type: str) -> dict[str, definitions.Indicator]:
     if object_type == ObjectType.REGION:
         return definitions.REGION_BY_KEY
+    if object_type in definitions.POST_BY_KEY:
+        return definitions.POST_BY_KEY[object_type]
     return definitions.BY_KEY
+
+
+def counts_of(object_type: str) -> tuple[str, ...]:
+    if object_type == ObjectType.REGION:
+        return definitions.REGION_COUNTS
+    if object_type in definitions.POST_BY_KEY:
+        return definitions.POST_COUNTS
+    return definitions.COUNTS
 
 
 def _clamp(points: Decimal) -> Decimal:
@@ -141,12 +151,7 @@ def check_item(object_type: str, indicator: str, rule: str, params: dict) -> Non
             [(_d(a), _d(b)) for a, b in bands]
         elif rule == RuleKind.DEDUCT:
             _d(params.get("per", 1))
-            counts = (
-                definitions.REGION_COUNTS
-                if object_type == ObjectType.REGION
-                else definitions.COUNTS
-            )
-            if params.get("count", known[indicator].numerator) not in counts:
+            if params.get("count", known[indicator].numerator) not in counts_of(object_type):
                 raise ValueError
         elif "zero" in params or "full" in params:
             if _d(params["zero"]) == _d(params["full"]):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -28,8 +29,8 @@ from areas.models import (
 from cases import permissions
 from cases.states import SourceChannel
 from evaluation import definitions, rollups
-from evaluation.models import CaseFact, CaseOutcome, Outcome, TaskFact
-from org.models import Department, Role
+from evaluation.models import CaseFact, CaseOutcome, Outcome, PostFact, TaskFact
+from org.models import Department, Role, StaffProfile
 from org.selectors import ALL, staff_profile, visible_area_paths
 
 
@@ -453,3 +454,143 @@ def region_of_code(code: str, paths) -> Region | None:
     if paths is not ALL and not any(path.startswith(p) for p in paths):
         return None
     return Region(code, name, path, tier)
+
+
+# --- Posts (岗位评价) --------------------------------------------------------------------------
+
+
+def scoped_post_facts(user) -> tuple[QuerySet[PostFact], list[str] | None] | tuple[None, None]:
+    """The post facts the user may count (steps on the cases of their area scope) and that
+    scope; None for anyone but leaders, the desk roles and administrators."""
+    if permissions.role_of(user) not in RANKING_ROLES:
+        return None, None
+    paths = visible_area_paths(user)
+    facts = PostFact.objects.all()
+    if paths is not ALL:
+        facts = facts.filter(_under_paths("area_path", paths))
+    return facts, paths
+
+
+def _under_paths(field: str, paths: list[str]) -> Q:
+    where = Q(pk__in=[])  # no path at all: nothing
+    for path in paths:
+        where |= Q(**{f"{field}__startswith": path})
+    return where
+
+
+def post_filters(start: datetime, end: datetime) -> dict[str, Q]:
+    """The filter of each counted fact of a person (evaluation.definitions, Posts)."""
+    filters = {}
+    for stage in definitions.POST_STAGES:
+        done = Q(stage=stage) & _within("at", start, end)
+        filters[stage] = done
+        filters[f"{stage}_on_time"] = done & Q(on_time=True)
+        filters[f"{stage}_held"] = done & Q(held=True)
+        filters[f"{stage}_failed"] = done & Q(held=False)
+    return filters
+
+
+def inspector_areas(person_ids) -> dict[int, list[str]]:
+    """user id -> the area paths of their scope (an inspector's grids lie under them)."""
+    found: dict[int, list[str]] = {}
+    through = StaffProfile.areas.through.objects.filter(staffprofile__user_id__in=person_ids)
+    for user_id, path in through.values_list("staffprofile__user_id", "adminarea__path"):
+        found.setdefault(user_id, []).append(path)
+    return found
+
+
+def missed_counts(person_ids, start: datetime, end: datetime) -> dict[int, dict[str, int]]:
+    """user id -> {"missed": cases filed in the period in their areas from a public report,
+    "area_filed": every case filed there} (漏报数 and its denominator)."""
+    areas = inspector_areas(person_ids)
+    if not areas:
+        return {}
+    prefixes = sorted({p for paths in areas.values() for p in paths})
+    by_path = (
+        CaseFact.objects.filter(
+            _within("filed_at", start, end), _under_paths("area_path", prefixes)
+        )
+        .values("area_path")
+        .annotate(
+            filed=Count("pk"),
+            public=Count("pk", filter=Q(source__in=definitions.PUBLIC_SOURCES)),
+        )
+    )
+    rows = [(r["area_path"], r["filed"], r["public"]) for r in by_path]
+    result = {}
+    for person, paths in areas.items():
+        mine = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+        filed = public = 0
+        for path, n, m in rows:
+            if any(path.startswith(p) for p in mine):
+                filed += n
+                public += m
+        result[person] = {"missed": public, "area_filed": filed}
+    return result
+
+
+def post_ranking(
+    facts: QuerySet[PostFact], post: str, start: datetime, end: datetime
+) -> list[dict]:
+    """The people of ``post`` with any step in the period, ranked by the post's first rate
+    (then its first count), each ``{"rank", "person", "name", "counts", "values"}``."""
+    filters = post_filters(start, end)
+    rows = (
+        facts.filter(post=post)
+        .filter(_within("at", start, end))
+        .values("person_id")
+        .annotate(**{key: Count("pk", filter=q) for key, q in filters.items()})
+        .order_by("person_id")
+    )
+    counts = {row.pop("person_id"): row for row in rows}
+    if post == Role.INSPECTOR:
+        missed = missed_counts(list(counts), start, end)
+        for person, row in counts.items():
+            row.update(missed.get(person, {"missed": 0, "area_filed": 0}))
+    people = {u.pk: u for u in get_user_model().objects.filter(pk__in=counts)}
+    indicators = definitions.POST_INDICATORS[post]
+    first_rate = next(i.key for i in indicators if i.denominator)
+    first_count = indicators[0].key
+    found = []
+    for person_id, row in counts.items():
+        row = {key: row.get(key, 0) for key in definitions.POST_COUNTS}
+        user = people[person_id]
+        found.append(
+            {
+                "person": user,
+                "name": user.get_full_name() or user.get_username(),
+                "counts": row,
+                "values": definitions.post_values(post, row),
+            }
+        )
+    found.sort(
+        key=lambda r: (
+            r["values"][first_rate] is None,
+            -(r["values"][first_rate] or 0),
+            -(r["values"][first_count] or 0),
+            r["name"],
+        )
+    )
+    for rank, row in enumerate(found, start=1):
+        row["rank"] = rank
+    return found
+
+
+def post_facts_behind(
+    facts: QuerySet[PostFact], person_id: int, count: str, start: datetime, end: datetime
+) -> QuerySet[PostFact]:
+    """The steps one person's count is made of (a ranking cell's drill-down)."""
+    return facts.filter(post_filters(start, end)[count], person_id=person_id)
+
+
+def missed_cases_behind(
+    person_id: int, count: str, start: datetime, end: datetime
+) -> QuerySet[CaseFact]:
+    """The cases behind an inspector's 漏报数 (``missed``) or its denominator (``area_filed``)."""
+    paths = inspector_areas([person_id]).get(person_id, [])
+    behind = CaseFact.objects.filter(
+        _within("filed_at", start, end), _under_paths("area_path", paths)
+    )
+    if count == "missed":
+        behind = behind.filter(source__in=definitions.PUBLIC_SOURCES)
+    return behind

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluation import bulletin, views
+from evaluation import bulletin, post_views, views
 
 app_name = "evaluation"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("cases/", views.cases_behind, name="cases"),
     path("regions/", views.regions, name="regions"),
     path("regions/cases/", views.region_cases, name="region_cases"),
+    path("posts/", post_views.posts, name="posts"),
+    path("posts/steps/", post_views.post_steps, name="post_steps"),
     path("schemes/<int:pk>/", views.scheme_page, name="scheme"),
     path("bulletin/", bulletin.bulletin, name="bulletin"),
 ]

@@ -468,6 +468,9 @@ def _int(value) -> int | None:
 
 
 def _ranking_for(request: HttpRequest, object_type: str, period: Period, now) -> list[dict]:
+    if object_type in definitions.POST_INDICATORS:
+        facts, _paths = selectors.scoped_post_facts(request.user)
+        return selectors.post_ranking(facts, object_type, *period.bounds)
     if object_type == ObjectType.REGION:
         _facts, paths = selectors.scoped_case_facts(request.user)
         tier = _tier(request, paths)
@@ -575,19 +578,23 @@ def scheme_page(request: HttpRequest, pk: int) -> HttpResponse:
             "saved": done,
             "may_edit": may_edit,
             "period": period,
-            "ranking_url": reverse(
-                "evaluation:regions"
-                if scheme.object_type == ObjectType.REGION
-                else "evaluation:departments"
-            )
-            + "?"
-            + urlencode({**period.query, "scheme": scheme.pk}),
+            "ranking_url": _ranking_url(scheme, period),
         },
     )
 
 
+def _ranking_url(scheme: Scheme, period: Period) -> str:
+    query = {**period.query, "scheme": scheme.pk}
+    if scheme.object_type in definitions.POST_INDICATORS:
+        return reverse("evaluation:posts") + "?" + urlencode({"post": scheme.object_type, **query})
+    name = "regions" if scheme.object_type == ObjectType.REGION else "departments"
+    return reverse(f"evaluation:{name}") + "?" + urlencode(query)
+
+
 def _row_key(row: dict):
-    return row["department"].pk if "department" in row else row["path"]
+    if "department" in row:
+        return row["department"].pk
+    return row["person"].pk if "person" in row else row["path"]
 
 
 def _row_name(row: dict) -> str:

@@ -32,6 +32,7 @@ from cases.services import case_dispatch, case_file
 from cases.services.reporting import case_report, evidence_attach
 from cases.states import EvidenceKind, SourceChannel
 from cases.tests.conftest import photo, received, staff, standard, t0  # noqa: F401 - fixtures
+from evaluation import posts as evaluation_posts
 from iot import services as iot_services
 from iot.models import Alarm, DeviceType
 from iot.tests.conftest import tilt
@@ -53,8 +54,11 @@ MISSING = {
     "department": "NO-SUCH-DEPT",
     "region": "999999",
     "media": "cases/1999/01/01/no-such-photo.jpg",
+    "person": "99999999",
 }
 BBOX = {"bbox": "120.0,29.0,123.0,31.0", "zoom": "18"}
+# The post ranking of the world's month (its steps are dated T0, 23 November 2026).
+NOVEMBER_INSPECTORS = {"post": "inspector", "from": "2026-11-01", "to": "2026-11-30"}
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,7 @@ ROUTES: dict[str, Obj | List | Open] = {
     "api/v1/evaluation/regions": List(),
     "api/v1/evaluation/headline": List(),
     "api/v1/evaluation/regions/<code>/cases": Obj("region", query={"count": "filed"}),
+    "api/v1/evaluation/posts": List(query=NOVEMBER_INSPECTORS),
     "api/v1/signs/feeds/<code>": Open("a feed's own token; it writes only its own leaf"),
     "api/v1/signs/tree": Open("the indicator tree is the city's published method"),
     "api/v1/signs/values": List(),
@@ -231,6 +236,10 @@ ROUTES: dict[str, Obj | List | Open] = {
     "evaluation/regions/cases/": List(),
     "evaluation/schemes/<int:pk>/": Open("schemes are city-wide configuration, role-gated"),
     "evaluation/bulletin/": List(),
+    "evaluation/posts/": List(query=NOVEMBER_INSPECTORS),
+    "evaluation/posts/steps/": Obj(
+        "person", query={"post": "inspector", "person": "{key}", "count": "report"}
+    ),
     "signs/": List(),
     "signs/values/<int:pk>/": Obj("value", seen_by=("roads_disposer",)),
     "signs/weights/": List(),
@@ -307,6 +316,7 @@ def world(staff, small_city, standard, t0):  # noqa: F811
     (task,) = case_dispatch(
         case=case, actor=staff["city_dispatcher"], departments=[gamma_office], now=t0
     )
+    evaluation_posts.write([case.pk])  # the gamma inspector's report: a step in the far district
     (evidence,) = evidence_attach(
         case=case,
         actor=staff["gamma_inspector"],
@@ -346,7 +356,9 @@ def world(staff, small_city, standard, t0):  # noqa: F811
         "department": gamma_office.code,
         "region": c.west.code,
         "media": evidence.file.name,
-        "_names": [case.number, alarm.case.number, device.code, vehicle.plate],
+        "person": str(staff["gamma_inspector"].pk),
+        # ... and the far inspector, whose steps the post ranking counts in the far district
+        "_names": [case.number, alarm.case.number, device.code, vehicle.plate, "inspector_gamma"],
     }
 
 

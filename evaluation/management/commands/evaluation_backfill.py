@@ -1,6 +1,7 @@
 """``manage.py evaluation_backfill [--from DATE] [--to DATE]``: write the evaluation facts (of
-the filed cases and their tasks) of the cases reported in the range (all by default), e.g. after
-a historical import or on first install."""
+the filed cases and their tasks, and the staff's steps: post facts 岗位) of the cases reported in
+the range (all by default), e.g. after a historical import, on first install, or after the post
+time limits changed."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from tqdm import tqdm
 
 from cases.models import Case
 from core.dates import day_option
+from evaluation import posts
 from evaluation.facts import backfill
 
 
@@ -32,6 +34,11 @@ class Command(BaseCommand):
             end = datetime.combine(day_option(until, option="--to"), time.max, tzinfo=tz)
             cases = cases.filter(reported_at__lte=end)
         total = cases.filter(filed_at__isnull=False).count()
-        with tqdm(total=total, unit="case", disable=options.get("verbosity", 1) < 1) as bar:
+        quiet = options.get("verbosity", 1) < 1
+        with tqdm(total=total, unit="case", disable=quiet, desc="tasks, cases") as bar:
             written = backfill(cases, progress=bar.update)
         self.stdout.write(f"{written} facts (tasks and cases) written for {total} filed cases.")
+        reported = cases.count()
+        with tqdm(total=reported, unit="case", disable=quiet, desc="posts") as bar:
+            steps = posts.backfill(cases, progress=bar.update)
+        self.stdout.write(f"{steps} post facts (岗位) written for {reported} cases.")

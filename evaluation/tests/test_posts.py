@@ -1,0 +1,286 @@
+"""Post evaluation (岗位评价) on hand-made cases, with the expected numbers written out.
+
+Default post limits (working hours): 核实 2, 立案 1, 派遣 1, 核查 2, 结案 1; the default calendar
+(08:00-12:00, 14:00-18:00). The week of Monday 23 November 2026:
+
+- A (Mon, the inspector's report): filed 09:30 (due 10:00, on time), dispatched 10:31 (due
+  10:30: late by one working minute), disposed 11:00, check passed 14:30 (due 15:00: the lunch
+  break is not working time), closed 15:20 (due 15:30).
+- B (Mon 17:30, a citizen's report): verified Tue 09:45 (due 09:30: the night is not working
+  time, late), filed 10:00 (on time), voided 10:10 (the filing did not hold: 准确立案 no).
+- C (Tue, the inspector's report): filed 09:10, dispatched 09:20 to the roads bureau, which
+  returns it 10:00 ("not ours": 准确派遣 no); dispatched again 11:30 (due 11:00, late).
+- D (Wed, the inspector's report): disposed 10:00, check failed 10:30 (返工), disposed again
+  11:00, check passed 11:10, closed 11:20.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from cases import services
+from cases.models import Case
+from cases.services.reporting import case_report
+from cases.states import SourceChannel
+from cases.tests.conftest import local, photo, received
+from evaluation import posts, selectors
+from evaluation.models import PostFact, PostLimits, Scheme, Stage
+from org.models import Department
+
+pytestmark = pytest.mark.django_db
+
+WEEK = (local(23, 0), local(30, 0))
+PASSWORD = "cityops-test"
+
+
+@pytest.fixture
+def week(flow, staff, roads, grid, standard, django_capture_on_commit_callbacks):
+    """The four cases of the module docstring, every move through the real services and their
+    after-commit hooks (which write the facts)."""
+    s = staff
+    inspector, leader, desk, roads_d = (
+        s["alpha_inspector"],
+        s["shift_leader"],
+        s["city_dispatcher"],
+        s["roads_disposer"],
+    )
+
+    def file(case, at):
+        return services.case_file(case=case, actor=leader, standard=standard, now=at)
+
+    def dispatch(case, at, department=roads):
+        return services.case_dispatch(case=case, actor=desk, departments=[department], now=at)
+
+    def dispose(task, at):
+        services.task_accept(task=task, actor=roads_d, now=at - timedelta(minutes=10))
+        services.task_dispose(task=task, actor=roads_d, photos=[photo()], now=at)
+
+    found = {}
+    with django_capture_on_commit_callbacks(execute=True):
+        a = flow.reported(now=local(23, 9))
+        file(a, local(23, 9, 30))
+        [task] = dispatch(a, local(23, 10, 31))
+        dispose(task, local(23, 11))
+        services.case_check_pass(case=a, actor=inspector, now=local(23, 14, 30))
+        services.case_close(case=a, actor=leader, now=local(23, 15, 20))
+        found["A"] = a
+
+        b = case_report(
+            actor=None,
+            source=SourceChannel.CITIZEN,
+            grid=grid,
+            trusted=False,
+            description="Rubbish heaped by the bus stop",
+            now=local(23, 17, 30),
+        )
+        received(b)
+        services.case_verify(case=b, actor=inspector, photos=[photo()], now=local(24, 9, 45))
+        file(b, local(24, 10))
+        services.case_void(case=b, actor=leader, reason="Already cleared", now=local(24, 10, 10))
+        found["B"] = b
+
+        c = flow.reported(now=local(24, 9))
+        file(c, local(24, 9, 10))
+        [task] = dispatch(c, local(24, 9, 20))
+        services.task_return(task=task, actor=roads_d, reason="Not ours", now=local(24, 10))
+        dispatch(c, local(24, 11, 30), Department.objects.get(code="ST-ALPHA"))
+        found["C"] = c
+
+        d = flow.reported(now=local(25, 9))
+        file(d, local(25, 9, 5))
+        [task] = dispatch(d, local(25, 9, 10))
+        dispose(task, local(25, 10))
+        services.case_check_fail(
+            case=d, actor=inspector, reason="Still loose", now=local(25, 10, 30)
+        )
+        task.refresh_from_db()
+        dispose(task, local(25, 11))
+        d.refresh_from_db()
+        services.case_check_pass(case=d, actor=inspector, now=local(25, 11, 10))
+        services.case_close(case=d, actor=leader, now=local(25, 11, 20))
+        found["D"] = d
+    return found
+
+
+def _row(post: str, username: str) -> dict:
+    rows = selectors.post_ranking(PostFact.objects.all(), post, *WEEK)
+    return next(r for r in rows if r["person"].get_username() == username)
+
+
+def test_each_step_is_timed_from_when_it_became_the_posts_to_do(week, staff):
+    a = {f.stage: f for f in PostFact.objects.filter(case=week["A"])}
+    assert set(a) == {"report", "file", "dispatch", "dispose", "check", "close"}
+    assert (a["file"].started_at, a["file"].due_at, a["file"].on_time) == (
+        local(23, 9),
+        local(23, 10),
+        True,
+    )
+    assert (a["dispatch"].due_at, a["dispatch"].on_time) == (local(23, 10, 30), False)
+    assert (a["check"].started_at, a["check"].due_at, a["check"].on_time) == (
+        local(23, 11),
+        local(23, 15),
+        True,
+    )
+    assert (a["close"].due_at, a["close"].on_time) == (local(23, 15, 30), True)
+    assert a["report"].person == staff["alpha_inspector"] and a["report"].post == "inspector"
+    b = {f.stage: f for f in PostFact.objects.filter(case=week["B"])}
+    # An anonymous citizen's report is nobody's step; the overnight verification is late.
+    assert set(b) == {"verify", "file"}
+    assert (b["verify"].due_at, b["verify"].on_time) == (local(24, 9, 30), False)
+    assert b["file"].held is False  # voided afterwards
+
+
+def test_inspector_numbers(week):
+    row = _row("inspector", "inspector_alpha")
+    counts = row["counts"]
+    assert (counts["report"], counts["report_held"]) == (3, 3)
+    assert (counts["verify"], counts["verify_on_time"]) == (1, 0)
+    assert (counts["check"], counts["check_on_time"]) == (3, 3)
+    # 漏报: of the four cases filed in Alpha this week, the citizen's B was found by the public.
+    assert (counts["missed"], counts["area_filed"]) == (1, 4)
+    assert row["values"] == {
+        "reports": Decimal(3),
+        "valid_report_rate": Decimal("100.00"),
+        "verify_on_time_rate": Decimal("0.00"),
+        "check_on_time_rate": Decimal("100.00"),
+        "missed": Decimal(1),
+        "missed_rate": Decimal("25.00"),
+    }
+
+
+def test_shift_leader_dispatcher_and_disposer_numbers(week):
+    assert _row("shift_leader", "shift_leader")["values"] == {
+        "filed": Decimal(4),
+        "file_on_time_rate": Decimal("100.00"),
+        "file_accuracy_rate": Decimal("75.00"),  # B was voided
+        "closed": Decimal(2),
+        "close_on_time_rate": Decimal("100.00"),
+    }
+    assert _row("dispatcher", "dispatcher")["values"] == {
+        "dispatched": Decimal(4),
+        "dispatch_on_time_rate": Decimal("50.00"),  # A by one minute, C's second round late
+        "dispatch_accuracy_rate": Decimal("75.00"),  # C's first round was returned
+    }
+    assert _row("disposer", "disposer_roads")["values"] == {
+        "disposed": Decimal(3),
+        "dispose_on_time_rate": Decimal("100.00"),
+        "dispose_rework_rate": Decimal("33.33"),  # D's first disposal failed its check
+    }
+
+
+def test_the_default_scheme_scores_an_inspector_as_unicom_weighs_it(week):
+    scheme = Scheme.objects.get(object_type="inspector", is_active=True)
+    from evaluation import schemes
+
+    [row] = schemes.score_rows([_row("inspector", "inspector_alpha")], scheme)
+    # 100 x40 + (100 - 25) x20 + 0 x20 + 100 x20, over 100.
+    assert (row["score"], row["grade"]) == (Decimal("75.00"), "B")
+
+
+def test_the_limits_are_the_citys_and_a_backfill_recounts_the_past(week):
+    limits = PostLimits.current()
+    limits.verify_hours = Decimal(3)
+    limits.save()
+    verify = PostFact.objects.get(case=week["B"], stage=Stage.VERIFY)
+    assert verify.on_time is False  # written under the old limit
+    posts.backfill(Case.objects.all())
+    verify = PostFact.objects.get(case=week["B"], stage=Stage.VERIFY)
+    assert (verify.due_at, verify.on_time) == (local(24, 10, 30), True)
+
+
+def test_a_rewrite_gives_the_same_facts(week):
+    """The hooks wrote the facts move by move; the trail read at once says the same."""
+    before = sorted(
+        PostFact.objects.values_list("event_id", "stage", "person_id", "on_time", "held")
+    )
+    posts.write([c.pk for c in week.values()])
+    after = sorted(
+        PostFact.objects.values_list("event_id", "stage", "person_id", "on_time", "held")
+    )
+    assert before == after and len(after) == 6 + 2 + 4 + 8
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def _week_query(**more) -> dict:
+    return {"from": "2026-11-23", "to": "2026-11-29", **more}
+
+
+def test_the_post_page_ranks_and_every_number_opens_its_steps(week, client, staff):
+    client.force_login(staff["city_leader"])
+    page = client.get(reverse("evaluation:posts"), _week_query(post="dispatcher"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-person="dispatcher"' in html and "75.00 %" in html
+    steps = client.get(
+        reverse("evaluation:post_steps"),
+        _week_query(post="dispatcher", person=staff["city_dispatcher"].pk, count="dispatch_held"),
+    )
+    assert steps.status_code == 200
+    assert steps.context["total"] == 3  # the cell's 3 of 4
+    numbers = {f.case.number for f in steps.context["rows"]}
+    assert numbers == {week["A"].number, week["C"].number, week["D"].number}
+    missed = client.get(
+        reverse("evaluation:post_steps"),
+        _week_query(post="inspector", person=staff["alpha_inspector"].pk, count="missed"),
+    )
+    assert [f.case.number for f in missed.context["rows"]] == [week["B"].number]
+
+
+def test_the_table_downloads_as_csv(week, client, staff):
+    client.force_login(staff["city_leader"])
+    response = client.get(
+        reverse("evaluation:posts"), _week_query(post="shift_leader", format="csv")
+    )
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["Rank", "Change in rank 较上期", "Name", "User name"]
+    # rank, no change (no steps the week before), name, user name, score, grade, the indicators
+    assert rows[1] == ["1", "", "shift_leader", "shift_leader", "90.00", "A", "4", "100.00",
+                       "75.00", "2", "100.00"]  # fmt: skip
+
+
+def test_posts_are_for_the_centre_and_only_within_its_area(week, client, staff):
+    client.force_login(staff["roads_disposer"])
+    assert client.get(reverse("evaluation:posts")).status_code == 302  # sent to their own page
+    client.force_login(staff["west_dispatcher"])  # district West: none of Alpha's steps
+    page = client.get(reverse("evaluation:posts"), _week_query(post="inspector"))
+    assert page.status_code == 200 and page.context["rows"] == []
+    behind = client.get(
+        reverse("evaluation:post_steps"),
+        _week_query(post="inspector", person=staff["alpha_inspector"].pk, count="report"),
+    )
+    assert behind.status_code == 404
+    assert (
+        client.get(
+            reverse("evaluation:post_steps"),
+            _week_query(post="inspector", person=staff["alpha_inspector"].pk, count="nonsense"),
+        ).status_code
+        == 404
+    )
+
+
+def test_the_api_gives_the_same_numbers(week, client, staff):
+    client.force_login(staff["city_leader"])
+    response = client.get("/api/v1/evaluation/posts", _week_query(post="disposer"))
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["post"] == "disposer" and body["scheme"]["name"] == "处置人员评价 (默认)"
+    [row] = body["rows"]
+    assert row["person"]["username"] == "disposer_roads"
+    assert row["values"]["dispose_rework_rate"] == "33.33" and row["counts"]["dispose"] == 3
+    # 100 x50 + (100 - 33.33) x50, over 100
+    assert (row["score"], row["grade"]) == ("83.34", "B")
+    client.force_login(staff["roads_disposer"])
+    refused = client.get("/api/v1/evaluation/posts")
+    assert refused.status_code == 403 and refused.json()["code"] == "role_required"
+    client.force_login(staff["city_leader"])
+    wrong = client.get("/api/v1/evaluation/posts", {"post": "mayor"})
+    assert wrong.status_code == 422
