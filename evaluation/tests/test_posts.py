@@ -284,3 +284,26 @@ def test_the_api_gives_the_same_numbers(week, client, staff):
     client.force_login(staff["city_leader"])
     wrong = client.get("/api/v1/evaluation/posts", {"post": "mayor"})
     assert wrong.status_code == 422
+
+
+def test_a_post_scheme_page_shows_its_ranking_and_a_trial_change(week, client, staff):
+    scheme = Scheme.objects.get(object_type="shift_leader", is_active=True)
+    client.force_login(staff["admin"])
+    page = client.get(reverse("evaluation:scheme", args=[scheme.pk]), _week_query())
+    assert page.status_code == 200
+    [row] = page.context["rows"]
+    assert (row["name"], row["score"]) == ("shift_leader", Decimal("90.00"))
+    assert "post=shift_leader" in page.context["ranking_url"]
+    items = list(scheme.items.all())
+    form = {"action": "try", "grade_a": "90", "grade_b": "75", "grade_c": "60", "grade_d": "40"}
+    for item in items:  # weigh only 准确立案率 (75 %)
+        form[f"item-{item.pk}-weight"] = "1" if item.indicator == "file_accuracy_rate" else "0"
+        form[f"item-{item.pk}-rule"] = item.rule
+        form[f"item-{item.pk}-params"] = "{}"
+    tried = client.post(
+        reverse("evaluation:scheme", args=[scheme.pk]) + "?from=2026-11-23&to=2026-11-29", form
+    )
+    assert tried.status_code == 200, tried.context and tried.context["problems"]
+    [compared] = tried.context["compared"]
+    assert compared["before"]["score"] == Decimal("90.00")
+    assert compared["after"]["score"] == Decimal("75.00")
