@@ -14,7 +14,8 @@ cityops/api.py).
   region count is made of.
 - ``GET /evaluation/posts?post=&from=&to=``: the people of one post (岗位评价: inspectors, intake
   operators, shift leaders, dispatchers, disposers) whose steps lie in the caller's area scope,
-  with the post's counts and indicators, scored by the post's scheme.
+  with the post's counts and indicators, scored by the post's scheme; a caller who is not a
+  leader, shift leader or administrator gets their own row only.
 
 Scope as on the pages: a leader and the desk roles see the departments of their area scope, a
 department's staff their own department; anyone else gets 403. A department outside the
@@ -445,15 +446,18 @@ class PostRankingOut(Schema):
     summary="The people of one post ranked for a period (岗位评价)",
 )
 def post_ranking(request, query: Query[PostsIn]):
-    facts, _paths = selectors.scoped_post_facts(request.user)
+    facts, paths = selectors.scoped_post_facts(request.user)
     if facts is None:
         raise PermissionDenied(
             _("Post evaluation is for leaders, the desk and administrators."),
             code="role_required",
         )
     first, last, start, end = _bounds(query)
-    rows = selectors.post_ranking(facts, query.post, start, end)
+    rows = selectors.post_ranking(facts, query.post, start, end, within=paths)
     scheme = _scored(rows, query.post, query.scheme)
+    own = selectors.own_person(request.user)
+    if own is not None:  # their own row and rank, not a colleague's
+        rows = [r for r in rows if r["person"].pk == own]
     return {
         "first": first,
         "last": last,

@@ -5,11 +5,10 @@ same tables as an xlsx workbook.
 headline of the user's scope (立案, 结案率, 按期结案率, 满意率, 疑难, 代整治), the districts and
 streets ranked by the region scheme, the departments by the department scheme, each with its
 grade and change in rank, the most filed categories, and the definitions and schemes used.
-``?format=xlsx`` downloads the same tables, one sheet each. Who sees what: as on the ranking
-pages (leaders, the desk roles and administrators, within their area scope).
-
-A PDF is left to the browser's "print to PDF": the page is laid out for it; no library renders
-CJK text to PDF without a browser or system libraries this project does not take on.
+``?format=xlsx`` downloads the same tables, one sheet each, ``?format=pdf`` as an A4 PDF
+(evaluation.bulletin_pdf: ReportLab with its built-in Chinese CID font, no browser and no font
+file). Who sees what: as on the ranking pages (leaders, the desk roles and administrators,
+within their area scope).
 """
 
 from __future__ import annotations
@@ -103,6 +102,15 @@ def bulletin(request: HttpRequest) -> HttpResponse:
         return elsewhere(request.user)
     if request.GET.get("format") == "xlsx":
         return _xlsx(data)
+    if request.GET.get("format") == "pdf":
+        from evaluation import bulletin_pdf
+
+        period = data["period"]
+        response = HttpResponse(bulletin_pdf.render(data), content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="bulletin-{period.first}-{period.last}.pdf"'
+        )
+        return response
     data["regions"] = [(TIER_LABELS[t], rows) for t, rows in data["regions"]]
     return render(request, "evaluation/bulletin.html", data)
 

@@ -433,6 +433,8 @@ class PostFact(models.Model):
         indexes = [
             models.Index(fields=["at"], name="eval_postfact_at"),
             models.Index(fields=["person", "at"], name="eval_postfact_person_at"),
+            # The ranking: one post's steps of a period, grouped by person.
+            models.Index(fields=["post", "at"], name="eval_postfact_post_at"),
         ]
         verbose_name = _("post fact")
         verbose_name_plural = _("post facts")

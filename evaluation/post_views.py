@@ -7,7 +7,8 @@ scope, with the post's indicators (evaluation.definitions, Posts), scored by the
 ``?format=csv|xlsx`` downloads the table. ``/evaluation/posts/steps/``: the steps one number
 counts (person, count, period), or for 漏报 the cases filed in the inspector's areas.
 
-For leaders, the desk roles and administrators, as the region pages are.
+Leaders, shift leaders and administrators see everyone of their area scope; the others
+evaluated by post (dispatchers, intake operators, inspectors, disposers) their own row and rank.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from cases import permissions
 from cases.views.access import elsewhere
 from core import exports
 from evaluation import definitions, schemes, selectors
@@ -44,16 +46,20 @@ AREA_COUNTS = ("missed", "area_filed")
 
 
 def _post(request: HttpRequest) -> str:
+    """The post asked for; else the viewer's own post when they have one; else inspectors."""
     asked = request.GET.get("post")
-    return asked if asked in POST_LABELS else "inspector"
+    if asked in POST_LABELS:
+        return asked
+    role = permissions.role_of(request.user)
+    return role if role in POST_LABELS else "inspector"
 
 
-def ranked_posts(facts, post: str, period: Period, scheme) -> list[dict]:
+def ranked_posts(facts, post: str, period: Period, scheme, within) -> list[dict]:
     """The ranking of ``post`` for ``period`` (scored by ``scheme`` if any) with each row's
     change in rank against the period before."""
 
     def ranked(p: Period) -> list[dict]:
-        found = selectors.post_ranking(facts, post, *p.bounds)
+        found = selectors.post_ranking(facts, post, *p.bounds, within=within)
         return schemes.score_rows(found, scheme) if scheme else found
 
     return rank_change(ranked(period), ranked(period.previous()), lambda r: r["person"].pk)
@@ -61,14 +67,18 @@ def ranked_posts(facts, post: str, period: Period, scheme) -> list[dict]:
 
 @login_required
 def posts(request: HttpRequest) -> HttpResponse:
-    facts, _paths = selectors.scoped_post_facts(request.user)
+    facts, paths = selectors.scoped_post_facts(request.user)
     if facts is None:
         return elsewhere(request.user)
     now = timezone.now()
     period = period_of(request, timezone.localdate(now))
     post = _post(request)
     scheme = schemes.active_scheme(post, request.GET.get("scheme"))
-    rows = ranked_posts(facts, post, period, scheme)
+    rows = ranked_posts(facts, post, period, scheme, paths)
+    ranked_of = len(rows)
+    own = selectors.own_person(request.user)
+    if own is not None:  # their own row and rank, not a colleague's
+        rows = [r for r in rows if r["person"].pk == own]
     indicators = definitions.POST_INDICATORS[post]
     if fmt := request.GET.get("format"):  # an unknown format: export_response says 400
         header = [_("Rank"), _("Change in rank 较上期"), _("Name"), _("User name")]
@@ -109,7 +119,8 @@ def posts(request: HttpRequest) -> HttpResponse:
             "period_query": urlencode(period.query),
             "csv_url": "?"
             + urlencode({"post": post, **period.query, **_scheme_query(scheme), "format": "csv"}),
-            "can_see_regions": True,
+            "can_see_regions": permissions.role_of(request.user) in selectors.RANKING_ROLES,
+            "ranked_of": ranked_of if own is not None else None,
             **_scheme_context(scheme, post),
         },
     )
@@ -118,7 +129,7 @@ def posts(request: HttpRequest) -> HttpResponse:
 @login_required
 def post_steps(request: HttpRequest) -> HttpResponse:
     """The steps (or, for 漏报, the cases) one number of a person counts."""
-    facts, _paths = selectors.scoped_post_facts(request.user)
+    facts, paths = selectors.scoped_post_facts(request.user)
     if facts is None:
         return elsewhere(request.user)
     post = _post(request)
@@ -126,8 +137,14 @@ def post_steps(request: HttpRequest) -> HttpResponse:
     if count not in definitions.POST_COUNT_LABELS:
         raise Http404(_("No such count."))
     person_id = _int(request.GET.get("person"))
-    # Only a person with a step in the viewer's scope: nobody else's name or areas leak.
-    if person_id is None or not facts.filter(person_id=person_id, post=post).exists():
+    # Only a person with a step in the viewer's scope (and only oneself, for those who see
+    # their own row): nobody else's name or areas leak.
+    own = selectors.own_person(request.user)
+    if (
+        person_id is None
+        or (own is not None and person_id != own)
+        or not facts.filter(person_id=person_id, post=post).exists()
+    ):
         raise Http404(_("No such person in your area."))
     person = get_user_model().objects.get(pk=person_id)
     name = person.get_full_name() or person.get_username()
@@ -136,10 +153,10 @@ def post_steps(request: HttpRequest) -> HttpResponse:
     start, end = period.bounds
     areas = count in AREA_COUNTS
     if areas:
-        behind = selectors.missed_cases_behind(person_id, count, start, end)
+        behind = selectors.missed_cases_behind(person_id, count, start, end, within=paths)
         behind = behind.select_related("case__category").order_by("filed_at", "pk")
     else:
-        behind = selectors.post_facts_behind(facts, person_id, count, start, end)
+        behind = selectors.post_facts_behind(facts, post, person_id, count, start, end)
         behind = behind.select_related("case__category").order_by("at", "pk")
     total = behind.count()
     if fmt := request.GET.get("format"):

@@ -6,9 +6,10 @@ person's role (org.Role) when the fact is written. Steps, their posts and what e
 (the Unicom and eGova formulas of reference/standards.md §4, evaluation.definitions):
 
 - 上报 ``report``: a grid inspector's (监督员) own report (source 监督员上报). Held (有效上报)
-  once the case was filed (立案).
-- 受理 ``accept``: a report an intake operator (受理员) entered (a call, a walk-in). Held when
-  filed.
+  once the case was filed (立案); not held when it ended unfiled (作废, 不予受理); undecided
+  (empty) while it waits.
+- 受理 ``accept``: a report an intake operator (受理员) entered (a call, a walk-in). Held as a
+  report is.
 - 核实 ``verify``: an inspector's verification before filing. Due ``verify_hours`` working
   hours (PostLimits) after the desk asked: the report of a source that needs verifying, or the
   desk's 重新核实. 按时核实 when done by then.
@@ -17,13 +18,20 @@ person's role (org.Role) when the fact is written. Steps, their posts and what e
   (作废) afterwards.
 - 派遣 ``dispatch``: each dispatch round (派遣员). Due ``dispatch_hours`` after the filing, or
   after the lead department's return that sent the case back. Held (准确派遣) unless a
-  department returned (回退: "not ours") a task of that round.
+  department returned (回退: "not ours") a task of that round. Re-routing a co-department's
+  returned share (协办改派) is a dispatch too, due from that return.
 - 处置 ``dispose``: a disposer's (处置人员) disposal of a task, on time by the task's own
-  deadline (the SLA clock's, as recorded at the disposal). Held once a check passed it; not held
-  when the check failed it (返工).
+  deadline (the SLA clock's, as recorded at the disposal). Held when the last check before the
+  task's next disposal passed it; not held when it failed it (返工).
 - 核查 ``check``: an inspector's check after disposal (passed or failed). Due ``check_hours``
-  after the case was reported disposed.
+  after the case was reported disposed (the last disposal, or the desk settling the last
+  returned share).
 - 结案 ``close``: closing (值班长). Due ``close_hours`` after the check passed.
+
+The limits run on working hours; once a case is urgent (reported 紧急, or from its 平转急) they
+run round the clock, as the SLA's 紧急工作时 do. The post is the person's role when the fact is
+(re)written: the trail does not record roles, so someone who changed post is counted in the
+new one on a rewrite.
 
 A step done while nobody was signed in (an anonymous public report, a channel's service user
 without a post) has no fact. A step not done yet has no fact either: who owes an overdue
@@ -41,9 +49,10 @@ from decimal import Decimal
 from django.db import transaction
 
 from cases.models import Case, CaseEvent
-from cases.states import CaseAction, CaseStatus, SourceChannel
+from cases.states import CaseAction, CaseStatus, Priority, SourceChannel
 from core import workcalendar
 from core.models import TimeUnit
+from evaluation import rollups
 from evaluation.models import PostFact, PostLimits, Stage
 from org.models import Role, StaffProfile
 
@@ -65,12 +74,16 @@ POST_MOVES = (
     A.VERIFY,
     A.FILE,
     A.VOID,
+    A.REFUSE,
     A.DISPATCH,
     A.RETURN,
+    A.REROUTE_SHARE,
+    A.SETTLE_SHARE,
     A.DISPOSE,
     A.CHECK_PASS,
     A.CHECK_FAIL,
     A.CLOSE,
+    A.UPGRADE,
 )
 
 
@@ -93,35 +106,56 @@ class CaseInfo:
     area_path: str
     area_class: str
     source: str
+    urgent: bool = False  # reported urgent (紧急); an upgrade (平转急) is read from the trail
 
 
-def _due(started: datetime | None, stage: str, limits: PostLimits, area_class: str):
+def _due(started: datetime | None, stage: str, limits: PostLimits, case: CaseInfo, urgent_from):
+    """When a step started at ``started`` is due: the post's limit in working hours, or round
+    the clock (紧急工作时) once the case is urgent (reported urgent, or from its 平转急)."""
     if started is None or stage not in LIMIT_FIELD:
         return None
     hours = Decimal(getattr(limits, LIMIT_FIELD[stage]))
-    return workcalendar.add_working_time(started, hours, TimeUnit.WORK_HOUR, area_class or None)
+    urgent = urgent_from is not None and started >= urgent_from
+    unit = TimeUnit.URGENT_HOUR if urgent else TimeUnit.WORK_HOUR
+    return workcalendar.add_working_time(started, hours, unit, case.area_class or None)
 
 
 def _check_verdict(steps: Sequence[Step], after: int, task_id: int | None) -> bool | None:
-    """Whether the disposal at ``steps[after]`` passed its check: the first check after it that
-    concerns it (a failed check names the tasks it sent back)."""
+    """Whether the disposal at ``steps[after]`` held: the last check verdict on it before the
+    task is disposed again (a failed check names the tasks it sent back; a check can fail after
+    an earlier pass). None while no check has judged it."""
+    verdict = None
     for step in steps[after + 1 :]:
+        if step.action == A.DISPOSE and step.task_id == task_id:
+            break
         if step.action == A.CHECK_PASS:
-            return True
-        if step.action == A.CHECK_FAIL:
-            failed = step.data.get("tasks") or [step.task_id]
-            if task_id in failed:
-                return False
-    return None
+            verdict = True
+        elif step.action == A.CHECK_FAIL and task_id in (step.data.get("tasks") or [step.task_id]):
+            verdict = False
+    return verdict
 
 
 def _returned_before_next_dispatch(steps: Sequence[Step], after: int) -> bool:
+    """准确派遣: did a department return (回退) a task of the round dispatched at ``after``, or the
+    share re-routed there, before the next dispatch?"""
     for step in steps[after + 1 :]:
         if step.action == A.DISPATCH:
             return False
         if step.action == A.RETURN:
-            return True
+            if steps[after].action != A.REROUTE_SHARE or step.task_id == steps[after].task_id:
+                return True
     return False
+
+
+def _report_held(steps: Sequence[Step]) -> bool | None:
+    """有效上报: True once filed; False if the report ended without filing (作废, 不予受理);
+    None while it waits."""
+    for step in steps:
+        if step.action == A.FILE:
+            return True
+        if step.action in (A.VOID, A.REFUSE):
+            return False
+    return None
 
 
 def case_post_facts(
@@ -129,13 +163,17 @@ def case_post_facts(
 ) -> list[PostFact]:
     """The post facts of one case from its trail (oldest first)."""
     facts: list[PostFact] = []
-    filed = any(s.action == A.FILE for s in steps)
-    verify_from = ready_from = dispatch_from = disposed_at = passed_at = None
+    report_held = _report_held(steps)
+    verify_from = ready_from = dispatch_from = disposed_at = passed_at = share_returned = None
+    upgrades = [s.at for s in steps if s.action == A.UPGRADE]
+    urgent_from = upgrades[0] if upgrades else None
+    if urgent_from is None and case.urgent and steps:
+        urgent_from = steps[0].at  # urgent from the report on
 
     def add(step: Step, stage: str, *, started=None, on_time=None, held=None) -> None:
         if step.actor_id is None:
             return
-        due = _due(started, stage, limits, case.area_class)
+        due = _due(started, stage, limits, case, urgent_from)
         if due is not None:
             on_time = step.at <= due
         facts.append(
@@ -162,9 +200,9 @@ def case_post_facts(
                 verify_from = step.at
             role = roles.get(step.actor_id)
             if role == Role.INSPECTOR and case.source == SourceChannel.INSPECTOR:
-                add(step, Stage.REPORT, held=filed)
+                add(step, Stage.REPORT, held=report_held)
             elif role == Role.ACCEPTOR:
-                add(step, Stage.ACCEPT, held=filed)
+                add(step, Stage.ACCEPT, held=report_held)
         elif action == A.REVERIFY:
             verify_from = step.at
         elif action == A.VERIFY:
@@ -174,11 +212,17 @@ def case_post_facts(
             voided = any(s.action == A.VOID for s in steps[i + 1 :])
             add(step, Stage.FILE, started=ready_from, held=not voided)
             dispatch_from = step.at
-        elif action == A.RETURN and step.to_status == CaseStatus.FILED:
-            dispatch_from = step.at  # the lead's return: the case waits for a new dispatch
+        elif action == A.RETURN:
+            if step.to_status == CaseStatus.FILED:
+                dispatch_from = step.at  # the lead's return: the case waits for a new dispatch
+            else:
+                share_returned = step.at  # a co-department's: the desk re-routes or settles it
         elif action == A.DISPATCH:
             held = not _returned_before_next_dispatch(steps, i)
             add(step, Stage.DISPATCH, started=dispatch_from, held=held)
+        elif action == A.REROUTE_SHARE:  # 协办改派: the dispatcher sends the share elsewhere
+            held = not _returned_before_next_dispatch(steps, i)
+            add(step, Stage.DISPATCH, started=share_returned, held=held)
         elif action == A.DISPOSE:
             on_time = step.data.get("on_time")
             add(
@@ -187,14 +231,16 @@ def case_post_facts(
                 on_time=on_time if isinstance(on_time, bool) else None,
                 held=_check_verdict(steps, i, step.task_id),
             )
-            if step.data.get("case_disposed") or step.to_status == CaseStatus.DISPOSED:
-                disposed_at = step.at
         elif action in (A.CHECK_PASS, A.CHECK_FAIL):
             add(step, Stage.CHECK, started=disposed_at)
             if action == A.CHECK_PASS:
                 passed_at = step.at
         elif action == A.CLOSE:
             add(step, Stage.CLOSE, started=passed_at)
+        # The case reported disposed (the last disposal, or settling the last returned share):
+        # the check is due from now.
+        if step.to_status == CaseStatus.DISPOSED or step.data.get("case_disposed"):
+            disposed_at = step.at
     return facts
 
 
@@ -204,9 +250,9 @@ def computed(case_ids: Iterable[int]) -> list[PostFact]:
     if not ids:
         return []
     cases = {
-        pk: CaseInfo(pk, path, area_class or "", source)
-        for pk, path, area_class, source in Case.objects.filter(pk__in=ids).values_list(
-            "pk", "area_path", "area_class", "source"
+        pk: CaseInfo(pk, path, area_class or "", source, priority == Priority.URGENT)
+        for pk, path, area_class, source, priority in Case.objects.filter(pk__in=ids).values_list(
+            "pk", "area_path", "area_class", "source", "priority"
         )
     }
     trails: dict[int, list[Step]] = {}
@@ -236,10 +282,13 @@ _READ = (*POST_MOVES, A.REVERIFY)
 
 
 def write(case_ids: Iterable[int]) -> int:
-    """Replace the post facts of these cases by the ones their trails give now."""
-    ids = list(case_ids)
-    facts = computed(ids)
+    """Replace the post facts of these cases by the ones their trails give now. Writers of one
+    case take turns (the fact writers' lock), and each reads the trail once it has its turn: two
+    moves committed together cannot leave the facts of the older trail behind."""
+    ids = sorted(set(case_ids))
     with transaction.atomic():
+        rollups.lock_cases(ids)
+        facts = computed(ids)
         PostFact.objects.filter(case_id__in=ids).delete()
         PostFact.objects.bulk_create(facts, batch_size=1000)
     return len(facts)

@@ -459,16 +459,39 @@ def region_of_code(code: str, paths) -> Region | None:
 # --- Posts (岗位评价) --------------------------------------------------------------------------
 
 
+# Who sees every person of a post: the leaders, the shift leaders who run the centre's staff,
+# administrators. Anyone else evaluated by post (the desk roles, inspectors, disposers) sees their
+# own row and rank among the people of their area, never a colleague's numbers or steps.
+POST_MANAGERS = frozenset({Role.LEADER, Role.SHIFT_LEADER, Role.ADMIN})
+POST_VIEWERS = RANKING_ROLES | {Role.INSPECTOR, Role.DISPOSER}
+
+
 def scoped_post_facts(user) -> tuple[QuerySet[PostFact], list[str] | None] | tuple[None, None]:
-    """The post facts the user may count (steps on the cases of their area scope) and that
-    scope; None for anyone but leaders, the desk roles and administrators."""
-    if permissions.role_of(user) not in RANKING_ROLES:
+    """The post facts the user's rankings count (岗位评价: steps on the cases of their area
+    scope) and that scope (``ALL`` or path prefixes); None for roles not evaluated by post."""
+    if permissions.role_of(user) not in POST_VIEWERS:
         return None, None
     paths = visible_area_paths(user)
     facts = PostFact.objects.all()
     if paths is not ALL:
         facts = facts.filter(_under_paths("area_path", paths))
     return facts, paths
+
+
+def own_person(user) -> int | None:
+    """The user's id when they may see only their own row of a post ranking, else None."""
+    if user.is_superuser or permissions.role_of(user) in POST_MANAGERS:
+        return None
+    return user.pk
+
+
+def _within_scope(paths: list[str], within) -> list[str]:
+    """The parts of ``paths`` inside the scope ``within`` (ALL: all of them), as prefixes."""
+    if within is ALL:
+        return paths
+    kept = [p for p in paths if any(p.startswith(w) for w in within)]
+    kept += [w for w in within if any(w.startswith(p) for p in paths)]
+    return [p for p in set(kept) if not any(p != q and p.startswith(q) for q in kept)]
 
 
 def _under_paths(field: str, paths: list[str]) -> Q:
@@ -499,10 +522,16 @@ def inspector_areas(person_ids) -> dict[int, list[str]]:
     return found
 
 
-def missed_counts(person_ids, start: datetime, end: datetime) -> dict[int, dict[str, int]]:
-    """user id -> {"missed": cases filed in the period in their areas from a public report,
-    "area_filed": every case filed there} (漏报数 and its denominator)."""
-    areas = inspector_areas(person_ids)
+def missed_counts(
+    person_ids, start: datetime, end: datetime, within=ALL
+) -> dict[int, dict[str, int]]:
+    """user id -> {"missed": cases filed in the period in their areas (the parts inside the
+    viewer's scope ``within``) from a public report, "area_filed": every case filed there}
+    (漏报数 and its denominator)."""
+    areas = {
+        person: _within_scope(paths, within)
+        for person, paths in inspector_areas(person_ids).items()
+    }
     if not areas:
         return {}
     prefixes = sorted({p for paths in areas.values() for p in paths})
@@ -518,8 +547,7 @@ def missed_counts(person_ids, start: datetime, end: datetime) -> dict[int, dict[
     )
     rows = [(r["area_path"], r["filed"], r["public"]) for r in by_path]
     result = {}
-    for person, paths in areas.items():
-        mine = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+    for person, mine in areas.items():
         filed = public = 0
         for path, n, m in rows:
             if any(path.startswith(p) for p in mine):
@@ -530,7 +558,7 @@ def missed_counts(person_ids, start: datetime, end: datetime) -> dict[int, dict[
 
 
 def post_ranking(
-    facts: QuerySet[PostFact], post: str, start: datetime, end: datetime
+    facts: QuerySet[PostFact], post: str, start: datetime, end: datetime, *, within=ALL
 ) -> list[dict]:
     """The people of ``post`` with any step in the period, ranked by the post's first rate
     (then its first count), each ``{"rank", "person", "name", "counts", "values"}``."""
@@ -544,7 +572,7 @@ def post_ranking(
     )
     counts = {row.pop("person_id"): row for row in rows}
     if post == Role.INSPECTOR:
-        missed = missed_counts(list(counts), start, end)
+        missed = missed_counts(list(counts), start, end, within)
         for person, row in counts.items():
             row.update(missed.get(person, {"missed": 0, "area_filed": 0}))
     people = {u.pk: u for u in get_user_model().objects.filter(pk__in=counts)}
@@ -577,17 +605,18 @@ def post_ranking(
 
 
 def post_facts_behind(
-    facts: QuerySet[PostFact], person_id: int, count: str, start: datetime, end: datetime
+    facts: QuerySet[PostFact], post: str, person_id: int, count: str, start: datetime, end: datetime
 ) -> QuerySet[PostFact]:
-    """The steps one person's count is made of (a ranking cell's drill-down)."""
-    return facts.filter(post_filters(start, end)[count], person_id=person_id)
+    """The steps one person's count is made of (a ranking cell's drill-down: the same filter)."""
+    return facts.filter(post_filters(start, end)[count], post=post, person_id=person_id)
 
 
 def missed_cases_behind(
-    person_id: int, count: str, start: datetime, end: datetime
+    person_id: int, count: str, start: datetime, end: datetime, *, within=ALL
 ) -> QuerySet[CaseFact]:
-    """The cases behind an inspector's 漏报数 (``missed``) or its denominator (``area_filed``)."""
-    paths = inspector_areas([person_id]).get(person_id, [])
+    """The cases behind an inspector's 漏报数 (``missed``) or its denominator (``area_filed``),
+    in the parts of their areas inside the viewer's scope ``within``."""
+    paths = _within_scope(inspector_areas([person_id]).get(person_id, []), within)
     behind = CaseFact.objects.filter(
         _within("filed_at", start, end), _under_paths("area_path", paths)
     )

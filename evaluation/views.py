@@ -469,8 +469,8 @@ def _int(value) -> int | None:
 
 def _ranking_for(request: HttpRequest, object_type: str, period: Period, now) -> list[dict]:
     if object_type in definitions.POST_INDICATORS:
-        facts, _paths = selectors.scoped_post_facts(request.user)
-        return selectors.post_ranking(facts, object_type, *period.bounds)
+        facts, paths = selectors.scoped_post_facts(request.user)
+        return selectors.post_ranking(facts, object_type, *period.bounds, within=paths)
     if object_type == ObjectType.REGION:
         _facts, paths = selectors.scoped_case_facts(request.user)
         tier = _tier(request, paths)
@@ -534,6 +534,8 @@ def scheme_page(request: HttpRequest, pk: int) -> HttpResponse:
     scheme = Scheme.objects.filter(pk=pk).first()
     if scheme is None:
         raise Http404(_("No such scheme."))
+    if scheme.object_type in definitions.POST_INDICATORS and selectors.own_person(request.user):
+        return elsewhere(request.user)  # a post's ranking names people: for their managers
     may_edit = permissions.role_of(request.user) == Role.ADMIN or request.user.is_superuser
     now = timezone.now()
     period = period_or_last_month(request, timezone.localdate(now))

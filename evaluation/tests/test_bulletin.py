@@ -90,3 +90,32 @@ def test_a_district_sees_its_streets_and_communities_and_a_disposer_nothing(
     assert place == "West" and [n for _name, n in top] == [1]
     client.force_login(staff["roads_disposer"])
     assert client.get(PAGE).status_code == 302
+
+
+def test_the_pdf_holds_the_same_tables_in_chinese(client, staff, region_week, roads):  # noqa: F811
+    """ReportLab with its built-in CID font: the text read back from the PDF is the bulletin's,
+    in the reader's language (zh-Hans here), and a name with XML characters cannot break it."""
+    from pypdf import PdfReader
+
+    roads.name = "道路 & <桥梁> 局"
+    roads.save()
+    client.force_login(staff["city_leader"])
+    response = client.get("/evaluation/bulletin/", {**WEEK, "format": "pdf"})  # zh-Hans: default
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "bulletin-2026-11-23-2026-11-29.pdf" in response["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(response.content))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Testcity" in text and "总体情况" in text and "高发类别" in text
+    assert "West" in text and "Gamma" in text  # both tiers ranked
+    assert "道路 & <桥梁> 局" in text  # the department, escaped for the layout, shown as named
+    assert "结案率 80.00%" in text and "75.00 %" in text  # the headline and the East row
+    fonts = {
+        str(font.get_object()["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    # Chinese in the built-in CID font; ReportLab's page setup names Helvetica (standard 14,
+    # never embedded): no font file shipped or embedded.
+    assert "/STSong-Light" in fonts and fonts <= {"/STSong-Light", "/Helvetica"}
+    assert b"/FontFile" not in response.content

@@ -22,6 +22,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from cases import services
@@ -194,18 +195,6 @@ def test_the_limits_are_the_citys_and_a_backfill_recounts_the_past(week):
     assert (verify.due_at, verify.on_time) == (local(24, 10, 30), True)
 
 
-def test_a_rewrite_gives_the_same_facts(week):
-    """The hooks wrote the facts move by move; the trail read at once says the same."""
-    before = sorted(
-        PostFact.objects.values_list("event_id", "stage", "person_id", "on_time", "held")
-    )
-    posts.write([c.pk for c in week.values()])
-    after = sorted(
-        PostFact.objects.values_list("event_id", "stage", "person_id", "on_time", "held")
-    )
-    assert before == after and len(after) == 6 + 2 + 4 + 8
-
-
 # --- pages -----------------------------------------------------------------------------------
 
 
@@ -248,8 +237,6 @@ def test_the_table_downloads_as_csv(week, client, staff):
 
 
 def test_posts_are_for_the_centre_and_only_within_its_area(week, client, staff):
-    client.force_login(staff["roads_disposer"])
-    assert client.get(reverse("evaluation:posts")).status_code == 302  # sent to their own page
     client.force_login(staff["west_dispatcher"])  # district West: none of Alpha's steps
     page = client.get(reverse("evaluation:posts"), _week_query(post="inspector"))
     assert page.status_code == 200 and page.context["rows"] == []
@@ -258,6 +245,7 @@ def test_posts_are_for_the_centre_and_only_within_its_area(week, client, staff):
         _week_query(post="inspector", person=staff["alpha_inspector"].pk, count="report"),
     )
     assert behind.status_code == 404
+    client.force_login(staff["city_leader"])
     assert (
         client.get(
             reverse("evaluation:post_steps"),
@@ -265,6 +253,30 @@ def test_posts_are_for_the_centre_and_only_within_its_area(week, client, staff):
         ).status_code
         == 404
     )
+
+
+def test_people_outside_the_centres_management_see_their_own_row_only(week, client, staff):
+    """A disposer or a dispatcher sees their own numbers and rank, never a colleague's."""
+    client.force_login(staff["roads_disposer"])
+    page = client.get(reverse("evaluation:posts"), _week_query())  # their own post by default
+    assert page.context["post"] == "disposer"
+    [row] = page.context["rows"]
+    assert row["person"] == staff["roads_disposer"] and page.context["ranked_of"] == 1
+    mine = client.get(
+        reverse("evaluation:post_steps"),
+        _week_query(post="disposer", person=staff["roads_disposer"].pk, count="dispose"),
+    )
+    assert mine.status_code == 200 and mine.context["total"] == 3
+    client.force_login(staff["city_dispatcher"])
+    others = client.get(reverse("evaluation:posts"), _week_query(post="inspector"))
+    assert others.context["rows"] == []  # the dispatcher is not an inspector
+    theirs = client.get(
+        reverse("evaluation:post_steps"),
+        _week_query(post="inspector", person=staff["alpha_inspector"].pk, count="report"),
+    )
+    assert theirs.status_code == 404
+    scheme = Scheme.objects.get(object_type="inspector", is_active=True)
+    assert client.get(reverse("evaluation:scheme", args=[scheme.pk])).status_code == 302
 
 
 def test_the_api_gives_the_same_numbers(week, client, staff):
@@ -279,6 +291,10 @@ def test_the_api_gives_the_same_numbers(week, client, staff):
     # 100 x50 + (100 - 33.33) x50, over 100
     assert (row["score"], row["grade"]) == ("83.34", "B")
     client.force_login(staff["roads_disposer"])
+    own = client.get("/api/v1/evaluation/posts", _week_query(post="disposer")).json()
+    assert [r["person"]["username"] for r in own["rows"]] == ["disposer_roads"]
+    assert client.get("/api/v1/evaluation/posts", _week_query()).json()["rows"] == []
+    client.force_login(get_user_model().objects.create_user("no_profile", password=PASSWORD))
     refused = client.get("/api/v1/evaluation/posts")
     assert refused.status_code == 403 and refused.json()["code"] == "role_required"
     client.force_login(staff["city_leader"])
@@ -307,3 +323,148 @@ def test_a_post_scheme_page_shows_its_ranking_and_a_trial_change(week, client, s
     [compared] = tried.context["compared"]
     assert compared["before"]["score"] == Decimal("90.00")
     assert compared["after"]["score"] == Decimal("75.00")
+
+
+# --- the rules at the edges ------------------------------------------------------------------
+
+
+def _facts(case) -> dict[str, list[PostFact]]:
+    found: dict[str, list[PostFact]] = {}
+    for fact in PostFact.objects.filter(case=case).order_by("at", "pk"):
+        found.setdefault(fact.stage, []).append(fact)
+    return found
+
+
+def test_a_check_that_fails_after_a_pass_sends_the_disposal_back(
+    flow, staff, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        case, task = flow.check_passed()
+        services.case_check_fail(
+            case=Case.objects.get(pk=case.pk),
+            actor=staff["alpha_inspector"],
+            reason="Loose again",
+            now=flow.t0 + timedelta(hours=3),
+        )
+    [disposal] = _facts(case)["dispose"]
+    assert disposal.held is False  # the last verdict on it, not the first
+    with django_capture_on_commit_callbacks(execute=True):
+        task.refresh_from_db()
+        services.task_accept(
+            task=task, actor=staff["roads_disposer"], now=flow.t0 + timedelta(hours=4)
+        )
+        services.task_dispose(
+            task=task,
+            actor=staff["roads_disposer"],
+            photos=[photo()],
+            now=flow.t0 + timedelta(hours=5),
+        )
+    first, second = _facts(case)["dispose"]
+    assert (first.held, second.held) == (False, None)  # the new disposal awaits its check
+
+
+def test_an_urgent_case_is_timed_round_the_clock(
+    flow, staff, standard, django_capture_on_commit_callbacks
+):
+    """Reported 紧急 at 17:50 Monday and filed at 19:00: on the working clock the hour would run
+    to Tuesday 08:50; urgent, it ran out at 18:50."""
+    with django_capture_on_commit_callbacks(execute=True):
+        case = flow.reported(priority="urgent", now=local(23, 17, 50))
+        services.case_file(
+            case=case, actor=staff["shift_leader"], standard=standard, now=local(23, 19)
+        )
+    [filing] = _facts(case)["file"]
+    assert (filing.due_at, filing.on_time) == (local(23, 18, 50), False)
+
+
+def test_a_report_is_valid_once_filed_invalid_once_voided_and_undecided_meanwhile(
+    flow, staff, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = flow.reported(now=local(23, 9))
+        voided = flow.reported(now=local(23, 9, 5), description="Not a city problem after all")
+        services.case_void(
+            case=voided, actor=staff["shift_leader"], reason="Private land", now=local(23, 9, 30)
+        )
+    assert _facts(waiting)["report"][0].held is None
+    assert _facts(voided)["report"][0].held is False
+    row = _row("inspector", "inspector_alpha")
+    assert (row["counts"]["report"], row["counts"]["report_held"]) == (2, 0)
+    assert row["values"]["valid_report_rate"] == Decimal("0.00")  # 0 of 2: one waits, one voided
+
+
+def test_the_check_is_due_from_when_the_desk_settled_the_last_returned_share(
+    flow, staff, roads, alpha_office, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        case, tasks = flow.dispatched(departments=[roads, alpha_office], lead=roads)
+        lead = next(t for t in tasks if t.department == roads)
+        share = next(t for t in tasks if t.department == alpha_office)
+        services.task_return(
+            task=share, actor=staff["alpha_disposer"], reason="Not ours", now=local(23, 9, 30)
+        )
+        services.task_accept(task=lead, actor=staff["roads_disposer"], now=local(23, 9, 40))
+        services.task_dispose(
+            task=lead, actor=staff["roads_disposer"], photos=[photo()], now=local(23, 10)
+        )
+        share.refresh_from_db()
+        services.task_settle_share(
+            task=share, actor=staff["city_dispatcher"], reason="Roads covered it", now=local(23, 11)
+        )
+        services.case_check_pass(
+            case=Case.objects.get(pk=case.pk), actor=staff["alpha_inspector"], now=local(23, 14, 30)
+        )
+    facts = _facts(case)
+    [check] = facts["check"]
+    assert check.started_at == local(23, 11)  # not 10:00: the case was disposed when settled
+    assert (check.due_at, check.on_time) == (local(23, 15), True)
+    [dispatch] = facts["dispatch"]
+    assert dispatch.held is False  # a department returned its share: not 准确派遣
+
+
+def test_missed_reports_count_only_the_viewers_part_of_the_inspectors_areas(
+    staff, small_city, grid, west_grid, standard, client, django_capture_on_commit_callbacks
+):
+    """Alpha's inspector also covers Gamma (district West). The city sees both public reports
+    filed there; a West shift leader only the one in West."""
+    from org.services import staff_create
+
+    inspector = staff["alpha_inspector"]
+    inspector.staff_profile.areas.add(small_city.gamma)
+    west_leader = staff_create(
+        username="shift_leader_west",
+        password=PASSWORD,
+        role="shift_leader",
+        areas=[small_city.west],
+    ).user
+    with django_capture_on_commit_callbacks(execute=True):
+        for place, at in ((grid, local(23, 9)), (west_grid, local(23, 10))):
+            case = received(
+                case_report(
+                    actor=None,
+                    source=SourceChannel.HOTLINE_12345,
+                    grid=place,
+                    trusted=False,
+                    description="Litter along the riverside path",
+                    now=at,
+                )
+            )
+            services.case_verify(
+                case=case, actor=inspector, photos=[photo()], now=at + timedelta(minutes=30)
+            )
+            services.case_file(
+                case=case,
+                actor=staff["shift_leader"],
+                standard=standard,
+                now=at + timedelta(hours=1),
+            )
+    assert _row("inspector", "inspector_alpha")["counts"]["missed"] == 2
+    client.force_login(west_leader)
+    page = client.get(reverse("evaluation:posts"), _week_query(post="inspector"))
+    [row] = page.context["rows"]
+    assert (row["counts"]["missed"], row["counts"]["area_filed"]) == (1, 1)
+    behind = client.get(
+        reverse("evaluation:post_steps"),
+        _week_query(post="inspector", person=inspector.pk, count="missed"),
+    )
+    assert [f.area_path.startswith(small_city.west.path) for f in behind.context["rows"]] == [True]
