@@ -15,6 +15,7 @@ if it cannot stay up, ``serve`` exits non-zero for the service manager to see.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from django.conf import settings
 
 from core.metrics import MULTIPROC_ENV
 from core.processes import ChildSpec, manage_argv
-from iot.ingest.mqtt import DEFAULT_CLIENT_ID, BrokerUrl, forget_session
+from iot.ingest.mqtt import DEFAULT_CLIENT_ID, BrokerUrl
 
 WSGI_APP = "cityops.wsgi:application"
 # gunicorn's own graceful stop stays inside the supervisor's 10 s before SIGKILL.
@@ -151,14 +152,41 @@ def mqtt_client_id(n: int, base: str = DEFAULT_CLIENT_ID) -> str:
     return base if n == 1 else f"{base}-{n}"
 
 
-def retire_mqtt_sessions(url: str, keep: int, *, base: str = DEFAULT_CLIENT_ID) -> list[str]:
-    """Forget the broker sessions of consumer numbers above ``keep`` (after MQTT_CONSUMERS was
-    lowered). A persistent session stays a member of the shared subscription while nobody uses
-    it: the broker goes on handing it its turn at the readings, queued for a consumer that will
-    never come (and dropped over the broker's queue limit). Returns the client ids forgotten;
-    raises ConnectionError when the broker is unreachable."""
+CONSUMERS_RECORD = "mqtt-consumers.json"  # in VAR_DIR: the MQTT consumers serve last ran
+
+
+def retire_mqtt_sessions(
+    url: str, keep: int, *, base: str = DEFAULT_CLIENT_ID, record: Path | None = None
+) -> list[str]:
+    """Drain and forget the broker sessions of consumers the last ``serve`` ran on this broker
+    and group but this one will not (``MQTT_CONSUMERS`` was lowered), then record the ones this
+    run starts. A retired persistent session stays a member of the shared subscription: the
+    broker goes on handing it its turn at the readings, queued for nobody. Draining first takes
+    what it had queued (iot.ingest.mqtt.Consumer.drain), so lowering the count loses nothing.
+    Only client ids the record names are touched: a consumer this machine never ran (another
+    host's) is left alone. Returns the retired ids; raises ConnectionError when the broker does
+    not answer (the record is then kept, to try again on the next start)."""
+    from iot.ingest.mqtt import SHARED_GROUP, Consumer
+
+    record = record or Path(settings.VAR_DIR) / CONSUMERS_RECORD
     broker = BrokerUrl.parse(url)
-    retired = [mqtt_client_id(n, base) for n in range(keep + 1, MAX_PROCESSES + 1)]
+    here = {
+        "broker": f"{broker.host}:{broker.port}",
+        "group": getattr(settings, "MQTT_SHARED_GROUP", "") or SHARED_GROUP,
+        "ids": [mqtt_client_id(n, base) for n in range(1, keep + 1)],
+    }
+    try:
+        last = json.loads(record.read_text())
+    except (OSError, ValueError):
+        last = {}
+    retired = []
+    if isinstance(last, dict) and (last.get("broker"), last.get("group")) == (
+        here["broker"],
+        here["group"],
+    ):
+        retired = [i for i in last.get("ids") or [] if isinstance(i, str) and i not in here["ids"]]
     for client_id in retired:
-        forget_session(broker, client_id)
+        Consumer(url=url, client_id=client_id, shared=True, drain=True).drain()
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(here))
     return retired

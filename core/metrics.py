@@ -53,7 +53,7 @@ MQTT_BROKER_DROPPED = Gauge(
     "cityops_mqtt_broker_dropped",
     "Messages the MQTT broker dropped over its queue limits since it started "
     "($SYS/broker/publish/messages/dropped, as the ingest consumers last read it)",
-    multiprocess_mode="max",
+    multiprocess_mode="livemax",  # the live consumers' reading: a restarted broker counts anew
 )
 
 

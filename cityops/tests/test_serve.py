@@ -7,6 +7,7 @@ migrated SQLite file, reads it over HTTP, kills its processes and stops it as sy
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import subprocess
@@ -26,8 +27,7 @@ from cityops.serving import (
     retire_mqtt_sessions,
     server_specs,
 )
-from core.testing import children, free_port, private_mosquitto, wait_for
-from iot.ingest.mqtt import BrokerUrl
+from core.testing import children, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -202,57 +202,60 @@ def test_serve_runs_supervises_and_stops_the_production_profile(migrated_sqlite,
         assert not Path(f"/proc/{pid}").exists()
 
 
-def _session_present(broker: BrokerUrl, client_id: str) -> bool:
-    """Connect as ``client_id`` keeping any session (and creating one), say whether the broker
-    had one, and leave it there."""
-    import paho.mqtt.client as mqtt
-    from paho.mqtt.enums import CallbackAPIVersion
-    from paho.mqtt.packettypes import PacketTypes
-    from paho.mqtt.properties import Properties
+def test_serve_retires_only_the_consumers_it_ran_before_and_runs_no_longer(
+    tmp_path, settings, monkeypatch
+):
+    """The record of the last run names the ids: with 3 run before and 2 now, the third is
+    drained (iot tests: Consumer.drain) and the record updated; ids it never ran (another
+    host's) and a record of another broker or group are left alone."""
+    from iot.ingest import mqtt as ingest
 
-    flags = []
-    client = mqtt.Client(
-        callback_api_version=CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
+    drained = []
+    monkeypatch.setattr(ingest.Consumer, "drain", lambda self: drained.append(self.client_id))
+    settings.MQTT_SHARED_GROUP = "cityops"
+    record = tmp_path / "mqtt-consumers.json"
+    url = "mqtt://127.0.0.1:1883"
+    ids = [mqtt_client_id(n, "retire") for n in (1, 2, 3)]
+    assert ids == ["retire", "retire-2", "retire-3"]
+    assert retire_mqtt_sessions(url, 3, base="retire", record=record) == []  # no record yet
+    assert json.loads(record.read_text())["ids"] == ids
+    assert retire_mqtt_sessions(url, 2, base="retire", record=record) == ["retire-3"]
+    assert drained == ["retire-3"]
+    assert json.loads(record.read_text()) == {
+        "broker": "127.0.0.1:1883",
+        "group": "cityops",
+        "ids": ["retire", "retire-2"],
+    }
+    assert retire_mqtt_sessions(url, 1, base="retire", record=record) == ["retire-2"]
+    settings.MQTT_SHARED_GROUP = "elsewhere"  # another group: none of its sessions are ours
+    assert retire_mqtt_sessions(url, 1, base="retire", record=record) == []
+    assert retire_mqtt_sessions("mqtt://10.0.0.9:1883", 1, base="retire", record=record) == []
+    record.write_text("not json")
+    assert retire_mqtt_sessions(url, 1, base="retire", record=record) == []
+    assert drained == ["retire-3", "retire-2"]
+
+
+def test_serve_starts_even_when_the_broker_is_down(tmp_path, settings, monkeypatch):
+    """The retired sessions cannot be drained then: serve says so, keeps its record for the next
+    start and goes on (the consumers reconnect by themselves)."""
+    settings.VAR_DIR = tmp_path
+    down = f"mqtt://127.0.0.1:{free_port()}"
+    (tmp_path / "mqtt-consumers.json").write_text(
+        json.dumps(
+            {"broker": down[7:], "group": "cityops", "ids": ["cityops-ingest", "cityops-ingest-2"]}
+        )
     )
-    client.on_connect = lambda c, u, f, rc, p: flags.append(f.session_present)
-    props = Properties(PacketTypes.CONNECT)
-    props.SessionExpiryInterval = 3600
-    client.connect(broker.host, broker.port, clean_start=False, properties=props)
-    client.loop_start()
-    try:
-        wait_for(lambda: flags, "the CONNACK", timeout=10)
-    finally:
-        client.disconnect()
-        client.loop_stop()
-    return flags[0]
-
-
-def test_serve_forgets_the_broker_sessions_of_consumers_it_no_longer_runs(tmp_path):
-    """Three consumers ran; MQTT_CONSUMERS is now 2. The third's persistent session would stay a
-    member of the shared group and take its turn at every reading, queued for nobody."""
-    with private_mosquitto(tmp_path) as url:
-        broker = BrokerUrl.parse(url)
-        ids = [mqtt_client_id(n, "retire") for n in (1, 2, 3)]
-        assert ids == ["retire", "retire-2", "retire-3"]
-        assert not any(_session_present(broker, client_id) for client_id in ids)  # made now
-        retired = retire_mqtt_sessions(url, 2, base="retire")
-        assert "retire-3" in retired and "retire-2" not in retired and "retire" not in retired
-        assert [_session_present(broker, client_id) for client_id in ids] == [True, True, False]
-
-
-def test_serve_starts_even_when_the_broker_is_down(settings, monkeypatch):
-    """The sessions cannot be forgotten then: serve says so and goes on (the consumers reconnect
-    by themselves)."""
-    with pytest.raises(ConnectionError):
-        retire_mqtt_sessions(f"mqtt://127.0.0.1:{free_port()}", 1)
-    settings.MQTT_URL = f"mqtt://127.0.0.1:{free_port()}"
+    settings.MQTT_URL = down
+    settings.MQTT_SHARED_GROUP = "cityops"
     started = []
     monkeypatch.setattr(
         "cityops.management.commands.serve.run_supervised",
         lambda specs, **kw: started.append(specs),
     )
     monkeypatch.setattr("cityops.management.commands.serve.reset_metrics_dir", lambda path: None)
+    monkeypatch.setattr("iot.ingest.mqtt.START_WAIT", 1.0)
     err = io.StringIO()
-    call_command("serve", stderr=err, stdout=io.StringIO())
-    assert "Could not forget the sessions of retired MQTT consumers" in err.getvalue()
+    call_command("serve", "--mqtt-consumers", "1", stderr=err, stdout=io.StringIO())
+    assert "Could not retire the sessions of MQTT consumers no longer run" in err.getvalue()
     assert [spec.name for spec in started[0]][-1] == "mqtt-1"
+    assert "cityops-ingest-2" in (tmp_path / "mqtt-consumers.json").read_text()  # kept: retry

@@ -34,9 +34,10 @@ while its consumer is away is capped by ``max_queued_messages``, and what goes o
 2.0 keeps giving an offline member of a shared subscription its turn, so a consumer SIGKILLed
 and back 1.5 s later at 10 k messages in flight lost 3,828 of its 5,000 (stop 28; with the
 deploy file's limit, none). An MQTT 5 client's Receive Maximum lifts the in-flight window
-(default 20 for MQTT 3.1.1 clients). ``manage.py serve`` forgets the sessions of consumer
-numbers it no longer runs (cityops.serving.retire_mqtt_sessions): a retired member of the group
-would otherwise take its turn at every message, queued for nobody.
+(default 20 for MQTT 3.1.1 clients). ``manage.py serve`` drains and forgets the sessions of
+consumers it ran before and no longer runs (cityops.serving.retire_mqtt_sessions,
+``Consumer(drain=True)``): a retired member of the group would otherwise take its turn at
+every message, queued for nobody.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 
 from core import metrics
@@ -83,6 +85,9 @@ IDLE_POLL = 0.5
 RETRY_MIN, RETRY_MAX = 0.5, 30.0  # database retry backoff, seconds
 STATS_EVERY = 60.0
 RESTART_CALM = 10.0  # seconds: a network process that dies sooner after its start backs off
+DRAIN_IDLE = 2.0  # seconds without a message before a drained session counts as empty
+DRAIN_LIMIT = 300.0  # seconds at most for one drain
+START_WAIT = 30.0  # seconds for the broker to answer a drain
 
 
 @dataclass
@@ -131,6 +136,7 @@ class Consumer:
         batch_wait: float = DEFAULT_BATCH_WAIT,
         stop: threading.Event | None = None,
         topic_prefix: str = TOPIC_PREFIX,
+        drain: bool = False,
     ):
         self.broker = BrokerUrl.parse(url)
         self.client_id = client_id
@@ -142,6 +148,8 @@ class Consumer:
         # The same client id may have subscribed otherwise on an earlier run (one consumer, then
         # several, or another group): those subscriptions stay in the broker's session.
         forms = {topic, f"$share/{SHARED_GROUP}/{topic}", f"$share/{group}/{topic}"}
+        if drain:  # a retired consumer's session: every form goes, the queue is taken
+            self.topic = None
         stale = tuple(sorted(forms - {self.topic}))
         self.batch_size = max(1, batch_size)
         self.batch_wait = batch_wait
@@ -303,14 +311,20 @@ class Consumer:
         seen = self._link.broker_dropped.value
         if seen < 0 or seen == self._dropped_seen:
             return
+        key = f"mqtt-broker-dropped:{self.broker.host}:{self.broker.port}"
         if self._dropped_seen < 0:
-            if seen:
+            # The count the consumers last saw (shared cache: Redis or serve's file cache)
+            # tells drops that happened while this one was away from a broker's old history.
+            before = _cached(key)
+            if isinstance(before, int) and seen > before:
+                self._dropped_seen = before
+            elif seen:
                 logger.warning(
                     "the MQTT broker has dropped %d messages since it started; if readings were "
                     "among them, raise its queue limit (deploy/mosquitto.conf)",
                     seen,
                 )
-        elif seen > self._dropped_seen:
+        if seen > self._dropped_seen >= 0:
             logger.error(
                 "the MQTT broker dropped %d messages over its queue limits (%d since it "
                 "started): readings among them are lost; raise max_queued_messages "
@@ -319,6 +333,10 @@ class Consumer:
                 seen,
             )
         self._dropped_seen = self.stats.broker_dropped = seen
+        try:
+            cache.set(key, seen, None)
+        except Exception:  # noqa: BLE001 - a cache outage must not stop the stream
+            logger.warning("could not remember the broker's dropped count", exc_info=True)
         metrics.MQTT_BROKER_DROPPED.set(seen)
 
     def run_once(self) -> int:
@@ -348,6 +366,28 @@ class Consumer:
             logger.exception("could not queue the cases of alarms %s", alarm_ids)
         self.stats.cases_queued += len(alarm_ids)
 
+    def drain(self, *, idle: float = DRAIN_IDLE, limit: float = DRAIN_LIMIT) -> ConsumerStats:
+        """Take what the broker queued for this (retired) client id, write and acknowledge it,
+        and forget the session (``drain=True``): stops once nothing came for ``idle`` seconds
+        after the subscriptions were dropped, or after ``limit`` seconds in all. Raises
+        ConnectionError when the broker never answered."""
+        self.start()
+        started = time.monotonic()
+        try:
+            if not self.subscribed.wait(START_WAIT):
+                raise ConnectionError(f"MQTT broker {self.broker.host}:{self.broker.port}")
+            quiet_since = time.monotonic()
+            while time.monotonic() - started < limit:
+                if self.run_once():
+                    quiet_since = time.monotonic()
+                elif time.monotonic() - quiet_since >= idle:
+                    break
+        finally:
+            self.close()
+            _drop_connection()
+        forget_session(self.broker, self.client_id)
+        return self.stats
+
     def run(self) -> ConsumerStats:
         self.start()
         last_log = time.monotonic()
@@ -364,6 +404,13 @@ class Consumer:
             self.close()
             _drop_connection()
         return self.stats
+
+
+def _cached(key: str):
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 - a cache outage must not stop the stream
+        return None
 
 
 def _drop_connection() -> None:

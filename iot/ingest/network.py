@@ -102,7 +102,9 @@ class Received(NamedTuple):
 class Subscription:
     broker: BrokerUrl
     client_id: str
-    topic: str
+    # None: drain (a retired consumer's session): subscribe to nothing, drop every stale
+    # subscription, and take what the broker had queued for this client id.
+    topic: str | None
     log_level: int = logging.INFO
     # Subscriptions an earlier run of this client id may have left in its persistent session
     # (the plain topic before a switch to a shared one, another group ...): dropped on connect,
@@ -275,11 +277,19 @@ def serve(
             subscription.client_id,
             flags.session_present,
         )
+        if subscription.topic is None:  # draining: the queued messages come all the same
+            client.unsubscribe(list(subscription.stale_topics))
+            connected.set()
+            return
         telemetry_mid[0] = client.subscribe(subscription.topic, options=SubscribeOptions(qos=1))[1]
         client.subscribe(SYS_DROPPED, options=SubscribeOptions(qos=0))
         if flags.session_present and subscription.stale_topics:
             client.unsubscribe(list(subscription.stale_topics))
         connected.set()
+
+    def on_unsubscribe(client, userdata, mid, reason_codes, properties) -> None:
+        if subscription.topic is None:
+            subscribed.set()  # draining: nothing new will come, only what was queued
 
     def on_subscribe(client, userdata, mid, reason_codes, properties) -> None:
         failed = [rc for rc in reason_codes if rc.is_failure]
@@ -342,6 +352,7 @@ def serve(
     client.on_disconnect = on_disconnect
     client.on_message = on_message
     client.on_subscribe = on_subscribe
+    client.on_unsubscribe = on_unsubscribe
     props = Properties(PacketTypes.CONNECT)
     props.SessionExpiryInterval = SESSION_EXPIRY_SECONDS
     props.ReceiveMaximum = RECEIVE_MAXIMUM

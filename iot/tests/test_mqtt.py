@@ -25,6 +25,8 @@ import pytest
 from django.conf import settings
 from django.db import DataError, OperationalError, connection
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from core.testing import huey_immediate, private_mosquitto, wait_for
 from iot import services
@@ -394,3 +396,74 @@ def test_a_client_id_that_subscribed_otherwise_before_gets_each_message_once(
         wait_until(lambda: Reading.objects.filter(device=device).count() == n, what="the readings")
         time.sleep(0.5)  # a second copy would have arrived by now
     assert alone.stats.messages == n
+
+
+def test_a_retired_consumers_session_is_drained_then_forgotten(device, run_id, tmp_path, settings):
+    """MQTT_CONSUMERS went from 2 to 1: what the broker queued for the retired member of the
+    group while serve was down is stored, then its session (and group membership) is gone, so
+    the one consumer left gets every later reading."""
+    settings.MQTT_SHARED_GROUP = f"retire{run_id}"
+    n = 400
+    with private_mosquitto(tmp_path) as url:
+        broker = BrokerUrl.parse(url)
+        for client_id in ("stays", "retired"):
+            with consumer_running(broker, client_id, shared=True):
+                pass
+        with publisher(broker) as publish:  # nobody running: each member's share is queued
+            for i in range(n):
+                publish(device.code, tilt_pack(i, 1.0))
+        drained = Consumer(url=url, client_id="retired", shared=True, drain=True)
+        stats = drained.drain(idle=1.0)
+        assert stats.messages == n // 2  # its share, round robin
+        assert Reading.objects.filter(device=device).count() == n // 2
+        assert _session_present(broker, "retired") is False
+        with consumer_running(broker, "stays", shared=True) as stays:
+            with publisher(broker) as publish:
+                for i in range(n, n + 100):
+                    publish(device.code, tilt_pack(i, 1.0))
+            wait_until(
+                lambda: Reading.objects.filter(device=device).count() == n + 100,
+                what="the queued half and every new reading",
+            )
+        assert stays.stats.messages == n // 2 + 100  # the group has one member now
+
+
+def _session_present(broker: BrokerUrl, client_id: str) -> bool:
+    """Whether the broker keeps a session for ``client_id`` (the probe leaves none behind)."""
+    flags = []
+    client = mqtt.Client(
+        callback_api_version=CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
+    )
+    client.on_connect = lambda c, u, f, rc, p: flags.append(f.session_present)
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 0
+    client.connect(broker.host, broker.port, clean_start=False, properties=props)
+    client.loop_start()
+    try:
+        wait_until(lambda: flags, what="the CONNACK", timeout=10)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    return flags[0]
+
+
+def test_drops_while_no_consumer_watched_are_reported_on_the_next_start(caplog, settings):
+    """The dropped count the consumers last saw is kept in the shared cache: a consumer that
+    starts and reads a higher one reports the difference as lost, not as old history."""
+    from django.core.cache import cache
+
+    consumer = Consumer(url="mqtt://127.0.0.1:1", client_id="watch-test")
+    cache.set("mqtt-broker-dropped:127.0.0.1:1", 4, None)
+    consumer._link.broker_dropped.value = 10
+    with caplog.at_level("WARNING", logger="iot.ingest.mqtt"):
+        consumer.watch_broker()
+    [record] = caplog.records
+    assert record.levelname == "ERROR" and "dropped 6 messages" in record.getMessage()
+    assert cache.get("mqtt-broker-dropped:127.0.0.1:1") == 10
+    cache.delete("mqtt-broker-dropped:127.0.0.1:1")
+    fresh = Consumer(url="mqtt://127.0.0.1:1", client_id="watch-test")
+    fresh._link.broker_dropped.value = 3  # nothing remembered: the broker's old history
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="iot.ingest.mqtt"):
+        fresh.watch_broker()
+    assert [r.levelname for r in caplog.records] == ["WARNING"]

@@ -70,12 +70,16 @@ class Command(BaseCommand):
         )
 
     def _retire_mqtt_sessions(self, options: ServeOptions) -> None:
-        """Sessions of consumer numbers no longer run leave the shared group first; a broker
-        that is down now is no reason not to serve (the consumers reconnect by themselves)."""
+        """Sessions of consumers no longer run are drained and leave the shared group first; a
+        broker that is down now is no reason not to serve (the consumers reconnect by
+        themselves)."""
         try:
-            retire_mqtt_sessions(options.mqtt_url, options.mqtt_consumers)
-        except (ConnectionError, ValueError) as exc:
+            retired = retire_mqtt_sessions(options.mqtt_url, options.mqtt_consumers)
+        except (ConnectionError, OSError, ValueError) as exc:
             self.stderr.write(
-                f"Could not forget the sessions of retired MQTT consumers ({exc}); "
+                f"Could not retire the sessions of MQTT consumers no longer run ({exc}); "
                 "run serve again once the broker answers."
             )
+            return
+        if retired:
+            self.stdout.write(f"Drained and retired the MQTT sessions of {', '.join(retired)}.")
