@@ -72,6 +72,9 @@ FIELDS: dict[str, FieldSpec] = {
         # The source system's own disposal deadline (处置时限): when given, the imported task
         # keeps it, so on-time rates of imported years are the source's, not recomputed.
         _f("deadline_at", "处置截止时间", "截止时间", "应办结时间", "处置期限"),
+        # The source system's own verdict (是否按期): it wins over any deadline (kept or
+        # computed), which the import moves just enough to agree with it.
+        _f("on_time", "是否按期", "是否按期办结", "按期情况"),
         _f("voided_at", "作废时间"),
         _f("void_reason", "作废原因"),
         _f("dispose_note", "处置情况", "处置意见"),
@@ -113,6 +116,23 @@ DEFAULT_VALUE_MAPS: dict[str, dict[str, str]] = {
         "已办结": CaseStatus.CLOSED,
         "作废": CaseStatus.VOIDED,
         "已作废": CaseStatus.VOIDED,
+    },
+    "on_time": {
+        "是": "yes",
+        "按期": "yes",
+        "按时": "yes",
+        "yes": "yes",
+        "y": "yes",
+        "true": "yes",
+        "1": "yes",
+        "否": "no",
+        "超期": "no",
+        "逾期": "no",
+        "超时": "no",
+        "no": "no",
+        "n": "no",
+        "false": "no",
+        "0": "no",
     },
     "crs": {
         "gps": Crs.WGS84,
@@ -278,6 +298,19 @@ class Mapping:
                 }
             )
         return found
+
+    def flag(self, cells: list[Cell], name: str) -> bool | None:
+        """Yes or no (the profile's value map, then the defaults: 是/否, 按期/超期 ...), None
+        when empty; anything else refuses the row."""
+        value = self.text(cells, name)
+        if not value:
+            return None
+        if value in ("yes", "no"):
+            return value == "yes"
+        raise RowRejected(
+            _("%(column)s: %(value)r is neither yes nor no (map it in the profile).")
+            % {"column": self.header_of(name), "value": value}
+        )
 
     def number(self, cells: list[Cell], name: str) -> float | None:
         value = self.text(cells, name)

@@ -73,6 +73,7 @@ class Planned:
         "void_reason",
         "dispose_note",
         "close_note",
+        "on_time",
         "cut",
     )
 
@@ -159,8 +160,15 @@ class Planner:
             p.dispose_note = m.text(cells, "dispose_note")
             p.close_note = m.text(cells, "close_note")
             p.void_reason = ""
+            p.on_time = m.flag(cells, "on_time")
         else:
             p.department = None
+            p.on_time = None
+            if m.text(cells, "on_time"):
+                raise RowRejected(
+                    _("%(column)s is set, but a voided case was never disposed.")
+                    % {"column": m.header_of("on_time")}
+                )
             texts["void_reason"] = m.require(cells, "void_reason")
             p.void_reason = texts["void_reason"][: TEXT_LIMITS["void_reason"]]
             p.dispose_note = p.close_note = ""

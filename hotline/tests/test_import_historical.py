@@ -418,3 +418,36 @@ def test_a_historical_text_longer_than_kept_is_cut_and_noted(city, tmp_path):
     (note,) = run.notes.all()
     assert note.external_id == "H-000000"
     assert note.fields["description"]["full"] == long_text
+
+
+def test_the_source_systems_on_time_flag_wins_over_any_deadline(city, manhole, tmp_path):
+    """A 是否按期 column: the source's own verdict. Where the deadline (given or computed from
+    the standard) says otherwise, the deadline moves just enough to agree, so the task, the
+    disposal's trail and every evaluation fact say what the source said."""
+    from evaluation.facts import backfill
+    from evaluation.models import CaseFact, TaskFact
+
+    header = [*HIST_HEADER, "截止时间", "是否按期"]
+    at = closed_times(START)
+    early, late = fmt(at["处置时间"] + timedelta(hours=1)), fmt(at["处置时间"] - timedelta(hours=1))
+    rows = [
+        [*hist_row(0, start=START), late, "是"],  # late by its deadline; the source says on time
+        [*hist_row(1, start=START), early, "超期"],  # on time by it; the source says late
+        [*hist_row(2, start=START), "", ""],  # no verdict: the standard's limit decides
+        [*hist_row(3, start=START), "", "也许"],  # neither yes nor no
+    ]
+    run = services.import_file(
+        path=write_csv(tmp_path / "verdicts.csv", header, rows), historical=True
+    )
+    assert run.created == 3 and run.rejected == 1
+    [problem] = [r.reason for r in run.rejections.all()]
+    assert "是否按期" in problem and "也许" in problem
+    said_on_time, said_late = (Task.objects.get(case__source_ref=f"H-00000{i}") for i in (0, 1))
+    assert said_on_time.deadline_at == said_on_time.disposed_at  # moved later, to the disposal
+    assert said_late.deadline_at == said_late.disposed_at - timedelta(seconds=1)  # and earlier
+    backfill(Case.objects.all())
+    tasks = dict(TaskFact.objects.values_list("case__source_ref", "on_time"))
+    cases = dict(CaseFact.objects.values_list("case__source_ref", "on_time"))
+    assert tasks == cases == {"H-000000": True, "H-000001": False, "H-000002": True}
+    trail = CaseEvent.objects.filter(case__source_ref="H-000001", action="dispose").get()
+    assert trail.data["on_time"] is False
