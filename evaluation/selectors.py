@@ -623,3 +623,47 @@ def missed_cases_behind(
     if count == "missed":
         behind = behind.filter(source__in=definitions.PUBLIC_SOURCES)
     return behind
+
+
+# --- A department's own page: its worst categories ----------------------------------------------
+
+
+def worst_categories(
+    facts: QuerySet[TaskFact],
+    department_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime | None = None,
+    limit: int = 10,
+) -> list[dict]:
+    """The categories of a department's due tasks in the period (应处置: disposed or overdue,
+    as the ranking counts them) where it was late most often (超期: disposed late or still
+    overdue), each ``{"category_id", "name", "due", "on_time", "late", "rate"}`` with 按期处置率;
+    worst first, then by volume. Categories it was never late in are left out."""
+    filters = count_filters(start, end, now)
+    rows = (
+        facts.filter(filters["due"], department_id=department_id)
+        .values("case__category_id", "case__category__name")
+        .annotate(due=Count("pk"), on_time=Count("pk", filter=filters["disposed_on_time"]))
+        .order_by()
+    )
+    found = []
+    for row in rows:
+        late = row["due"] - row["on_time"]
+        if late <= 0:
+            continue
+        found.append(
+            {
+                "category_id": row["case__category_id"],
+                "name": row["case__category__name"] or "—",
+                "due": row["due"],
+                "on_time": row["on_time"],
+                "late": late,
+                "rate": definitions.BY_KEY["on_time_rate"].value(
+                    {"disposed_on_time": row["on_time"], "due": row["due"]}
+                ),
+            }
+        )
+    found.sort(key=lambda r: (-r["late"], -r["due"], r["name"]))
+    return found[:limit]

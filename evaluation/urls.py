@@ -7,6 +7,7 @@ app_name = "evaluation"
 urlpatterns = [
     path("", views.departments, name="departments"),
     path("cases/", views.cases_behind, name="cases"),
+    path("departments/<str:code>/", views.department_page, name="department"),
     path("regions/", views.regions, name="regions"),
     path("regions/cases/", views.region_cases, name="region_cases"),
     path("posts/", post_views.posts, name="posts"),

@@ -133,6 +133,9 @@ def cases_behind(request: HttpRequest) -> HttpResponse:
     department = visible.filter(pk=_int(request.GET.get("department"))).first()
     if department is None:
         raise Http404(_("No department that you may see."))
+    category = _int(request.GET.get("category"))
+    if category is not None:  # a department page's worst category: its tasks only
+        facts = facts.filter(case__category_id=category)
     now = timezone.now()
     period = period_of(request, timezone.localdate(now))
     start, end = period.bounds
@@ -188,8 +191,73 @@ def cases_behind(request: HttpRequest) -> HttpResponse:
             "back": reverse("evaluation:departments") + "?" + urlencode(period.query),
             "csv_url": "?"
             + urlencode(
-                {"department": department.pk, "count": count, **period.query, "format": "csv"}
+                {
+                    "department": department.pk,
+                    "count": count,
+                    **({"category": category} if category is not None else {}),
+                    **period.query,
+                    "format": "csv",
+                }
             ),
+        },
+    )
+
+
+@login_required
+def department_page(request: HttpRequest, code: str) -> HttpResponse:
+    """One department's own page (部门评价详情): its indicators and rank for the period, each a
+    link to the tasks behind it, its six-month trend and the categories it was late in most
+    (最差类别), each opening those tasks."""
+    facts, visible = selectors.scoped_facts(request.user)
+    if facts is None:
+        return elsewhere(request.user)
+    department = visible.filter(code=code).first()
+    if department is None:
+        raise Http404(_("No department that you may see."))
+    _facts, population = selectors.ranking_population(request.user)
+    now = timezone.now()
+    period = period_of(request, timezone.localdate(now))
+    kind = _kind(request)
+    scheme = schemes.active_scheme(ObjectType.DEPARTMENT, request.GET.get("scheme"))
+    rows = ranked_departments(population, period, now, scheme, kind=kind)
+    row = next((r for r in rows if r["department"].pk == department.pk), None)
+    drill = reverse("evaluation:cases")
+    base = {"department": department.pk, **period.query, **_kind_query(kind)}
+    cells = [
+        {
+            "indicator": i,
+            "value": row["values"][i.key] if row else None,
+            "url": drill + "?" + urlencode({**base, "count": i.numerator}),
+        }
+        for i in definitions.DEPARTMENT_INDICATORS
+    ]
+    start, end = period.bounds
+    worst = selectors.worst_categories(
+        facts.filter(category_kind=kind) if kind else facts, department.pk, start, end, now=now
+    )
+    for item in worst:
+        item["url"] = (
+            drill + "?" + urlencode({**base, "count": "due", "category": item["category_id"]})
+        )
+    months = rollups.trend_months(period.last, now)
+    series = rollups.department_trend([department.pk], months, kind=kind).get(department.pk, [])
+    trend = [
+        (m, definitions.values(c)["on_time_rate"]) for m, c in zip(months, series, strict=False)
+    ]
+    return render(
+        request,
+        "evaluation/department.html",
+        {
+            "department": department,
+            "row": row,
+            "ranked_of": len(rows),
+            "cells": cells,
+            "worst": worst,
+            "trend": trend,
+            "period": period,
+            "periods": PERIODS,
+            "scheme": scheme,
+            "back": reverse("evaluation:departments") + "?" + urlencode(period.query),
         },
     )
 

@@ -232,6 +232,7 @@ ROUTES: dict[str, Obj | List | Open] = {
     # --- pages: evaluation, signs -------------------------------------------------------------------
     "evaluation/": List(),
     "evaluation/cases/": List(),
+    "evaluation/departments/<str:code>/": Obj("department"),
     "evaluation/regions/": List(),
     "evaluation/regions/cases/": List(),
     "evaluation/schemes/<int:pk>/": Open("schemes are city-wide configuration, role-gated"),

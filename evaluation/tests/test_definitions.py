@@ -210,3 +210,30 @@ def test_the_backfill_refuses_a_bad_date():
 
     with pytest.raises(CommandError, match="--from: '2026-13-01' is not a date"):
         call_command("evaluation_backfill", "--from", "2026-13-01")
+
+
+def test_a_departments_page_shows_its_rank_and_the_categories_it_was_late_in(
+    week, client, staff, roads
+):
+    """The week's roads tasks are all one category; two were late (the one-minute-late disposal
+    and the open overdue task), so that category heads the list with its own 按期处置率, and its
+    link opens exactly those due tasks."""
+    from django.urls import reverse
+
+    client.force_login(staff["city_leader"])
+    page = client.get(
+        reverse("evaluation:department", args=[roads.code]),
+        {"from": "2026-11-23", "to": "2026-11-29"},
+    )
+    assert page.status_code == 200
+    row = page.context["row"]
+    assert row["department"] == roads and page.context["ranked_of"] >= 1
+    [worst] = page.context["worst"]
+    due = row["counts"]["due"]
+    late = due - row["counts"]["disposed_on_time"]
+    assert (worst["due"], worst["late"]) == (due, late) and late > 0
+    assert worst["rate"] == row["values"]["on_time_rate"]
+    behind = client.get(worst["url"])
+    assert behind.status_code == 200 and behind.context["total"] == due
+    client.force_login(staff["alpha_disposer"])  # another department's staff: not theirs
+    assert client.get(reverse("evaluation:department", args=[roads.code])).status_code == 404
