@@ -8,14 +8,31 @@ worse and a value at or below a threshold reaches it. Each (leaf, area) has at m
 episode: raised once when a level is first reached, its level changed as the value moves (the
 history keeps every change), ended when the value reaches no level. A day without a value
 changes nothing. Recomputing a day already followed changes nothing either.
+
+The rule may also say what to do (``act``), for the days just ended only (a backfill of past
+days records their episodes and tells nobody):
+
+- ``"department": "CITY-WATER"``: the responsible department is texted (its contact phone,
+  notify outbox) when an episode starts and each time it reaches a more severe level, once per
+  level (the outbox's dedupe key);
+- ``"case_from": "III", "category": "01010"``: once the episode reaches that level, one case is
+  reported through intake (source other, trusted, ``external_id="sign-warning:<pk>"``: a rerun
+  opens no second case) in the warning's area, and linked to the warning.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 
-from signs.models import SignNode, SignWarning
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError, ValidationFailed
+from signs.models import SignNode, SignWarning, WarningLevel
+
+logger = logging.getLogger(__name__)
 
 LEVELS = (("I", 1), ("II", 2), ("III", 3), ("IV", 4))  # most severe first
 
@@ -86,6 +103,131 @@ def active(path: str) -> list[SignWarning]:
     """The open warnings in the area at ``path`` and below, most severe first."""
     return list(
         SignWarning.objects.filter(ended_on__isnull=True, area_path__startswith=path)
-        .select_related("node")
+        .select_related("node", "case")
         .order_by("level", "node__code", "area_path")
     )
+
+
+# --- what a warning does (the rule's actions) ---------------------------------------------------
+
+ACTION_KEYS = ("department", "case_from", "category")
+LEVEL_NUMBER = dict(LEVELS)
+
+
+def check_rule(rule: dict) -> str:
+    """What is wrong with a warning rule's actions (empty when nothing)."""
+    from catalog.models import Category
+    from org.models import Department
+
+    if not rule:
+        return ""
+    if not isinstance(rule, dict):
+        return _("A warning rule is a JSON object.")
+    code = rule.get("department")
+    if code and not Department.objects.filter(code=code, is_active=True).exists():
+        return _("No active department with the code %(code)s.") % {"code": code}
+    if "case_from" in rule:
+        if rule["case_from"] not in LEVEL_NUMBER:
+            return _("case_from is one of I, II, III, IV.")
+        category = rule.get("category")
+        if not category or not Category.objects.filter(code=category).exists():
+            return _("A rule that opens cases needs the code of a catalogue category.")
+    return ""
+
+
+def act(events: list[Event], *, now) -> dict[str, int]:
+    """Do what the rules of these warning events say (module docstring); never raises: a
+    refusal (a bad code, intake refusing the place) is logged and the next event goes on.
+    Returns how many texts were queued and cases opened."""
+    done = {"notified": 0, "cases": 0}
+    for event in events:
+        if event.kind == "ended":
+            continue
+        warning, rule = event.warning, event.warning.node.warning or {}
+        try:
+            if rule.get("department") and _more_severe(warning.level, warning.notified_level):
+                _notify(warning, rule["department"], now=now)
+                done["notified"] += 1
+            threshold = LEVEL_NUMBER.get(rule.get("case_from"))
+            if threshold and warning.level <= threshold and warning.case_id is None:
+                _open_case(warning, rule, now=now)
+                done["cases"] += 1
+        except DomainError as exc:
+            logger.warning("sign warning %s: %s", warning.pk, exc.message)
+    return done
+
+
+def _more_severe(level: int, told: int | None) -> bool:
+    return told is None or level < told
+
+
+def _area_name(path: str) -> str:
+    from areas.models import AdminArea
+
+    return AdminArea.objects.filter(path=path).values_list("name", flat=True).first() or path
+
+
+def _describe(warning: SignWarning) -> str:
+    node = warning.node
+    return _(
+        "Sign warning %(level)s: %(name)s in %(area)s is %(raw)s %(unit)s (since %(day)s)."
+    ) % {
+        "level": WarningLevel(warning.level).label,
+        "name": node.name,
+        "area": _area_name(warning.area_path),
+        "raw": f"{warning.raw:g}",
+        "unit": node.unit,
+        "day": warning.started_on.isoformat(),
+    }
+
+
+def _notify(warning: SignWarning, code: str, *, now) -> None:
+    from notify import services as notify
+    from org.models import Department
+
+    department = Department.objects.filter(code=code).first()
+    if department is None or not department.contact_phone:
+        raise ValidationFailed(
+            _("Department %(code)s has no contact phone to tell.") % {"code": code}
+        )
+    with transaction.atomic():
+        notify.enqueue(
+            kind="sms",
+            to=department.contact_phone,
+            subject=_("Sign warning"),
+            body=_describe(warning),
+            dedupe_key=f"sign-warning:{warning.pk}:{warning.level}",
+        )
+        SignWarning.objects.filter(pk=warning.pk).update(notified_level=warning.level)
+    warning.notified_level = warning.level
+
+
+def _open_case(warning: SignWarning, rule: dict, *, now) -> None:
+    from areas.models import AdminArea
+    from cases.states import SourceChannel
+    from catalog.models import Category
+    from intake.services import receive_report
+
+    area = AdminArea.objects.filter(path=warning.area_path).first()
+    category = Category.objects.filter(code=rule.get("category") or "").first()
+    if area is None or category is None:
+        raise ValidationFailed(_("The warning's area or the rule's category is unknown."))
+    with transaction.atomic():
+        result = receive_report(
+            source=SourceChannel.OTHER,
+            description=_describe(warning),
+            area=area,
+            address=area.name,  # the whole area: the sign has no point of its own
+            category=category,
+            trusted=True,
+            external_id=f"sign-warning:{warning.pk}",
+            data={
+                "sign_warning": warning.pk,
+                "node": warning.node.code,
+                "level": warning.level,
+                "raw": warning.raw,
+            },
+            now=now,
+        )
+        SignWarning.objects.filter(pk=warning.pk).update(case=result.case)
+    warning.case = result.case

@@ -142,13 +142,16 @@ class SignNode(models.Model):
         return f"{self.code} {self.name}"
 
     def clean(self) -> None:
-        from signs import normalisers
+        from signs import early_warning, normalisers
 
         if self.level == Level.LEAF:
             try:
                 normalisers.check(self.normaliser)
             except normalisers.BadParameters as exc:
                 raise ValidationError({"normaliser": str(exc)}) from None
+            problem = early_warning.check_rule(self.warning)
+            if problem:
+                raise ValidationError({"warning": problem})
 
 
 class Status(models.TextChoices):
@@ -265,6 +268,19 @@ class SignWarning(models.Model):
     raw = models.FloatField(_("latest raw value"))
     # Every change: [{"day": "2026-11-23", "level": 3, "raw": 4.0}, ...]
     history = models.JSONField(_("history"), default=list)
+    # What the rule's actions did (signs.early_warning.act): the most severe level the
+    # responsible department was told of, and the case the episode opened (at most one).
+    notified_level = models.PositiveSmallIntegerField(
+        _("department told of level"), choices=WarningLevel.choices, null=True, blank=True
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         constraints = [

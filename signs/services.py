@@ -14,6 +14,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from areas.models import LEVEL_ORDER, AdminArea
 from signs import early_warning, measures, normalisers, scoring
@@ -143,7 +144,9 @@ def compute_day(day: date, *, tree: SignTree | None = None) -> int:
                 values[path][leaf.code] = _leaf_value(leaf, measured)
     for found in values.values():
         shape.roll_up(found, floors)
-    early_warning.follow(day, shape.leaves, values)
+    events = early_warning.follow(day, shape.leaves, values)
+    if day >= timezone.localdate() - timedelta(days=1):  # the day just ended, or today so far
+        transaction.on_commit(lambda: early_warning.act(events, now=timezone.now()), robust=True)
     previous = {
         (node, path): (colour or None, pending or None)
         for node, path, colour, pending in SignValue.objects.filter(
