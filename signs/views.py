@@ -19,7 +19,7 @@ from cases import permissions
 from cases.views.access import elsewhere
 from core.dates import day_or_none
 from org.models import Role
-from signs import early_warning, normalisers, scoring, selectors, services
+from signs import early_warning, figure_pages, normalisers, scoring, selectors, services
 from signs.models import Level, SignNode, SignValue
 
 
@@ -50,6 +50,7 @@ def index(request: HttpRequest) -> HttpResponse:
             else None,
             "bands": [(b, scoring.BAND_LABELS[b]) for b in scoring.BANDS],
             "may_edit": _may_edit(request.user),
+            "may_add_figures": figure_pages.may_add(request.user),
             "warnings": warnings,
             "area_names": _names({w.area_path for w in warnings}),
         },

@@ -238,6 +238,7 @@ ROUTES: dict[str, Obj | List | Open] = {
     "evaluation/schemes/<int:pk>/": Open("schemes are city-wide configuration, role-gated"),
     "evaluation/bulletin/": List(),
     "evaluation/posts/": List(query=NOVEMBER_INSPECTORS),
+    "signs/figures/": List(),
     "evaluation/posts/steps/": Obj(
         "person", query={"post": "inspector", "person": "{key}", "count": "report"}
     ),
