@@ -194,6 +194,7 @@ def _register_routers() -> None:
     api.add_router("/", "iot.api.router")
     api.add_router("/", "evaluation.api.router")
     api.add_router("/", "signs.api.router")
+    api.add_router("/", "components.api.router")
     api.add_router("/", "web.api.router")
 
 

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "evaluation",
     "signs",
     "iot",
+    "components",
     "demo",
     "web",
 ]

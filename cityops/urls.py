@@ -28,6 +28,7 @@ urlpatterns += i18n_patterns(
     path("iot/", include("iot.urls")),
     path("evaluation/", include("evaluation.urls")),
     path("signs/", include("signs.urls")),
+    path("components/", include("components.urls")),
     path("", include("web.urls")),
     prefix_default_language=False,
 )

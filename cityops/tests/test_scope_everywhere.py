@@ -55,6 +55,7 @@ MISSING = {
     "region": "999999",
     "media": "cases/1999/01/01/no-such-photo.jpg",
     "person": "99999999",
+    "component": "33020501003999999",
 }
 BBOX = {"bbox": "120.0,29.0,123.0,31.0", "zoom": "18"}
 # The post ranking of the world's month (its steps are dated T0, 23 November 2026).
@@ -156,6 +157,10 @@ ROUTES: dict[str, Obj | List | Open] = {
     "api/v1/signs/feeds/<code>": Open("a feed's own token; it writes only its own leaf"),
     "api/v1/signs/tree": Open("the indicator tree is the city's published method"),
     "api/v1/signs/values": List(),
+    "api/v1/components/nearby": List(
+        query={"lon": "{far_lon}", "lat": "{far_lat}", "radius": "500"}
+    ),
+    "api/v1/components/<code>": Obj("component"),
     # A department's staff see the index of their department's area (a city bureau: the city).
     "api/v1/signs/values/<value_id>": Obj("value", seen_by=("roads_disposer",)),
     "api/v1/map/cases": List(BBOX),
@@ -239,6 +244,8 @@ ROUTES: dict[str, Obj | List | Open] = {
     "evaluation/bulletin/": List(),
     "evaluation/posts/": List(query=NOVEMBER_INSPECTORS),
     "signs/figures/": List(),
+    "components/": List(),
+    "components/<str:code>/": Obj("component"),
     "evaluation/posts/steps/": Obj(
         "person", query={"post": "inspector", "person": "{key}", "count": "report"}
     ),
@@ -319,6 +326,16 @@ def world(staff, small_city, standard, t0):  # noqa: F811
         case=case, actor=staff["city_dispatcher"], departments=[gamma_office], now=t0
     )
     evaluation_posts.write([case.pk])  # the gamma inspector's report: a step in the far district
+    from catalog.models import Category, CategoryKind
+    from components.models import Component
+
+    cover = Category.objects.filter(kind=CategoryKind.COMPONENT).order_by("code").first()
+    component = Component.objects.create(
+        code=f"330205{cover.code}000001", category=cover, name="Gamma cover",
+        manager_code="GAMMA", manager_name="Gamma office", grid=far_grid,
+        area_path=far_grid.path, geometry={"type": "Point", "coordinates": [far_grid.centroid_lon, far_grid.centroid_lat]},
+        lon=far_grid.centroid_lon, lat=far_grid.centroid_lat, initial_date=t0.date(),
+    )  # fmt: skip
     (evidence,) = evidence_attach(
         case=case,
         actor=staff["gamma_inspector"],
@@ -359,8 +376,18 @@ def world(staff, small_city, standard, t0):  # noqa: F811
         "region": c.west.code,
         "media": evidence.file.name,
         "person": str(staff["gamma_inspector"].pk),
+        "component": component.code,
+        "far_lon": str(far_grid.centroid_lon),
+        "far_lat": str(far_grid.centroid_lat),
         # ... and the far inspector, whose steps the post ranking counts in the far district
-        "_names": [case.number, alarm.case.number, device.code, vehicle.plate, "inspector_gamma"],
+        "_names": [
+            case.number,
+            alarm.case.number,
+            device.code,
+            vehicle.plate,
+            "inspector_gamma",
+            component.code,
+        ],  # fmt: skip
     }
 
 

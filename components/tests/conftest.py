@@ -1,0 +1,3 @@
+"""The component tests use the case tests' city and staff."""
+
+from cases.tests.conftest import _media, staff  # noqa: F401  (fixtures re-exported)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from components import views
+
+app_name = "components"
+
+urlpatterns = [
+    path("", views.register, name="register"),
+    path("<str:code>/", views.component, name="component"),
+]

@@ -1,0 +1,82 @@
+"""The register page (部件台账): ``/components/`` lists the components of the user's area scope
+by category, state and name or identifier, with the counts by state; ``/components/<code>/``
+shows one with its history."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from cases.views.access import elsewhere
+from catalog.models import Category, CategoryKind
+from components import selectors
+from components.models import ComponentState
+from org.selectors import staff_profile
+
+PAGE_SIZE = 100
+
+
+def _staff(user) -> bool:
+    return user.is_superuser or staff_profile(user) is not None
+
+
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    if not _staff(request.user):
+        return elsewhere(request.user)
+    components = selectors.visible(request.user)
+    counts = dict(components.values_list("state").annotate(n=Count("pk")).order_by())
+    chosen = {
+        "category": request.GET.get("category", ""),
+        "state": request.GET.get("state", ""),
+        "q": request.GET.get("q", "").strip(),
+    }
+    if chosen["category"]:
+        components = components.filter(category__code=chosen["category"])
+    if chosen["state"] in ComponentState.values:
+        components = components.filter(state=chosen["state"])
+    if chosen["q"]:
+        q = chosen["q"]
+        components = components.filter(code__startswith=q) | components.filter(name__contains=q)
+    page = Paginator(
+        components.select_related("category", "grid").order_by("code"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    used = components.values("category_id").distinct()
+    return render(
+        request,
+        "components/register.html",
+        {
+            "page": page,
+            "chosen": chosen,
+            "states": [(s.value, s.label, counts.get(s.value, 0)) for s in ComponentState],
+            "total": sum(counts.values()),
+            "categories": Category.objects.filter(
+                kind=CategoryKind.COMPONENT, pk__in=used
+            ).order_by("code")
+            if not chosen["category"]
+            else Category.objects.filter(kind=CategoryKind.COMPONENT, code=chosen["category"]),
+        },
+    )
+
+
+@login_required
+def component(request: HttpRequest, code: str) -> HttpResponse:
+    if not _staff(request.user):
+        return elsewhere(request.user)
+    found = (
+        selectors.visible(request.user)
+        .select_related("category", "grid", "department")
+        .filter(code=code)
+        .first()
+    )
+    if found is None:
+        raise Http404(_("No component %(code)s in your area.") % {"code": code})
+    return render(
+        request,
+        "components/component.html",
+        {"component": found, "history": found.history.select_related("by", "case")},
+    )
