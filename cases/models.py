@@ -117,6 +117,16 @@ class Case(TimeStamped):
     # Set by a return (回退): routing should send the case to the fallback owner (兜底).
     needs_fallback = models.BooleanField(_("needs fallback owner"), default=False)
     rework_count = models.PositiveSmallIntegerField(_("reworks 返工"), default=0)
+    # The registered component (部件) the case is about, when the reporter picked one: routing
+    # goes to its owner first (部件先属主) and its state follows the case (components.receivers).
+    component = models.ForeignKey(
+        "components.Component",
+        verbose_name=_("component"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
 
     class Meta:
         ordering = ["-reported_at"]

@@ -240,6 +240,7 @@ class RoutingHistory(models.Model):
 
 
 class DecisionSource(models.TextChoices):
+    COMPONENT = "component", _("The component's owner 部件先属主")
     RULE = "rule", _("Routing rule")
     SCENARIO = "scenario", _("Joint scenario 一件事")
     NO_RULE = "no_rule", _("Fallback owner 兜底: no rule")

@@ -190,6 +190,19 @@ def _fallback(case: Case, source: str, explanation: str, exclude: list[int]) -> 
     )
 
 
+def component_owner(case: Case) -> Department | None:
+    """部件先属主、后属地 (standards.md §3): a 部件 case about a registered component goes to the
+    department that answers for it (its maintainer or manager), when there is one and it is
+    active; otherwise, and for every 事件, the territory's routing rules decide."""
+    component = case.component if case.component_id else None
+    if component is None or component.department_id is None:
+        return None
+    if case.category_id is not None and case.category.kind != "component":
+        return None
+    department = component.department
+    return department if department.is_active else None
+
+
 def plan_route(case: Case, *, day: date | None = None) -> RoutePlan:
     """Where routing sends ``case`` today (read-only; ``dispatch.services.route`` acts on it).
 
@@ -200,6 +213,16 @@ def plan_route(case: Case, *, day: date | None = None) -> RoutePlan:
     if case.needs_fallback:
         why = _("returned by the department it was sent to")
         return _fallback(case, DecisionSource.RETURNED, why, returned_by(case))
+    owner = component_owner(case)
+    if owner is not None:
+        return RoutePlan(
+            lead=owner,
+            source=DecisionSource.COMPONENT,
+            explanation=_(
+                "部件先属主: the registered component %(code)s is answered for by %(dept)s"
+            )
+            % {"code": case.component.code, "dept": owner.name},
+        )
     rules = matching_rules(case, day=day)
     leads = [r for r in rules if r.role == JointRole.LEAD]
     scenarios = matching_scenarios(case, day=day)

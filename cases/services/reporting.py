@@ -57,6 +57,7 @@ def case_report(
     reporter_email: str = "",
     photos: Iterable = (),
     brief: dict | None = None,
+    component=None,
     now: datetime | None = None,
 ) -> Case:
     """Create a case (上报). Trusted sources wait for 立案, others for an inspector's 核实.
@@ -117,6 +118,7 @@ def case_report(
         reporter_email=reporter_email,
         reported_by=actor if actor is not None and actor.is_authenticated else None,
         reported_at=now,
+        component=component,
     )
     _rows.insert(case)
     stored = [

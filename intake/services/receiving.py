@@ -199,6 +199,7 @@ def receive_report(
     data: dict | None = None,
     area: AdminArea | str | None = None,
     grid: UnitGrid | str | None = None,
+    component=None,
     actor=None,
     now: datetime | None = None,
 ) -> IntakeResult:
@@ -207,7 +208,9 @@ def receive_report(
     ``area`` (an AdminArea or its code) places a report that has no location; without it such
     a report goes to the city (the single root area). ``grid`` (a UnitGrid or its code) is taken
     as given instead of the grid of the point. ``trusted=None`` uses the source's
-    default (inspector, leader order, IoT and video AI skip on-site 核实).
+    default (inspector, leader order, IoT and video AI skip on-site 核实). ``component`` (a
+    registered Component or its 17-digit identifier) names the 部件 the report is about: its
+    category and place stand in for missing ones, and a different category is refused.
     """
     now = now or timezone.now()
     actor = user_or_none(actor)
@@ -228,6 +231,11 @@ def receive_report(
     external_id = check_external_id(external_id)
     if category is not None and not isinstance(category, Category):
         raise ValidationFailed(_("category must be a catalogue Category."))
+    if component is not None:
+        component = check_component(component, category)
+        category = category or component.category
+        if lon is None and lat is None and grid is None and area is None:
+            lon, lat, crs, grid = component.lon, component.lat, "wgs84", component.grid
     place = locate(lon=lon, lat=lat, crs=crs, address=address, area=area, grid=grid)
     path = place.grid.path if place.grid is not None else place.area.path
     if actor is not None and not permissions.can_see(actor, path):
@@ -259,7 +267,13 @@ def receive_report(
         reporter_phone=(reporter_phone or "")[:30],
         reporter_email=reporter_email or "",
         payload={
-            "input": {"lon": lon, "lat": lat, "crs": crs, "category_hint": category_hint},
+            "input": {
+                "lon": lon,
+                "lat": lat,
+                "crs": crs,
+                "category_hint": category_hint,
+                **({"component": component.code} if component is not None else {}),
+            },
             "data": data or {},
         },
         received_at=now,
@@ -296,12 +310,39 @@ def receive_report(
         reporter_email=report.reporter_email,
         photos=photos,
         brief=_brief(data),
+        component=component,
         now=now,
     )
     report.case = case
     report.outcome = Outcome.CREATED
     report.save(update_fields=["case", "outcome", "updated_at"])
     return IntakeResult(case=case, created=True, duplicate_of=None, report=report)
+
+
+def check_component(component, category: Category | None):
+    """The registered component a report names (a Component or its identifier): it must exist,
+    not be removed, and be of the report's category when the report names one."""
+    from components.models import Component, ComponentState
+
+    found = component
+    if not isinstance(component, Component):
+        found = (
+            Component.objects.select_related("category", "grid")
+            .filter(code=str(component or ""))
+            .first()
+        )
+    if found is None or found.state == ComponentState.REMOVED:
+        raise ValidationFailed(
+            _("No registered component %(code)s.") % {"code": component},
+            details={"field": "component"},
+        )
+    if category is not None and category.pk != found.category_id:
+        raise ValidationFailed(
+            _("Component %(code)s is a %(kind)s, not a %(category)s.")
+            % {"code": found.code, "kind": found.category.name, "category": category.name},
+            details={"field": "component"},
+        )
+    return found
 
 
 @transaction.atomic

@@ -37,6 +37,7 @@ class StaffReport:
     reporter_phone: str = ""
     reporter_email: str = ""
     photos: tuple = field(default=())
+    component: str | None = None  # a registered component's 17-digit identifier
 
 
 class InspectorChannel(Channel[StaffReport]):
@@ -61,4 +62,5 @@ class InspectorChannel(Channel[StaffReport]):
             "reporter_phone": message.reporter_phone,
             "reporter_email": message.reporter_email,
             "photos": message.photos,
+            "component": message.component or None,
         }

@@ -60,6 +60,12 @@ class ReportIn(Schema):
     reporter_name: Text = Field("", max_length=60)
     reporter_phone: Text = Field("", max_length=30)
     reporter_email: Text = Field("", max_length=254, pattern=EMAIL_PATTERN)
+    component: Text | None = Field(
+        None,
+        max_length=17,
+        description="the registered component (部件) it is about: its 17-digit identifier "
+        "(GET /components/nearby offers them); its category and place fill missing ones",
+    )
 
 
 def report_case(request, payload: ReportIn):
@@ -83,6 +89,7 @@ def report_case(request, payload: ReportIn):
         reporter_name=payload.reporter_name,
         reporter_phone=payload.reporter_phone,
         reporter_email=payload.reporter_email,
+        component=payload.component,
     )
     result = InspectorChannel().receive(message, actor=request.user)
     return Status(201 if result.created else 200, case_detail(request, result.case))

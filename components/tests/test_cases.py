@@ -1,0 +1,139 @@
+"""Cases on components: a report names a registered component (its category and place fill
+missing ones), routing goes to the component's owner first (部件先属主) and says so, and the
+component's state follows the case (破损 on filing, 完好 on closing) with the case in its history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from cases import services
+from cases.tests.conftest import photo
+from components import identifiers
+from components.models import Component, ComponentState
+from components.tests.test_register import EAST_GRID, _feature, _load, cover  # noqa: F401
+from dispatch import selectors as dispatch_selectors
+from dispatch.models import DecisionSource
+from intake.services import receive_report
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def standard(cover):  # noqa: F811
+    """A 4 工作时 filing standard of the covers' own category."""
+    from cases.factories import FilingStandardFactory
+
+    return FilingStandardFactory(category=cover)
+
+
+@pytest.fixture
+def roads_cover(cover, staff):  # noqa: F811
+    """An intact cover in Alpha-1 maintained by the city roads bureau (养护单位代码 CITY-ROADS)."""
+    code = identifiers.make("330203", cover.code, 1)
+    _load([_feature(code, YHDWDM="CITY-ROADS")])
+    return Component.objects.get(code=code)
+
+
+def test_a_report_naming_a_component_takes_its_category_and_place(roads_cover, staff, client):
+    client.force_login(staff["alpha_inspector"])
+    response = client.post(
+        "/api/v1/cases",
+        {"source": "inspector", "description": "Cover cracked", "component": roads_cover.code},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    from cases.models import Case
+
+    case = Case.objects.get(number=body["number"])
+    assert case.component == roads_cover and case.category == roads_cover.category
+    assert case.grid == roads_cover.grid and case.lon == roads_cover.lon
+
+
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        ({"component": "33020301003999999"}, "No registered component"),
+        ({"category": {"kind": "event", "code": "01001"}}, "is a"),
+    ],
+)
+def test_a_component_that_is_not_there_or_of_another_category_is_refused(
+    roads_cover, staff, client, change, says
+):
+    client.force_login(staff["alpha_inspector"])
+    payload = {"source": "inspector", "description": "Cover cracked", "component": roads_cover.code}
+    response = client.post("/api/v1/cases", {**payload, **change}, content_type="application/json")
+    assert response.status_code == 422 and says in response.json()["message"], response.content
+
+
+def test_a_removed_component_cannot_be_reported(roads_cover, staff):
+    Component.objects.filter(pk=roads_cover.pk).update(state=ComponentState.REMOVED)
+    from core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed, match="No registered component"):
+        receive_report(
+            source="inspector",
+            description="x",
+            component=roads_cover.code,
+            actor=staff["alpha_inspector"],
+        )
+
+
+def test_routing_goes_to_the_owner_first_and_says_why(roads_cover, staff, standard, cover):  # noqa: F811
+    result = receive_report(
+        source="inspector",
+        description="Cover cracked",
+        component=roads_cover,
+        actor=staff["alpha_inspector"],
+    )
+    case = services.case_file(case=result.case, actor=staff["shift_leader"], standard=standard)
+    plan = dispatch_selectors.plan_route(case)
+    assert plan.source == DecisionSource.COMPONENT and plan.lead.code == "CITY-ROADS"
+    assert roads_cover.code in plan.explanation
+    # Without a department of its own, the territory's rules decide (部件先属主、后属地).
+    other = identifiers.make("330203", cover.code, 2)
+    _load([_feature(other)])
+    unowned = receive_report(
+        source="inspector", description="Another cover", component=other, actor=staff["alpha_inspector"],
+        lon=roads_cover.lon + 0.001, lat=roads_cover.lat,
+    ).case  # fmt: skip
+    unowned = services.case_file(case=unowned, actor=staff["shift_leader"], standard=standard)
+    assert dispatch_selectors.plan_route(unowned).source != DecisionSource.COMPONENT
+
+
+def test_the_components_state_follows_the_case(
+    roads_cover, staff, standard, django_capture_on_commit_callbacks
+):
+    from dispatch import services as dispatch_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case = receive_report(
+            source="inspector", description="Cover cracked", component=roads_cover,
+            actor=staff["alpha_inspector"],
+        ).case  # fmt: skip
+        case = services.case_file(case=case, actor=staff["shift_leader"], standard=standard)
+    roads_cover.refresh_from_db()
+    assert roads_cover.state == "damaged"
+    filed = roads_cover.history.order_by("at", "pk").last()
+    assert filed.case == case and filed.fields == {"state": ["intact", "damaged"]}
+    with django_capture_on_commit_callbacks(execute=True):
+        [task] = dispatch_services.route(case=case, actor=staff["city_dispatcher"])
+        assert task.department.code == "CITY-ROADS"
+        services.task_accept(task=task, actor=staff["roads_disposer"])
+        services.task_dispose(task=task, actor=staff["roads_disposer"], photos=[photo()])
+        case.refresh_from_db()
+        services.case_check_pass(case=case, actor=staff["alpha_inspector"])
+        case.refresh_from_db()
+        services.case_close(
+            case=case, actor=staff["shift_leader"], now=case.updated_at + timedelta(minutes=1)
+        )
+    roads_cover.refresh_from_db()
+    assert roads_cover.state == "intact"
+    assert [
+        h.fields["state"][1] for h in roads_cover.history.filter(source="case").order_by("at", "pk")
+    ] == [
+        "damaged",
+        "intact",
+    ]
