@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from cases.views.access import elsewhere
 from catalog.models import Category, CategoryKind
 from components import selectors
-from components.models import ComponentState
+from components.models import Component, ComponentState
 from org.selectors import staff_profile
 
 PAGE_SIZE = 100
@@ -75,8 +75,25 @@ def component(request: HttpRequest, code: str) -> HttpResponse:
     )
     if found is None:
         raise Http404(_("No component %(code)s in your area.") % {"code": code})
-    return render(
-        request,
-        "components/component.html",
-        {"component": found, "history": found.history.select_related("by", "case")},
-    )
+    history = list(found.history.select_related("by", "case"))
+    for entry in history:
+        entry.readable = readable(entry.fields)
+    return render(request, "components/component.html", {"component": found, "history": history})
+
+
+def readable(fields: dict) -> list[tuple[str, str, str]]:
+    """A history entry's changes as (field's name, before, after) in the reader's language:
+    states by their labels, other values as stored."""
+    states = dict(ComponentState.choices)
+    names = {
+        f.name: f.verbose_name for f in Component._meta.get_fields() if hasattr(f, "verbose_name")
+    }
+    names.update({f.attname: f.verbose_name for f in Component._meta.concrete_fields})
+    found = []
+    for name, change in fields.items():
+        before, after = (list(change) + [None, None])[:2]
+        if name == "state":
+            before, after = states.get(before, before), states.get(after, after)
+        found.append((str(names.get(name, name)), "—" if before is None else str(before),
+                      "—" if after is None else str(after)))  # fmt: skip
+    return found

@@ -30,7 +30,7 @@ from areas.services import refresh_area_boundaries
 from cases.models import Case
 from core.errors import Conflict
 from core.spatial import grid_index
-from demo import roster, seed_devices, seed_signs, seed_trackers, world
+from demo import roster, seed_components, seed_devices, seed_signs, seed_trackers, world
 from demo.credentials import DemoCredentials, Login, write_credentials
 from demo.layout import CityLayout, city_layout
 from demo.names import CITY_CODE
@@ -122,6 +122,7 @@ def seed_demo(
         )
         open311_demo.ensure_client(seed)
         _say(stdout, f"Built the map and staff in {time.monotonic() - started:.1f} s.")
+        _seed_components(seed=seed, stdout=stdout)
         world.seed_world(seed=seed, cases=cases, stdout=stdout, now=now)
         _seed_tracking(seed=seed, now=now, stdout=stdout)
         _seed_signs(seed=seed, now=now, stdout=stdout)
@@ -143,6 +144,12 @@ def seed_demo(
     )
     _say(stdout, f"Demo logins (password {DEMO_PASSWORD!r}) written to {path}.")
     return credentials
+
+
+def _seed_components(*, seed: int, stdout: TextIO | None) -> None:
+    started = time.monotonic()
+    made = seed_components.seed(seed=seed)
+    _say(stdout, f"Component register: {made} components ({time.monotonic() - started:.1f} s).")
 
 
 def _seed_tracking(*, seed: int, now: datetime | None, stdout: TextIO | None) -> None:
@@ -335,6 +342,7 @@ def demo_reset(*, seed: int, stdout: TextIO | None = None) -> dict[str, int]:
         deleted.update(seed_trackers.reset())
         deleted.update(seed_signs.reset())
         deleted.update(world.reset_world())
+        deleted.update(seed_components.reset())
         deleted["users"] = _delete(get_user_model().objects.filter(username__in=usernames))
         departments = Department.objects.filter(area__path__startswith=CITY_PATH)
         departments.update(parent=None)  # parent is PROTECTed; the whole set goes at once
