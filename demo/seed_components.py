@@ -146,3 +146,19 @@ def seed(*, seed: int) -> int:
 def reset() -> dict[str, int]:
     _total, per_model = Component.objects.filter(area_path__startswith=f"/{CITY_CODE}/").delete()
     return {"components": per_model.get("components.Component", 0)}
+
+
+def link_devices() -> int:
+    """Tie each demo manhole-cover sensor to the nearest registered cover within 300 m (its
+    alarms' cases then name the cover); returns how many were tied."""
+    from components import selectors
+    from iot.models import Device
+
+    covers = Component.objects.filter(category__code__in=("01003", "01002", "01011"))
+    tied = 0
+    for device in Device.objects.filter(device_type__code="manhole_cover", lon__isnull=False):
+        near = selectors.nearest(covers, lon=device.lon, lat=device.lat, radius_m=300, limit=1)
+        if near:
+            Device.objects.filter(pk=device.pk).update(component=near[0].component)
+            tied += 1
+    return tied

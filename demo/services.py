@@ -124,6 +124,8 @@ def seed_demo(
         _say(stdout, f"Built the map and staff in {time.monotonic() - started:.1f} s.")
         _seed_components(seed=seed, stdout=stdout)
         world.seed_world(seed=seed, cases=cases, stdout=stdout, now=now)
+        tied = seed_components.link_devices()
+        _say(stdout, f"Tied {tied} manhole-cover sensors to the covers they watch.")
         _seed_tracking(seed=seed, now=now, stdout=stdout)
         _seed_signs(seed=seed, now=now, stdout=stdout)
         # bulk_create sends no post_save, so the point -> grid index is told here.

@@ -283,6 +283,7 @@ def _report(alarm: Alarm, *, value: float | None, unit: str, now: datetime, acto
             category=category,
             trusted=True,
             external_id=f"alarm:{alarm.pk}",
+            component=device.component if device.component_id else None,
             data={
                 "device": device.code,
                 "device_type": device.device_type.code,

@@ -131,9 +131,13 @@ def device_create(
     category=None,
     attributes: dict | None = None,
     token: str | None = None,
+    component=None,
 ) -> tuple[Device, str]:
-    """Register a device; returns it with its token (shown once)."""
+    """Register a device; returns it with its token (shown once). ``component``: the registered
+    component (部件) it watches; without a place of its own the device stands at it."""
     code = _check_code(code)
+    if component is not None and lon is None and lat is None:
+        lon, lat, crs = component.lon, component.lat, "wgs84"
     if Device.objects.filter(code=code).exists():
         raise ValidationFailed(
             _("Device id %(code)s is taken.") % {"code": code}, details={"field": "code"}
@@ -146,6 +150,7 @@ def device_create(
         department=department,
         category=category,
         attributes=attributes or {},
+        component=component,
     )
     place_device(device, lon=lon, lat=lat, crs=crs)
     token = assign_token(device, token)

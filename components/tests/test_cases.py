@@ -137,3 +137,26 @@ def test_the_components_state_follows_the_case(
         "damaged",
         "intact",
     ]
+
+
+def test_a_sensors_alarm_case_names_the_component_it_watches(roads_cover, staff, small_city):
+    """The cover's tilt sensor belongs to the cover: its alarm's case is about that component
+    (a 管理事项 "井盖异常" shares the 部件's code and is accepted)."""
+    from catalog.models import Category
+    from iot import services as iot_services
+    from iot.models import Alarm, DeviceType
+    from iot.tests.conftest import tilt  # readings through the batch, as the consumer writes
+
+    device, _token = iot_services.device_create(
+        code="MH-COVER-1",
+        device_type=DeviceType.objects.get(code="manhole_cover"),
+        component=roads_cover,
+    )
+    assert (device.lon, device.grid) == (roads_cover.lon, roads_cover.grid)
+    matter = Category.objects.filter(kind="event", code=roads_cover.category.code).first()
+    if matter is not None:
+        device.category = matter
+        device.save()
+    tilt(device.code, (0, 25), (60, 30))
+    alarm = Alarm.objects.get(device=device)
+    assert alarm.case is not None and alarm.case.component == roads_cover

@@ -210,7 +210,8 @@ def receive_report(
     as given instead of the grid of the point. ``trusted=None`` uses the source's
     default (inspector, leader order, IoT and video AI skip on-site 核实). ``component`` (a
     registered Component or its 17-digit identifier) names the 部件 the report is about: its
-    category and place stand in for missing ones, and a different category is refused.
+    category and place stand in for missing ones, and a category of another code (not the 部件
+    nor its 管理事项 "异常") is refused.
     """
     now = now or timezone.now()
     actor = user_or_none(actor)
@@ -336,7 +337,8 @@ def check_component(component, category: Category | None):
             _("No registered component %(code)s.") % {"code": component},
             details={"field": "component"},
         )
-    if category is not None and category.pk != found.category_id:
+    # The same 5-digit code: the 部件 itself, or the 管理事项 "部件 X 异常" that shares it.
+    if category is not None and category.code != found.category.code:
         raise ValidationFailed(
             _("Component %(code)s is a %(kind)s, not a %(category)s.")
             % {"code": found.code, "kind": found.category.name, "category": category.name},

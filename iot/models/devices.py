@@ -138,6 +138,16 @@ class Device(TimeStamped):
             "What an alarm of this device reports (e.g. 污水井盖异常); blank = the rule's."
         ),
     )
+    # The registered component the sensor watches (the cover's tilt sensor): its alarms' cases
+    # name it, and its owner answers for them where routing goes owner first.
+    component = models.ForeignKey(
+        "components.Component",
+        verbose_name=_("component watched"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="devices",
+    )
     token_digest = models.CharField(_("token digest"), max_length=64, unique=True, editable=False)
     token_prefix = models.CharField(
         _("token prefix"), max_length=TOKEN_PREFIX_LENGTH, editable=False
