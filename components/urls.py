@@ -6,5 +6,6 @@ app_name = "components"
 
 urlpatterns = [
     path("", views.register, name="register"),
+    path("labels/", views.labels, name="labels"),
     path("<str:code>/", views.component, name="component"),
 ]

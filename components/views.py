@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cases.views.access import elsewhere
@@ -24,12 +25,9 @@ def _staff(user) -> bool:
     return user.is_superuser or staff_profile(user) is not None
 
 
-@login_required
-def register(request: HttpRequest) -> HttpResponse:
-    if not _staff(request.user):
-        return elsewhere(request.user)
+def _filtered(request: HttpRequest):
+    """The components of the user's scope the register's filters select, and the filters."""
     components = selectors.visible(request.user)
-    counts = dict(components.values_list("state").annotate(n=Count("pk")).order_by())
     chosen = {
         "category": request.GET.get("category", ""),
         "state": request.GET.get("state", ""),
@@ -42,6 +40,17 @@ def register(request: HttpRequest) -> HttpResponse:
     if chosen["q"]:
         q = chosen["q"]
         components = components.filter(code__startswith=q) | components.filter(name__contains=q)
+    return components, chosen
+
+
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    if not _staff(request.user):
+        return elsewhere(request.user)
+    counts = dict(
+        selectors.visible(request.user).values_list("state").annotate(n=Count("pk")).order_by()
+    )
+    components, chosen = _filtered(request)
     page = Paginator(
         components.select_related("category", "grid").order_by("code"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
@@ -61,6 +70,31 @@ def register(request: HttpRequest) -> HttpResponse:
             else Category.objects.filter(kind=CategoryKind.COMPONENT, code=chosen["category"]),
         },
     )
+
+
+@login_required
+def labels(request: HttpRequest) -> HttpResponse:
+    """The QR labels (二维码标牌) of the components the register's filters select, as a PDF
+    sheet to print (components.labels), at most MAX_LABELS at a time."""
+    from components import labels as sheets
+
+    if not _staff(request.user):
+        return elsewhere(request.user)
+    components, _chosen = _filtered(request)
+    chosen = list(components.order_by("code")[: sheets.MAX_LABELS + 1])
+    if len(chosen) > sheets.MAX_LABELS:
+        return HttpResponse(
+            _("More than %(n)s components: narrow the selection (category, state, identifier).")
+            % {"n": sheets.MAX_LABELS},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    pdf = sheets.sheet(
+        chosen, lambda c: request.build_absolute_uri(reverse("components:component", args=[c.code]))
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="component-labels.pdf"'
+    return response
 
 
 @login_required

@@ -245,6 +245,7 @@ ROUTES: dict[str, Obj | List | Open] = {
     "evaluation/posts/": List(query=NOVEMBER_INSPECTORS),
     "signs/figures/": List(),
     "components/": List(),
+    "components/labels/": List(),
     "components/<str:code>/": Obj("component"),
     "evaluation/posts/steps/": Obj(
         "person", query={"post": "inspector", "person": "{key}", "count": "report"}

@@ -213,3 +213,24 @@ def test_the_import_command_names_refused_rows_and_fails(cover, tmp_path):
         call_command("components_import", str(path), stdout=out, stderr=err)
     assert "feature 2" in err.getvalue() and "17 digits" in err.getvalue()
     assert Component.objects.filter(code=good).exists()  # the good rows are applied
+
+
+def test_qr_labels_of_the_selection_print_as_a_pdf(cover, staff, client, settings):
+    from pypdf import PdfReader
+
+    from components import labels
+
+    codes = [identifiers.make("330203", cover.code, n) for n in (1, 2, 3)]
+    _load([_feature(code) for code in codes])
+    client.force_login(staff["alpha_inspector"])
+    response = client.get(reverse("components:labels"), {"q": codes[0][:16]})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert codes[0][11:] in text and codes[1][11:] in text and codes[0][:11] in text
+    assert "雨水井盖" in text
+    settings.DEBUG = False
+    labels.MAX_LABELS, before = 2, labels.MAX_LABELS
+    try:
+        assert client.get(reverse("components:labels")).status_code == 400
+    finally:
+        labels.MAX_LABELS = before
