@@ -195,6 +195,7 @@ def _register_routers() -> None:
     api.add_router("/", "evaluation.api.router")
     api.add_router("/", "signs.api.router")
     api.add_router("/", "components.api.router")
+    api.add_router("/", "plans.api.router")
     api.add_router("/", "web.api.router")
 
 

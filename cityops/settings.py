@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "signs",
     "iot",
     "components",
+    "plans",
     "demo",
     "web",
 ]

@@ -56,6 +56,7 @@ MISSING = {
     "media": "cases/1999/01/01/no-such-photo.jpg",
     "person": "99999999",
     "component": "33020501003999999",
+    "order": "99999999",
 }
 BBOX = {"bbox": "120.0,29.0,123.0,31.0", "zoom": "18"}
 # The post ranking of the world's month (its steps are dated T0, 23 November 2026).
@@ -161,6 +162,9 @@ ROUTES: dict[str, Obj | List | Open] = {
         query={"lon": "{far_lon}", "lat": "{far_lat}", "radius": "500"}
     ),
     "api/v1/components/<code>": Obj("component"),
+    "api/v1/plans/orders": List(query={"day": "2026-10-12"}),
+    "api/v1/plans/orders/<pk>/complete": Obj("order", methods=("POST",)),
+    "api/v1/plans/orders/<pk>/inspect": Obj("order", methods=("POST",)),
     # A department's staff see the index of their department's area (a city bureau: the city).
     "api/v1/signs/values/<value_id>": Obj("value", seen_by=("roads_disposer",)),
     "api/v1/map/cases": List(BBOX),
@@ -365,6 +369,16 @@ def world(staff, small_city, standard, t0):  # noqa: F811
     signs.compute_day(date(2026, 11, 30))
     value = SignValue.objects.filter(area_path=c.west.path).order_by("pk").first()
     assert value is not None
+    from plans import scheduler
+    from plans.models import Frequency, Plan, PlanItem, WorkOrder
+
+    rounds = Plan.objects.create(
+        name="Gamma sweeping", department=gamma_office, frequency=Frequency.EVERY_DAY,
+        times=["08:00"], starts_on=date(2026, 1, 1), needs_photo=False,
+    )  # fmt: skip
+    PlanItem.objects.create(plan=rounds, grid=far_grid, area_path=far_grid.path)
+    scheduler.generate(date(2026, 10, 12))
+    order = WorkOrder.objects.get(plan=rounds)
     return {
         "case": case.number,
         "task": str(task.pk),
@@ -378,6 +392,7 @@ def world(staff, small_city, standard, t0):  # noqa: F811
         "media": evidence.file.name,
         "person": str(staff["gamma_inspector"].pk),
         "component": component.code,
+        "order": str(order.pk),
         "far_lon": str(far_grid.centroid_lon),
         "far_lat": str(far_grid.centroid_lat),
         # ... and the far inspector, whose steps the post ranking counts in the far district
@@ -408,6 +423,7 @@ def _path(route: str, spec: Obj, key: str) -> str:
         "<device_id>",
         "<int:vehicle_id>",
         "<path:path>",
+        "<pk>",
     ):
         path = path.replace(placeholder, key)
     assert "<" not in path, path
