@@ -49,11 +49,14 @@ MAX_DAYS = 3700  # ten years: a longer "period" is a mistake, not a report
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
-class PeriodIn(Schema):
+class DaysIn(Schema):
     from_: date | None = Field(
         None, alias="from", description="first day (default: 1st of this month)"
     )
     to: date | None = Field(None, description="last day, inclusive (default: today)")
+
+
+class PeriodIn(DaysIn):
     kind: Kind | None = Field(None, description="only 部件 (component) or 事件 (event) cases")
 
 
@@ -405,12 +408,8 @@ def region_cases(request, code: str, query: Query[RegionCasesIn]):
 Post = Literal[definitions.POSTS]
 
 
-class PostsIn(Schema):
+class PostsIn(DaysIn):
     post: Post = Field("inspector", description="the post: its people's own steps are counted")
-    from_: date | None = Field(
-        None, alias="from", description="first day (default: 1st of this month)"
-    )
-    to: date | None = Field(None, description="last day, inclusive (default: today)")
     scheme: int | None = Field(
         None, description="evaluation scheme id (default: the one in use for this post)"
     )
