@@ -87,6 +87,11 @@ class Component(TimeStamped):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def save(self, *args, **kwargs) -> None:
+        if self.grid_id is not None:  # who sees it follows its grid, whoever edits it
+            self.area_path = self.grid.path
+        super().save(*args, **kwargs)
+
 
 class ChangeSource(models.TextChoices):
     SURVEY = "survey", _("Survey 普查")

@@ -5,9 +5,11 @@ an intact component marks it 破损 (damaged); closing (结案) one marks a dama
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from cases import hooks
-from cases.states import CaseAction
+from cases.models import Case
+from cases.states import OPEN_CASE_STATUSES, CaseAction
 from components.models import ChangeSource, Component, ComponentChange, ComponentState
 
 # action -> (states it changes, the state after)
@@ -25,9 +27,16 @@ def on_case_move(*, case, event) -> None:
         component = Component.objects.select_for_update().filter(pk=case.component_id).first()
         if component is None or component.state not in states:
             return
+        if (
+            event.action == CaseAction.CLOSE
+            and Case.objects.filter(component_id=component.pk, status__in=OPEN_CASE_STATUSES)
+            .exclude(pk=case.pk)
+            .exists()
+        ):
+            return  # another open case still says it is broken
         before = component.state
         Component.objects.filter(pk=component.pk).update(
-            state=after, changed_date=event.at.date(), updated_at=event.at
+            state=after, changed_date=timezone.localdate(event.at), updated_at=event.at
         )
         ComponentChange.objects.create(
             component=component,

@@ -16,8 +16,9 @@ is reported with its line and reason; the others are compared with the register:
 - **changed**: registered, with any field different (each difference listed);
 - **unchanged**;
 - **missing**: registered components of the same district and type (the identifier's first 11
-  digits) as the survey's rows, not in the survey and not removed yet: what the surveyors did
-  not find. They are listed; ``apply_missing`` marks them 移除 (removed).
+  digits) as the survey's rows, named by no row (refused ones included) and not removed yet:
+  what the surveyors did not find. They are listed; ``apply_missing`` marks them 移除 (removed),
+  only when no row was refused.
 
 ``dry_run`` reports all of this and writes nothing. Applying writes everything in one
 transaction, and every new or changed component gets a history entry naming the survey.
@@ -34,6 +35,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from shapely.errors import ShapelyError
 from shapely.geometry import shape
 
 from areas.models import UnitGrid
@@ -198,7 +200,7 @@ def _geometry(props: dict, geometry: dict | None) -> tuple[str, dict, float, flo
         raise RowRefused(_("The geometry is not a Point, LineString or Polygon."))
     try:
         shaped = shape(geometry)
-    except (ValueError, TypeError, AttributeError, IndexError):
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError, ShapelyError):
         raise RowRefused(_("The geometry's coordinates cannot be read.")) from None
     if shaped.is_empty or not shaped.is_valid:
         raise RowRefused(_("The geometry is empty or not valid."))
@@ -234,7 +236,10 @@ class Checker:
                 raise RowRefused(_("No unit grid %(code)s.") % {"code": code})
             return grid
         grid_id = grid_index.locate(lon, lat)
-        grid = UnitGrid.objects.filter(pk=grid_id).first() if grid_id is not None else None
+        key = f"#{grid_id}"
+        if key not in self.grids:
+            self.grids[key] = UnitGrid.objects.filter(pk=grid_id).first() if grid_id else None
+        grid = self.grids[key]
         if grid is None:
             raise RowRefused(_("The place lies in no unit grid; give 所在单元网格标识码."))
         return grid
@@ -320,8 +325,10 @@ def load(
         raise RowRefused(_("At most %(n)s rows per survey file.") % {"n": MAX_ROWS})
     checker = Checker()
     planned: dict[str, dict] = {}
+    named: set[str] = set()  # every identifier the file names, refused rows' too
     for label, props, geometry in rows:
         report.rows += 1
+        named.add(_value(props, "code"))
         try:
             planned_row = checker.check(props, geometry)
         except RowRefused as exc:
@@ -343,14 +350,12 @@ def load(
             report.changed[code] = differences
         else:
             report.unchanged += 1
-    prefixes = sorted({code[:11] for code in planned})
-    missing = Component.objects.exclude(state=ComponentState.REMOVED).exclude(
-        code__in=list(planned)
-    )
-    for prefix in prefixes:
-        report.missing += list(
-            missing.filter(code__startswith=prefix).order_by("code").values_list("code", flat=True)
-        )
+    # Missing: registered, of a district and type the survey covers, named by no row at all (a
+    # refused row's component is not missing: the surveyors found it, the row needs fixing).
+    registered_now = Component.objects.exclude(state=ComponentState.REMOVED)
+    for prefix in sorted({code[:11] for code in planned}):
+        codes = registered_now.filter(code__startswith=prefix).values_list("code", flat=True)
+        report.missing += sorted(code for code in codes if code not in named)
     if dry_run:
         return report
     reference = survey or name
@@ -372,7 +377,7 @@ def load(
                 component=registered[code], at=now, source=ChangeSource.SURVEY,
                 reference=reference, fields=differences, by=user,
             )  # fmt: skip
-        if apply_missing:
+        if apply_missing and not report.refused:  # never remove on a survey with refused rows
             for component in Component.objects.filter(code__in=report.missing):
                 ComponentChange.objects.create(
                     component=component, at=now, source=ChangeSource.SURVEY,
@@ -380,7 +385,7 @@ def load(
                     fields={"state": [component.state, ComponentState.REMOVED.value]},
                 )  # fmt: skip
             report.removed = Component.objects.filter(code__in=report.missing).update(
-                state=ComponentState.REMOVED, changed_date=now.date(), updated_at=now
+                state=ComponentState.REMOVED, changed_date=timezone.localdate(now), updated_at=now
             )
     report.applied = True
     return report

@@ -149,16 +149,19 @@ def reset() -> dict[str, int]:
 
 
 def link_devices() -> int:
-    """Tie each demo manhole-cover sensor to the nearest registered cover within 300 m (its
-    alarms' cases then name the cover); returns how many were tied."""
+    """Mount each demo manhole-cover sensor on the nearest registered cover within 300 m (it
+    moves there; its alarms' cases then name the cover); returns how many were mounted."""
     from components import selectors
     from iot.models import Device
+    from iot.services import device_move
 
     covers = Component.objects.filter(category__code__in=("01003", "01002", "01011"))
     tied = 0
     for device in Device.objects.filter(device_type__code="manhole_cover", lon__isnull=False):
         near = selectors.nearest(covers, lon=device.lon, lat=device.lat, radius_m=300, limit=1)
         if near:
-            Device.objects.filter(pk=device.pk).update(component=near[0].component)
+            cover = near[0].component
+            device_move(device=device, lon=cover.lon, lat=cover.lat)
+            Device.objects.filter(pk=device.pk).update(component=cover)
             tied += 1
     return tied

@@ -283,7 +283,11 @@ def _report(alarm: Alarm, *, value: float | None, unit: str, now: datetime, acto
             category=category,
             trusted=True,
             external_id=f"alarm:{alarm.pk}",
-            component=device.component if device.component_id else None,
+            # The watched component, when the alarm's category is about it (the same code:
+            # the 部件 or its 管理事项 "异常"); another category's case names none.
+            component=device.component
+            if device.component_id and device.component.category.code == category.code
+            else None,
             data={
                 "device": device.code,
                 "device_type": device.device_type.code,

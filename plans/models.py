@@ -69,6 +69,33 @@ class Plan(TimeStamped):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from plans.scheduler import parse_time
+
+        problems = {}
+        times = self.times if isinstance(self.times, list) else None
+        try:
+            if not times:
+                raise ValueError
+            [parse_time(t) for t in times]
+        except (TypeError, ValueError):
+            problems["times"] = _('A list of times of day, e.g. ["08:00", "14:00"].')
+        limits = {Frequency.WEEKLY: 7, Frequency.MONTHLY: 31}.get(self.frequency)
+        if limits and not (
+            isinstance(self.days, list)
+            and self.days
+            and all(isinstance(d, int) and 1 <= d <= limits for d in self.days)
+        ):
+            problems["days"] = _("A list of days from 1 to %(n)s.") % {"n": limits}
+        if not isinstance(self.checklist, list) or not all(
+            isinstance(i, str) for i in self.checklist
+        ):
+            problems["checklist"] = _("A list of texts.")
+        if problems:
+            raise ValidationError(problems)
+
 
 class PlanItem(models.Model):
     """One place of a plan: a unit grid or a registered component."""
@@ -102,6 +129,14 @@ class PlanItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id}: {self.component_id or self.grid_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Whose slice it is follows its place.
+        if self.component_id is not None:
+            self.area_path = self.component.area_path
+        elif self.grid_id is not None:
+            self.area_path = self.grid.path
+        super().save(*args, **kwargs)
 
 
 class OrderStatus(models.TextChoices):

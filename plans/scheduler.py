@@ -7,6 +7,7 @@ rerun creates nothing twice), and open orders past their end marked missed (æœªå
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -16,6 +17,7 @@ from core import workcalendar
 from plans.models import Frequency, OrderStatus, Plan, PlanItem, WorkOrder
 
 BATCH = 5000
+logger = logging.getLogger(__name__)
 
 
 def occurs(plan: Plan, day: date) -> bool:
@@ -34,13 +36,23 @@ def occurs(plan: Plan, day: date) -> bool:
     return False
 
 
+def parse_time(text) -> time:
+    """A plan's "HH:MM"; ValueError for anything else."""
+    hour, minute = (int(part) for part in str(text).strip().split(":", 1))
+    return time(hour, minute)
+
+
 def _starts(plan: Plan, day: date) -> list[datetime]:
+    """The plan's start times on ``day`` in order; a time that cannot be read is skipped
+    (and logged): one bad plan never stops the others (Plan.clean refuses it when edited)."""
     tz = timezone.get_current_timezone()
-    found = []
+    found = set()
     for text in plan.times or []:
-        hour, minute = (int(part) for part in str(text).split(":", 1))
-        found.append(datetime.combine(day, time(hour, minute), tzinfo=tz))
-    return found
+        try:
+            found.add(datetime.combine(day, parse_time(text), tzinfo=tz))
+        except (TypeError, ValueError):
+            logger.warning("plan %s: %r is not a time of day (HH:MM)", plan.pk, text)
+    return sorted(found)
 
 
 def generate(day: date, *, plans=None) -> int:
@@ -57,6 +69,8 @@ def generate(day: date, *, plans=None) -> int:
         allowed = timedelta(minutes=plan.minutes_allowed)
         window = (starts[0], starts[-1] + timedelta(seconds=1))
         with transaction.atomic():
+            # Two schedulers of one plan take turns, so each counts only what it created.
+            Plan.objects.select_for_update().filter(pk=plan.pk).first()
             before = WorkOrder.objects.filter(
                 plan=plan, rework_of__isnull=True, starts_at__gte=window[0], starts_at__lt=window[1]
             ).count()

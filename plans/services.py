@@ -46,7 +46,8 @@ def complete(
     note: str = "",
     now: datetime | None = None,
 ) -> WorkOrder:
-    """Mark an open order done by a member of its department, with the plan's proof."""
+    """Mark an open (or missed: then late) order done by a member of its department, with
+    the plan's proof."""
     now = now or timezone.now()
     profile = staff_profile(actor)
     if profile is None or profile.department_id != order.department_id:
@@ -56,7 +57,8 @@ def complete(
         .select_related("plan", "item__grid", "item__component")
         .get(pk=order.pk)
     )
-    if order.status != OrderStatus.OPEN:
+    # A missed order may still be done (late): the crew came after its time, the record says so.
+    if order.status not in (OrderStatus.OPEN, OrderStatus.MISSED):
         raise Conflict(
             _("Work order %(pk)s is %(status)s.")
             % {"pk": order.pk, "status": order.get_status_display()},
@@ -75,7 +77,11 @@ def complete(
                 % {"lon": lon, "lat": lat}
             )
     if plan.needs_checklist:
-        unanswered = [item for item in plan.checklist if str(answers.get(item, "")).strip() == ""]
+        unanswered = [
+            str(item)
+            for item in plan.checklist
+            if answers.get(str(item)) is None or str(answers.get(str(item))).strip() == ""
+        ]
         if unanswered:
             problems.append(_("Not answered: %(items)s.") % {"items": "、".join(unanswered)})
     if problems:

@@ -136,25 +136,50 @@ def check_rule(rule: dict) -> str:
 
 
 def act(events: list[Event], *, now) -> dict[str, int]:
-    """Do what the rules of these warning events say (module docstring); never raises: a
-    refusal (a bad code, intake refusing the place) is logged and the next event goes on.
-    Returns how many texts were queued and cases opened."""
+    """Do what the rules of these warnings say (module docstring). Each action of each warning
+    is tried on its own: a refusal or an error (a department without a phone, intake refusing
+    the place) is logged and the others go on; what was not done is tried again the next time
+    (``pending``: the open warnings whose rule still asks for something). Returns how many texts
+    were queued and cases opened."""
     done = {"notified": 0, "cases": 0}
     for event in events:
         if event.kind == "ended":
             continue
         warning, rule = event.warning, event.warning.node.warning or {}
-        try:
-            if rule.get("department") and _more_severe(warning.level, warning.notified_level):
-                _notify(warning, rule["department"], now=now)
+        if rule.get("department") and _more_severe(warning.level, warning.notified_level):
+            if _attempt(warning, "notify", _notify, warning, rule["department"], now=now):
                 done["notified"] += 1
-            threshold = LEVEL_NUMBER.get(rule.get("case_from"))
-            if threshold and warning.level <= threshold and warning.case_id is None:
-                _open_case(warning, rule, now=now)
+        threshold = LEVEL_NUMBER.get(rule.get("case_from"))
+        if threshold and warning.level <= threshold and warning.case_id is None:
+            if _attempt(warning, "case", _open_case, warning, rule, now=now):
                 done["cases"] += 1
-        except DomainError as exc:
-            logger.warning("sign warning %s: %s", warning.pk, exc.message)
     return done
+
+
+def pending() -> list[Event]:
+    """The open warnings whose rule still asks for something: a level not yet told, or a case
+    not yet opened (an earlier attempt failed, or the rule changed)."""
+    found = []
+    for warning in SignWarning.objects.filter(ended_on__isnull=True).select_related("node"):
+        rule = warning.node.warning or {}
+        threshold = LEVEL_NUMBER.get(rule.get("case_from"))
+        if (rule.get("department") and _more_severe(warning.level, warning.notified_level)) or (
+            threshold and warning.level <= threshold and warning.case_id is None
+        ):
+            found.append(Event("pending", warning))
+    return found
+
+
+def _attempt(warning: SignWarning, what: str, action, *args, **kwargs) -> bool:
+    try:
+        action(*args, **kwargs)
+    except DomainError as exc:
+        logger.warning("sign warning %s, %s: %s", warning.pk, what, exc.message)
+        return False
+    except Exception:  # noqa: BLE001 - one warning's failure must not stop the others
+        logger.exception("sign warning %s, %s failed", warning.pk, what)
+        return False
+    return True
 
 
 def _more_severe(level: int, told: int | None) -> bool:

@@ -64,11 +64,14 @@ def _moment(cell) -> datetime | None:
     if isinstance(cell, datetime):
         at = cell
     else:
-        text = (cell or "").strip().replace("/", "-")
-        at = parse_datetime(text.replace(" ", "T", 1)) if text else None
-        if at is None and text:
-            day = parse_date(text)
-            at = datetime.combine(day, time.min) if day else None
+        text = str(cell or "").strip().replace("/", "-")
+        try:
+            at = parse_datetime(text.replace(" ", "T", 1)) if text else None
+            if at is None and text:
+                day = parse_date(text)
+                at = datetime.combine(day, time.min) if day else None
+        except ValueError:  # well formed, but no such moment (2026-02-30)
+            at = None
     if at is not None and timezone.is_naive(at):
         at = timezone.make_aware(at)
     return at
@@ -173,6 +176,8 @@ def _post(request: HttpRequest, known: dict) -> dict | None:
     if feed is None:
         return {"problems": [_("Choose a feed the sign tree in use reads.")]}
     if request.POST.get("action") == "enter":
+        if feed.channel != Channel.MANUAL:
+            return {"problems": [_("Only the figures of manual leaves are entered by hand.")]}
         return _enter(request, feed)
     upload = request.FILES.get("file")
     if upload is None:

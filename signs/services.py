@@ -144,9 +144,12 @@ def compute_day(day: date, *, tree: SignTree | None = None) -> int:
                 values[path][leaf.code] = _leaf_value(leaf, measured)
     for found in values.values():
         shape.roll_up(found, floors)
-    events = early_warning.follow(day, shape.leaves, values)
+    early_warning.follow(day, shape.leaves, values)
     if day >= timezone.localdate() - timedelta(days=1):  # the day just ended, or today so far
-        transaction.on_commit(lambda: early_warning.act(events, now=timezone.now()), robust=True)
+        # Every open warning that still owes an action: this day's, and earlier failures.
+        transaction.on_commit(
+            lambda: early_warning.act(early_warning.pending(), now=timezone.now()), robust=True
+        )
     previous = {
         (node, path): (colour or None, pending or None)
         for node, path, colour, pending in SignValue.objects.filter(

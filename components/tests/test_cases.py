@@ -160,3 +160,23 @@ def test_a_sensors_alarm_case_names_the_component_it_watches(roads_cover, staff,
     tilt(device.code, (0, 25), (60, 30))
     alarm = Alarm.objects.get(device=device)
     assert alarm.case is not None and alarm.case.component == roads_cover
+
+
+def test_a_component_outside_the_reporters_area_or_far_from_the_place_is_refused(
+    roads_cover,
+    staff,
+    cover,  # noqa: F811
+):
+    from core.errors import ValidationFailed
+
+    west = identifiers.make("330205", cover.code, 1)
+    _load([_feature(west, grid="330205001001001")])
+    with pytest.raises(ValidationFailed, match="No registered component"):
+        receive_report(
+            source="inspector", description="x", component=west, actor=staff["alpha_inspector"]
+        )
+    with pytest.raises(ValidationFailed, match="m from the reported place"):
+        receive_report(
+            source="inspector", description="x", component=roads_cover.code,
+            lon=roads_cover.lon + 0.01, lat=roads_cover.lat, actor=staff["alpha_inspector"],
+        )  # fmt: skip

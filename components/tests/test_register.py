@@ -234,3 +234,13 @@ def test_qr_labels_of_the_selection_print_as_a_pdf(cover, staff, client, setting
         assert client.get(reverse("components:labels")).status_code == 400
     finally:
         labels.MAX_LABELS = before
+
+
+def test_a_refused_rows_component_is_not_missing_and_nothing_is_removed_then(cover):
+    code = lambda n: identifiers.make("330203", cover.code, n)  # noqa: E731
+    _load([_feature(code(1)), _feature(code(2)), _feature(code(3))])
+    later = [_feature(code(1)), _feature(code(2), CSRQ="not a date")]  # 2 refused, 3 gone
+    seen = _load(later, apply_missing=True)
+    assert seen.missing == [code(3)] and len(seen.refused) == 1
+    assert seen.removed == 0  # a survey with refused rows removes nothing
+    assert Component.objects.get(code=code(3)).state == "intact"

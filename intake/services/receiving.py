@@ -233,11 +233,13 @@ def receive_report(
     if category is not None and not isinstance(category, Category):
         raise ValidationFailed(_("category must be a catalogue Category."))
     if component is not None:
-        component = check_component(component, category)
+        component = check_component(component, category, actor=actor)
         category = category or component.category
         if lon is None and lat is None and grid is None and area is None:
             lon, lat, crs, grid = component.lon, component.lat, "wgs84", component.grid
     place = locate(lon=lon, lat=lat, crs=crs, address=address, area=area, grid=grid)
+    if component is not None and place.lon is not None:
+        check_component_place(component, place.lon, place.lat)
     path = place.grid.path if place.grid is not None else place.area.path
     if actor is not None and not permissions.can_see(actor, path):
         raise PermissionDenied(
@@ -320,18 +322,23 @@ def receive_report(
     return IntakeResult(case=case, created=True, duplicate_of=None, report=report)
 
 
-def check_component(component, category: Category | None):
+COMPONENT_NEAR_M = 100  # a report naming a component is made where it stands
+
+
+def check_component(component, category: Category | None, *, actor=None):
     """The registered component a report names (a Component or its identifier): it must exist,
-    not be removed, and be of the report's category when the report names one."""
+    not be removed, be visible to the reporting staff member (their area; one outside answers
+    like a missing one), and be of the report's category when the report names one."""
+    from components import selectors as components
     from components.models import Component, ComponentState
+    from org.selectors import staff_profile
 
     found = component
     if not isinstance(component, Component):
-        found = (
-            Component.objects.select_related("category", "grid")
-            .filter(code=str(component or ""))
-            .first()
-        )
+        rows = Component.objects.all()
+        if actor is not None and not actor.is_superuser and staff_profile(actor) is not None:
+            rows = components.visible(actor)
+        found = rows.select_related("category", "grid").filter(code=str(component or "")).first()
     if found is None or found.state == ComponentState.REMOVED:
         raise ValidationFailed(
             _("No registered component %(code)s.") % {"code": component},
@@ -345,6 +352,19 @@ def check_component(component, category: Category | None):
             details={"field": "component"},
         )
     return found
+
+
+def check_component_place(component, lon: float, lat: float) -> None:
+    """A report naming a component is made where the component stands."""
+    from components.selectors import distance_m
+
+    metres = distance_m(lon, lat, component.lon, component.lat)
+    if metres > COMPONENT_NEAR_M:
+        raise ValidationFailed(
+            _("Component %(code)s stands %(m)d m from the reported place (at most %(max)d m).")
+            % {"code": component.code, "m": metres, "max": COMPONENT_NEAR_M},
+            details={"field": "component"},
+        )
 
 
 @transaction.atomic

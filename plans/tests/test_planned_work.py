@@ -148,7 +148,9 @@ def test_each_crew_sees_and_completes_its_own_orders_through_the_api(sweeping, s
     assert done.status_code == 200, done.content
     assert done.json()["status"] == "done"
     refused = client.post(f"/api/v1/plans/orders/{order.pk}/complete", {"answers": "[1]"})
-    assert refused.status_code in (409, 422)
+    assert refused.status_code == 422 and refused.json()["details"]["field"] == "answers"
+    again = client.post(f"/api/v1/plans/orders/{order.pk}/complete", {"answers": answers})
+    assert again.status_code == 409  # done already
     client.force_login(staff["roads_disposer"])  # another department: not theirs
     assert client.get("/api/v1/plans/orders").json() == []
     assert client.post(f"/api/v1/plans/orders/{order.pk}/complete", {}).status_code == 404
@@ -171,3 +173,52 @@ def test_a_photo_that_is_not_an_image_is_refused(sweeping, staff):
         services.complete(order=order, actor=staff["alpha_disposer"], photo=fake)
     order.refresh_from_db()
     assert order.status == OrderStatus.OPEN and not order.photo
+
+
+def test_a_missed_order_can_still_be_done_late(sweeping, staff):
+    scheduler.generate(date(2026, 10, 12))
+    scheduler.mark_missed(datetime(2026, 10, 12, 23, tzinfo=SHANGHAI))
+    order = WorkOrder.objects.order_by("starts_at").first()
+    assert order.status == OrderStatus.MISSED
+    grid = UnitGrid.objects.get(code=GRID)
+    done = services.complete(
+        order=order, actor=staff["alpha_disposer"], lon=grid.centroid_lon, lat=grid.centroid_lat,
+        answers={"路面无垃圾": "是", "果皮箱已清": "是"}, photo=photo(),
+        now=datetime(2026, 10, 12, 23, 30, tzinfo=SHANGHAI),
+    )  # fmt: skip
+    assert done.status == OrderStatus.DONE and done.late
+
+
+def test_times_in_any_order_count_right_and_a_bad_plan_stops_no_other(sweeping, staff):
+    from django.core.exceptions import ValidationError
+
+    sweeping.times = ["14:00", "08:00", "08:00"]
+    sweeping.save()
+    broken = Plan.objects.create(
+        name="broken", department=sweeping.department, frequency=Frequency.EVERY_DAY,
+        times=["8 o'clock"], starts_on=date(2026, 1, 1),
+    )  # fmt: skip
+    PlanItem.objects.create(plan=broken, grid=sweeping.items.get().grid)
+    assert scheduler.generate(date(2026, 10, 12)) == 2
+    with pytest.raises(ValidationError) as refused:
+        broken.full_clean()
+    assert "times" in refused.value.message_dict
+    weekly = Plan(name="w", department=sweeping.department, frequency=Frequency.WEEKLY, days=[8],
+                  times=["09:00"], starts_on=date(2026, 1, 1))  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        weekly.full_clean()
+    assert "days" in refused.value.message_dict
+    assert PlanItem.objects.get(plan=broken).area_path == sweeping.items.get().grid.path
+
+
+def test_an_answer_of_null_is_no_answer(sweeping, staff):
+    sweeping.needs_photo = sweeping.needs_position = False
+    sweeping.save()
+    scheduler.generate(date(2026, 10, 12))
+    order = WorkOrder.objects.order_by("starts_at").first()
+    with pytest.raises(ValidationFailed, match="果皮箱已清"):
+        services.complete(
+            order=order,
+            actor=staff["alpha_disposer"],
+            answers={"路面无垃圾": "是", "果皮箱已清": None},
+        )

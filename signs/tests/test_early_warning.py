@@ -142,3 +142,26 @@ def test_only_the_day_just_ended_acts_a_backfilled_day_tells_nobody(
     with django_capture_on_commit_callbacks(execute=True):
         services.compute_day(today - timedelta(days=1))
     assert len(acted) == 1
+
+
+def test_a_failed_action_is_tried_again_and_stops_no_other(flood_rule, small_city, roads):
+    """No phone yet: the text fails but the case is opened; with the phone set, the next run
+    (``pending``: the open warnings that still owe an action) sends it, once."""
+    from django.utils import timezone
+
+    roads.contact_phone = ""
+    roads.save()
+    path = small_city.east.path
+    leaf = active_tree().nodes.get(code="S1.2")
+    events = ew.follow(date(2026, 11, 24), [leaf], {path: {"S1.2": {"raw": 4}}})
+    assert ew.act(events, now=timezone.now()) == {"notified": 0, "cases": 1}
+    warning = SignWarning.objects.get()
+    assert warning.case is not None and warning.notified_level is None
+    assert [e.warning for e in ew.pending()] == [warning]
+    roads.contact_phone = "13800000001"
+    roads.save()
+    assert ew.act(ew.pending(), now=timezone.now()) == {"notified": 1, "cases": 0}
+    assert ew.pending() == [] and ew.act(ew.pending(), now=timezone.now()) == {
+        "notified": 0,
+        "cases": 0,
+    }

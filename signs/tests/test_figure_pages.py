@@ -124,3 +124,20 @@ def test_only_those_who_may_add_figures_and_only_in_their_scope(
     problems = page.context["report"]["problems"]
     assert any("line 2" in p and "330200" in p for p in problems)  # the city: above the scope
     assert Figure.objects.count() == 0
+
+
+def test_an_impossible_date_is_a_refused_line_and_a_pushed_feed_is_not_entered_by_hand(
+    admin, time_machine
+):
+    from cases.tests.conftest import local
+
+    time_machine.move_to(local(24, 12))
+    page = admin.post(
+        PAGE, {"feed": "aqi", "file": csv_file("区域代码,时间,数值\n330200,2026-02-30 10:00,42\n")}
+    )
+    assert page.status_code == 200
+    assert any(p.startswith("line 2:") for p in page.context["report"]["problems"])
+    entered = admin.post(
+        PAGE, {"action": "enter", "feed": "aqi", "area": "330203", "at": "2026-11-01", "value": "1"}
+    )
+    assert "manual" in entered.context["report"]["problems"][0] and Figure.objects.count() == 0
