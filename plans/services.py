@@ -53,7 +53,8 @@ def complete(
     if profile is None or profile.department_id != order.department_id:
         raise PermissionDenied(_("Only the department the order is for completes it."))
     order = (
-        WorkOrder.objects.select_for_update()
+        # Lock the order only: PostgreSQL refuses FOR UPDATE on the nullable side of the joins.
+        WorkOrder.objects.select_for_update(of=("self",))
         .select_related("plan", "item__grid", "item__component")
         .get(pk=order.pk)
     )
@@ -126,7 +127,9 @@ def inspect(*, order: WorkOrder, actor, passed: bool, note: str = "", now: datet
     """The centre's inspection of a done order (抽查); a failure opens a rework order for the same
     department, due the plan's time from now. Returns the rework order or None."""
     now = now or timezone.now()
-    order = WorkOrder.objects.select_for_update().select_related("plan").get(pk=order.pk)
+    order = (
+        WorkOrder.objects.select_for_update(of=("self",)).select_related("plan").get(pk=order.pk)
+    )
     if order.status != OrderStatus.DONE or order.inspection:
         raise Conflict(_("Only a done order not yet inspected is inspected."), code="illegal_move")
     order.inspection = Inspection.PASSED if passed else Inspection.FAILED
