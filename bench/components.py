@@ -117,7 +117,7 @@ def baseline(category_id: int, lon: float, lat: float) -> list[str]:
 
     from django.db import connection
 
-    from components.selectors import distance_m
+    from intake.dedupe import haversine_m
 
     scale = math.cos(math.radians(lat)) ** 2
     with connection.cursor() as cursor:
@@ -128,7 +128,7 @@ def baseline(category_id: int, lon: float, lat: float) -> list[str]:
             [category_id, lon, lon, scale, lat, lat],
         )
         found = cursor.fetchall()
-    return sorted(code for code, x, y in found if distance_m(lon, lat, x, y) <= RADIUS_M)
+    return sorted(code for code, x, y in found if haversine_m(lon, lat, x, y) <= RADIUS_M)
 
 
 def main() -> None:

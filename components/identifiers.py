@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
 CODE_RE = re.compile(r"^\d{17}$")
@@ -65,12 +64,3 @@ def make(admin: str, category_code: str, sequence: int) -> str:
     if not 1 <= sequence <= MAX_SEQUENCE:
         raise CodeError(_("The sequence runs from 1 to 999999."))
     return f"{admin}{category_code}{sequence:06d}"
-
-
-def next_code(admin: str, category_code: str) -> str:
-    """The next free identifier of a district and type (the highest sequence in use + 1)."""
-    from components.models import Component
-
-    prefix = f"{admin}{category_code}"
-    top = Component.objects.filter(code__startswith=prefix).aggregate(top=Max("code"))["top"]
-    return make(admin, category_code, (int(top[SEQUENCE]) if top else 0) + 1)

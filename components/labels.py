@@ -14,7 +14,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from evaluation.bulletin_pdf import _font
+from core.pdf import cjk_font
 
 COLUMNS, ROWS = 3, 8
 MAX_LABELS = COLUMNS * ROWS * 20  # 20 pages a sheet request
@@ -25,7 +25,7 @@ QR_SIZE = 24 * mm
 def sheet(components, url_of) -> bytes:
     """The labels of ``components`` (at most MAX_LABELS) as PDF bytes; ``url_of(component)`` is
     what each QR code holds."""
-    font = _font()
+    font = cjk_font()
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1)
     pdf.setTitle("CityOps component labels")

@@ -15,19 +15,10 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.pdf import cjk_font
 from evaluation.views import TIER_LABELS
 
-FONT = "STSong-Light"
 GRADE_COLOURS = {"A": "#1b5e20", "B": "#0d47a1", "C": "#8d6e00", "D": "#bf360c", "E": "#b71c1c"}
-
-
-def _font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
 
 
 def _moved(row: dict) -> str:
@@ -53,7 +44,7 @@ def render(data: dict) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = _font()
+    font = cjk_font()
     body = ParagraphStyle("body", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
     small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=12, textColor="#555555")
     title = ParagraphStyle("title", parent=body, fontSize=15, leading=21, alignment=1)

@@ -31,7 +31,7 @@ from cases.states import SourceChannel
 from evaluation import definitions, rollups
 from evaluation.models import CaseFact, CaseOutcome, Outcome, PostFact, TaskFact
 from org.models import Department, Role, StaffProfile
-from org.selectors import ALL, staff_profile, visible_area_paths
+from org.selectors import ALL, minimal_prefixes, scope, staff_profile, visible_area_paths
 
 
 def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -471,11 +471,7 @@ def scoped_post_facts(user) -> tuple[QuerySet[PostFact], list[str] | None] | tup
     scope) and that scope (``ALL`` or path prefixes); None for roles not evaluated by post."""
     if permissions.role_of(user) not in POST_VIEWERS:
         return None, None
-    paths = visible_area_paths(user)
-    facts = PostFact.objects.all()
-    if paths is not ALL:
-        facts = facts.filter(_under_paths("area_path", paths))
-    return facts, paths
+    return scope(PostFact.objects.all(), user, path_field="area_path"), visible_area_paths(user)
 
 
 def own_person(user) -> int | None:
@@ -491,14 +487,7 @@ def _within_scope(paths: list[str], within) -> list[str]:
         return paths
     kept = [p for p in paths if any(p.startswith(w) for w in within)]
     kept += [w for w in within if any(w.startswith(p) for p in paths)]
-    return [p for p in set(kept) if not any(p != q and p.startswith(q) for q in kept)]
-
-
-def _under_paths(field: str, paths: list[str]) -> Q:
-    where = Q(pk__in=[])  # no path at all: nothing
-    for path in paths:
-        where |= Q(**{f"{field}__startswith": path})
-    return where
+    return minimal_prefixes(kept)
 
 
 def post_filters(start: datetime, end: datetime) -> dict[str, Q]:
@@ -536,9 +525,7 @@ def missed_counts(
         return {}
     prefixes = sorted({p for paths in areas.values() for p in paths})
     by_path = (
-        CaseFact.objects.filter(
-            _within("filed_at", start, end), _under_paths("area_path", prefixes)
-        )
+        rollups._under(CaseFact.objects.filter(_within("filed_at", start, end)), prefixes)
         .values("area_path")
         .annotate(
             filed=Count("pk"),
@@ -617,9 +604,7 @@ def missed_cases_behind(
     """The cases behind an inspector's 漏报数 (``missed``) or its denominator (``area_filed``),
     in the parts of their areas inside the viewer's scope ``within``."""
     paths = _within_scope(inspector_areas([person_id]).get(person_id, []), within)
-    behind = CaseFact.objects.filter(
-        _within("filed_at", start, end), _under_paths("area_path", paths)
-    )
+    behind = rollups._under(CaseFact.objects.filter(_within("filed_at", start, end)), paths)
     if count == "missed":
         behind = behind.filter(source__in=definitions.PUBLIC_SOURCES)
     return behind

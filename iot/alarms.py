@@ -263,7 +263,7 @@ def _report(alarm: Alarm, *, value: float | None, unit: str, now: datetime, acto
     """The alarm as a case through intake, linked and on the alarm's log; a refusal raises
     (DomainError) and leaves nothing half-written."""
     from cases.states import SourceChannel
-    from intake.services import receive_report
+    from intake.services import component_fits, receive_report
 
     device, rule = alarm.device, alarm.rule
     category = device.category if device.category_id else rule.category
@@ -286,7 +286,7 @@ def _report(alarm: Alarm, *, value: float | None, unit: str, now: datetime, acto
             # The watched component, when the alarm's category is about it (the same code:
             # the 部件 or its 管理事项 "异常"); another category's case names none.
             component=device.component
-            if device.component_id and device.component.category.code == category.code
+            if device.component_id and component_fits(device.component, category)
             else None,
             data={
                 "device": device.code,

@@ -46,10 +46,10 @@ def visible_area_paths(user) -> list[str] | None:
         return ALL
     if not paths and profile.department_id:
         paths = [profile.department.area.path]
-    return _minimal_prefixes(paths)
+    return minimal_prefixes(paths)
 
 
-def _minimal_prefixes(paths: list[str]) -> list[str]:
+def minimal_prefixes(paths: list[str]) -> list[str]:
     """Drop paths already covered by a shorter one (a city and its district -> the city)."""
     kept: list[str] = []
     for path in sorted(set(paths), key=len):

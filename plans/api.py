@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema
@@ -25,7 +24,7 @@ from areas.api import ErrorOut
 from cases import permissions
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 from org.models import Role
-from org.selectors import ALL, staff_profile, visible_area_paths
+from org.selectors import scope, staff_profile
 from plans import services
 from plans.models import OrderStatus, WorkOrder
 
@@ -39,13 +38,7 @@ def orders_of(user):
     """The work orders ``user`` may see: their department's, or their area's for the centre."""
     role = permissions.role_of(user)
     if user.is_superuser or role in CENTRE:
-        paths = visible_area_paths(user)
-        if paths is ALL:
-            return WorkOrder.objects.all()
-        where = Q(pk__in=[])
-        for path in paths:
-            where |= Q(area_path__startswith=path)
-        return WorkOrder.objects.filter(where)
+        return scope(WorkOrder.objects.all(), user, path_field="area_path")
     profile = staff_profile(user)
     if profile is None or profile.department_id is None:
         return WorkOrder.objects.none()

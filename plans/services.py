@@ -27,10 +27,10 @@ NEAR_COMPONENT_M = 50
 def _inside(order: WorkOrder, lon: float, lat: float) -> bool:
     item = order.item
     if item.component_id is not None:
-        from components.selectors import distance_m
+        from intake.dedupe import haversine_m
 
         c = item.component
-        return distance_m(lon, lat, c.lon, c.lat) <= NEAR_COMPONENT_M
+        return haversine_m(lon, lat, c.lon, c.lat) <= NEAR_COMPONENT_M
     return shape(item.grid.polygon).contains(Point(lon, lat))
 
 

@@ -32,7 +32,7 @@ from cases import permissions
 from cases.views.access import elsewhere
 from core.errors import DomainError
 from org.models import Role
-from org.selectors import ALL, visible_area_paths
+from org.selectors import can_see_path, scope, visible_areas
 from signs import feeds
 from signs.models import Channel, Figure
 
@@ -52,10 +52,7 @@ def may_add(user) -> bool:
 
 
 def _in_scope(user, areas: dict[str, AdminArea]) -> set[str]:
-    paths = visible_area_paths(user)
-    if paths is ALL:
-        return set(areas)
-    return {code for code, a in areas.items() if any(a.path.startswith(p) for p in paths)}
+    return {code for code, area in areas.items() if can_see_path(user, area.path)}
 
 
 def _moment(cell) -> datetime | None:
@@ -142,12 +139,9 @@ def figures(request: HttpRequest) -> HttpResponse:
         report = _post(request, known)
         if report is None:
             return redirect("signs:figures")
-    paths = visible_area_paths(request.user)
-    latest = Figure.objects.select_related("area", "by").order_by("-received_at", "-pk")
-    areas = AdminArea.objects.order_by("path")
-    if paths is not ALL:
-        latest = latest.filter(area__path__regex=_prefix_regex(paths))
-        areas = areas.filter(path__regex=_prefix_regex(paths))
+    latest = scope(Figure.objects.all(), request.user, path_field="area__path")
+    latest = latest.select_related("area", "by").order_by("-received_at", "-pk")
+    areas = visible_areas(request.user).order_by("path")
     return render(
         request,
         "signs/figures.html",
@@ -161,12 +155,6 @@ def figures(request: HttpRequest) -> HttpResponse:
             "report": report,
         },
     )
-
-
-def _prefix_regex(paths: list[str]) -> str:
-    import re
-
-    return "^(" + "|".join(re.escape(p) for p in paths) + ")" if paths else "^$"
 
 
 def _post(request: HttpRequest, known: dict) -> dict | None:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from intake.services._checks import locate
 from intake.services.merging import case_merge, case_split
-from intake.services.receiving import IntakeResult, receive_report, record_report
+from intake.services.receiving import IntakeResult, component_fits, receive_report, record_report
 
 __all__ = [
     "IntakeResult",
     "case_merge",
     "case_split",
+    "component_fits",
     "locate",
     "receive_report",
     "record_report",

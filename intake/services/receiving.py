@@ -344,8 +344,7 @@ def check_component(component, category: Category | None, *, actor=None):
             _("No registered component %(code)s.") % {"code": component},
             details={"field": "component"},
         )
-    # The same 5-digit code: the 部件 itself, or the 管理事项 "部件 X 异常" that shares it.
-    if category is not None and category.code != found.category.code:
+    if category is not None and not component_fits(found, category):
         raise ValidationFailed(
             _("Component %(code)s is a %(kind)s, not a %(category)s.")
             % {"code": found.code, "kind": found.category.name, "category": category.name},
@@ -354,11 +353,15 @@ def check_component(component, category: Category | None, *, actor=None):
     return found
 
 
+def component_fits(component, category: Category) -> bool:
+    """Whether a report of ``category`` may be about ``component``: the same 5-digit code (the
+    部件 itself, or the 管理事项 "部件 X 异常" that shares it)."""
+    return category.code == component.category.code
+
+
 def check_component_place(component, lon: float, lat: float) -> None:
     """A report naming a component is made where the component stands."""
-    from components.selectors import distance_m
-
-    metres = distance_m(lon, lat, component.lon, component.lat)
+    metres = dedupe.haversine_m(lon, lat, component.lon, component.lat)
     if metres > COMPONENT_NEAR_M:
         raise ValidationFailed(
             _("Component %(code)s stands %(m)d m from the reported place (at most %(max)d m).")
