@@ -84,6 +84,8 @@ class SourceChannel(models.TextChoices):
     ONLINE_SENTIMENT = "online_sentiment", _("Online sentiment 网络舆情")
     VIDEO_AI = "video_ai", _("Video AI 视频智能识别")
     IOT = "iot", _("IoT sensing 物联感知")
+    # Found by a crew doing planned work (周期性工单作业中发现): plans.views reports it in one tap.
+    PLANNED_WORK = "planned_work", _("Found on planned work 作业发现")
     OTHER = "other", _("Other 其他")
 
 
@@ -91,7 +93,13 @@ class SourceChannel(models.TextChoices):
 # a sensor measured it. Intake may override per report (e.g. video AI below its confidence
 # threshold is not trusted), which is why ``case_report`` takes ``trusted`` as a parameter.
 TRUSTED_BY_DEFAULT = frozenset(
-    {SourceChannel.INSPECTOR, SourceChannel.LEADER_ORDER, SourceChannel.IOT, SourceChannel.VIDEO_AI}
+    {
+        SourceChannel.INSPECTOR,
+        SourceChannel.LEADER_ORDER,
+        SourceChannel.IOT,
+        SourceChannel.VIDEO_AI,
+        SourceChannel.PLANNED_WORK,
+    }
 )
 
 

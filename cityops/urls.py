@@ -29,6 +29,7 @@ urlpatterns += i18n_patterns(
     path("evaluation/", include("evaluation.urls")),
     path("signs/", include("signs.urls")),
     path("components/", include("components.urls")),
+    path("plans/", include("plans.urls")),
     path("", include("web.urls")),
     prefix_default_language=False,
 )

@@ -30,7 +30,15 @@ from areas.services import refresh_area_boundaries
 from cases.models import Case
 from core.errors import Conflict
 from core.spatial import grid_index
-from demo import roster, seed_components, seed_devices, seed_signs, seed_trackers, world
+from demo import (
+    roster,
+    seed_components,
+    seed_devices,
+    seed_plans,
+    seed_signs,
+    seed_trackers,
+    world,
+)
 from demo.credentials import DemoCredentials, Login, write_credentials
 from demo.layout import CityLayout, city_layout
 from demo.names import CITY_CODE
@@ -127,6 +135,7 @@ def seed_demo(
         tied = seed_components.link_devices()
         _say(stdout, f"Tied {tied} manhole-cover sensors to the covers they watch.")
         _seed_tracking(seed=seed, now=now, stdout=stdout)
+        _seed_plans(seed=seed, now=now, stdout=stdout)
         _seed_signs(seed=seed, now=now, stdout=stdout)
         # bulk_create sends no post_save, so the point -> grid index is told here.
         transaction.on_commit(grid_index.invalidate)
@@ -152,6 +161,17 @@ def _seed_components(*, seed: int, stdout: TextIO | None) -> None:
     started = time.monotonic()
     made = seed_components.seed(seed=seed)
     _say(stdout, f"Component register: {made} components ({time.monotonic() - started:.1f} s).")
+
+
+def _seed_plans(*, seed: int, now: datetime | None, stdout: TextIO | None) -> None:
+    started = time.monotonic()
+    made = seed_plans.seed(seed=seed, now=now)
+    _say(
+        stdout,
+        f"Planned work: {made['plans']} plans, {made['items']} places, {made['orders']} work "
+        f"orders, {made['inspected']} inspected ({made['failed']} failed, reworked) "
+        f"({time.monotonic() - started:.1f} s).",
+    )
 
 
 def _seed_tracking(*, seed: int, now: datetime | None, stdout: TextIO | None) -> None:
@@ -344,6 +364,7 @@ def demo_reset(*, seed: int, stdout: TextIO | None = None) -> dict[str, int]:
         deleted.update(seed_trackers.reset())
         deleted.update(seed_signs.reset())
         deleted.update(world.reset_world())
+        deleted.update(seed_plans.reset())
         deleted.update(seed_components.reset())
         deleted["users"] = _delete(get_user_model().objects.filter(username__in=usernames))
         departments = Department.objects.filter(area__path__startswith=CITY_PATH)

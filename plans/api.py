@@ -21,28 +21,14 @@ from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from areas.api import ErrorOut
-from cases import permissions
 from core.errors import NotFound, PermissionDenied, ValidationFailed
-from org.models import Role
-from org.selectors import scope, staff_profile
 from plans import services
 from plans.models import OrderStatus, WorkOrder
+from plans.selectors import is_centre, orders_of
 
 router = Router(tags=["plans"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-CENTRE = frozenset({Role.LEADER, Role.SHIFT_LEADER, Role.DISPATCHER, Role.ADMIN})
 MAX_ORDERS = 500
-
-
-def orders_of(user):
-    """The work orders ``user`` may see: their department's, or their area's for the centre."""
-    role = permissions.role_of(user)
-    if user.is_superuser or role in CENTRE:
-        return scope(WorkOrder.objects.all(), user, path_field="area_path")
-    profile = staff_profile(user)
-    if profile is None or profile.department_id is None:
-        return WorkOrder.objects.none()
-    return WorkOrder.objects.filter(department_id=profile.department_id)
 
 
 class OrdersIn(Schema):
@@ -160,7 +146,7 @@ class InspectIn(Schema):
     summary="Inspect a done work order (抽查); a failure opens a rework order",
 )
 def inspect(request, pk: int, body: InspectIn):
-    if not (request.user.is_superuser or permissions.role_of(request.user) in CENTRE):
+    if not is_centre(request.user):
         raise PermissionDenied(_("Inspections are the centre's."), code="role_required")
     order = _order(request, pk)
     rework = services.inspect(order=order, actor=request.user, passed=body.passed, note=body.note)

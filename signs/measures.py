@@ -40,7 +40,12 @@ from signs.models import SignNode, Source
 BASELINE_WEEKS = 8
 RATE_WINDOW_DAYS = 30
 # Sources of cases the city found itself (主动发现).
-FOUND_BY_THE_CITY = (SourceChannel.INSPECTOR, SourceChannel.VIDEO_AI, SourceChannel.IOT)
+FOUND_BY_THE_CITY = (
+    SourceChannel.INSPECTOR,
+    SourceChannel.VIDEO_AI,
+    SourceChannel.IOT,
+    SourceChannel.PLANNED_WORK,
+)
 
 
 @dataclass(frozen=True)

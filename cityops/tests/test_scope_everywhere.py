@@ -251,6 +251,12 @@ ROUTES: dict[str, Obj | List | Open] = {
     "components/": List(),
     "components/labels/": List(),
     "components/<str:code>/": Obj("component"),
+    "plans/orders/": List(query={"since": "2026-10-12", "until": "2026-10-12"}),
+    "plans/orders/<int:pk>/": Obj("order"),
+    "plans/orders/<int:pk>/complete/": Obj("order", methods=("POST",)),
+    "plans/orders/<int:pk>/report/": Obj("order", methods=("POST",)),
+    "plans/orders/<int:pk>/inspect/": Obj("order", methods=("POST",)),
+    "plans/operators/": List(query={"since": "2026-10-12", "until": "2026-10-12"}),
     "evaluation/posts/steps/": Obj(
         "person", query={"post": "inspector", "person": "{key}", "count": "report"}
     ),
@@ -403,6 +409,7 @@ def world(staff, small_city, standard, t0):  # noqa: F811
             vehicle.plate,
             "inspector_gamma",
             component.code,
+            "Gamma sweeping",
         ],  # fmt: skip
     }
 

@@ -1,0 +1,216 @@
+"""The planned-work pages: the crew's list and order page (completion with proof, through the
+phone's outbox too), a problem found on the round reported as a case in one tap (作业发现),
+the centre's inspection on the page, and the operators' evaluation whose every count opens
+exactly the orders behind it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from areas.models import UnitGrid
+from cases.models import Case
+from cases.states import SourceChannel
+from catalog.models import Category, CategoryKind
+from org.models import Department
+from plans import scheduler, selectors, services
+from plans.models import Frequency, OrderStatus, Plan, PlanItem, WorkOrder
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+GRID = "330203001001001"
+DAY = {"since": "2026-10-12", "until": "2026-10-12"}
+OUTBOX = {"HTTP_X_REQUESTED_WITH": "offline-queue"}
+
+
+def photo() -> SimpleUploadedFile:
+    from cases.tests.conftest import image_bytes
+
+    return SimpleUploadedFile("round.jpg", image_bytes(), content_type="image/jpeg")
+
+
+@pytest.fixture
+def rounds(staff):
+    """Alpha street office sweeps Alpha-1 at 08:00 and 14:00 on 2026-10-12 (two orders)."""
+    plan = Plan.objects.create(
+        name="道路清扫 Alpha-1",
+        department=Department.objects.get(code="ST-ALPHA"),
+        category=Category.objects.filter(kind=CategoryKind.EVENT, is_active=True)
+        .order_by("code")
+        .first(),
+        frequency=Frequency.DAILY,
+        times=["08:00", "14:00"],
+        minutes_allowed=120,
+        checklist=["路面无垃圾", "果皮箱已清"],
+        starts_on=date(2026, 1, 1),
+    )
+    grid = UnitGrid.objects.get(code=GRID)
+    PlanItem.objects.create(plan=plan, grid=grid, area_path=grid.path)
+    assert scheduler.generate(date(2026, 10, 12)) == 2
+    return plan
+
+
+def _orders():
+    return list(WorkOrder.objects.order_by("starts_at"))
+
+
+def _proof(grid, **more):
+    return {
+        "answer_0": "ok",
+        "answer_1": "problem",
+        "lon": f"{grid.centroid_lon:.6f}",
+        "lat": f"{grid.centroid_lat:.6f}",
+        "photo": photo(),
+        **more,
+    }
+
+
+def test_the_crew_sees_its_orders_and_completes_one_with_its_proof(rounds, staff, client):
+    morning, afternoon = _orders()
+    grid = UnitGrid.objects.get(code=GRID)
+    client.force_login(staff["alpha_disposer"])
+    page = client.get("/plans/orders/", DAY)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f'data-order="{morning.pk}"' in body and f'data-order="{afternoon.pk}"' in body
+    order_page = client.get(f"/plans/orders/{morning.pk}/").content.decode()
+    assert 'id="complete-form"' in order_page and "路面无垃圾" in order_page
+    assert 'id="inspect-form"' not in order_page  # inspections are the centre's
+
+    refused = client.post(f"/plans/orders/{morning.pk}/complete/", {"answer_0": "ok"})
+    assert refused.status_code == 422
+    text = refused.content.decode()
+    assert "需要上传照片" in text and "需要提供您的位置" in text and "未填写：果皮箱已清" in text
+    assert WorkOrder.objects.get(pk=morning.pk).status == OrderStatus.OPEN  # nothing stored
+
+    done = client.post(f"/plans/orders/{morning.pk}/complete/", _proof(grid, note="东侧已清"))
+    assert done.status_code == 302
+    morning.refresh_from_db()
+    assert morning.status == OrderStatus.DONE and morning.done_by == staff["alpha_disposer"]
+    assert morning.answers == {"路面无垃圾": "正常", "果皮箱已清": "有问题"}
+    assert morning.photo.name and morning.note == "东侧已清"
+
+
+def test_the_outbox_gets_json_and_a_refusal_names_what_is_missing(rounds, staff, client):
+    morning, afternoon = _orders()
+    grid = UnitGrid.objects.get(code=GRID)
+    client.force_login(staff["alpha_disposer"])
+    far = _proof(grid, lon="121.000000", lat="29.000000")
+    refused = client.post(f"/plans/orders/{morning.pk}/complete/", far, **OUTBOX)
+    assert refused.status_code == 422 and "不在作业地点" in refused.json()["message"]
+    done = client.post(f"/plans/orders/{morning.pk}/complete/", _proof(grid), **OUTBOX)
+    assert done.status_code == 201 and done.json()["ok"] is True
+    again = client.post(f"/plans/orders/{morning.pk}/complete/", _proof(grid), **OUTBOX)
+    assert again.status_code == 422  # done already: said, not stored twice
+    assert WorkOrder.objects.filter(status=OrderStatus.DONE).count() == 1
+
+
+def test_another_department_neither_sees_nor_completes_the_order(rounds, staff, client):
+    morning, _afternoon = _orders()
+    grid = UnitGrid.objects.get(code=GRID)
+    client.force_login(staff["roads_disposer"])
+    assert f'data-order="{morning.pk}"' not in client.get("/plans/orders/", DAY).content.decode()
+    assert client.get(f"/plans/orders/{morning.pk}/").status_code == 404
+    assert client.post(f"/plans/orders/{morning.pk}/complete/", _proof(grid)).status_code == 404
+    assert (
+        client.post(f"/plans/orders/{morning.pk}/report/", {"description": "x"}).status_code == 404
+    )
+    assert WorkOrder.objects.get(pk=morning.pk).status == OrderStatus.OPEN
+
+
+def test_a_problem_found_on_the_round_becomes_one_case_at_the_place(rounds, staff, client):
+    morning, _afternoon = _orders()
+    client.force_login(staff["alpha_disposer"])
+    key = "5f0c2a9e-1b7d-4c3e-9a61-0d2b8f4e7c11"
+    sent = client.post(
+        f"/plans/orders/{morning.pk}/report/",
+        {"description": "果皮箱破损，垃圾外溢", "photos": photo(), "client_key": key},
+        **OUTBOX,
+    )
+    assert sent.status_code == 201, sent.content
+    case = Case.objects.get()
+    assert case.source == SourceChannel.PLANNED_WORK
+    assert case.category == rounds.category
+    assert case.grid.code == GRID  # no position from the phone: the order's place
+    again = client.post(
+        f"/plans/orders/{morning.pk}/report/",
+        {"description": "果皮箱破损，垃圾外溢", "photos": photo(), "client_key": key},
+        **OUTBOX,
+    )
+    assert again.status_code == 201 and "上报已收到" in again.json()["message"]
+    assert Case.objects.count() == 1  # the retry is the same report
+    empty = client.post(f"/plans/orders/{morning.pk}/report/", {"description": ""}, **OUTBOX)
+    assert empty.status_code == 422 and Case.objects.count() == 1
+
+
+def test_the_centre_inspects_on_the_page_and_a_failure_opens_rework(rounds, staff, client):
+    morning, _afternoon = _orders()
+    grid = UnitGrid.objects.get(code=GRID)
+    services.complete(
+        order=morning, actor=staff["alpha_disposer"], lon=grid.centroid_lon,
+        lat=grid.centroid_lat, answers={"路面无垃圾": "正常", "果皮箱已清": "正常"},
+        photo=photo(), now=datetime(2026, 10, 12, 9, tzinfo=SHANGHAI),
+    )  # fmt: skip
+    client.force_login(staff["alpha_disposer"])
+    assert (
+        client.post(f"/plans/orders/{morning.pk}/inspect/", {"result": "passed"}).status_code == 404
+    )
+    client.force_login(staff["shift_leader"])
+    assert 'id="inspect-form"' in client.get(f"/plans/orders/{morning.pk}/").content.decode()
+    assert (
+        client.post(f"/plans/orders/{morning.pk}/inspect/", {"result": "maybe"}).status_code == 422
+    )
+    failed = client.post(
+        f"/plans/orders/{morning.pk}/inspect/", {"result": "failed", "note": "路面仍有垃圾"}
+    )
+    assert failed.status_code == 302
+    morning.refresh_from_db()
+    assert morning.inspection == "failed"
+    rework = WorkOrder.objects.get(rework_of=morning)
+    assert rework.status == OrderStatus.OPEN and rework.department == rounds.department
+
+
+def test_the_operator_evaluation_counts_and_every_count_opens_its_orders(rounds, staff, client):
+    morning, afternoon = _orders()
+    grid = UnitGrid.objects.get(code=GRID)
+    services.complete(
+        order=morning, actor=staff["alpha_disposer"], lon=grid.centroid_lon,
+        lat=grid.centroid_lat, answers={"路面无垃圾": "正常", "果皮箱已清": "正常"},
+        photo=photo(), now=datetime(2026, 10, 12, 9, tzinfo=SHANGHAI),
+    )  # fmt: skip
+    # The afternoon round was never done: its time is up, so it is due and missed (even before
+    # the scanner marks it).
+    rows = selectors.operator_rows(
+        selectors.in_period(WorkOrder.objects.all(), date(2026, 10, 12), date(2026, 10, 12)),
+        datetime(2026, 10, 13, tzinfo=SHANGHAI),
+    )
+    (row,) = rows
+    assert row.counts["due"] == 2 and row.counts["done"] == 1 and row.counts["on_time"] == 1
+    assert row.counts["missed"] == 1 and row.completion_rate == 50.0 and row.pass_rate is None
+    # Before the afternoon round's end it is due nowhere.
+    early = selectors.operator_rows(
+        selectors.in_period(WorkOrder.objects.all(), date(2026, 10, 12), date(2026, 10, 12)),
+        datetime(2026, 10, 12, 15, tzinfo=SHANGHAI),
+    )[0]
+    assert early.counts["due"] == 1 and early.on_time_rate == 100.0
+
+    client.force_login(staff["shift_leader"])
+    page = client.get("/plans/operators/", DAY)
+    assert page.status_code == 200 and 'data-operator="ST-ALPHA"' in page.content.decode()
+    (link,) = [r for r in page.context["rows"] if r.code == "ST-ALPHA"]
+    missed = client.get(link.links["missed"])
+    assert [o.pk for o in missed.context["page"]] == [afternoon.pk]
+    on_time = client.get(link.links["on_time"])
+    assert [o.pk for o in on_time.context["page"]] == [morning.pk]
+    exported = client.get("/plans/operators/", {**DAY, "format": "csv"})
+    lines = list(csv.reader(io.StringIO(b"".join(exported.streaming_content).decode("utf-8-sig"))))
+    assert lines[1][1] == rounds.department.name and lines[1][2:6] == ["2", "1", "1", "1"]
+    assert client.get("/plans/orders/", {**DAY, "which": "nonsense"}).status_code == 400
+
+    client.force_login(staff["roads_disposer"])  # another department: none of Alpha's numbers
+    assert client.get("/plans/operators/", DAY).context["rows"] == []
