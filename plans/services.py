@@ -134,7 +134,7 @@ def inspect(*, order: WorkOrder, actor, passed: bool, note: str = "", now: datet
         raise Conflict(_("Only a done order not yet inspected is inspected."), code="illegal_move")
     order.inspection = Inspection.PASSED if passed else Inspection.FAILED
     order.inspected_at, order.inspected_by = now, actor
-    order.note = (f"{order.note} | {note}" if note else order.note)[:500]
+    order.note = " | ".join(part for part in (order.note, note) if part)[:500]
     order.save(update_fields=["inspection", "inspected_at", "inspected_by", "note"])
     if passed:
         return None

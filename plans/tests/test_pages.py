@@ -170,7 +170,7 @@ def test_the_centre_inspects_on_the_page_and_a_failure_opens_rework(rounds, staf
     )
     assert failed.status_code == 302
     morning.refresh_from_db()
-    assert morning.inspection == "failed"
+    assert morning.inspection == "failed" and morning.note == "路面仍有垃圾"
     rework = WorkOrder.objects.get(rework_of=morning)
     assert rework.status == OrderStatus.OPEN and rework.department == rounds.department
 

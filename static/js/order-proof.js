@@ -1,5 +1,5 @@
-// A work order on the phone: the position proves the crew was at the place (the phone's GPS
-// fills every form's lon/lat), and a checklist item answered "problem" starts a report of it
+// A work order on the phone: the position proves the crew was at the place (while the order
+// is theirs to complete, the phone's GPS fills every form's lon/lat), and a checklist item answered "problem" starts a report of it
 // (作业发现) with the item already written in.
 (function () {
   "use strict";
@@ -9,7 +9,7 @@
     document.querySelectorAll("#order form input[name=lon]").forEach(function (i) { i.value = lon.toFixed(6); });
     document.querySelectorAll("#order form input[name=lat]").forEach(function (i) { i.value = lat.toFixed(6); });
   }
-  if (status && navigator.geolocation && document.querySelector("#order form input[name=lon]")) {
+  if (status && navigator.geolocation && document.querySelector("#complete-form")) {
     say(status.dataset.asking);
     navigator.geolocation.watchPosition(function (pos) {
       fill(pos.coords.longitude, pos.coords.latitude);
