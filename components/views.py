@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cases.views.access import elsewhere
+from cases.views.access import INSPECTOR_ROLES, elsewhere, role_of
 from catalog.models import Category, CategoryKind
 from components import selectors
 from components.models import Component, ComponentState
@@ -112,7 +112,16 @@ def component(request: HttpRequest, code: str) -> HttpResponse:
     history = list(found.history.select_related("by", "case"))
     for entry in history:
         entry.readable = readable(entry.fields)
-    return render(request, "components/component.html", {"component": found, "history": history})
+    return render(
+        request,
+        "components/component.html",
+        {
+            "component": found,
+            "history": history,
+            # The QR label opens this page: an inspector reports a problem on it from here.
+            "may_report": role_of(request.user) in INSPECTOR_ROLES,
+        },
+    )
 
 
 def readable(fields: dict) -> list[tuple[str, str, str]]:

@@ -152,8 +152,8 @@ def seed(*, seed: int, now: datetime | None = None) -> dict[str, int]:
     sampled = WorkOrder.objects.filter(plan__in=plans, sampled=True, inspection="").order_by("pk")
     failed = 0
     for order in sampled:
-        if order.done_at >= datetime.combine(today, time.min, tzinfo=tz):
-            continue  # today's sample waits for the centre
+        if order.done_at >= datetime.combine(today - timedelta(days=1), time.min, tzinfo=tz):
+            continue  # yesterday's and today's samples wait for the centre
         passed = rng.random() < PASSED
         at = order.done_at + timedelta(hours=rng.uniform(1, 20))
         rework = services.inspect(order=order, actor=inspector, passed=passed, now=min(at, now))

@@ -90,6 +90,8 @@ def orders(request: HttpRequest) -> HttpResponse:
     else:  # a day's orders, today by default
         since, until = _period(request, default_days=1)
         found = selectors.in_period(found, since, until)
+        if "status" not in request.GET and not selectors.is_centre(request.user):
+            status = chosen["status"] = OrderStatus.OPEN  # a crew's day: what is left to do
         if status in OrderStatus.values:
             found = found.filter(status=status)
     if chosen["department"]:

@@ -180,3 +180,57 @@ def test_a_component_outside_the_reporters_area_or_far_from_the_place_is_refused
             source="inspector", description="x", component=roads_cover.code,
             lon=roads_cover.lon + 0.01, lat=roads_cover.lat, actor=staff["alpha_inspector"],
         )  # fmt: skip
+
+
+def test_the_qr_page_opens_a_report_that_starts_at_the_component(roads_cover, staff, client):
+    """An inspector scans the label (the component's page), taps report: category, place and
+    component are filled in; the report sent names the component and goes to its owner."""
+    from cases.models import Case
+
+    client.force_login(staff["alpha_inspector"])
+    page = client.get(f"/components/{roads_cover.code}/").content.decode()
+    assert f"/intake/m/report/?component={roads_cover.code}" in page
+    form = client.get("/intake/m/report/", {"component": roads_cover.code}).context["form"]
+    assert form.initial["component"] == roads_cover.code
+    assert form.initial["category"] == roads_cover.category_id
+    assert (form.initial["lon"], form.initial["lat"]) == (roads_cover.lon, roads_cover.lat)
+    sent = client.post(
+        "/intake/m/report/",
+        {
+            "description": "井盖破损",
+            "category": roads_cover.category_id,
+            "lon": roads_cover.lon,
+            "lat": roads_cover.lat,
+            "component": roads_cover.code,
+            "photos": photo(),
+        },
+    )
+    assert sent.status_code == 302, sent.content
+    assert Case.objects.get().component == roads_cover
+    # A component out of the inspector's area opens an empty report (nothing told about it).
+    client.force_login(staff["gamma_inspector"])
+    assert (
+        client.get("/intake/m/report/", {"component": roads_cover.code}).context["form"].initial
+        == {}
+    )
+    assert f"?component={roads_cover.code}" not in (
+        client.get(f"/components/{roads_cover.code}/").content.decode()
+    )
+
+
+def test_a_report_form_with_a_malformed_component_is_refused_by_name(roads_cover, staff, client):
+    from cases.models import Case
+
+    client.force_login(staff["alpha_inspector"])
+    sent = client.post(
+        "/intake/m/report/",
+        {
+            "description": "井盖破损",
+            "lon": roads_cover.lon,
+            "lat": roads_cover.lat,
+            "component": "not-a-code",
+            "photos": photo(),
+        },
+    )
+    assert sent.status_code == 200 and "component" in sent.context["form"].errors
+    assert not Case.objects.exists()

@@ -94,6 +94,11 @@ def test_the_crew_sees_its_orders_and_completes_one_with_its_proof(rounds, staff
     assert morning.status == OrderStatus.DONE and morning.done_by == staff["alpha_disposer"]
     assert morning.answers == {"路面无垃圾": "正常", "果皮箱已清": "有问题"}
     assert morning.photo.name and morning.note == "东侧已清"
+    # The crew's day shows what is left to do; "any status" shows the rest.
+    left = client.get("/plans/orders/", DAY).context["page"]
+    assert [o.pk for o in left] == [afternoon.pk]
+    every = client.get("/plans/orders/", {**DAY, "status": ""}).context["page"]
+    assert [o.pk for o in every] == [morning.pk, afternoon.pk]
 
 
 def test_the_outbox_gets_json_and_a_refusal_names_what_is_missing(rounds, staff, client):

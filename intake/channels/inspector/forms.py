@@ -23,6 +23,9 @@ class InspectorReportForm(forms.Form):
     lon = forms.FloatField(widget=forms.HiddenInput, min_value=-180, max_value=180, required=False)
     lat = forms.FloatField(widget=forms.HiddenInput, min_value=-90, max_value=90, required=False)
     photos = PhotosField(required=True, label=_("Photo"))
+    # The registered component (部件) it is about: picked from the nearest ones of the category
+    # (component-pick.js) or given by the QR label's page; intake checks scope, category, place.
+    component = forms.RegexField(regex=r"^\d{17}$", widget=forms.HiddenInput, required=False)
     # Made by the phone when the form opens (offline-queue.js): a report sent twice, by a retry
     # after the signal came back, is the same report (intake: repeated source + external id).
     client_key = forms.RegexField(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
 from cases.views.access import INSPECTOR_ROLES, elsewhere, role_of
+from catalog.models import Category, CategoryKind
 from core import outbox
 from core.errors import DomainError
 from intake.channels.inspector import InspectorChannel, StaffReport
@@ -49,12 +50,32 @@ def categories(request: HttpRequest) -> JsonResponse:
     )
 
 
+def _about(request: HttpRequest) -> dict:
+    """A report opened from a component's page (its QR label, ``?component=<code>``) starts at
+    the component: its category, place and identifier filled in."""
+    code = request.GET.get("component", "")
+    if request.method != "GET" or not code:
+        return {}
+    from components import selectors as components
+
+    found = components.visible(request.user).filter(code=code).first()
+    if found is None:
+        return {}
+    return {
+        "component": found.code,
+        "category": found.category_id,
+        "lon": found.lon,
+        "lat": found.lat,
+        "address": f"{found.name} {found.code}",
+    }
+
+
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
     """An inspector reports a problem seen on patrol (trusted source: no 核实 needed)."""
     if role_of(request.user) not in INSPECTOR_ROLES:
         return elsewhere(request.user)
-    form = InspectorReportForm(request.POST or None, request.FILES or None)
+    form = InspectorReportForm(request.POST or None, request.FILES or None, initial=_about(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         message = StaffReport(
@@ -64,6 +85,7 @@ def report(request: HttpRequest) -> HttpResponse:
             address=data["address"],
             category=data["category"],
             photos=tuple(data["photos"]),
+            component=data["component"] or None,
             external_id=(
                 f"phone-{request.user.pk}-{data['client_key']}" if data["client_key"] else ""
             ),
@@ -96,6 +118,12 @@ def report(request: HttpRequest) -> HttpResponse:
         "intake/inspector_report.html",
         {
             "form": form,
+            "component_categories": {
+                str(pk): code
+                for pk, code in Category.objects.filter(
+                    kind=CategoryKind.COMPONENT, is_active=True
+                ).values_list("pk", "code")
+            },
             "tile_url": settings.MAP_TILE_URL,
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         },
