@@ -19,7 +19,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_report_from_the_label_offers_the_nearest_components(
-    live_server, staff, cover, browser_page  # noqa: F811
+    live_server,
+    staff,  # noqa: F811
+    cover,  # noqa: F811
+    browser_page,
 ):
     first, second = (identifiers.make("330203", cover.code, n) for n in (1, 2))
     _load([_feature(first), _feature(second, lon=121.5052, lat=29.8651)])
