@@ -13,8 +13,9 @@ same number the evaluation pages show:
 - ``active_discovery_rate`` 主动发现率: cases the city found itself (grid inspectors, video AI,
   sensors) / all cases filed, over the same window.
 
-A leaf whose density needs an exposure the city has not registered yet (road km, covers,
-toilets: the component register), or whose measure is not computed yet, or whose source is a
+A density leaf takes its exposure from the component register where it counts one (``per:
+covers``: the registered covers of the leaf's categories in the area). A leaf whose density
+needs an exposure the city has not registered (road km, pipe km), or whose measure is not computed yet, or whose source is a
 feed, reading or manual figure not connected yet, gets no value and says why (``note``): a
 missing number is shown as missing, never as 0 or 100.
 """
@@ -75,9 +76,35 @@ def _window(day: date, days: int) -> tuple:
     return selectors.day_bounds(day - timedelta(days=days - 1), day)
 
 
+# Exposures the component register (部件普查, components app) counts: the registered objects of
+# the leaf's 部件 categories in the area, removed and abandoned ones not counted.
+REGISTER_EXPOSURES = frozenset({"covers"})
+
+
+def register_counts(codes: list[str], tier: str, paths: list[str]) -> dict[str, int]:
+    """path -> how many components of the categories ``codes`` stand in the area."""
+    from components.models import Component, ComponentState
+
+    length = selectors.tier_path_length(tier)
+    rows = (
+        Component.objects.filter(category__code__in=codes)
+        .exclude(state__in=(ComponentState.REMOVED, ComponentState.ABANDONED))
+        .annotate(region=Substr("area_path", 1, length))
+        .filter(region__in=paths)
+        .values("region")
+        .annotate(n=Count("pk"))
+    )
+    return {row["region"]: row["n"] for row in rows}
+
+
 def _filed(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str, Measured]:
     spec = leaf.measure
     length = selectors.tier_path_length(tier)
+    exposures = (
+        register_counts(spec.get("categories", []), tier, paths)
+        if spec.get("per") in REGISTER_EXPOSURES
+        else {}
+    )
     first = day - timedelta(weeks=BASELINE_WEEKS)
     categories = Q(category__code__in=spec.get("categories", []))
     if spec.get("kind_of_case"):
@@ -98,7 +125,11 @@ def _filed(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str, 
         counts = per_day.get(path, {})
         raw = float(counts.get(day, 0))
         what = {"categories": spec.get("categories", []), "area": path, "day": day.isoformat()}
-        if spec.get("per"):
+        if spec.get("per") and exposures.get(path):
+            # e.g. 井盖 cases per 10 k registered covers: the register's count is the exposure.
+            what["exposure"] = {"per": spec["per"], "registered": exposures[path]}
+            found[path] = Measured(raw, float(exposures[path]), what)
+        elif spec.get("per"):
             found[path] = Measured(raw, None, what, "no_exposure", {"per": spec["per"]})
         elif leaf.normaliser.get("kind") == "baseline_ratio":
             baseline = statistics.median(counts.get(d, 0) for d in same_weekdays)

@@ -79,6 +79,14 @@ def sign_formula(value) -> list[tuple[str, str]]:
             _("%(n)s cases filed on %(day)s in categories %(codes)s")
             % {"n": f"{value.raw:g}", "day": rows["day"], "codes": ", ".join(rows["categories"])},
         ))  # fmt: skip
+        if "exposure" in rows:
+            registered, per = rows["exposure"]["registered"], (e.get("normaliser") or {}).get("per")
+            lines.append((
+                _("Exposure"),
+                _("%(n)s registered in the component register (部件台账); %(raw)s / %(n)s × %(per)s = %(d)s")
+                % {"n": registered, "raw": f"{value.raw:g}", "per": per,
+                   "d": f"{value.raw / registered * per:.2f}" if per else "—"},
+            ))  # fmt: skip
         if "baseline_days" in rows:
             lines.append((
                 _("Baseline"),
@@ -89,7 +97,7 @@ def sign_formula(value) -> list[tuple[str, str]]:
     elif "found_by_the_city" in rows:
         lines.append((
             _("Counted"),
-            _("%(own)s found by the city (inspectors, video AI, sensors) / %(all)s filed")
+            _("%(own)s found by the city (inspectors, video AI, sensors, planned work) / %(all)s filed")
             % {"own": rows["found_by_the_city"], "all": rows["filed"]},
         ))  # fmt: skip
     spec = e.get("normaliser") or {}

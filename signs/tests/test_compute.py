@@ -150,3 +150,35 @@ def test_overdue_per_thousand_open_and_the_dissatisfied_share(region_week):  # n
     unhappy = measures.measure_tier(nodes.get(code="M2.2"), "street", [ALPHA], day)[ALPHA]
     assert (unhappy.rows["rated"], unhappy.rows["dissatisfied"]) == (2, 1)
     assert unhappy.raw == 50.0
+
+
+def test_a_density_leaf_divides_by_the_registered_components(region_week):  # noqa: F811
+    """井盖异常 per 10 k covers: the exposure is the register's count of the leaf's categories
+    in the area (removed ones not counted); an area without any says so and has no score."""
+    from components import identifiers
+    from components.models import Component, ComponentState
+    from components.tests.test_register import _feature, _load
+
+    code = "01003"
+    _load([_feature(identifiers.make("330203", code, n)) for n in range(1, 5)])
+    Component.objects.filter(code=identifiers.make("330203", code, 4)).update(
+        state=ComponentState.REMOVED
+    )
+    data = {
+        "version": "density", "name": "density",
+        "goals": [{"code": "S", "name": "安全", "groups": [{"code": "S2", "name": "设施", "leaves": [
+            _leaf("COVERS", {"kind": "filed", "categories": [code], "per": "covers"},
+                  {"kind": "density", "per": 10000, "points": [[0, 100], [5000, 0]]},
+                  unit="cases/10k"),
+        ]}]}],
+    }  # fmt: skip
+    trees.load(data, activate=True)
+    services.compute_day(date(2026, 11, 29))
+    covers = _value("COVERS", ALPHA, date(2026, 11, 29))
+    assert covers.baseline == 3.0  # three standing covers registered in Alpha
+    assert covers.explanation["rows"]["exposure"] == {"per": "covers", "registered": 3}
+    assert covers.score == 100.0  # no cover case that Sunday: 0 per 10 k
+    beta = SignValue.objects.get(
+        node__code="COVERS", area_path=f"{EAST}330203002/", day=date(2026, 11, 29)
+    )
+    assert beta.score is None and beta.explanation["note"] == "no_exposure"
