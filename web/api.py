@@ -125,6 +125,16 @@ def devices(request, bbox: str, zoom: int, crs: str = "wgs84"):
 
 
 @router.get(
+    "/map/components",
+    response={200: LayerOut, **_ERRORS},
+    summary="Registered components in a viewport, faulty or intact (部件)",
+)
+def components(request, bbox: str, zoom: int, category: str = "", crs: str = "wgs84"):
+    box, zoom, crs = _view(bbox, zoom, crs)
+    return layers.components_layer(request.user, box, zoom, category=category, crs=crs)
+
+
+@router.get(
     "/map/trackers",
     response={200: TrackersOut, **_ERRORS},
     summary="Vehicles and worker badges at their last position (车辆与工牌)",

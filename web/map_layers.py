@@ -377,6 +377,51 @@ def devices_layer(user, box: Box, zoom: int, *, crs: str = coords.WGS84) -> dict
     return {"mode": "points", "cell": None, "cells": [], "points": points}
 
 
+# --- components (部件) ------------------------------------------------------------------------
+
+# How the map colours a registered component: faulty (破损, 丢失) or standing (完好).
+COMPONENT_FAULTY = ("damaged", "lost")
+
+
+def components_layer(
+    user, box: Box, zoom: int, *, category: str = "", crs: str = coords.WGS84
+) -> dict:
+    """Registered components (部件台账) in the box, of one 部件 category or all, faulty or
+    intact; removed and abandoned ones are not on the map. Scoped like the register page."""
+    from components import selectors as components
+    from components.models import ComponentState
+
+    qs = (
+        components.visible(user)
+        .filter(box.q())
+        .exclude(state__in=(ComponentState.REMOVED, ComponentState.ABANDONED))
+    )
+    if category:  # a 5-digit 部件 subclass or a 2-digit major class
+        qs = filter_by_category(qs, code=category, kind=None)
+    if _too_many(qs, zoom):
+        counts = {
+            "faulty": Count("pk", filter=Q(state__in=COMPONENT_FAULTY)),
+            "intact": Count("pk", filter=Q(state=ComponentState.INTACT)),
+        }
+        return _cells(qs, cell_size(zoom, box), counts, crs)
+    points = []
+    for c in qs.select_related("category").order_by("code")[:MAX_POINTS]:
+        lon, lat = _out(c.lon, c.lat, crs)
+        points.append(
+            {
+                "code": c.code,
+                "name": c.name,
+                "category": f"{c.category.code} {c.category.name}",
+                "state": c.state,
+                "state_label": c.get_state_display(),
+                "faulty": c.state in COMPONENT_FAULTY,
+                "lon": lon,
+                "lat": lat,
+            }
+        )
+    return {"mode": "points", "cell": None, "cells": [], "points": points}
+
+
 # --- vehicles and worker badges --------------------------------------------------------------
 
 # A tracker that sent a position this recently is "online" on the map (在线).

@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from areas.models import AdminArea, AreaLevel, UnitGrid
+from cases.views.access import INSPECTOR_ROLES, role_of
 from catalog.models import Category, CategoryKind
 from intake.selectors import counts_by_source
 from org.selectors import ALL, scope, staff_profile, visible_area_paths
@@ -30,6 +31,8 @@ def home_context(user) -> dict:
         "profile": profile,
         "scope_areas": scope_areas,
         "unrestricted": visible_area_paths(user) is ALL,
+        # An inspector may report a problem on a component from its popup (部件上报).
+        "may_report": role_of(user) in INSPECTOR_ROLES,
         "tiers": [
             (level, AreaLevel(level).label, by_level.get(level, 0)) for level in AreaLevel.values
         ],
@@ -68,9 +71,16 @@ def map_context(user) -> dict:
             for kind, code, name in majors
         ],
         "unrestricted": visible_area_paths(user) is ALL,
+        # An inspector may report a problem on a component from its popup (部件上报).
+        "may_report": role_of(user) in INSPECTOR_ROLES,
         "map_text": {
             "open_case": _("Open the case"),
             "open_device": _("Open the device"),
+            "open_component": _("Open the component"),
+            "report_component": _("Report a problem on it"),
+            "components": _("components"),
+            "faulty": _("damaged or lost"),
+            "intact": _("intact"),
             "open_track": _("Today's track"),
             "reported": _("Reported"),
             "cases": _("cases"),

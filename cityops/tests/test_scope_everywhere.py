@@ -170,6 +170,7 @@ ROUTES: dict[str, Obj | List | Open] = {
     "api/v1/map/cases": List(BBOX),
     "api/v1/map/heat": List(BBOX),
     "api/v1/map/devices": List(BBOX),
+    "api/v1/map/components": List(BBOX),
     "api/v1/map/trackers": List({"bbox": BBOX["bbox"]}),
     "api/v1/map/trackers/<device_id>/trail": Obj("tracker"),
     "api/v1/map/areas": List(),

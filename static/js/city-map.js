@@ -231,6 +231,43 @@
     });
   }
 
+  // --- components (部件台账) -------------------------------------------------------------------
+  var COMPONENT_COLOURS = { faulty: "#ea580c", intact: "#0d9488" };
+  var componentLayer = L.layerGroup().addTo(map);
+  function componentCategory() {
+    // A 部件 category chosen in the category box narrows the layer to that kind.
+    var select = document.getElementById("category");
+    var option = select.options[select.selectedIndex];
+    return option && option.dataset.kind === "component" ? select.value : "";
+  }
+  function loadComponents() {
+    if (!on("components")) { componentLayer.clearLayers(); return Promise.resolve(0); }
+    var url = "/api/v1/map/components?" + viewQuery() + "&category=" + encodeURIComponent(componentCategory());
+    return fetchJson("components", url).then(function (data) {
+      componentLayer.clearLayers();
+      var total = 0;
+      data.cells.forEach(function (c) {
+        total += c.n;
+        var m = L.marker([c.lat, c.lon], { icon: clusterIcon(c.n, c.faulty ? COMPONENT_COLOURS.faulty : COMPONENT_COLOURS.intact, "components") });
+        m.bindTooltip(c.n + " " + TEXT.components + ": " + c.faulty + " " + TEXT.faulty + " · " + c.intact + " " + TEXT.intact);
+        m.on("click", function () { zoomTo(c.lat, c.lon); });
+        m.addTo(componentLayer);
+      });
+      data.points.forEach(function (p) {
+        total += 1;
+        var url = el.dataset.componentUrl.replace("CODE", encodeURIComponent(p.code));
+        var report = el.dataset.reportUrl ? el.dataset.reportUrl.replace("CODE", encodeURIComponent(p.code)) : "";
+        L.circleMarker([p.lat, p.lon], { radius: 5, color: "#0f172a", weight: 1, fillColor: p.faulty ? COMPONENT_COLOURS.faulty : COMPONENT_COLOURS.intact, fillOpacity: 0.9, className: "component-" + p.state })
+          .bindPopup('<div class="map-popup"><b>' + esc(p.category) + "</b><br>" + esc(p.code) + " · " + esc(p.state_label) +
+            '<br><a class="button" href="' + url + '">' + esc(TEXT.open_component) + "</a>" +
+            (report ? ' <a class="button" href="' + report + '">' + esc(TEXT.report_component) + "</a>" : "") + "</div>")
+          .addTo(componentLayer);
+      });
+      el.dataset.components = String(total);
+      return total;
+    });
+  }
+
   // --- vehicles and badges -------------------------------------------------------------------
   var trackerLayer = L.layerGroup().addTo(map);
   var trailLayer = L.layerGroup().addTo(map);
@@ -294,7 +331,7 @@
   function refresh() {
     status.textContent = TEXT.loading;
     el.dataset.ready = "0";
-    Promise.all([loadCases(), loadHeat(), loadDevices(), loadTrackers()]).then(function (n) {
+    Promise.all([loadCases(), loadHeat(), loadDevices(), loadTrackers(), loadComponents()]).then(function (n) {
       status.textContent = fmt(TEXT.shown, { cases: n[0] || 0, devices: n[2] || 0, trackers: n[3] || 0 });
       el.dataset.ready = "1";
     }).catch(function (err) {

@@ -444,3 +444,36 @@ def test_area_features_carry_their_label_point(client, personas, small_city):
 
     for feature in body["features"]:
         assert shape(feature["geometry"]).contains(Point(feature["properties"]["label_at"]))
+
+
+def test_components_show_faulty_or_intact_by_kind_and_are_scoped(client, personas, small_city):
+    """The register on the map (部件图层): faulty (破损, 丢失) or intact, removed ones gone,
+    a 部件 class narrows it, the user's area bounds it; zoomed out, counted cells."""
+    from components import identifiers
+    from components.models import Component, ComponentState
+    from components.tests.test_register import _feature, _load
+
+    alpha, beta = _grid(small_city), _grid(small_city, "beta1")
+    make = identifiers.make
+    _load([
+        _feature(make("330203", "01003", 1), grid=alpha.code),
+        _feature(make("330203", "01003", 2), grid=alpha.code, state="破损"),
+        _feature(make("330203", "01003", 3), grid=alpha.code),
+        _feature(make("330203", "01037", 1), grid=alpha.code, name="路灯"),
+        _feature(make("330203", "01003", 4), grid=beta.code),
+    ])  # fmt: skip
+    Component.objects.filter(code=make("330203", "01003", 3)).update(state=ComponentState.REMOVED)
+    url = f"/api/v1/map/components?bbox={CITY_BOX}&zoom=17"
+    body = _get(client, personas["alpha_inspector"], url).json()
+    # Alpha's inspector: Alpha's covers and lamp; the removed cover and Beta's are not shown.
+    codes = sorted(p["code"] for p in body["points"])
+    assert codes == sorted([make("330203", "01003", 1), make("330203", "01003", 2),
+                            make("330203", "01037", 1)])  # fmt: skip
+    assert {p["code"]: p["faulty"] for p in body["points"]}[make("330203", "01003", 2)] is True
+    lamps = _get(client, personas["alpha_inspector"], url + "&category=01037").json()
+    assert [p["code"] for p in lamps["points"]] == [make("330203", "01037", 1)]
+    major = _get(client, personas["alpha_inspector"], url + "&category=01").json()
+    assert len(major["points"]) == 3
+    leader = _get(client, personas["city_leader"], url.replace("zoom=17", "zoom=10")).json()
+    assert leader["mode"] == "cells" and _cells_total(leader) == 4
+    assert sum(c["faulty"] for c in leader["cells"]) == 1
