@@ -7,5 +7,6 @@ app_name = "components"
 urlpatterns = [
     path("", views.register, name="register"),
     path("labels/", views.labels, name="labels"),
+    path("survey/", views.survey, name="survey"),
     path("<str:code>/", views.component, name="component"),
 ]

@@ -4,6 +4,7 @@ shows one with its history."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -16,6 +17,7 @@ from cases.views.access import INSPECTOR_ROLES, elsewhere, role_of
 from catalog.models import Category, CategoryKind
 from components import selectors
 from components.models import Component, ComponentState
+from org.models import Role
 from org.selectors import staff_profile
 
 PAGE_SIZE = 100
@@ -63,6 +65,20 @@ def register(request: HttpRequest) -> HttpResponse:
             "chosen": chosen,
             "states": [(s.value, s.label, counts.get(s.value, 0)) for s in ComponentState],
             "total": sum(counts.values()),
+            "may_import": may_import(request.user),
+            # The page's components on a small map (register-map.js).
+            "points": [
+                {
+                    "code": c.code,
+                    "lon": c.lon,
+                    "lat": c.lat,
+                    "state": c.state,
+                    "label": f"{c.name} {c.code} · {c.get_state_display()}",
+                }
+                for c in page
+            ],  # fmt: skip
+            "tile_url": settings.MAP_TILE_URL,
+            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             "categories": Category.objects.filter(
                 kind=CategoryKind.COMPONENT, pk__in=used
             ).order_by("code")
@@ -70,6 +86,66 @@ def register(request: HttpRequest) -> HttpResponse:
             else Category.objects.filter(kind=CategoryKind.COMPONENT, code=chosen["category"]),
         },
     )
+
+
+MAX_SURVEY_BYTES = 50 * 1024 * 1024
+SHOWN = 500  # refused rows, changes and missing components listed on the page
+
+
+def may_import(user) -> bool:
+    """Loading a survey changes the city's register: administrators only."""
+    return user.is_superuser or role_of(user) == Role.ADMIN
+
+
+@login_required
+def survey(request: HttpRequest) -> HttpResponse:
+    """普查导入: upload a survey (GeoJSON, CSV, xlsx); every refused row named with its line,
+    new / changed / missing listed. A dry run (the default) writes nothing; applying writes
+    the rows that pass (refused ones are listed, never stored) and, when asked and no row was
+    refused, marks the components the survey did not find as removed."""
+    from components import surveys
+
+    if not may_import(request.user):
+        return elsewhere(request.user)
+    context: dict = {"dry_run": True, "max_mb": MAX_SURVEY_BYTES // (1024 * 1024)}
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        dry_run = bool(request.POST.get("dry_run"))
+        apply_missing = bool(request.POST.get("apply_missing"))
+        context.update(dry_run=dry_run, apply_missing=apply_missing)
+        if upload is None:
+            context["error"], status = _("Choose a survey file (GeoJSON, CSV or xlsx)."), 400
+        elif upload.size > MAX_SURVEY_BYTES:
+            context["error"] = _("The file is larger than %(n)s MB: split it by district.") % {
+                "n": context["max_mb"]
+            }
+            status = 413
+        else:
+            try:
+                report = surveys.load(
+                    upload,
+                    name=upload.name,
+                    survey=(request.POST.get("survey") or upload.name)[:100],
+                    user=request.user,
+                    dry_run=dry_run,
+                    apply_missing=apply_missing,
+                )
+            except surveys.RowRefused as exc:
+                context["error"], status = f"{upload.name}: {exc}", 400
+            else:
+                context.update(
+                    report=report,
+                    summary=report.as_dict(),
+                    file=upload.name,
+                    refused=report.refused[:SHOWN],
+                    changed=list(report.changed.items())[:SHOWN],
+                    missing=report.missing[:SHOWN],
+                    new=report.new[:SHOWN],
+                    shown=SHOWN,
+                )
+                status = 422 if report.refused else 200
+    return render(request, "components/survey.html", context, status=status)
 
 
 @login_required

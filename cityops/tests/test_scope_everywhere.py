@@ -251,6 +251,7 @@ ROUTES: dict[str, Obj | List | Open] = {
     "signs/figures/": List(),
     "components/": List(),
     "components/labels/": List(),
+    "components/survey/": List(),
     "components/<str:code>/": Obj("component"),
     "plans/orders/": List(query={"since": "2026-10-12", "until": "2026-10-12"}),
     "plans/orders/<int:pk>/": Obj("order"),

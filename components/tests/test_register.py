@@ -9,6 +9,7 @@ import json
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from areas.models import UnitGrid
@@ -244,3 +245,35 @@ def test_a_refused_rows_component_is_not_missing_and_nothing_is_removed_then(cov
     assert seen.missing == [code(3)] and len(seen.refused) == 1
     assert seen.removed == 0  # a survey with refused rows removes nothing
     assert Component.objects.get(code=code(3)).state == "intact"
+
+
+def test_the_survey_page_checks_then_loads_and_names_every_refused_row(cover, staff, client):
+    """普查导入 on a page: a dry run (the default) lists new rows and refused lines and writes
+    nothing; loading stores the good rows only; only administrators may load."""
+    good, bad = identifiers.make("330203", cover.code, 1), identifiers.make("330203", cover.code, 2)
+    features = [_feature(good), _feature(bad, state="坏了")]
+    upload = lambda: SimpleUploadedFile(  # noqa: E731
+        "survey.geojson",
+        json.dumps({"type": "FeatureCollection", "features": features}).encode(),
+        content_type="application/geo+json",
+    )
+    client.force_login(staff["city_dispatcher"])
+    assert client.get("/components/survey/").status_code == 302  # not an administrator
+    assert client.post("/components/survey/", {"file": upload()}).status_code == 302
+    assert not Component.objects.exists()
+    client.force_login(staff["admin"])
+    assert 'id="survey-link"' in client.get("/components/").content.decode()
+    checked = client.post("/components/survey/", {"file": upload(), "dry_run": "1"})
+    assert checked.status_code == 422
+    page = checked.content.decode()
+    assert checked.context["summary"]["new"] == 1 and checked.context["summary"]["refused"] == 1
+    assert "坏了" in page and not Component.objects.exists()
+    loaded = client.post("/components/survey/", {"file": upload(), "survey": "2026 普查"})
+    assert loaded.context["report"].applied
+    assert list(Component.objects.values_list("code", flat=True)) == [good]
+    assert Component.objects.get().history.get().reference == "2026 普查"
+    register = client.get("/components/")
+    assert 'id="register-map"' in register.content.decode()
+    assert [p["code"] for p in register.context["points"]] == [good]
+    empty = client.post("/components/survey/", {})
+    assert empty.status_code == 400 and empty.context["error"]
