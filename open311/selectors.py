@@ -59,8 +59,31 @@ def service_get(code: str, *, offered_only: bool = True) -> Service | None:
     return qs.filter(service_code=code).first()
 
 
+# Every 部件 service also takes the registered component it is about (部件标识码: the 17 digits
+# on its QR label), so routing follows its owner (部件先属主); CityOps's own attribute.
+COMPONENT_ATTRIBUTE = "component"
+
+
+def component_attribute(service: Service) -> ServiceAttribute | None:
+    """The built-in ``component`` attribute of a 部件 service (not stored), or None."""
+    from catalog.models import CategoryKind
+    from open311.models import Datatype
+
+    if service.category is None or service.category.kind != CategoryKind.COMPONENT:
+        return None
+    return ServiceAttribute(
+        service=service, code=COMPONENT_ATTRIBUTE, variable=True, datatype=Datatype.STRING,
+        required=False, order=999, datatype_description="17 digits (GB/T 47678.5 部件标识码)",
+        description="部件标识码（17 位，见部件上的二维码标牌）Component identifier on its QR label",
+    )  # fmt: skip
+
+
 def service_attributes(service: Service) -> list[ServiceAttribute]:
-    return list(service.attributes.order_by("order", "code"))
+    defined = list(service.attributes.order_by("order", "code"))
+    builtin = component_attribute(service)
+    if builtin is not None and all(a.code != COMPONENT_ATTRIBUTE for a in defined):
+        defined.append(builtin)
+    return defined
 
 
 def known_service_codes(codes: Iterable[str]) -> set[str]:

@@ -37,6 +37,7 @@ from open311.models import (
     ServiceAttribute,
     Submission,
 )
+from open311.selectors import COMPONENT_ATTRIBUTE
 from org.services import token_digest
 
 KEY_BYTES = 32
@@ -147,7 +148,9 @@ def _check_attribute(attribute: ServiceAttribute, values: list[str]) -> tuple[ob
 
 def check_attributes(service: Service, submitted: dict[str, list[str]]) -> dict[str, object]:
     """The answers to the service definition, or ValidationFailed listing every problem."""
-    definition = {a.code: a for a in service.attributes.all()}
+    from open311.selectors import service_attributes
+
+    definition = {a.code: a for a in service_attributes(service)}
     problems: list[str] = []
     unknown = sorted(set(submitted) - set(definition))
     if unknown:
@@ -171,7 +174,9 @@ def check_attributes(service: Service, submitted: dict[str, list[str]]) -> dict[
 def _answers_text(service: Service, answers: dict[str, object]) -> str:
     """The answers as lines for the operators reading the case description."""
     lines = []
-    for attribute in service.attributes.all():
+    from open311.selectors import service_attributes
+
+    for attribute in service_attributes(service):
         if attribute.code not in answers:
             continue
         value = answers[attribute.code]
@@ -278,6 +283,13 @@ def submit(
                 details={"field": "email"},
             ) from exc
     answers = check_attributes(service, attributes or {})
+    component = answers.get(COMPONENT_ATTRIBUTE) or None
+    if component is not None and not re.fullmatch(r"\d{17}", str(component)):
+        raise ValidationFailed(
+            _("attribute[component] is a 17-digit component identifier; got %(value)r.")
+            % {"value": component},
+            details={"field": "attribute[component]"},
+        )
     text = (description or "").strip() or service.name
     extra = _answers_text(service, answers)
     if extra:
@@ -294,6 +306,7 @@ def submit(
         reporter_phone=(phone or "").strip(),
         reporter_email=email,
         photos=photos,
+        component=component,
         data={
             "open311": {
                 "client": client.name,

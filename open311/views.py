@@ -149,7 +149,7 @@ def service_list(request, fmt: str) -> HttpResponse:
             "service_code": s.service_code,
             "service_name": s.name,
             "description": s.description or None,
-            "metadata": s.attribute_count > 0,
+            "metadata": s.attribute_count > 0 or selectors.component_attribute(s) is not None,
             "type": s.type,
             "keywords": s.keywords or None,
             "group": s.group or None,

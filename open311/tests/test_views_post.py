@@ -277,3 +277,35 @@ def test_a_control_character_in_any_text_is_refused_not_stored(post, field):
     (message,) = _error(post(**{field: "Cover\x00 missing"}), 400)
     assert "control character" in message
     assert not Case.objects.exists() and not IntakeReport.objects.exists()
+
+
+def test_a_component_service_names_its_registered_component(post, manhole):
+    """attribute[component]: the 17-digit identifier on the object's QR label; the case keeps
+    the component (routing 部件先属主, its state follows the case); a malformed or unknown one
+    is a 400 naming it, and nothing is stored."""
+    from components import identifiers
+    from components.models import Component
+    from components.tests.test_register import _feature, _load
+
+    code = identifiers.make("330203", manhole.category.code, 1)
+    _load([_feature(code, lon=ALPHA_LONG, lat=ALPHA_LAT)])
+    response = post(**{"attribute[component]": code})
+    assert response.status_code == 200, response.content
+    case = Case.objects.get(number=response.json()[0]["service_request_id"])
+    assert case.component == Component.objects.get(code=code)
+    (message,) = _error(post(**{"attribute[component]": "12345"}), 400)
+    assert "17-digit" in message
+    unknown = identifiers.make("330203", manhole.category.code, 9)
+    (message,) = _error(post(**{"attribute[component]": unknown}), 400)
+    assert unknown in message
+    assert Case.objects.count() == 1
+
+
+def test_an_event_service_has_no_component_attribute(post, small_city):
+    from open311.models import Service
+
+    event = Service.objects.filter(category__kind="event", is_active=True).first()
+    (message,) = _error(
+        post(service_code=event.service_code, **{"attribute[component]": "33020301001000001"}), 400
+    )
+    assert "no attribute component" in message

@@ -57,7 +57,7 @@ def test_services_are_the_mapped_categories_with_string_codes(http):
         "service_code": "01037",  # a string, leading zero kept
         "service_name": "路灯不亮、路灯坏了",
         "description": "路灯（部件 01037，市政公用设施）",
-        "metadata": False,
+        "metadata": True,  # a 部件 service takes attribute[component]
         "type": "realtime",
         "keywords": "路灯,路灯不亮,灯不亮,路灯坏了,路灯倒了,灯杆,路灯白天亮",
         "group": "市政公用设施",
@@ -78,7 +78,7 @@ def test_services_xml_uses_the_spec_elements(http):
         "keywords",
         "group",
     ]
-    assert service.findtext("metadata") == "false"
+    assert service.findtext("metadata") == "true"  # attribute[component]
     assert service.findtext("service_name") == "自来水井盖坏了"
 
 
@@ -118,7 +118,8 @@ def test_service_definition_lists_attributes_in_order(http, definition):
     data = http.get(f"{BASE}/services/{MANHOLE}.json").json()
     validate("service-definition.json", data)
     assert data["service_code"] == MANHOLE
-    assert [a["code"] for a in data["attributes"]] == ["HAZARD", "NOTE"]
+    # The city's attributes in order, then the 部件 identifier every component service takes.
+    assert [a["code"] for a in data["attributes"]] == ["HAZARD", "NOTE", "component"]
     hazard = data["attributes"][0]
     assert hazard == {
         "variable": True,
