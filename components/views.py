@@ -9,8 +9,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from cases.views.access import INSPECTOR_ROLES, elsewhere, role_of
@@ -173,10 +174,11 @@ def labels(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
 def component(request: HttpRequest, code: str) -> HttpResponse:
     if not _staff(request.user):
-        return elsewhere(request.user)
+        # A QR label scanned by anyone else (a citizen's phone): report a problem on it. The
+        # same answer whether or not the code is registered (nothing told about the register).
+        return redirect(f"{reverse('portal:report')}?{urlencode({'component': code})}")
     found = (
         selectors.visible(request.user)
         .select_related("category", "grid", "department")

@@ -54,6 +54,9 @@ class PortalReportForm(forms.Form):
         required=False,
         widget=forms.TextInput({"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
     )
+    # The registered component (部件) the report is about, when the citizen came from its QR
+    # label (components' page sends them here with its identifier).
+    component = forms.RegexField(regex=r"^\d{17}$", required=False, widget=forms.HiddenInput)
     # A random id per form: sending the same form twice gives the same receipt, not two cases.
     submission = forms.CharField(max_length=32, required=False, widget=forms.HiddenInput)
 

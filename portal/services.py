@@ -193,6 +193,7 @@ def portal_report(
     device: str = "",
     ip: str = "",
     submission: str = "",
+    component: str | None = None,
     now: datetime | None = None,
 ) -> Receipt:
     """Take a citizen's report (随手拍) to a case and issue its tracking token.
@@ -234,6 +235,7 @@ def portal_report(
             reporter_phone=phone,
             photos=photos,
             external_id=external_id,
+            component=component or None,
             data={"channel": "portal"},
             actor=None,
             now=now,

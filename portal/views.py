@@ -66,9 +66,31 @@ def home(request: HttpRequest) -> HttpResponse:
     return _remember(response, device, new)
 
 
+def _component_of(code: str | None):
+    """The standing component a QR label names (its category and place start the report), or
+    None: a code that names nothing opens the plain form."""
+    if not code or not code.isdigit() or len(code) != 17:
+        return None
+    from components.models import Component, ComponentState
+
+    return (
+        Component.objects.exclude(state__in=(ComponentState.REMOVED, ComponentState.ABANDONED))
+        .select_related("category")
+        .filter(code=code)
+        .first()
+    )
+
+
 def report(request: HttpRequest) -> HttpResponse:
     device, new = _device(request)
-    form = PortalReportForm(request.POST or None, request.FILES or None)
+    about = None if request.method == "POST" else _component_of(request.GET.get("component"))
+    initial = (
+        {"component": about.code, "lon": about.lon, "lat": about.lat,
+         "category": about.category_id, "address": f"{about.name} {about.code}"}
+        if about is not None
+        else {}
+    )  # fmt: skip
+    form = PortalReportForm(request.POST or None, request.FILES or None, initial=initial)
     status, retry = 200, None
     if request.method == "POST":
         status = 422
@@ -86,6 +108,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     device=device,
                     ip=address_scope(client_address(request)),
                     submission=data["submission"],
+                    component=data["component"] or None,
                 )
             except DomainError as exc:
                 field = exc.details.get("field")
@@ -100,6 +123,7 @@ def report(request: HttpRequest) -> HttpResponse:
         "portal/report.html",
         {
             "form": form,
+            "about": about,
             "tile_url": settings.MAP_TILE_URL,
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         },

@@ -234,3 +234,35 @@ def test_a_report_form_with_a_malformed_component_is_refused_by_name(roads_cover
     )
     assert sent.status_code == 200 and "component" in sent.context["form"].errors
     assert not Case.objects.exists()
+
+
+def test_a_citizen_scanning_the_label_reports_on_the_component(roads_cover, client, settings):
+    """The QR label's address, opened by a citizen's phone (no staff login), leads to the
+    citizen report started at the component; the case keeps it. A code that names nothing
+    opens the plain form (the same first answer: nothing told about the register)."""
+    from cases.models import Case
+
+    settings.PORTAL_REQUIRE_PHOTO = False
+    scanned = client.get(f"/components/{roads_cover.code}/")
+    assert scanned.status_code == 302
+    assert scanned["Location"] == f"/citizen/report/?component={roads_cover.code}"
+    missing = client.get("/components/33020301003999999/")
+    assert missing["Location"] == "/citizen/report/?component=33020301003999999"
+    page = client.get(scanned["Location"])
+    assert page.context["about"] == roads_cover
+    assert page.context["form"].initial["component"] == roads_cover.code
+    assert client.get(missing["Location"]).context["about"] is None
+    sent = client.post(
+        "/citizen/report/",
+        {
+            "description": "井盖翘起来了",
+            "lon": roads_cover.lon,
+            "lat": roads_cover.lat,
+            "component": roads_cover.code,
+            "category": "",
+        },
+    )
+    assert sent.status_code == 302, sent.content
+    case = Case.objects.get()
+    assert case.component == roads_cover and case.source == "citizen"
+    assert case.category == roads_cover.category  # filled from the component
