@@ -219,3 +219,31 @@ def test_the_operator_evaluation_counts_and_every_count_opens_its_orders(rounds,
 
     client.force_login(staff["roads_disposer"])  # another department: none of Alpha's numbers
     assert client.get("/plans/operators/", DAY).context["rows"] == []
+
+
+def test_the_admin_adds_every_grid_of_an_area_as_places_once(staff, client):
+    """A centre sets up "sweep every grid of Alpha": the admin adds all its grids, and saving
+    again with the same area adds none twice."""
+    from areas.models import AdminArea
+
+    alpha = AdminArea.objects.get(code="330203001")
+    client.force_login(staff["admin"])
+    form = {
+        "name": "Alpha 全域清扫", "department": Department.objects.get(code="ST-ALPHA").pk,
+        "frequency": "daily", "days": "[]", "times": '["08:00"]', "checklist": '["路面无垃圾"]',
+        "minutes_allowed": "120", "needs_photo": "on", "sample_share": "0.05",
+        "starts_on": "2026-12-01", "is_active": "on", "grids_of": alpha.pk,
+        "items-TOTAL_FORMS": "0", "items-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    created = client.post("/admin/plans/plan/add/", form)
+    assert created.status_code == 302, created.content.decode()[:3000]
+    plan = Plan.objects.get(name="Alpha 全域清扫")
+    grids = UnitGrid.objects.filter(path__startswith=alpha.path).count()
+    assert grids > 1 and plan.items.count() == grids
+    again = client.post(f"/admin/plans/plan/{plan.pk}/change/", {
+        **form, "items-TOTAL_FORMS": "0", "items-INITIAL_FORMS": "0",
+    })  # fmt: skip
+    assert again.status_code == 302 and plan.items.count() == grids
+    half = client.post("/admin/plans/plan/add/", {**form, "name": "x", "grids_of": "",
+                                                  "components_in": alpha.pk})  # fmt: skip
+    assert half.status_code == 200 and not Plan.objects.filter(name="x").exists()
