@@ -39,3 +39,18 @@ def open_missing_alarm_cases() -> int:
     if opened:
         logger.warning("IoT: opened %d alarm cases the deferred path had missed", opened)
     return opened
+
+
+@db_periodic_task(crontab(minute="17", hour="2"))
+def maintain_reading_partitions() -> dict:
+    """Daily at 02:17: the coming months' reading partitions, and the retention
+    (iot.partitions; READINGS_RETENTION_MONTHS)."""
+    from iot import partitions
+
+    done = partitions.maintain()
+    if done.created or done.dropped or done.deleted:
+        logger.info(
+            "Readings: partitions created %s, dropped %s, %d old readings deleted",
+            done.created, done.dropped, done.deleted,
+        )  # fmt: skip
+    return {"created": done.created, "dropped": done.dropped, "deleted": done.deleted}
