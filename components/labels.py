@@ -22,6 +22,21 @@ MARGIN_X, MARGIN_Y = 8 * mm, 12 * mm
 QR_SIZE = 24 * mm
 
 
+def label_key(code: str) -> str:
+    """The key printed in a label's QR address beside the identifier: proof that whoever opens
+    it holds the label (or its sheet), so the public report starts at the component without the
+    register being open to anyone who counts through identifiers."""
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac("cityops.components.label", code).hexdigest()[:16]
+
+
+def key_matches(code: str, key: str) -> bool:
+    from django.utils.crypto import constant_time_compare
+
+    return bool(code and key) and constant_time_compare(label_key(code), key)
+
+
 def sheet(components, url_of) -> bytes:
     """The labels of ``components`` (at most MAX_LABELS) as PDF bytes; ``url_of(component)`` is
     what each QR code holds."""

@@ -129,7 +129,9 @@ def read_rows(stream, name: str) -> list[tuple[str, dict, dict | None]]:
         return [
             (
                 _("feature %(n)s") % {"n": i},
-                (f.get("properties") or {}) if isinstance(f, dict) else {},
+                f.get("properties")
+                if isinstance(f, dict) and isinstance(f.get("properties"), dict)
+                else {},
                 f.get("geometry") if isinstance(f, dict) else None,
             )
             for i, f in enumerate(features, start=1)

@@ -18,6 +18,7 @@ from cases.views.access import INSPECTOR_ROLES, elsewhere, role_of
 from catalog.models import Category, CategoryKind
 from components import selectors
 from components.models import Component, ComponentState
+from core.errors import DomainError
 from org.models import Role
 from org.selectors import staff_profile
 
@@ -134,6 +135,8 @@ def survey(request: HttpRequest) -> HttpResponse:
                 )
             except surveys.RowRefused as exc:
                 context["error"], status = f"{upload.name}: {exc}", 400
+            except DomainError as exc:  # an unreadable file (empty, not a spreadsheet ...)
+                context["error"], status = f"{upload.name}: {exc.message}", 400
             else:
                 context.update(
                     report=report,
@@ -167,7 +170,10 @@ def labels(request: HttpRequest) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     pdf = sheets.sheet(
-        chosen, lambda c: request.build_absolute_uri(reverse("components:component", args=[c.code]))
+        chosen,
+        lambda c: request.build_absolute_uri(
+            f"{reverse('components:component', args=[c.code])}?k={sheets.label_key(c.code)}"
+        ),
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="component-labels.pdf"'
@@ -176,9 +182,10 @@ def labels(request: HttpRequest) -> HttpResponse:
 
 def component(request: HttpRequest, code: str) -> HttpResponse:
     if not _staff(request.user):
-        # A QR label scanned by anyone else (a citizen's phone): report a problem on it. The
-        # same answer whether or not the code is registered (nothing told about the register).
-        return redirect(f"{reverse('portal:report')}?{urlencode({'component': code})}")
+        # A QR label scanned by anyone else (a citizen's phone): report a problem on it, with
+        # the label's key. The same answer whether or not the code is registered.
+        query = {"component": code, "k": request.GET.get("k", "")}
+        return redirect(f"{reverse('portal:report')}?{urlencode(query)}")
     found = (
         selectors.visible(request.user)
         .select_related("category", "grid", "department")

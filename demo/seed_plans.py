@@ -95,7 +95,7 @@ def _plan(spec: PlanSpec, start: date) -> Plan:
     return plan
 
 
-def _do_history(orders: list[WorkOrder], rng: random.Random) -> None:
+def _do_history(orders: list[WorkOrder], rng: random.Random, now: datetime) -> None:
     """The crews' past work, as the records would show it (positions at the place)."""
     crews = {d: p.user for d, p in _crew_profiles({o.department_id for o in orders}).items()}
     for order in orders:
@@ -107,7 +107,7 @@ def _do_history(orders: list[WorkOrder], rng: random.Random) -> None:
         allowed = order.due_at - order.starts_at
         share = rng.uniform(0.2, 0.95) if rng.random() < ON_TIME else rng.uniform(1.05, 1.6)
         order.status, order.done_by = OrderStatus.DONE, crews.get(order.department_id)
-        order.done_at = order.starts_at + allowed * share
+        order.done_at = min(order.starts_at + allowed * share, now)
         if item.component_id is not None:
             order.lon, order.lat = item.component.lon, item.component.lat
         else:
@@ -145,7 +145,7 @@ def seed(*, seed: int, now: datetime | None = None) -> dict[str, int]:
         .order_by("pk")
     )
     rng = random.Random(f"plans-{seed}")
-    _do_history(past, rng)
+    _do_history(past, rng, now)
     for n in range(HISTORY_DAYS + 1):
         services.sample(start + timedelta(days=n))
     inspector = get_user_model().objects.filter(username=INSPECTOR).first()

@@ -97,7 +97,7 @@ def complete(
         from cases.evidence import clean_image
 
         clean = clean_image(photo)
-        order.photo.save(f"order-{order.pk}{clean.extension}", ContentFile(clean.data), save=False)
+        order.photo.save(f"order-{order.pk}.{clean.extension}", ContentFile(clean.data), save=False)
     order.save()
     return order
 

@@ -21,7 +21,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -41,6 +41,7 @@ from plans.forms import CompleteForm, InspectForm, ProblemForm
 from plans.models import OrderStatus, Plan, WorkOrder
 
 PAGE_SIZE = 100
+TODO = "todo"
 MAX_PERIOD_DAYS = 366
 
 
@@ -91,13 +92,15 @@ def orders(request: HttpRequest) -> HttpResponse:
         since, until = _period(request, default_days=1)
         found = selectors.in_period(found, since, until)
         if "status" not in request.GET and not selectors.is_centre(request.user):
-            status = chosen["status"] = OrderStatus.OPEN  # a crew's day: what is left to do
-        if status in OrderStatus.values:
+            status = chosen["status"] = TODO  # a crew's day: what is left to do
+        if status == TODO:  # open, or missed but still to be done (late)
+            found = found.filter(status__in=(OrderStatus.OPEN, OrderStatus.MISSED))
+        elif status in OrderStatus.values:
             found = found.filter(status=status)
     if chosen["department"]:
         found = found.filter(department__code=chosen["department"])
     plan = request.GET.get("plan", "")
-    if plan.isdigit():
+    if plan.isascii() and plan.isdigit():
         found = found.filter(plan_id=int(plan))
         chosen["plan"] = plan
     found = found.select_related(
@@ -119,7 +122,7 @@ def orders(request: HttpRequest) -> HttpResponse:
             "until": until,
             "chosen": chosen,
             "which_label": selectors.WHICH_LABELS.get(which, ""),
-            "statuses": OrderStatus.choices,
+            "statuses": [(TODO, _("To do (open or missed)")), *OrderStatus.choices],
             "query": urlencode(query),
             "formats": FORMATS,
             "is_centre": selectors.is_centre(request.user),
@@ -209,10 +212,38 @@ def _refused(request, found: WorkOrder, message: str, **forms) -> HttpResponse:
 
 
 @login_required
+def photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The completion photo, to whoever may see the order (the centre inspecting it, the crew);
+    404 for anyone else and for an order without one."""
+    found = _order(request, pk)
+    if not found.photo:
+        raise Http404(_("Work order %(pk)s has no photo.") % {"pk": pk})
+    try:
+        stream = found.photo.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("Work order %(pk)s has no photo.") % {"pk": pk}) from None
+    response = FileResponse(stream, content_type=_content_type(found.photo.name))
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _content_type(name: str) -> str:
+    import mimetypes
+
+    guessed = mimetypes.guess_type(name)[0] or ""
+    return guessed if guessed.startswith("image/") else "application/octet-stream"
+
+
+@login_required
 @require_POST
 def complete(request: HttpRequest, pk: int) -> HttpResponse:
     """The crew's 完成 with the plan's proof; from the phone's outbox too (answered in JSON)."""
     found = _order(request, pk)
+    if found.status == OrderStatus.DONE and found.done_by_id == request.user.pk:
+        # Sent again (the phone's outbox after a lost answer): done already, by this person.
+        text = _("Work order %(pk)s is done already.") % {"pk": found.pk}
+        return outbox.answer(request, reverse("plans:orders"), ok=True, message=text)
     form = CompleteForm(request.POST, request.FILES, plan=found.plan)
     if not form.is_valid():
         return _refused(request, found, form.problems(), complete=form)
@@ -240,6 +271,7 @@ def report_problem(request: HttpRequest, pk: int) -> HttpResponse:
     """作业发现: a problem found on the round becomes a case through intake, at the order's place
     (or where the phone is), with the plan's category and the order's component."""
     from intake.channels.inspector import InspectorChannel, StaffReport
+    from intake.services import component_fits
 
     found = _order(request, pk)
     if not (selectors.crew_of(request.user, found) or selectors.is_centre(request.user)):
@@ -248,16 +280,25 @@ def report_problem(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, found, form.problems(), problem=form)
     data = form.cleaned_data
-    lon, lat = (data["lon"], data["lat"]) if data["lon"] is not None else _point(found)
-    item = found.item
+    item, category = found.item, found.plan.category
+    if item.component_id is not None:
+        # The order authorises the component (a crew may maintain another owner's objects):
+        # the instance is passed, not looked up in the crew's slice; its place is the report's.
+        lon, lat = item.component.lon, item.component.lat
+        if category is not None and not component_fits(item.component, category):
+            category = None  # the component's own category stands in
+    elif data["lon"] is not None:
+        lon, lat = data["lon"], data["lat"]
+    else:
+        lon, lat = _point(found)
     report = StaffReport(
         description=data["description"],
         source="planned_work",
         lon=lon,
         lat=lat,
-        category=found.plan.category,
+        category=category,
         photos=tuple(data["photos"]),
-        component=item.component.code if item.component_id else None,
+        component=item.component if item.component_id else None,
         address=_place(found),
         external_id=(
             f"order-{found.pk}-{request.user.pk}-{data['client_key']}" if data["client_key"] else ""

@@ -57,6 +57,7 @@ class PortalReportForm(forms.Form):
     # The registered component (部件) the report is about, when the citizen came from its QR
     # label (components' page sends them here with its identifier).
     component = forms.RegexField(regex=r"^\d{17}$", required=False, widget=forms.HiddenInput)
+    component_key = forms.CharField(max_length=32, required=False, widget=forms.HiddenInput)
     # A random id per form: sending the same form twice gives the same receipt, not two cases.
     submission = forms.CharField(max_length=32, required=False, widget=forms.HiddenInput)
 
@@ -97,6 +98,12 @@ class PortalReportForm(forms.Form):
             raise forms.ValidationError(
                 _("The location came through incomplete: tap the map again.")
             )
+        from components.labels import key_matches
+
+        if data.get("component") and not key_matches(
+            data["component"], data.get("component_key") or ""
+        ):
+            data["component"] = ""  # only a label's own address names its component
         return data
 
 

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -223,23 +224,33 @@ def portal_report(
             _("Choose a problem type from the list, or 'Not sure'."),
             details={"field": "category"},
         )
+    report = partial(
+        intake_services.receive_report,
+        source=SourceChannel.CITIZEN,
+        description=description,
+        lon=lon,
+        lat=lat,
+        crs="wgs84",  # browsers' geolocation and the offline map are WGS-84
+        address=address,
+        category=category,
+        reporter_phone=phone,
+        photos=photos,
+        external_id=external_id,
+        actor=None,
+        now=now,
+    )
     try:
-        result = intake_services.receive_report(
-            source=SourceChannel.CITIZEN,
-            description=description,
-            lon=lon,
-            lat=lat,
-            crs="wgs84",  # browsers' geolocation and the offline map are WGS-84
-            address=address,
-            category=category,
-            reporter_phone=phone,
-            photos=photos,
-            external_id=external_id,
-            component=component or None,
-            data={"channel": "portal"},
-            actor=None,
-            now=now,
-        )
+        try:
+            result = report(component=component or None, data={"channel": "portal"})
+        except ValidationFailed as exc:
+            if not component or exc.details.get("field") != "component":
+                raise
+            # The label's component does not fit what the citizen said (another type, a pin
+            # moved far): the report goes on without it, and the desk is told why.
+            result = report(
+                data={"channel": "portal", "component_dropped": {"code": component,
+                                                                 "why": exc.message}},
+            )  # fmt: skip
     except ValidationFailed as exc:
         raise _citizen_error(exc) from exc
     if result.repeat:  # the same form won a race against itself

@@ -66,10 +66,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return _remember(response, device, new)
 
 
-def _component_of(code: str | None):
+def _component_of(code: str | None, key: str):
     """The standing component a QR label names (its category and place start the report), or
-    None: a code that names nothing opens the plain form."""
-    if not code or not code.isdigit() or len(code) != 17:
+    None: a code without its label's key, or one that names nothing, opens the plain form."""
+    from components.labels import key_matches
+
+    if not code or not code.isascii() or not code.isdigit() or len(code) != 17:
+        return None
+    if not key_matches(code, key):
         return None
     from components.models import Component, ComponentState
 
@@ -83,10 +87,12 @@ def _component_of(code: str | None):
 
 def report(request: HttpRequest) -> HttpResponse:
     device, new = _device(request)
-    about = None if request.method == "POST" else _component_of(request.GET.get("component"))
+    about = None
+    if request.method != "POST":
+        about = _component_of(request.GET.get("component"), request.GET.get("k", ""))
     initial = (
-        {"component": about.code, "lon": about.lon, "lat": about.lat,
-         "category": about.category_id, "address": f"{about.name} {about.code}"}
+        {"component": about.code, "component_key": request.GET.get("k", ""), "lon": about.lon,
+         "lat": about.lat, "category": about.category_id, "address": f"{about.name} {about.code}"}
         if about is not None
         else {}
     )  # fmt: skip

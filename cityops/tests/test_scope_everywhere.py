@@ -255,6 +255,8 @@ ROUTES: dict[str, Obj | List | Open] = {
     "components/<str:code>/": Obj("component"),
     "plans/orders/": List(query={"since": "2026-10-12", "until": "2026-10-12"}),
     "plans/orders/<int:pk>/": Obj("order"),
+    # The far order has no photo: the leader gets 404 too (an order with one: 200).
+    "plans/orders/<int:pk>/photo/": Obj("order", leader_sees=False),
     "plans/orders/<int:pk>/complete/": Obj("order", methods=("POST",)),
     "plans/orders/<int:pk>/report/": Obj("order", methods=("POST",)),
     "plans/orders/<int:pk>/inspect/": Obj("order", methods=("POST",)),

@@ -237,32 +237,58 @@ def test_a_report_form_with_a_malformed_component_is_refused_by_name(roads_cover
 
 
 def test_a_citizen_scanning_the_label_reports_on_the_component(roads_cover, client, settings):
-    """The QR label's address, opened by a citizen's phone (no staff login), leads to the
-    citizen report started at the component; the case keeps it. A code that names nothing
-    opens the plain form (the same first answer: nothing told about the register)."""
+    """The QR label's address (identifier and the label's key), opened by a citizen's phone,
+    leads to the citizen report started at the component; the case keeps it. Without the
+    label's key, or for a code that names nothing, the plain form opens: the register is not
+    open to anyone counting through identifiers."""
     from cases.models import Case
+    from components.labels import label_key
 
     settings.PORTAL_REQUIRE_PHOTO = False
-    scanned = client.get(f"/components/{roads_cover.code}/")
+    key = label_key(roads_cover.code)
+    scanned = client.get(f"/components/{roads_cover.code}/", {"k": key})
     assert scanned.status_code == 302
-    assert scanned["Location"] == f"/citizen/report/?component={roads_cover.code}"
+    assert scanned["Location"] == f"/citizen/report/?component={roads_cover.code}&k={key}"
     missing = client.get("/components/33020301003999999/")
-    assert missing["Location"] == "/citizen/report/?component=33020301003999999"
+    assert missing["Location"] == "/citizen/report/?component=33020301003999999&k="
     page = client.get(scanned["Location"])
     assert page.context["about"] == roads_cover
     assert page.context["form"].initial["component"] == roads_cover.code
     assert client.get(missing["Location"]).context["about"] is None
-    sent = client.post(
-        "/citizen/report/",
-        {
-            "description": "井盖翘起来了",
-            "lon": roads_cover.lon,
-            "lat": roads_cover.lat,
-            "component": roads_cover.code,
-            "category": "",
-        },
-    )
+    guessed = client.get(f"/citizen/report/?component={roads_cover.code}&k=0000000000000000")
+    assert guessed.context["about"] is None
+    assert guessed.context["form"].initial.get("component") is None
+    report = {
+        "description": "井盖翘起来了", "lon": roads_cover.lon, "lat": roads_cover.lat,
+        "component": roads_cover.code, "component_key": key, "category": "",
+    }  # fmt: skip
+    sent = client.post("/citizen/report/", report)
     assert sent.status_code == 302, sent.content
     case = Case.objects.get()
     assert case.component == roads_cover and case.source == "citizen"
     assert case.category == roads_cover.category  # filled from the component
+    # Without the key the report is taken, without the component.
+    client.post("/citizen/report/", {**report, "component_key": "", "description": "又翘了"})
+    assert Case.objects.exclude(pk=case.pk).get().component is None
+
+
+def test_a_citizen_whose_pin_moved_far_from_the_label_still_reports(roads_cover, client, settings):
+    """The label's component no longer fits (the pin moved 1 km): the report goes on without
+    it, the desk told why, instead of a form that can never be sent."""
+    from cases.models import Case
+    from components.labels import label_key
+    from intake.models import IntakeReport
+
+    settings.PORTAL_REQUIRE_PHOTO = False
+    sent = client.post(
+        "/citizen/report/",
+        {
+            "description": "井盖翘起来了", "lon": roads_cover.lon + 0.01, "lat": roads_cover.lat,
+            "component": roads_cover.code, "component_key": label_key(roads_cover.code),
+        },
+    )  # fmt: skip
+    assert sent.status_code == 302, sent.content
+    case = Case.objects.get()
+    assert case.component is None
+    dropped = IntakeReport.objects.get(case=case).payload["data"]["component_dropped"]
+    assert dropped["code"] == roads_cover.code and dropped["why"]

@@ -93,10 +93,23 @@ def test_the_crew_sees_its_orders_and_completes_one_with_its_proof(rounds, staff
     morning.refresh_from_db()
     assert morning.status == OrderStatus.DONE and morning.done_by == staff["alpha_disposer"]
     assert morning.answers == {"路面无垃圾": "正常", "果皮箱已清": "有问题"}
-    assert morning.photo.name and morning.note == "东侧已清"
+    assert morning.photo.name.endswith(".jpg") and morning.note == "东侧已清"
+    shown = client.get(f"/plans/orders/{morning.pk}/photo/")
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
+    assert (
+        f"/plans/orders/{morning.pk}/photo/"
+        in client.get(f"/plans/orders/{morning.pk}/").content.decode()
+    )
+    client.force_login(staff["roads_disposer"])
+    assert client.get(f"/plans/orders/{morning.pk}/photo/").status_code == 404
+    client.force_login(staff["alpha_disposer"])
     # The crew's day shows what is left to do; "any status" shows the rest.
     left = client.get("/plans/orders/", DAY).context["page"]
     assert [o.pk for o in left] == [afternoon.pk]
+    WorkOrder.objects.filter(pk=afternoon.pk).update(status=OrderStatus.MISSED)
+    # A missed order may still be done (late): it stays on the crew's list.
+    assert [o.pk for o in client.get("/plans/orders/", DAY).context["page"]] == [afternoon.pk]
+    WorkOrder.objects.filter(pk=afternoon.pk).update(status=OrderStatus.OPEN)
     every = client.get("/plans/orders/", {**DAY, "status": ""}).context["page"]
     assert [o.pk for o in every] == [morning.pk, afternoon.pk]
 
@@ -110,9 +123,16 @@ def test_the_outbox_gets_json_and_a_refusal_names_what_is_missing(rounds, staff,
     assert refused.status_code == 422 and "不在作业地点" in refused.json()["message"]
     done = client.post(f"/plans/orders/{morning.pk}/complete/", _proof(grid), **OUTBOX)
     assert done.status_code == 201 and done.json()["ok"] is True
+    done_at = WorkOrder.objects.get(pk=morning.pk).done_at
     again = client.post(f"/plans/orders/{morning.pk}/complete/", _proof(grid), **OUTBOX)
-    assert again.status_code == 422  # done already: said, not stored twice
+    # Sent again after a lost answer: a yes, and nothing changed.
+    assert again.status_code == 201 and "已完成" in again.json()["message"]
     assert WorkOrder.objects.filter(status=OrderStatus.DONE).count() == 1
+    assert WorkOrder.objects.get(pk=morning.pk).done_at == done_at
+    client.force_login(staff["shift_leader"])  # someone else: refused, not pretended done
+    assert client.post(
+        f"/plans/orders/{morning.pk}/complete/", _proof(grid), **OUTBOX
+    ).status_code in (403, 422)
 
 
 def test_another_department_neither_sees_nor_completes_the_order(rounds, staff, client):
@@ -216,6 +236,7 @@ def test_the_operator_evaluation_counts_and_every_count_opens_its_orders(rounds,
     lines = list(csv.reader(io.StringIO(b"".join(exported.streaming_content).decode("utf-8-sig"))))
     assert lines[1][1] == rounds.department.name and lines[1][2:6] == ["2", "1", "1", "1"]
     assert client.get("/plans/orders/", {**DAY, "which": "nonsense"}).status_code == 400
+    assert client.get("/plans/orders/", {**DAY, "plan": "²"}).status_code == 200
 
     client.force_login(staff["roads_disposer"])  # another department: none of Alpha's numbers
     assert client.get("/plans/operators/", DAY).context["rows"] == []
@@ -247,3 +268,35 @@ def test_the_admin_adds_every_grid_of_an_area_as_places_once(staff, client):
     half = client.post("/admin/plans/plan/add/", {**form, "name": "x", "grids_of": "",
                                                   "components_in": alpha.pk})  # fmt: skip
     assert half.status_code == 200 and not Plan.objects.filter(name="x").exists()
+
+
+def test_a_crew_reports_on_a_component_another_department_maintains(staff, client):
+    """A street crew's round over covers the roads bureau maintains: the order authorises the
+    component, so the report names it (at its place) although the crew's own slice of the
+    register would not show it."""
+    from components import identifiers
+    from components.models import Component
+    from components.tests.test_register import _feature, _load
+
+    code = identifiers.make("330203", "01003", 1)
+    _load([_feature(code, YHDWDM="CITY-ROADS")])
+    cover = Component.objects.get(code=code)
+    plan = Plan.objects.create(
+        name="井盖巡查", department=Department.objects.get(code="ST-ALPHA"),
+        category=Category.objects.filter(kind=CategoryKind.EVENT, code="06012").first(),
+        frequency=Frequency.EVERY_DAY, times=["08:00"], starts_on=date(2026, 1, 1),
+    )  # fmt: skip
+    PlanItem.objects.create(plan=plan, component=cover, area_path=cover.area_path)
+    scheduler.generate(date(2026, 10, 12))
+    order = WorkOrder.objects.get(plan=plan)
+    client.force_login(staff["alpha_disposer"])
+    sent = client.post(
+        f"/plans/orders/{order.pk}/report/",
+        {"description": "井盖松动", "photos": photo(), "lon": "121.0", "lat": "29.0"},
+        **OUTBOX,
+    )
+    assert sent.status_code == 201, sent.content
+    case = Case.objects.get()
+    # The plan's category (道路不洁) does not fit a cover: the cover's own category stands in.
+    assert case.component == cover and case.category == cover.category
+    assert (case.lon, case.lat) == (cover.lon, cover.lat)  # the component's place, not the GPS

@@ -37,7 +37,9 @@ class StaffReport:
     reporter_phone: str = ""
     reporter_email: str = ""
     photos: tuple = field(default=())
-    component: str | None = None  # a registered component's 17-digit identifier
+    # A registered component: its 17-digit identifier (checked against the reporter's slice),
+    # or the Component itself when the caller has authorised it (a crew's work order).
+    component: object = None
 
 
 class InspectorChannel(Channel[StaffReport]):
