@@ -345,6 +345,9 @@ _csp_directives = {
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
 }
+# Browsers report what the policy blocked to /csp-report (core.csp_report): logged and counted.
+if env_bool("CSP_REPORT", True):
+    _csp_directives["report-uri"] = ["/csp-report"]
 if CSP_MODE == "report-only":
     CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _csp_directives}
 elif CSP_MODE != "off":

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 
 from cases.media import serve_media
 from cityops.api import api, unknown_endpoint
+from core.csp_report import csp_report
 from core.metrics import metrics_view
 from evaluation import public as evaluation_public
 from web import views as web_views
@@ -16,6 +17,7 @@ urlpatterns = [
     # Case photos, each to whoever may see its case or holds a signed link (cases.media).
     path("media/<path:path>", serve_media, name="media"),
     path("metrics", metrics_view, name="metrics"),  # Prometheus, with METRICS_TOKEN only
+    path("csp-report", csp_report, name="csp_report"),  # browsers' CSP violation reports
 ]
 # zh-Hans is the default and has no prefix; English lives under /en/.
 urlpatterns += i18n_patterns(

@@ -203,6 +203,7 @@ ROUTES: dict[str, Obj | List | Open] = {
     "i18n/setlang/": Open("the language switch"),
     "media/<path:path>": Obj("media"),
     "metrics": Open("METRICS_TOKEN only (core.metrics)"),
+    "csp-report": Open("browsers report policy violations here, anyone's (core.csp_report)"),
     # --- pages: the desk -----------------------------------------------------------------------
     "cases/": List({"queue": "all"}),
     "cases/bulk-dispatch/": List(methods=("POST",)),
