@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",  # two-step verification for administrators and leaders (web.two_factor)
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # one-time recovery codes (web.two_factor)
     "ninja",  # the API docs (/api/v1/docs) from its own static files, not a CDN
     "csp",
     "cityops",

@@ -81,11 +81,19 @@ class ThrottledLoginMixin:
                 _("This account uses two-step verification: enter the code from your app."),
                 code="otp_required",
             )
-        if not device.verify_token(code):
-            raise ValidationError(
-                _("The code from your app is wrong or has expired."), code="otp_invalid"
-            )
-        user.otp_device = device  # django_otp marks the session verified on login
+        if device.verify_token(code):
+            user.otp_device = device  # django_otp marks the session verified on login
+            return
+        # A one-time recovery code stands in for the app's (the phone is lost); used up here.
+        from django_otp.plugins.otp_static.models import StaticDevice
+
+        recovery = StaticDevice.objects.filter(user=user, confirmed=True).first()
+        if recovery is not None and recovery.verify_token(code):
+            user.otp_device = recovery
+            return
+        raise ValidationError(
+            _("The code from your app is wrong or has expired."), code="otp_invalid"
+        )
 
 
 class LoginForm(ThrottledLoginMixin, AuthenticationForm):

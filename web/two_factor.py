@@ -4,6 +4,10 @@ confirmed, every log-in of that account asks for its current code (web.auth).
 
 ``/account/two-factor/`` shows a new secret as a QR code and as text, is switched on by typing a
 code the app shows (so a mistyped scan never locks anyone out), and off again only with a code.
+
+Recovery codes (恢复码): switching it on makes ``RECOVERY_CODES`` one-time codes (django-otp's
+static tokens), shown once; each stands in for the app's code at one log-in (a lost phone does
+not lock a leader out), and a new set (the old one void) takes a current code.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from org.models import Role
@@ -25,6 +30,22 @@ from org.selectors import staff_profile
 
 ELIGIBLE_ROLES = {Role.ADMIN, Role.LEADER}
 DEVICE_NAME = "authenticator"
+RECOVERY_NAME = "recovery"
+RECOVERY_CODES = 10
+SHOW_ONCE = "two_factor_recovery_codes"  # session key: the new codes, until shown
+
+
+def new_recovery_codes(user) -> list[str]:
+    """A new set of one-time recovery codes for ``user`` (any older set is void)."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+def recovery_left(user) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
 def eligible(user) -> bool:
@@ -52,9 +73,15 @@ def setup(request):
     if request.method == "POST":
         code = (request.POST.get("code") or "").strip()
         if device is not None:  # switching it off needs a current code
-            if request.POST.get("action") == "disable" and device.verify_token(code):
+            action = request.POST.get("action")
+            if action == "disable" and device.verify_token(code):
                 TOTPDevice.objects.filter(user=request.user).delete()
+                StaticDevice.objects.filter(user=request.user).delete()
                 messages.success(request, _("Two-step verification is off."))
+                return redirect("web:two_factor")
+            if action == "recovery" and device.verify_token(code):
+                request.session[SHOW_ONCE] = new_recovery_codes(request.user)
+                messages.success(request, _("New recovery codes: the old ones no longer work."))
                 return redirect("web:two_factor")
             messages.error(request, _("That code is not the current one; it stays on."))
             return redirect("web:two_factor")
@@ -64,6 +91,7 @@ def setup(request):
                 pending.confirmed = True
                 pending.save(update_fields=["confirmed"])
                 TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
+                request.session[SHOW_ONCE] = new_recovery_codes(request.user)
             otp_login(request, pending)
             messages.success(
                 request, _("Two-step verification is on: every log-in now asks for the code.")
@@ -71,7 +99,12 @@ def setup(request):
             return redirect("web:two_factor")
         messages.error(request, _("That code does not match; scan the code again and retry."))
         return redirect("web:two_factor")
-    context = {"enabled": device is not None}
+    context = {
+        "enabled": device is not None,
+        # Shown once, right after they were made; never again (only their number).
+        "recovery_codes": request.session.pop(SHOW_ONCE, None),
+        "recovery_left": recovery_left(request.user),
+    }
     if device is None:
         pending, _created = TOTPDevice.objects.get_or_create(
             user=request.user, confirmed=False, defaults={"name": DEVICE_NAME}

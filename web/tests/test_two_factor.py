@@ -87,3 +87,40 @@ def test_only_administrators_and_leaders_have_it(personas):
     assert admin.get(PAGE).status_code == 200
     assert b'id="two-factor-link"' in admin.get("/en/password/").content
     assert b'id="two-factor-link"' not in inspector.get("/en/password/").content
+
+
+def test_recovery_codes_are_shown_once_and_each_logs_in_once(personas):
+    """Switching it on makes ten one-time recovery codes, shown once; one stands in for the
+    app's code at a log-in and is used up; a new set (with a current code) voids the old."""
+    now = timezone.now()
+    with time_machine.travel(now, tick=False) as clock:
+        leader, _ = _login("leader")
+        leader.get(PAGE)
+        pending = TOTPDevice.objects.get(user=personas["city_leader"], confirmed=False)
+        leader.post(PAGE, {"code": _code(pending)})
+        shown = leader.get(PAGE)
+        codes = shown.context["recovery_codes"]
+        assert len(codes) == 10 and len(set(codes)) == 10
+        assert codes[0].encode() in shown.content
+        again = leader.get(PAGE)
+        assert again.context["recovery_codes"] is None and codes[0].encode() not in again.content
+        assert again.context["recovery_left"] == 10
+
+        client, response = _login("leader", otp_token=codes[0])
+        assert response.status_code == 302  # the phone is lost: a recovery code logs in
+        clock.shift(timedelta(seconds=5))
+        _client, response = _login("leader", otp_token=codes[0])
+        assert b"The code from your app is wrong" in response.content  # used up
+        clock.shift(timedelta(seconds=35))  # the next code of the app (one use per code)
+        device = TOTPDevice.objects.get(user=personas["city_leader"], confirmed=True)
+        leader.post(PAGE, {"action": "recovery", "code": _code(device)})
+        fresh = leader.get(PAGE).context["recovery_codes"]
+        assert fresh and not set(fresh) & set(codes)
+        clock.shift(timedelta(seconds=5))
+        _client, response = _login("leader", otp_token=codes[1])
+        assert response.status_code == 200  # the old set is void
+        clock.shift(timedelta(seconds=30))
+        leader.post(PAGE, {"action": "disable", "code": _code(device)})
+        from django_otp.plugins.otp_static.models import StaticDevice
+
+        assert not StaticDevice.objects.filter(user=personas["city_leader"]).exists()
