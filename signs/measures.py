@@ -11,13 +11,13 @@ same number the evaluation pages show:
   满意率 ...) over the ``window_days`` days ending with the day (default 30: one day's rate of a
   street is mostly noise).
 - ``active_discovery_rate`` 主动发现率: cases the city found itself (grid inspectors, video AI,
-  sensors) / all cases filed, over the same window.
+  sensors, crews on planned work) / all cases filed, over the same window.
 
 A density leaf takes its exposure from the component register where it counts one (``per:
 covers``: the registered covers of the leaf's categories in the area). A leaf whose density
-needs an exposure the city has not registered (road km, pipe km), or whose measure is not computed yet, or whose source is a
-feed, reading or manual figure not connected yet, gets no value and says why (``note``): a
-missing number is shown as missing, never as 0 or 100.
+needs an exposure the city has not registered (road km, pipe km), or whose measure is not
+computed yet, or whose source is a feed, reading or manual figure not connected yet, gets no
+value and says why (``note``): a missing number is shown as missing, never as 0 or 100.
 """
 
 from __future__ import annotations
