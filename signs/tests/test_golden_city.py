@@ -105,13 +105,13 @@ def _row(n: int, street: str, source: str, day: int, standard: str) -> list[str]
 
 @pytest.fixture
 def golden(small_city, tmp_path: Path, staff):
+    from areas.models import UnitGrid
     from cases.factories import FilingStandardFactory
     from catalog.models import Category, CategoryKind
     from hotline.services import import_file
     from iot import services as iot
     from iot.ingest.sql import ReadingRow, insert_readings
     from iot.models import Alarm, AlarmRule, DeviceType
-    from areas.models import UnitGrid
 
     category = Category.objects.get(kind=CategoryKind.EVENT, code="06012")
     standard = FilingStandardFactory(category=category, code="06012-G")
