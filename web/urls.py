@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from web import two_factor, views
+from web import sms_reset, two_factor, views
 from web.auth import LoginForm, ResetForm
 
 app_name = "web"
@@ -63,6 +63,9 @@ urlpatterns = [
         ResetView.as_view(),
         name="password_reset",
     ),
+    # Or by a code texted to the phone on file (web.sms_reset).
+    path("password/reset/sms/", sms_reset.ask, name="sms_reset"),
+    path("password/reset/sms/code/", sms_reset.confirm, name="sms_reset_code"),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(template_name="web/password_reset_sent.html"),

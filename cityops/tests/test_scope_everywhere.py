@@ -283,6 +283,8 @@ ROUTES: dict[str, Obj | List | Open] = {
     "account/two-factor/": Open("the user's own second factor (administrators and leaders)"),
     "password/reset/": Open("asks for a reset link by email (throttled, same answer for all)"),
     "password/reset/sent/": Open("the reset's confirmation page"),
+    "password/reset/sms/": Open("asks for a texted code (throttled, same answer for all)"),
+    "password/reset/sms/code/": Open("the texted code is the key"),
     "password/reset/<uidb64>/<token>/": Open("the one-time token is the key"),
     "logout/": Open("the logout"),
 }

@@ -228,3 +228,73 @@ def test_address_scope(address, scope):
     from core.net import address_scope
 
     assert address_scope(address) == scope
+
+
+def _texted_code(phone: str) -> str:
+    import re
+
+    from notify.models import OutboxMessage
+
+    message = OutboxMessage.objects.filter(kind="sms", to=phone).order_by("-pk").first()
+    return re.search(r"\b(\d{6})\b", message.body)[1]
+
+
+def test_a_forgotten_password_is_reset_by_a_texted_code(personas):
+    """For staff without email: username + the phone on file -> a 6-digit code by SMS -> a new
+    password; the same answer for a wrong number (nothing texted); a code works once."""
+    from notify.models import OutboxMessage
+
+    profile = personas["alpha_inspector"].staff_profile
+    profile.phone = "138-0000-1234"
+    profile.save()
+    assert b'href="/en/password/reset/sms/"' in Client().get("/en/login/").content
+    client = Client()
+    wrong = client.post(
+        "/en/password/reset/sms/", {"username": "inspector_alpha", "phone": "13900000000"}
+    )
+    right = client.post(
+        "/en/password/reset/sms/", {"username": "inspector_alpha", "phone": "+86 13800001234"}
+    )
+    assert (
+        wrong["Location"]
+        == right["Location"]
+        == "/en/password/reset/sms/code/?username=inspector_alpha"
+    )
+    assert OutboxMessage.objects.filter(kind="sms").count() == 1  # the wrong number got nothing
+    code = _texted_code("138-0000-1234")
+    form = {"username": "inspector_alpha", "code": code,
+            "new_password1": "Harbour-lane-88", "new_password2": "Harbour-lane-88"}  # fmt: skip
+    weak = client.post(
+        "/en/password/reset/sms/code/", {**form, "new_password1": "123", "new_password2": "123"}
+    )
+    assert weak.status_code == 200 and "new_password1" in weak.context["form"].errors
+    done = client.post("/en/password/reset/sms/code/", form)
+    assert done.status_code == 302 and done["Location"] == "/en/login/"
+    assert _login(Client(), "inspector_alpha", "Harbour-lane-88").status_code == 302
+    again = client.post("/en/password/reset/sms/code/", {**form, "new_password1": "Other-lane-99",
+                                                         "new_password2": "Other-lane-99"})  # fmt: skip
+    assert again.status_code == 200 and "code" in again.context["form"].errors  # used up
+
+
+def test_wrong_codes_void_the_code_and_requests_are_limited(personas):
+    profile = personas["alpha_inspector"].staff_profile
+    profile.phone = "13800001234"
+    profile.save()
+    client = Client()
+    client.post("/en/password/reset/sms/", {"username": "inspector_alpha", "phone": "13800001234"})
+    code = _texted_code("13800001234")
+    wrong = "000000" if code != "000000" else "111111"
+    form = {"username": "inspector_alpha", "new_password1": "Harbour-lane-88",
+            "new_password2": "Harbour-lane-88"}  # fmt: skip
+    for _ in range(5):
+        client.post("/en/password/reset/sms/code/", {**form, "code": wrong})
+    late = client.post("/en/password/reset/sms/code/", {**form, "code": code})
+    assert "code" in late.context["form"].errors  # five wrong tries voided it
+    for _ in range(2):
+        client.post(
+            "/en/password/reset/sms/", {"username": "inspector_alpha", "phone": "13800001234"}
+        )
+    limited = client.post(
+        "/en/password/reset/sms/", {"username": "inspector_alpha", "phone": "13800001234"}
+    )
+    assert limited.status_code == 200 and "Too many requests" in limited.content.decode()
