@@ -95,6 +95,9 @@ def web_argv(options: ServeOptions) -> tuple[str, ...]:
         # gunicorn's control socket lives in the home directory by default: two servers on one
         # machine (the demo beside a test run) would fight over it; the supervisor is the control.
         "--no-control-socket",
+        # Hooks: a recycled worker's live metrics go with it (cityops.gunicorn_conf).
+        "--config",
+        "python:cityops.gunicorn_conf",
     ]
     if options.access_log:
         argv += ["--access-logfile", "-"]

@@ -259,3 +259,23 @@ def test_serve_starts_even_when_the_broker_is_down(tmp_path, settings, monkeypat
     assert "Could not retire the sessions of MQTT consumers no longer run" in err.getvalue()
     assert [spec.name for spec in started[0]][-1] == "mqtt-1"
     assert "cityops-ingest-2" in (tmp_path / "mqtt-consumers.json").read_text()  # kept: retry
+
+
+def test_a_recycled_web_worker_takes_its_live_gauges_with_it(tmp_path, monkeypatch):
+    """gunicorn calls child_exit when a worker stops (recycled by --max-requests): its live
+    gauge file goes, its counters stay (totals never go backwards)."""
+    from types import SimpleNamespace
+
+    from cityops import gunicorn_conf
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    for name in ("gauge_livemax_4242.db", "gauge_liveall_4242.db", "counter_4242.db",
+                 "gauge_livemax_4343.db"):  # fmt: skip
+        (tmp_path / name).write_bytes(b"")
+    gunicorn_conf.child_exit(None, SimpleNamespace(pid=4242))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "counter_4242.db",
+        "gauge_livemax_4343.db",
+    ]
+    web = server_specs(ServeOptions())[0]
+    assert "python:cityops.gunicorn_conf" in web.argv
