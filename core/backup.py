@@ -249,20 +249,47 @@ def _restore_sqlite(dump: Path) -> None:
 
 
 def _restore_postgres(dump: Path) -> None:
+    """The dump replaces the database's tables in one transaction: the schema is emptied and
+    the dump's SQL loaded (pg_restore's output streamed into psql). ``pg_restore --clean``
+    cannot be used: it drops each partition's inherited primary key, which PostgreSQL refuses
+    (the readings table is partitioned, iot.partitions)."""
     args, env = _pg_env()
     name = settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"]
     _connection().close()
-    _run(
-        [
-            "pg_restore",
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--single-transaction",
-            *args,
-            "-d",
-            name,
-            str(dump),
-        ],
-        env,
-    )
+    for tool in ("pg_restore", "psql"):
+        if shutil.which(tool) is None:
+            raise BackupError(
+                f"{tool} is not installed; install the PostgreSQL client of the server's "
+                "version (Debian: apt install postgresql-client)."
+            )
+    # psql runs one transaction that we end: COMMIT only once pg_restore has written all of
+    # the dump; a dump cut short, or any failed statement (ON_ERROR_STOP), commits nothing.
+    with tempfile.TemporaryFile() as restore_errors, tempfile.TemporaryFile() as psql_errors:
+        producer = subprocess.Popen(
+            ["pg_restore", "--no-owner", "--no-privileges", "-f", "-", str(dump)],
+            env=env, stdout=subprocess.PIPE, stderr=restore_errors,
+        )  # fmt: skip
+        consumer = subprocess.Popen(
+            ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", *args, "-d", name, "-f", "-"],
+            env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=psql_errors,
+        )  # fmt: skip
+        try:
+            consumer.stdin.write(
+                b"BEGIN;\nDROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n"
+            )
+            while chunk := producer.stdout.read(1 << 20):
+                consumer.stdin.write(chunk)
+            restored = producer.wait() == 0
+            consumer.stdin.write(b"\nCOMMIT;\n" if restored else b"\nROLLBACK;\n")
+            consumer.stdin.close()
+        except BrokenPipeError:  # psql stopped at an error: it rolled back
+            restored = producer.wait() == 0
+        consumer.wait()
+        if not restored:
+            restore_errors.seek(0)
+            text = restore_errors.read().decode(errors="replace").strip()[-2000:]
+            raise BackupError(f"pg_restore failed (nothing was changed): {text}")
+        if consumer.returncode != 0:
+            psql_errors.seek(0)
+            text = psql_errors.read().decode(errors="replace").strip()[-2000:]
+            raise BackupError(f"psql failed (nothing was changed): {text}")

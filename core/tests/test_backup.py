@@ -82,3 +82,27 @@ def test_an_archive_of_another_engine_or_not_an_archive_is_refused(small_city, m
         call_command("restore", str(junk))
     with pytest.raises(CommandError, match="No backup archive at"):
         call_command("restore", str(tmp_path / "missing.tar.gz"))
+
+
+@pytest.mark.skipif(
+    django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+    reason="pg_restore streams into psql on PostgreSQL",
+)
+def test_a_dump_cut_short_changes_nothing(small_city, media, tmp_path):
+    """A PostgreSQL dump cut in half: the restore fails and the database is as it was (one
+    transaction, committed only once the whole dump was read)."""
+    grid = UnitGrid.objects.order_by("code").first()
+    CaseFactory(grid=grid)
+    archive = backup(tmp_path)
+    CaseFactory(grid=grid)  # the site goes on
+    cut = tmp_path / "cut.tar.gz"
+    with tarfile.open(archive) as source, tarfile.open(cut, "w:gz") as target:
+        for member in source.getmembers():
+            data = source.extractfile(member).read()
+            if member.name.endswith(".pgdump"):
+                data = data[: len(data) // 2]
+                member.size = len(data)
+            target.addfile(member, io.BytesIO(data))
+    with pytest.raises(BackupError, match="nothing was changed"):
+        restore(cut, replace=True)
+    assert Case.objects.count() == 2
