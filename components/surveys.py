@@ -113,6 +113,47 @@ class SurveyReport:
         }
 
 
+# --- writing (export: the same format, so an export loads back unchanged) ---------------------
+
+STATE_NAMES = {v: k for k, v in STATES.items() if not k.isascii()}  # intact -> 完好
+EXPORTED = ("code", "name", "manager_code", "manager_name", "owner_code", "owner_name",
+            "maintainer_code", "maintainer_name", "grid", "state", "initial_date",
+            "changed_date", "data_source", "note")  # fmt: skip
+
+
+def export_properties(component: Component) -> dict[str, str]:
+    """A registered component as a survey row's fields, by their GB/T 47678.5 abbreviations."""
+    values = {
+        "code": component.code, "name": component.name,
+        "manager_code": component.manager_code, "manager_name": component.manager_name,
+        "owner_code": component.owner_code, "owner_name": component.owner_name,
+        "maintainer_code": component.maintainer_code,
+        "maintainer_name": component.maintainer_name, "grid": component.grid.code,
+        "state": STATE_NAMES.get(component.state, component.state),
+        "initial_date": component.initial_date.strftime("%Y%m%d"),
+        "changed_date": component.changed_date.strftime("%Y%m%d") if component.changed_date else "",
+        "data_source": component.data_source, "note": component.note,
+    }  # fmt: skip
+    return {FIELDS[name][0]: values[name] for name in EXPORTED}
+
+
+def export_header() -> list[str]:
+    return [FIELDS[name][0] for name in EXPORTED] + ["geometry"]
+
+
+def export_row(component: Component) -> list[str]:
+    """A CSV/xlsx row: the fields and the geometry as GeoJSON text (points, lines, polygons)."""
+    return [*export_properties(component).values(), json.dumps(component.geometry)]
+
+
+def export_feature(component: Component) -> dict:
+    return {
+        "type": "Feature",
+        "properties": export_properties(component),
+        "geometry": component.geometry,
+    }
+
+
 # --- reading ------------------------------------------------------------------------------------
 
 

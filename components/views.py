@@ -55,6 +55,9 @@ def register(request: HttpRequest) -> HttpResponse:
         selectors.visible(request.user).values_list("state").annotate(n=Count("pk")).order_by()
     )
     components, chosen = _filtered(request)
+    fmt = request.GET.get("format", "")
+    if fmt:
+        return _export(fmt, components)
     page = Paginator(
         components.select_related("category", "grid").order_by("code"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
@@ -150,6 +153,40 @@ def survey(request: HttpRequest) -> HttpResponse:
                 )
                 status = 422 if report.refused else 200
     return render(request, "components/survey.html", context, status=status)
+
+
+def _export(fmt: str, components) -> HttpResponse:
+    """The register as the filters select it, in the survey's own format (CSV, xlsx or GeoJSON):
+    an export loads back through the survey import unchanged."""
+    import json
+
+    from django.http import StreamingHttpResponse
+
+    from components import surveys
+    from core.exports import export_response
+
+    rows = components.select_related("grid").order_by("code")
+    if fmt == "geojson":
+
+        def features():  # noqa: E306
+            yield '{"type": "FeatureCollection", "features": ['
+            for n, component in enumerate(rows.iterator(chunk_size=2000)):
+                yield ("," if n else "") + json.dumps(
+                    surveys.export_feature(component), ensure_ascii=False
+                )
+            yield "]}"
+
+        response = StreamingHttpResponse(features(), content_type="application/geo+json")
+        response["Content-Disposition"] = 'attachment; filename="components.geojson"'
+        return response
+    return export_response(
+        fmt,
+        "components",
+        surveys.export_header(),
+        (surveys.export_row(c) for c in rows.iterator(chunk_size=2000)),
+        title=_("Component register"),
+        count=rows.count,
+    )
 
 
 @login_required
