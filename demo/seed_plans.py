@@ -1,5 +1,5 @@
 """The demo city's planned work (周期性工单): the sanitation centre's street sweeping of the old
-town's grids twice a day, the lamp office's night round of lamps and the greenery centre's
+town's grids twice a day and its machine sweeping of the main roads (road segments) at dawn, the lamp office's night round of lamps and the greenery centre's
 street-tree care each week, with two weeks of history done by their crews.
 
 History is deterministic from the seed: most orders done (most of those on time), some missed,
@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from shapely.geometry import shape
 
 from areas.models import UnitGrid
 from catalog.models import Category, CategoryKind
@@ -44,6 +45,7 @@ class PlanSpec:
     grid_limit: int = 0  # ... at most this many
     component: str | None = None  # or components of this category
     component_limit: int = 0
+    segment_limit: int = 0  # or the first road segments (清扫路段) of the city
     needs_photo: bool = True
 
 
@@ -51,6 +53,10 @@ PLANS = (
     PlanSpec(
         "老城区道路清扫保洁", "HW", "06012", Frequency.EVERY_DAY, (), ("07:00", "14:00"), 120,
         ("路面无垃圾、无积水", "果皮箱已清理", "绿化带内无垃圾"), grids_of_class="A", grid_limit=60,
+    ),
+    PlanSpec(
+        "主干道机械化清扫", "HW", "06012", Frequency.EVERY_DAY, (), ("05:00",), 150,
+        ("路面无垃圾、无积尘", "道牙无堆积"), segment_limit=40, needs_photo=False,
     ),
     PlanSpec(
         "路灯夜间巡查", "LD", "01037", Frequency.WEEKLY, (3,), ("19:30",), 180,
@@ -84,6 +90,13 @@ def _plan(spec: PlanSpec, start: date) -> Plan:
             path__startswith=f"/{CITY_CODE}/", area_class=spec.grids_of_class
         ).order_by("code")[: spec.grid_limit]
         PlanItem.objects.bulk_create([PlanItem(plan=plan, grid=g, area_path=g.path) for g in grids])
+    elif spec.segment_limit:
+        from iot.models import RoadSegment
+
+        segments = RoadSegment.objects.filter(is_active=True).order_by("code")[: spec.segment_limit]
+        PlanItem.objects.bulk_create(
+            [PlanItem(plan=plan, segment=s, area_path=s.area_path) for s in segments]
+        )
     else:
         found = Component.objects.filter(category__code=spec.component).order_by("code")
         PlanItem.objects.bulk_create(
@@ -110,6 +123,9 @@ def _do_history(orders: list[WorkOrder], rng: random.Random, now: datetime) -> N
         order.done_at = min(order.starts_at + allowed * share, now)
         if item.component_id is not None:
             order.lon, order.lat = item.component.lon, item.component.lat
+        elif item.segment_id is not None:
+            middle = shape(item.segment.geometry).interpolate(0.5, normalized=True)
+            order.lon, order.lat = middle.x, middle.y
         else:
             order.lon, order.lat = item.grid.centroid_lon, item.grid.centroid_lat
         order.answers = {str(i): "正常" for i in order.plan.checklist}
@@ -141,7 +157,7 @@ def seed(*, seed: int, now: datetime | None = None) -> dict[str, int]:
     tz = timezone.get_current_timezone()
     past = list(
         WorkOrder.objects.filter(plan__in=plans, due_at__lt=now)
-        .select_related("plan", "item__grid", "item__component")
+        .select_related("plan", "item__grid", "item__component", "item__segment")
         .order_by("pk")
     )
     rng = random.Random(f"plans-{seed}")

@@ -361,10 +361,10 @@ def demo_reset(*, seed: int, stdout: TextIO | None = None) -> dict[str, int]:
     usernames = [s.username for s in roster.staff(_layout(seed))]
     deleted: dict[str, int] = {}
     try:
+        deleted.update(seed_plans.reset())  # its places are road segments and components
         deleted.update(seed_trackers.reset())
         deleted.update(seed_signs.reset())
         deleted.update(world.reset_world())
-        deleted.update(seed_plans.reset())
         deleted.update(seed_components.reset())
         deleted["users"] = _delete(get_user_model().objects.filter(username__in=usernames))
         departments = Department.objects.filter(area__path__startswith=CITY_PATH)

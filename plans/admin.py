@@ -19,6 +19,11 @@ class PlanForm(forms.ModelForm):
         label=_("Add every unit grid of"),
         help_text=_("A district, street or community: all its unit grids become places."),
     )
+    segments_of = forms.ModelChoiceField(
+        queryset=AdminArea.objects.order_by("path"),
+        required=False,
+        label=_("Add every road segment (清扫路段) of"),
+    )
     components_of = forms.ModelChoiceField(
         queryset=Category.objects.filter(kind=CategoryKind.COMPONENT, is_active=True).order_by(
             "code"
@@ -51,8 +56,8 @@ class PlanForm(forms.ModelForm):
 
 class PlanItemInline(admin.TabularInline):
     model = PlanItem
-    raw_id_fields = ("grid", "component")
-    fields = ("grid", "component")
+    raw_id_fields = ("grid", "component", "segment")
+    fields = ("grid", "component", "segment")
     extra = 0
     show_change_link = False
 
@@ -60,12 +65,23 @@ class PlanItemInline(admin.TabularInline):
         return super().get_queryset(request).select_related("grid", "component")
 
 
-def add_places(plan: Plan, *, grids_of=None, components_of=None, components_in=None) -> int:
-    """Add the grids of an area, or the standing components of a category in an area, that
-    are not places of the plan yet; returns how many were added."""
+def add_places(
+    plan: Plan, *, grids_of=None, components_of=None, components_in=None, segments_of=None
+) -> int:
+    """Add the grids of an area, the active road segments of an area, or the standing
+    components of a category in an area, that are not places of the plan yet; returns how
+    many were added."""
     from components.models import Component, ComponentState
+    from iot.models import RoadSegment
 
     items = []
+    if segments_of is not None:
+        taken = set(plan.items.filter(segment__isnull=False).values_list("segment_id", flat=True))
+        for segment in RoadSegment.objects.filter(
+            area_path__startswith=segments_of.path, is_active=True
+        ).order_by("code"):
+            if segment.pk not in taken:
+                items.append(PlanItem(plan=plan, segment=segment, area_path=segment.area_path))
     if grids_of is not None:
         taken = set(plan.items.filter(grid__isnull=False).values_list("grid_id", flat=True))
         for grid in UnitGrid.objects.filter(path__startswith=grids_of.path).order_by("code"):
@@ -121,6 +137,7 @@ class PlanAdmin(admin.ModelAdmin):
             grids_of=form.cleaned_data.get("grids_of"),
             components_of=form.cleaned_data.get("components_of"),
             components_in=form.cleaned_data.get("components_in"),
+            segments_of=form.cleaned_data.get("segments_of"),
         )
         if added:
             self.message_user(request, _("%(n)s places added to the plan.") % {"n": added})
@@ -129,7 +146,7 @@ class PlanAdmin(admin.ModelAdmin):
 @admin.register(PlanItem)
 class PlanItemAdmin(admin.ModelAdmin):
     list_display = ("plan", "grid", "component")
-    raw_id_fields = ("grid", "component")
+    raw_id_fields = ("grid", "component", "segment")
 
 
 @admin.register(WorkOrder)

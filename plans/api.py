@@ -58,7 +58,13 @@ def _out(order: WorkOrder) -> dict:
     return {
         "id": order.pk,
         "plan": order.plan.name,
-        "place": item.component.code if item.component_id else item.grid.code,
+        "place": (
+            item.component.code
+            if item.component_id
+            else item.segment.code
+            if item.segment_id
+            else item.grid.code
+        ),
         "status": order.status,
         "starts_at": order.starts_at,
         "due_at": order.due_at,
@@ -76,7 +82,7 @@ def _out(order: WorkOrder) -> dict:
 def _order(request, pk: int) -> WorkOrder:
     order = (
         orders_of(request.user)
-        .select_related("plan", "item__grid", "item__component")
+        .select_related("plan", "item__grid", "item__component", "item__segment")
         .filter(pk=pk)
         .first()
     )
@@ -94,7 +100,9 @@ def orders(request, query: Query[OrdersIn]):
         tz = timezone.get_current_timezone()
         start = datetime.combine(query.day, time.min, tzinfo=tz)
         found = found.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
-    found = found.select_related("plan", "item__grid", "item__component").order_by("due_at", "pk")
+    found = found.select_related("plan", "item__grid", "item__component", "item__segment").order_by(
+        "due_at", "pk"
+    )
     return [_out(o) for o in found[:MAX_ORDERS]]
 
 
@@ -154,5 +162,7 @@ def inspect(request, pk: int, body: InspectIn):
         order.refresh_from_db()
         return _out(order)
     return _out(
-        WorkOrder.objects.select_related("plan", "item__grid", "item__component").get(pk=rework.pk)
+        WorkOrder.objects.select_related(
+            "plan", "item__grid", "item__component", "item__segment"
+        ).get(pk=rework.pk)
     )

@@ -98,7 +98,7 @@ class Plan(TimeStamped):
 
 
 class PlanItem(models.Model):
-    """One place of a plan: a unit grid or a registered component."""
+    """One place of a plan: a unit grid, a registered component or a road segment (清扫路段)."""
 
     plan = models.ForeignKey(
         Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="items"
@@ -115,12 +115,18 @@ class PlanItem(models.Model):
         "components.Component", verbose_name=_("component"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
     )  # fmt: skip
+    segment = models.ForeignKey(
+        "iot.RoadSegment", verbose_name=_("road segment"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
     area_path = models.CharField(_("area path"), max_length=80, db_index=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(grid__isnull=False) | models.Q(component__isnull=False),
+                condition=models.Q(grid__isnull=False)
+                | models.Q(component__isnull=False)
+                | models.Q(segment__isnull=False),
                 name="plans_item_has_a_place",
             )
         ]
@@ -128,12 +134,14 @@ class PlanItem(models.Model):
         verbose_name_plural = _("plan items")
 
     def __str__(self) -> str:
-        return f"{self.plan_id}: {self.component_id or self.grid_id}"
+        return f"{self.plan_id}: {self.component_id or self.segment_id or self.grid_id}"
 
     def save(self, *args, **kwargs) -> None:
         # Whose slice it is follows its place.
         if self.component_id is not None:
             self.area_path = self.component.area_path
+        elif self.segment_id is not None:
+            self.area_path = self.segment.area_path
         elif self.grid_id is not None:
             self.area_path = self.grid.path
         super().save(*args, **kwargs)

@@ -22,6 +22,9 @@ from org.selectors import staff_profile
 from plans.models import Inspection, OrderStatus, WorkOrder
 
 NEAR_COMPONENT_M = 50
+# A road segment's crew is at the place within the segment's own tolerance (half the road and
+# GPS error), and never less than this.
+NEAR_SEGMENT_M = 30
 
 
 def _inside(order: WorkOrder, lon: float, lat: float) -> bool:
@@ -31,7 +34,19 @@ def _inside(order: WorkOrder, lon: float, lat: float) -> bool:
 
         c = item.component
         return haversine_m(lon, lat, c.lon, c.lat) <= NEAR_COMPONENT_M
+    if item.segment_id is not None:
+        return metres_from_segment(item.segment, lon, lat) <= max(
+            item.segment.tolerance_m, NEAR_SEGMENT_M
+        )
     return shape(item.grid.polygon).contains(Point(lon, lat))
+
+
+def metres_from_segment(segment, lon: float, lat: float) -> float:
+    """Metres from a point to a road segment's centreline (a local metric plane)."""
+    from iot.tracking.geo import Frame
+
+    frame = Frame(lon, lat)
+    return frame.project(shape(segment.geometry)).distance(Point(0.0, 0.0))
 
 
 @transaction.atomic
@@ -55,7 +70,7 @@ def complete(
     order = (
         # Lock the order only: PostgreSQL refuses FOR UPDATE on the nullable side of the joins.
         WorkOrder.objects.select_for_update(of=("self",))
-        .select_related("plan", "item__grid", "item__component")
+        .select_related("plan", "item__grid", "item__component", "item__segment")
         .get(pk=order.pk)
     )
     # A missed order may still be done (late): the crew came after its time, the record says so.

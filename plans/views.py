@@ -64,6 +64,8 @@ def _place(order: WorkOrder) -> str:
     item = order.item
     if item.component_id is not None:
         return f"{item.component.name} {item.component.code}"
+    if item.segment_id is not None:
+        return f"{item.segment.name} {item.segment.code}"
     return f"{item.grid.name} {item.grid.code}"
 
 
@@ -104,7 +106,7 @@ def orders(request: HttpRequest) -> HttpResponse:
         found = found.filter(plan_id=int(plan))
         chosen["plan"] = plan
     found = found.select_related(
-        "plan", "department", "item__grid", "item__component", "done_by"
+        "plan", "department", "item__grid", "item__component", "item__segment", "done_by"
     ).order_by("due_at", "pk")
     fmt = request.GET.get("format", "")
     if fmt:
@@ -155,7 +157,9 @@ def _export(fmt: str, found):
 def _order(request: HttpRequest, pk: int) -> WorkOrder:
     order = (
         selectors.orders_of(request.user)
-        .select_related("plan", "plan__category", "department", "item__grid", "item__component")
+        .select_related(
+            "plan", "plan__category", "department", "item__grid", "item__component", "item__segment"
+        )
         .filter(pk=pk)
         .first()
     )
@@ -169,6 +173,9 @@ def _point(order: WorkOrder) -> tuple[float, float]:
     item = order.item
     if item.component_id is not None:
         return item.component.lon, item.component.lat
+    if item.segment_id is not None:  # the middle of the road
+        middle = shape(item.segment.geometry).interpolate(0.5, normalized=True)
+        return middle.x, middle.y
     inside = shape(item.grid.polygon).representative_point()
     return inside.x, inside.y
 

@@ -300,3 +300,39 @@ def test_a_crew_reports_on_a_component_another_department_maintains(staff, clien
     # The plan's category (道路不洁) does not fit a cover: the cover's own category stands in.
     assert case.component == cover and case.category == cover.category
     assert (case.lon, case.lat) == (cover.lon, cover.lat)  # the component's place, not the GPS
+
+
+def test_a_road_segment_is_a_place_whose_crew_proves_it_was_on_the_road(staff, client):
+    """清扫路段 as a plan's place: the position must lie on the road (within the segment's
+    tolerance, at least 30 m); 100 m off is refused."""
+    from iot.models import RoadSegment
+
+    grid = UnitGrid.objects.get(code=GRID)
+    y = grid.centroid_lat
+    road = RoadSegment.objects.create(
+        code="alpha-road-1", name="阿尔法路", area_path=grid.path, tolerance_m=15,
+        geometry={"type": "LineString", "coordinates": [[121.501, y], [121.509, y]]},
+    )  # fmt: skip
+    plan = Plan.objects.create(
+        name="机扫 阿尔法路", department=Department.objects.get(code="ST-ALPHA"),
+        frequency=Frequency.EVERY_DAY, times=["06:00"], starts_on=date(2026, 1, 1),
+        needs_photo=False, checklist=[],
+    )  # fmt: skip
+    item = PlanItem.objects.create(plan=plan, segment=road, area_path="")
+    assert item.area_path == grid.path  # follows the road
+    scheduler.generate(date(2026, 10, 12))
+    order = WorkOrder.objects.get(plan=plan)
+    client.force_login(staff["alpha_disposer"])
+    page = client.get(f"/plans/orders/{order.pk}/").content.decode()
+    assert "阿尔法路 alpha-road-1" in page
+    off = y + 0.0009  # about 100 m north
+    far = client.post(
+        f"/plans/orders/{order.pk}/complete/", {"lon": "121.505", "lat": f"{off}"}, **OUTBOX
+    )
+    assert far.status_code == 422
+    near = client.post(
+        f"/plans/orders/{order.pk}/complete/", {"lon": "121.505", "lat": f"{y + 0.0001}"}, **OUTBOX
+    )
+    assert near.status_code == 201, near.content  # about 11 m: on the road
+    api = client.get("/api/v1/plans/orders", {"status": "done"}).json()
+    assert [o["place"] for o in api] == ["alpha-road-1"]
