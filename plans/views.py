@@ -278,6 +278,7 @@ def report_problem(request: HttpRequest, pk: int) -> HttpResponse:
     """作业发现: a problem found on the round becomes a case through intake, at the order's place
     (or where the phone is), with the plan's category and the order's component."""
     from intake.channels.inspector import InspectorChannel, StaffReport
+    from intake.channels.inspector.views import said
     from intake.services import component_fits
 
     found = _order(request, pk)
@@ -315,20 +316,9 @@ def report_problem(request: HttpRequest, pk: int) -> HttpResponse:
         result = InspectorChannel().receive(report, actor=request.user)
     except DomainError as exc:
         return _refused(request, found, exc.message, problem=form)
-    number = result.case.number
-    if result.repeat:
-        text = _("Report already received as case %(number)s (sent again after a retry).")
-    elif result.created:
-        text = _("Reported as case %(number)s.")
-    else:
-        text = _(
-            "Case %(number)s is open for the same problem nearby: your report and photo "
-            "were added to it."
-        )
-    messages.success(request, text % {"number": number})
-    return outbox.answer(
-        request, reverse("plans:order", args=[found.pk]), ok=True, message=text % {"number": number}
-    )
+    text = said(result)
+    messages.success(request, text)
+    return outbox.answer(request, reverse("plans:order", args=[found.pk]), ok=True, message=text)
 
 
 @login_required

@@ -11,7 +11,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from areas.models import UnitGrid
 from cases.models import Case
@@ -20,18 +19,13 @@ from catalog.models import Category, CategoryKind
 from org.models import Department
 from plans import scheduler, selectors, services
 from plans.models import Frequency, OrderStatus, Plan, PlanItem, WorkOrder
+from plans.tests.test_planned_work import photo
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GRID = "330203001001001"
 DAY = {"since": "2026-10-12", "until": "2026-10-12"}
 OUTBOX = {"HTTP_X_REQUESTED_WITH": "offline-queue"}
-
-
-def photo() -> SimpleUploadedFile:
-    from cases.tests.conftest import image_bytes
-
-    return SimpleUploadedFile("round.jpg", image_bytes(), content_type="image/jpeg")
 
 
 @pytest.fixture

@@ -24,6 +24,21 @@ from intake.channels.inspector.forms import InspectorReportForm
 _OUTSIDE = _lazy("%(lon).6f, %(lat).6f lies outside every unit grid; move the pin onto your area.")
 
 
+def said(result) -> str:
+    """What a staff member's phone says about their report (intake.services.IntakeResult): a
+    new case, the same report sent again, or added to an open case of the same problem."""
+    if result.repeat:
+        text = _("Report already received as case %(number)s (sent again after a retry).")
+    elif result.created:
+        text = _("Reported as case %(number)s.")
+    else:
+        text = _(
+            "Case %(number)s is open for the same problem nearby: your report and photo "
+            "were added to it."
+        )
+    return text % {"number": result.case.number}
+
+
 @login_required
 @require_GET
 def categories(request: HttpRequest) -> JsonResponse:
@@ -98,21 +113,11 @@ def report(request: HttpRequest) -> HttpResponse:
             else:
                 form.add_error(None, exc.message)
         else:
-            if result.repeat:
-                text = _("Report already received as case %(number)s (sent again after a retry).")
-            elif result.created:
-                text = _("Reported as case %(number)s.")
-            else:
-                text = _(
-                    "Case %(number)s is open for the same problem nearby: your report and photo "
-                    "were added to it."
-                )
-            messages.success(request, text % {"number": result.case.number})
+            text = said(result)
+            messages.success(request, text)
             url = reverse("cases:case", args=[result.case.number])
             # The outbox gets a yes it cannot mistake (a redirect might be to the login page).
-            return outbox.answer(
-                request, url, ok=True, message=text % {"number": result.case.number}
-            )
+            return outbox.answer(request, url, ok=True, message=text)
     return render(
         request,
         "intake/inspector_report.html",
