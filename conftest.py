@@ -47,6 +47,13 @@ def client():
 
 
 @pytest.fixture(autouse=True)
+def _post_facts_now(settings):
+    # Post facts are the worker's in production; tests read them right after the move
+    # (evaluation/tests/test_posts.py checks the queued path).
+    settings.EVALUATION_POSTS_ASYNC = False
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Personas create several users; the production hasher would cost ~0.3 s each.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -197,6 +197,9 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "CityOps")  # the name authenticato
 WEB_WORKERS = env_int("WEB_WORKERS", 2)  # gunicorn worker processes (about 2 per core)
 WEB_THREADS = env_int("WEB_THREADS", 4)  # threads per worker
 HUEY_CONSUMERS = env_int("HUEY_CONSUMERS", 1)  # task consumer processes (Redis: scale freely)
+# Post facts (evaluation.posts) written by the worker after each move (False: in the request's
+# after-commit hooks, as the tests do).
+EVALUATION_POSTS_ASYNC = env_bool("EVALUATION_POSTS_ASYNC", True)
 # Readings kept this many months before the current one (iot.partitions; 0: all of them).
 READINGS_RETENTION_MONTHS = env_int("READINGS_RETENTION_MONTHS", 0)
 MQTT_CONSUMERS = env_int("MQTT_CONSUMERS", 1)  # MQTT ingest processes (shared subscription)

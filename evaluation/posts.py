@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 
 from cases.models import Case, CaseEvent
@@ -295,7 +296,15 @@ def write(case_ids: Iterable[int]) -> int:
 
 
 def on_move(*, case, event) -> None:
-    write([case.pk])
+    """After a move's commit (cases.hooks): the case's post facts are written again, by the
+    worker (``EVALUATION_POSTS_ASYNC``, the default: ~3-4 ms of reads and writes per move kept
+    off the request; bench/lifecycle) or here and now."""
+    if settings.EVALUATION_POSTS_ASYNC:
+        from evaluation.tasks import write_post_facts
+
+        write_post_facts([case.pk])
+    else:
+        write([case.pk])
 
 
 def backfill(cases, *, chunk: int = 2000, progress: Callable[[int], None] | None = None) -> int:

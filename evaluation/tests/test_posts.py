@@ -468,3 +468,27 @@ def test_missed_reports_count_only_the_viewers_part_of_the_inspectors_areas(
         _week_query(post="inspector", person=inspector.pk, count="missed"),
     )
     assert [f.area_path.startswith(small_city.west.path) for f in behind.context["rows"]] == [True]
+
+
+def test_in_production_the_worker_writes_the_post_facts_after_a_move(
+    flow, staff, standard, settings, django_capture_on_commit_callbacks
+):
+    """EVALUATION_POSTS_ASYNC (the default outside tests): a move queues the write (nothing in
+    the request), the worker's run writes what the trail gives; the nightly reconcile writes
+    them again for yesterday's cases."""
+    from core.testing import huey_immediate
+    from evaluation import tasks
+
+    settings.EVALUATION_POSTS_ASYNC = True
+    queued = []
+    original = tasks.write_post_facts
+    tasks.write_post_facts = lambda ids: queued.append(list(ids))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            case = flow.reported(source=SourceChannel.INSPECTOR)
+    finally:
+        tasks.write_post_facts = original
+    assert queued == [[case.pk]] and not PostFact.objects.filter(case=case).exists()
+    with huey_immediate(), django_capture_on_commit_callbacks(execute=True):
+        services.case_file(case=case, actor=staff["shift_leader"], standard=standard)
+    assert PostFact.objects.filter(case=case).exists()  # the queued task ran (immediate here)
