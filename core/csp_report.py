@@ -6,8 +6,9 @@ Anyone's browser posts here (no login, no CSRF token: the browser sends the repo
 form). Each report is read as JSON (``application/csp-report``, or the Reporting API's
 ``application/reports+json`` list), at most ``MAX_BYTES``; it is logged as a warning with the
 directive, the blocked address and the page (query strings cut: they may hold tokens) and
-counted in ``cityops_csp_violations_total`` by directive. One address may send ``PER_ADDRESS``
-reports a minute; more are answered 429 and not logged (a flood is one line per minute).
+counted in ``cityops_csp_violations_total`` by directive; every logged field is cut short and
+stripped of control characters. One address may send ``PER_ADDRESS`` posts a minute (each at
+most ``MAX_REPORTS`` violations); more are answered 429 and not logged.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from core.net import address_scope, client_address
 
 logger = logging.getLogger("cityops.csp")
 MAX_BYTES = 16 * 1024
+MAX_REPORTS = 10
 PER_ADDRESS = throttle.Limit("csp-report", 20, timedelta(minutes=1))
 # Series by directive stay bounded: anything else a client claims counts as "other".
 DIRECTIVES = frozenset({
@@ -42,12 +44,13 @@ VIOLATIONS = Counter(
 
 
 def _plain(url: object) -> str:
-    """An address without its query or fragment (tokens live there), at most 200 characters."""
+    """An address without its query or fragment (tokens live there), at most 200 characters,
+    without control characters (a report cannot forge log lines)."""
     text = str(url or "")
     if "://" in text:
         parts = urlsplit(text)
         text = f"{parts.scheme}://{parts.netloc}{parts.path}"
-    return text[:200]
+    return "".join(ch if ch.isprintable() else "?" for ch in text[:200])
 
 
 def _reports(body: object) -> list[dict]:
@@ -68,7 +71,11 @@ def _reports(body: object) -> list[dict]:
 @csrf_exempt
 @require_POST
 def csp_report(request: HttpRequest) -> HttpResponse:
-    if int(request.headers.get("Content-Length") or 0) > MAX_BYTES:
+    try:
+        declared = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return HttpResponse(status=400)
+    if declared > MAX_BYTES:
         return HttpResponse(status=413)
     key = throttle.claim(PER_ADDRESS, address_scope(client_address(request)), now=timezone.now())
     if key is None:
@@ -80,7 +87,7 @@ def csp_report(request: HttpRequest) -> HttpResponse:
     reports = _reports(body)
     if not reports:
         return HttpResponse(status=400)
-    for report in reports[:10]:
+    for report in reports[:MAX_REPORTS]:
         directive = str(
             report.get("effective-directive")
             or report.get("effectiveDirective")
@@ -91,7 +98,8 @@ def csp_report(request: HttpRequest) -> HttpResponse:
         blocked = _plain(report.get("blocked-uri") or report.get("blockedURL"))
         page = _plain(report.get("document-uri") or report.get("documentURL"))
         source = _plain(report.get("source-file") or report.get("sourceFile"))
-        line = report.get("line-number") or report.get("lineNumber") or ""
+        line = report.get("line-number") or report.get("lineNumber")
+        line = line if isinstance(line, int) and not isinstance(line, bool) else "-"
         VIOLATIONS.labels(directive=directive).inc()
         logger.warning(
             "CSP violation: %s blocked %s on %s (%s:%s)", directive, blocked or "inline", page,

@@ -85,10 +85,15 @@ class ThrottledLoginMixin:
             user.otp_device = device  # django_otp marks the session verified on login
             return
         # A one-time recovery code stands in for the app's (the phone is lost); used up here.
-        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
         recovery = StaticDevice.objects.filter(user=user, confirmed=True).first()
-        if recovery is not None and recovery.verify_token(code):
+        # Used up by the delete itself: of two log-ins racing with one code, one deletes it.
+        if (
+            recovery is not None
+            and code
+            and StaticToken.objects.filter(device=recovery, token=code).delete()[0] == 1
+        ):
             user.otp_device = recovery
             return
         raise ValidationError(

@@ -37,7 +37,9 @@ CODE_MINUTES = 10
 CODE_TRIES = 5
 PER_ADDRESS = throttle.Limit("sms-reset-address", 10, timedelta(hours=1))
 PER_USERNAME = throttle.Limit("sms-reset-username", 3, timedelta(hours=1))
+PER_ADDRESS_TRIES = throttle.Limit("sms-reset-tries", 30, timedelta(hours=1))
 KEY = "sms-reset:{pk}"
+TRIES = "sms-reset-tries:{pk}"
 
 
 def _digits(phone: str) -> str:
@@ -61,11 +63,13 @@ def send_code(username: str, phone: str) -> bool:
     from notify.services import enqueue
 
     user, profile = _account(username)
-    if profile is None or not profile.phone or _digits(profile.phone) != _digits(phone):
-        return False
     code = f"{secrets.randbelow(10**6):06d}"
-    cache.set(KEY.format(pk=user.pk), {"hash": _hash(user.pk, code), "tries": 0},
-              timeout=CODE_MINUTES * 60)  # fmt: skip
+    if profile is None or not profile.phone or _digits(profile.phone) != _digits(phone):
+        cache.set("sms-reset:none", _hash(0, code), timeout=1)  # about the same work either way
+        return False
+    # The code's hash lives CODE_MINUTES from now, never longer; its tries count apart.
+    cache.set(KEY.format(pk=user.pk), _hash(user.pk, code), timeout=CODE_MINUTES * 60)
+    cache.set(TRIES.format(pk=user.pk), 0, timeout=CODE_MINUTES * 60)
     enqueue(
         kind="sms",
         to=profile.phone,
@@ -77,21 +81,25 @@ def send_code(username: str, phone: str) -> bool:
 
 
 def code_matches(user, code: str) -> bool:
-    """Whether ``code`` is the user's current code; a wrong one counts, and the last try voids
-    it; a right one is used up."""
-    key = KEY.format(pk=user.pk)
+    """Whether ``code`` is the user's current code. Every try counts (an atomic increment, so
+    parallel guesses each count); past ``CODE_TRIES`` the code is void. A right code is used up
+    by its deletion: of two requests racing with it, only the one that deleted it wins."""
+    key, tries = KEY.format(pk=user.pk), TRIES.format(pk=user.pk)
     stored = cache.get(key)
     if not stored:
         return False
-    if constant_time_compare(stored["hash"], _hash(user.pk, (code or "").strip())):
+    try:
+        used = cache.incr(tries)
+    except ValueError:  # the counter expired with the code
+        return False
+    if used > CODE_TRIES:
         cache.delete(key)
-        return True
-    stored["tries"] += 1
-    if stored["tries"] >= CODE_TRIES:
-        cache.delete(key)
-    else:
-        cache.set(key, stored, timeout=CODE_MINUTES * 60)
-    return False
+        return False
+    if not constant_time_compare(stored, _hash(user.pk, (code or "").strip())):
+        if used == CODE_TRIES:
+            cache.delete(key)
+        return False
+    return bool(cache.delete(key))
 
 
 class AskForm(forms.Form):
@@ -151,8 +159,19 @@ def confirm(request):
     form = CodeForm(request.POST or None, initial={"username": request.GET.get("username", "")})
     if request.method == "POST" and form.is_valid():
         user, _profile = _account(form.cleaned_data["username"])
-        try:  # the password's rules first: they tell nothing about the code
-            password_validation.validate_password(form.cleaned_data["new_password1"], user)
+        if (
+            throttle.claim(
+                PER_ADDRESS_TRIES, address_scope(client_address(request)), now=timezone.now()
+            )
+            is None
+        ):
+            form.add_error(None, _("Too many requests. Try again in %(n)d minutes.") % {"n": 60})
+            return render(request, "web/sms_reset.html", {"form": form, "step": "code"})
+        # The password's rules first, judged against the account named, or an unsaved one of
+        # that name when there is none: the answer never tells which usernames exist.
+        judged = user or get_user_model()(username=form.cleaned_data["username"])
+        try:
+            password_validation.validate_password(form.cleaned_data["new_password1"], judged)
         except forms.ValidationError as exc:
             form.add_error("new_password1", exc)
         else:

@@ -79,3 +79,14 @@ def test_an_oversized_report_is_a_413_and_a_flood_a_429(db):
 def test_the_policy_sends_reports_here(db, client):
     policy = client.get("/login/")["Content-Security-Policy"]
     assert "report-uri /csp-report" in policy
+
+
+def test_forged_log_lines_and_a_bad_length_are_refused(db, caplog):
+    client = Client()
+    forged = {"csp-report": {"effective-directive": "img-src", "blocked-uri": "inline\nFAKE: admin logged in",
+                             "document-uri": "/\r\nFAKE", "line-number": "12\nFAKE"}}  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="cityops.csp"):
+        assert _post(client, forged).status_code == 204
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "cityops.csp"]
+    assert "\n" not in line and "\r" not in line and "12\nFAKE" not in line
+    assert _post(client, REPORT, HTTP_CONTENT_LENGTH="x").status_code == 400

@@ -298,3 +298,17 @@ def test_wrong_codes_void_the_code_and_requests_are_limited(personas):
         "/en/password/reset/sms/", {"username": "inspector_alpha", "phone": "13800001234"}
     )
     assert limited.status_code == 200 and "Too many requests" in limited.content.decode()
+
+
+def test_the_code_step_never_tells_which_usernames_exist(personas):
+    """A new password like the username is judged against the account named, or an unsaved one
+    of that name when there is none: the same answer either way."""
+    client = Client()
+    for username in ("inspector_alpha", "nobody_like_this"):
+        answer = client.post(
+            "/en/password/reset/sms/code/",
+            {"username": username, "code": "123456", "new_password1": f"{username}1",
+             "new_password2": f"{username}1"},
+        )  # fmt: skip
+        errors = answer.context["form"].errors
+        assert "new_password1" in errors and "code" not in errors, (username, errors)
