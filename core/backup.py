@@ -252,7 +252,9 @@ def _restore_postgres(dump: Path) -> None:
     """The dump replaces the database's tables in one transaction: the schema is emptied and
     the dump's SQL loaded (pg_restore's output streamed into psql). ``pg_restore --clean``
     cannot be used: it drops each partition's inherited primary key, which PostgreSQL refuses
-    (the readings table is partitioned, iot.partitions)."""
+    (the readings table is partitioned, iot.partitions). The schema is made anew by the
+    restoring user, without the dump's grants: a role granted access to the tables besides
+    CityOps's own (a reporting reader) is granted again after a restore."""
     args, env = _pg_env()
     name = settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"]
     _connection().close()
@@ -273,23 +275,33 @@ def _restore_postgres(dump: Path) -> None:
             ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", *args, "-d", name, "-f", "-"],
             env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=psql_errors,
         )  # fmt: skip
+        restored = False
         try:
-            consumer.stdin.write(
-                b"BEGIN;\nDROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n"
-            )
-            while chunk := producer.stdout.read(1 << 20):
-                consumer.stdin.write(chunk)
-            restored = producer.wait() == 0
-            consumer.stdin.write(b"\nCOMMIT;\n" if restored else b"\nROLLBACK;\n")
-            consumer.stdin.close()
-        except BrokenPipeError:  # psql stopped at an error: it rolled back
-            restored = producer.wait() == 0
-        consumer.wait()
+            try:
+                consumer.stdin.write(
+                    b"BEGIN;\nDROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n"
+                )
+                while chunk := producer.stdout.read(1 << 20):
+                    consumer.stdin.write(chunk)
+                restored = producer.wait() == 0
+                consumer.stdin.write(b"\nCOMMIT;\n" if restored else b"\nROLLBACK;\n")
+                consumer.stdin.close()
+            except BrokenPipeError:  # psql stopped at an error (it rolled back)
+                pass
+            # Nobody reads pg_restore any more: close its pipe so it cannot block on a full one.
+            producer.stdout.close()
+            consumer.wait()
+            producer.wait()
+        finally:
+            for process in (producer, consumer):
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+        if consumer.returncode != 0:  # psql's own error first: it is why pg_restore broke off
+            psql_errors.seek(0)
+            text = psql_errors.read().decode(errors="replace").strip()[-2000:]
+            raise BackupError(f"psql failed (nothing was changed): {text}")
         if not restored:
             restore_errors.seek(0)
             text = restore_errors.read().decode(errors="replace").strip()[-2000:]
             raise BackupError(f"pg_restore failed (nothing was changed): {text}")
-        if consumer.returncode != 0:
-            psql_errors.seek(0)
-            text = psql_errors.read().decode(errors="replace").strip()[-2000:]
-            raise BackupError(f"psql failed (nothing was changed): {text}")

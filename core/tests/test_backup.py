@@ -106,3 +106,35 @@ def test_a_dump_cut_short_changes_nothing(small_city, media, tmp_path):
     with pytest.raises(BackupError, match="nothing was changed"):
         restore(cut, replace=True)
     assert Case.objects.count() == 2
+
+
+def test_a_psql_that_stops_early_neither_hangs_nor_hides_its_error(tmp_path, monkeypatch):
+    """pg_restore writes far more than a pipe holds while psql has already stopped at an
+    error: the restore ends (no pipe left blocking) and says psql's own error."""
+    import os
+    import threading
+
+    from core import backup as backups
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "pg_restore").write_text("#!/bin/sh\nexec head -c 20000000 /dev/zero\n")
+    (bin_dir / "psql").write_text(
+        "#!/bin/sh\nhead -c 100 >/dev/null\necho 'ERROR: boom' >&2\nexit 3\n"
+    )
+    for tool in bin_dir.iterdir():
+        tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    outcome = {}
+
+    def run():
+        try:
+            backups._restore_postgres(tmp_path / "db.pgdump")
+        except BackupError as exc:
+            outcome["error"] = str(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "the restore hung"
+    assert "psql failed" in outcome["error"] and "boom" in outcome["error"]
