@@ -24,7 +24,11 @@ class Reading(models.Model):
     unique constraint starts with it). A deferred FK check per inserted reading was a third of
     an MQTT batch's time (bench/ingest: 500 messages, 1,500 readings, ~110 -> ~75 ms). Ingest
     inserts only readings whose device row exists at that moment (iot.ingest.sql), and deleting
-    a device through Django still deletes its readings (CASCADE is done by the ORM)."""
+    a device through Django still deletes its readings (CASCADE is done by the ORM).
+
+    On PostgreSQL the table is partitioned by month of ``ts`` (iot.partitions, migration 0007;
+    the database's primary key is (id, ts)): a later migration that alters ``id`` or ``ts``
+    must be written for the partitioned table (RunSQL on the parent), not left to Django."""
 
     id = models.BigAutoField(primary_key=True)
     device = models.ForeignKey(

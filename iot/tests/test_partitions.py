@@ -104,3 +104,28 @@ def test_the_maintenance_makes_the_coming_months(manhole):
     )
     again = partitions.maintain(retention_months=0, today=date(2031, 1, 15), ahead=2)
     assert again.created == []
+
+
+@postgres_only
+def test_the_migration_keeps_every_row_and_makes_only_the_months_it_needs(manhole):
+    """Run on a database with readings: every row kept (ids too), a partition for each month
+    that has readings and the coming months, a stray time of 1999 in the default partition
+    (no hundred empty months), the sequence named as on a fresh database, ids going on."""
+    kept = [
+        _reading(manhole, datetime(2026, 3, 5, tzinfo=SH)),
+        _reading(manhole, datetime(2026, 7, 31, 23, 30, tzinfo=SH)),  # July, local time
+        _reading(manhole, datetime(1999, 1, 1, tzinfo=SH)),
+    ]
+    with connection.cursor() as c:
+        partitions.unpartition_table(c)
+        assert not partitions.is_partitioned()
+        partitions.partition_table(c, today=date(2026, 12, 6))
+        c.execute("SELECT pg_get_serial_sequence(%s, 'id')", [partitions.TABLE])
+        assert c.fetchone()[0].endswith(".iot_reading_id_seq")
+    assert partitions.is_partitioned()
+    assert set(Reading.objects.values_list("pk", flat=True)) == {r.pk for r in kept}
+    assert partitions.months() == [date(2026, 3, 1), date(2026, 7, 1), date(2026, 12, 1),
+                                   date(2027, 1, 1), date(2027, 2, 1), date(2027, 3, 1)]  # fmt: skip
+    assert _where(kept[1]) == "iot_reading_p202607" and _where(kept[2]) == partitions.DEFAULT
+    newer = _reading(manhole, datetime(2026, 12, 6, tzinfo=SH))
+    assert newer.pk > max(r.pk for r in kept)
