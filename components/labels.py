@@ -22,19 +22,25 @@ MARGIN_X, MARGIN_Y = 8 * mm, 12 * mm
 QR_SIZE = 24 * mm
 
 
-def label_key(code: str) -> str:
+def label_key(code: str, secret: str | None = None) -> str:
     """The key printed in a label's QR address beside the identifier: proof that whoever opens
     it holds the label (or its sheet), so the public report starts at the component without the
     register being open to anyone who counts through identifiers."""
     from django.utils.crypto import salted_hmac
 
-    return salted_hmac("cityops.components.label", code).hexdigest()[:16]
+    return salted_hmac("cityops.components.label", code, secret=secret).hexdigest()[:16]
 
 
 def key_matches(code: str, key: str) -> bool:
+    """Whether ``key`` is the label's, under the current SECRET_KEY or a retired one
+    (SECRET_KEY_FALLBACKS): rotating the key does not void the labels on the streets."""
+    from django.conf import settings
     from django.utils.crypto import constant_time_compare
 
-    return bool(code and key) and constant_time_compare(label_key(code), key)
+    if not (code and key):
+        return False
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return any(constant_time_compare(label_key(code, s), key) for s in secrets)
 
 
 def sheet(components, url_of) -> bytes:

@@ -292,3 +292,13 @@ def test_a_citizen_whose_pin_moved_far_from_the_label_still_reports(roads_cover,
     assert case.component is None
     dropped = IntakeReport.objects.get(case=case).payload["data"]["component_dropped"]
     assert dropped["code"] == roads_cover.code and dropped["why"]
+
+
+def test_printed_labels_outlive_a_rotated_secret_key(roads_cover, settings):
+    from components.labels import key_matches, label_key
+
+    printed = label_key(roads_cover.code)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
+    assert key_matches(roads_cover.code, printed)
+    assert not key_matches(roads_cover.code, "0" * 16)
