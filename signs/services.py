@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from areas.models import LEVEL_ORDER, AdminArea
+from areas.models import GRID_LEVEL, LEVEL_ORDER, AdminArea, UnitGrid
 from signs import early_warning, measures, normalisers, scoring
 from signs.models import Level, SignNode, SignTree, SignValue, Status
 from signs.tree import INDEX_CODE, active_tree
@@ -135,6 +135,10 @@ def compute_day(day: date, *, tree: SignTree | None = None) -> int:
     floors = tree.floors
     measures.forget()  # counts cached by the last computation may have changed since
     areas = _areas(list(LEVEL_ORDER))
+    if any(GRID_LEVEL in leaf.tiers for leaf in shape.leaves):
+        # The grid tier (单元网格), only for a tree with leaves that allow it: thousands of
+        # grids would otherwise get a row of "no data" each for every node.
+        areas[GRID_LEVEL] = list(UnitGrid.objects.values_list("path", flat=True))
     values: dict[str, dict[str, dict]] = defaultdict(dict)  # path -> code -> value
     for tier, paths in areas.items():
         for leaf in shape.leaves:

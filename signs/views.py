@@ -97,7 +97,13 @@ def _names(paths) -> dict[str, str]:
 
 
 def _area_name(path: str) -> str:
-    return _names([path]).get(path, path)
+    name = _names([path]).get(path)
+    if name is None:  # a unit grid (the grid tier)
+        from areas.models import UnitGrid
+
+        grid = UnitGrid.objects.filter(path=path).values_list("code", "name").first()
+        name = f"{grid[1]} {grid[0]}".strip() if grid else path
+    return name
 
 
 def _cases_url(found: SignValue) -> str:

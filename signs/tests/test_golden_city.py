@@ -220,3 +220,46 @@ def test_the_golden_city_over_the_weekend_with_hysteresis_and_a_stale_feed(golde
     assert (aqi.status, aqi.score) == (Status.NO_DATA, None)
     assert aqi.explanation["note"] == "stale"
     assert _v("S", ALPHA, 29).score == 100  # AQI missing: half the weight, still a score
+
+
+def test_a_leaf_that_allows_the_grid_tier_is_computed_for_every_grid(golden):
+    """单元网格 as a tier: a tree whose FILED leaf allows grids computes it for each grid; the
+    grid's parents roll up over what the grid has (ACTIVE is not a grid leaf: half the group's
+    weight missing, still a score; S has no grid leaf: the index takes M alone)."""
+    import copy
+
+    tree = copy.deepcopy(TREE)
+    tree["version"] = "golden-grid"
+    filed = tree["goals"][1]["groups"][0]["leaves"][0]
+    filed["tiers"] = [*filed["tiers"], "grid"]
+    trees.load(tree, activate=True)
+    services.compute_day(date(2026, 11, 27))
+    alpha_grid = "/330200/330203/330203001/330203001001/330203001001001/"
+    gamma_grid = "/330200/330205/330205001/330205001001/330205001001001/"
+    quiet_grid = "/330200/330203/330203001/330203001001/330203001001002/"
+    assert (_v("FILED", alpha_grid, 27).raw, _v("FILED", alpha_grid, 27).score) == (2, 50)
+    assert _v("FILED", gamma_grid, 27).score == 0 and _v("FILED", quiet_grid, 27).score == 100
+    assert _v("FILED", alpha_grid, 27).tier == "grid"
+    assert _v("M", alpha_grid, 27).score == 50 and _v("INDEX", alpha_grid, 27).score == 50
+    assert not SignValue.objects.filter(node__code="ACTIVE", tier="grid").exists()
+    # A tree without grid leaves computes no grid rows at all.
+    trees.load({**TREE, "version": "golden-again"}, activate=True)
+    services.compute_day(date(2026, 11, 28))
+    assert not SignValue.objects.filter(day=date(2026, 11, 28), tier="grid").exists()
+
+
+def test_a_grid_value_opens_its_explanation_with_the_grid_named(golden, staff, client):
+    import copy
+
+    tree = copy.deepcopy(TREE)
+    tree["version"] = "golden-grid-page"
+    tree["goals"][1]["groups"][0]["leaves"][0]["tiers"].append("grid")
+    trees.load(tree, activate=True)
+    services.compute_day(date(2026, 11, 27))
+    value = _v("FILED", "/330200/330203/330203001/330203001001/330203001001001/", 27)
+    client.force_login(staff["city_leader"])
+    page = client.get(f"/en/signs/values/{value.pk}/")
+    assert page.status_code == 200 and "330203001001001" in page.content.decode()
+    assert page.context["area_name"].endswith("330203001001001")
+    client.force_login(staff["gamma_inspector"])  # another district: as if missing
+    assert client.get(f"/en/signs/values/{value.pk}/").status_code == 404
