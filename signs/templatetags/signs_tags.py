@@ -70,7 +70,8 @@ def sign_formula(value) -> list[tuple[str, str]]:
         lines.append((
             _("Counted"),
             f"{definitions.REGION_COUNT_LABELS[indicator.numerator]} {top} / "
-            f"{definitions.REGION_COUNT_LABELS[indicator.denominator]} {bottom} = {value.raw:g} % "
+            f"{definitions.REGION_COUNT_LABELS[indicator.denominator]} {bottom} = "
+            f"{'—' if value.raw is None else f'{value.raw:g} %'} "
             f"({rows['from']} – {rows['to']})",
         ))  # fmt: skip
     elif "categories" in rows:

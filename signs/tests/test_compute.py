@@ -182,3 +182,18 @@ def test_a_density_leaf_divides_by_the_registered_components(region_week):  # no
         node__code="COVERS", area_path=f"{EAST}330203002/", day=date(2026, 11, 29)
     )
     assert beta.score is None and beta.explanation["note"] == "no_exposure"
+
+
+def test_a_rate_with_nothing_due_is_explained_without_a_number():
+    """An area with cases but none due in the window: 结案率 has counts and no value; its
+    explanation says "—" (found by bench/signs: the page answered 500)."""
+    from signs.models import SignValue
+    from signs.templatetags.signs_tags import sign_formula
+
+    value = SignValue(raw=None, explanation={
+        "rows": {"indicator": "closing_rate", "area": "/330200/", "from": "2026-11-23",
+                 "to": "2026-11-29", "counts": {"closed": 0, "due": 0}},
+        "normaliser": {"kind": "piecewise", "points": [[0, 0], [100, 100]]},
+    })  # fmt: skip
+    (counted, text), *_rest = sign_formula(value)
+    assert text.endswith("= — (2026-11-23 – 2026-11-29)") and " 0 / " in text
