@@ -11,7 +11,7 @@ failed=0
 
 # Benches whose default size runs longer than this script's budget (minutes): smaller here.
 # import: the default 2.6 M cases (one Ningbo year) takes ~30 min on 2 cores (bench/README.md).
-declare -A size_args=([import]="--size 200000" [evaluation]="--size 100000 --repeat 10" [map]="--size 200000 --repeat 10" [cockpit_live]="--rest 30 --changes 3" [cockpit_soak]="--minutes 10")
+declare -A size_args=([import]="--size 200000" [evaluation]="--size 100000 --repeat 10" [map]="--size 200000 --repeat 10" [cockpit_live]="--rest 30 --changes 3" [cockpit_soak]="--minutes 10" [signs]="--size 100000" [pages]="--size 200000")
 
 for bench in "$root"/bench/[!_]*.py; do
     name="$(basename "$bench" .py)"
