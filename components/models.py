@@ -26,6 +26,10 @@ class ComponentState(models.TextChoices):
     REMOVED = "removed", _("Removed 移除")
 
 
+# No longer standing in the street: not on the map, not a place for work, not an exposure.
+GONE = (ComponentState.REMOVED, ComponentState.ABANDONED)
+
+
 class GeometryKind(models.TextChoices):
     POINT = "point", _("Point")
     LINE = "line", _("Line")

@@ -14,19 +14,14 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from cases.views.access import INSPECTOR_ROLES, elsewhere, role_of
+from cases.views.access import INSPECTOR_ROLES, elsewhere, role_of, works_for_the_city
 from catalog.models import Category, CategoryKind
 from components import selectors
 from components.models import Component, ComponentState
 from core.errors import DomainError
 from org.models import Role
-from org.selectors import staff_profile
 
 PAGE_SIZE = 100
-
-
-def _staff(user) -> bool:
-    return user.is_superuser or staff_profile(user) is not None
 
 
 def _filtered(request: HttpRequest):
@@ -49,7 +44,7 @@ def _filtered(request: HttpRequest):
 
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
-    if not _staff(request.user):
+    if not works_for_the_city(request.user):
         return elsewhere(request.user)
     counts = dict(
         selectors.visible(request.user).values_list("state").annotate(n=Count("pk")).order_by()
@@ -195,7 +190,7 @@ def labels(request: HttpRequest) -> HttpResponse:
     sheet to print (components.labels), at most MAX_LABELS at a time."""
     from components import labels as sheets
 
-    if not _staff(request.user):
+    if not works_for_the_city(request.user):
         return elsewhere(request.user)
     components, _chosen = _filtered(request)
     chosen = list(components.order_by("code")[: sheets.MAX_LABELS + 1])
@@ -218,7 +213,7 @@ def labels(request: HttpRequest) -> HttpResponse:
 
 
 def component(request: HttpRequest, code: str) -> HttpResponse:
-    if not _staff(request.user):
+    if not works_for_the_city(request.user):
         # A QR label scanned by anyone else (a citizen's phone): report a problem on it, with
         # the label's key. The same answer whether or not the code is registered.
         query = {"component": code, "k": request.GET.get("k", "")}

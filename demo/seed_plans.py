@@ -16,7 +16,6 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from shapely.geometry import shape
 
 from areas.models import UnitGrid
 from catalog.models import Category, CategoryKind
@@ -121,13 +120,7 @@ def _do_history(orders: list[WorkOrder], rng: random.Random, now: datetime) -> N
         share = rng.uniform(0.2, 0.95) if rng.random() < ON_TIME else rng.uniform(1.05, 1.6)
         order.status, order.done_by = OrderStatus.DONE, crews.get(order.department_id)
         order.done_at = min(order.starts_at + allowed * share, now)
-        if item.component_id is not None:
-            order.lon, order.lat = item.component.lon, item.component.lat
-        elif item.segment_id is not None:
-            middle = shape(item.segment.geometry).interpolate(0.5, normalized=True)
-            order.lon, order.lat = middle.x, middle.y
-        else:
-            order.lon, order.lat = item.grid.centroid_lon, item.grid.centroid_lat
+        order.lon, order.lat = item.point
         order.answers = {str(i): "正常" for i in order.plan.checklist}
     WorkOrder.objects.bulk_update(
         orders, ["status", "done_by", "done_at", "lon", "lat", "answers"], batch_size=1000

@@ -71,7 +71,7 @@ def add_places(
     """Add the grids of an area, the active road segments of an area, or the standing
     components of a category in an area, that are not places of the plan yet; returns how
     many were added."""
-    from components.models import Component, ComponentState
+    from components.models import GONE, Component
     from iot.models import RoadSegment
 
     items = []
@@ -95,7 +95,7 @@ def add_places(
             Component.objects.filter(
                 category=components_of, area_path__startswith=components_in.path
             )
-            .exclude(state__in=(ComponentState.REMOVED, ComponentState.ABANDONED))
+            .exclude(state__in=GONE)
             .order_by("code")
         )
         for component in found:

@@ -24,7 +24,7 @@ from areas.api import ErrorOut
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 from plans import services
 from plans.models import OrderStatus, WorkOrder
-from plans.selectors import is_centre, orders_of
+from plans.selectors import is_centre, order_of, orders_of
 
 router = Router(tags=["plans"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -58,13 +58,7 @@ def _out(order: WorkOrder) -> dict:
     return {
         "id": order.pk,
         "plan": order.plan.name,
-        "place": (
-            item.component.code
-            if item.component_id
-            else item.segment.code
-            if item.segment_id
-            else item.grid.code
-        ),
+        "place": item.place.code,
         "status": order.status,
         "starts_at": order.starts_at,
         "due_at": order.due_at,
@@ -80,12 +74,7 @@ def _out(order: WorkOrder) -> dict:
 
 
 def _order(request, pk: int) -> WorkOrder:
-    order = (
-        orders_of(request.user)
-        .select_related("plan", "item__grid", "item__component", "item__segment")
-        .filter(pk=pk)
-        .first()
-    )
+    order = order_of(request.user, pk)
     if order is None:
         raise NotFound(_("No work order %(pk)s for you.") % {"pk": pk})
     return order

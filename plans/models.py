@@ -146,6 +146,28 @@ class PlanItem(models.Model):
             self.area_path = self.grid.path
         super().save(*args, **kwargs)
 
+    @property
+    def place(self):
+        """The component, road segment or grid this item is (each has a name and a code)."""
+        return self.component or self.segment or self.grid
+
+    @property
+    def label(self) -> str:
+        return f"{self.place.name} {self.place.code}"
+
+    @property
+    def point(self) -> tuple[float, float]:
+        """The place as a point: the component, the middle of the road, a point inside the grid."""
+        from shapely.geometry import shape
+
+        if self.component_id is not None:
+            return self.component.lon, self.component.lat
+        if self.segment_id is not None:
+            middle = shape(self.segment.geometry).interpolate(0.5, normalized=True)
+            return middle.x, middle.y
+        inside = shape(self.grid.polygon).representative_point()
+        return inside.x, inside.y
+
 
 class OrderStatus(models.TextChoices):
     OPEN = "open", _("Open 待完成")

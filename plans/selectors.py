@@ -46,6 +46,19 @@ def orders_of(user) -> QuerySet[WorkOrder]:
     return WorkOrder.objects.filter(department_id=profile.department_id)
 
 
+def order_of(user, pk: int) -> WorkOrder | None:
+    """One order ``user`` may see, with its plan, department and place; None otherwise."""
+    return (
+        orders_of(user)
+        .select_related(
+            "plan", "plan__category", "department", "item__grid", "item__component",
+            "item__segment",
+        )
+        .filter(pk=pk)
+        .first()
+    )  # fmt: skip
+
+
 def crew_of(user, order: WorkOrder) -> bool:
     """Whether ``user`` belongs to the department ``order`` is for (may complete it)."""
     profile = staff_profile(user)

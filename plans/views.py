@@ -28,14 +28,12 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from shapely.geometry import shape
 
-from cases.views.access import elsewhere
+from cases.views.access import elsewhere, works_for_the_city
 from core import outbox
 from core.dates import day_or_none
 from core.errors import DomainError
 from core.exports import FORMATS, export_response
-from org.selectors import staff_profile
 from plans import selectors, services
 from plans.forms import CompleteForm, InspectForm, ProblemForm
 from plans.models import OrderStatus, Plan, WorkOrder
@@ -43,10 +41,6 @@ from plans.models import OrderStatus, Plan, WorkOrder
 PAGE_SIZE = 100
 TODO = "todo"
 MAX_PERIOD_DAYS = 366
-
-
-def _staff(user) -> bool:
-    return user.is_superuser or staff_profile(user) is not None
 
 
 def _period(request: HttpRequest, *, default_days: int):
@@ -60,19 +54,10 @@ def _period(request: HttpRequest, *, default_days: int):
     return since, until
 
 
-def _place(order: WorkOrder) -> str:
-    item = order.item
-    if item.component_id is not None:
-        return f"{item.component.name} {item.component.code}"
-    if item.segment_id is not None:
-        return f"{item.segment.name} {item.segment.code}"
-    return f"{item.grid.name} {item.grid.code}"
-
-
 @login_required
 def orders(request: HttpRequest) -> HttpResponse:
     """The orders list: a crew's day on the phone, and the way down from every count."""
-    if not _staff(request.user):
+    if not works_for_the_city(request.user):
         return elsewhere(request.user)
     now = timezone.now()
     found = selectors.orders_of(request.user)
@@ -112,8 +97,6 @@ def orders(request: HttpRequest) -> HttpResponse:
     if fmt:
         return _export(fmt, found)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    for order in page:
-        order.place = _place(order)
     query = {k: v for k, v in request.GET.items() if k not in ("page", "format")}
     return render(
         request,
@@ -146,7 +129,7 @@ def _export(fmt: str, found):
     def rows():
         for o in found.iterator(chunk_size=2000):
             yield [
-                o.pk, o.plan.name, o.department.name, _place(o), local(o.starts_at),
+                o.pk, o.plan.name, o.department.name, o.item.label, local(o.starts_at),
                 local(o.due_at), o.get_status_display(), local(o.done_at),
                 _("yes") if o.late else "", o.get_inspection_display(),
             ]  # fmt: skip
@@ -155,34 +138,15 @@ def _export(fmt: str, found):
 
 
 def _order(request: HttpRequest, pk: int) -> WorkOrder:
-    order = (
-        selectors.orders_of(request.user)
-        .select_related(
-            "plan", "plan__category", "department", "item__grid", "item__component", "item__segment"
-        )
-        .filter(pk=pk)
-        .first()
-    )
+    order = selectors.order_of(request.user, pk)
     if order is None:
         raise Http404(_("No work order %(pk)s for you.") % {"pk": pk})
     return order
 
 
-def _point(order: WorkOrder) -> tuple[float, float]:
-    """The order's place as a point: the component, or a point inside the grid."""
-    item = order.item
-    if item.component_id is not None:
-        return item.component.lon, item.component.lat
-    if item.segment_id is not None:  # the middle of the road
-        middle = shape(item.segment.geometry).interpolate(0.5, normalized=True)
-        return middle.x, middle.y
-    inside = shape(item.grid.polygon).representative_point()
-    return inside.x, inside.y
-
-
 @login_required
 def order(request: HttpRequest, pk: int) -> HttpResponse:
-    if not _staff(request.user):
+    if not works_for_the_city(request.user):
         return elsewhere(request.user)
     found = _order(request, pk)
     return _order_page(request, found)
@@ -190,12 +154,8 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _order_page(request, found: WorkOrder, *, complete=None, problem=None, status=200):
     crew = selectors.crew_of(request.user, found)
-    lon, lat = _point(found)
     context = {
         "order": found,
-        "place": _place(found),
-        "lon": lon,
-        "lat": lat,
         "may_complete": crew and found.status in (OrderStatus.OPEN, OrderStatus.MISSED),
         "may_report": crew or selectors.is_centre(request.user),
         "may_inspect": selectors.is_centre(request.user)
@@ -289,16 +249,16 @@ def report_problem(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, found, form.problems(), problem=form)
     data = form.cleaned_data
     item, category = found.item, found.plan.category
-    if item.component_id is not None:
-        # The order authorises the component (a crew may maintain another owner's objects):
-        # the instance is passed, not looked up in the crew's slice; its place is the report's.
-        lon, lat = item.component.lon, item.component.lat
-        if category is not None and not component_fits(item.component, category):
-            category = None  # the component's own category stands in
-    elif data["lon"] is not None:
+    # A component's place is the report's (the phone's position elsewhere, or the order's place).
+    if item.component_id is None and data["lon"] is not None:
         lon, lat = data["lon"], data["lat"]
     else:
-        lon, lat = _point(found)
+        lon, lat = item.point
+    if item.component_id is not None:
+        # The order authorises the component (a crew may maintain another owner's objects):
+        # the instance is passed, not looked up in the crew's slice.
+        if category is not None and not component_fits(item.component, category):
+            category = None  # the component's own category stands in
     report = StaffReport(
         description=data["description"],
         source="planned_work",
@@ -307,7 +267,7 @@ def report_problem(request: HttpRequest, pk: int) -> HttpResponse:
         category=category,
         photos=tuple(data["photos"]),
         component=item.component if item.component_id else None,
-        address=_place(found),
+        address=found.item.label,
         external_id=(
             f"order-{found.pk}-{request.user.pk}-{data['client_key']}" if data["client_key"] else ""
         ),
@@ -354,7 +314,7 @@ def inspect(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def operators(request: HttpRequest) -> HttpResponse:
     """作业单位评价: each operator's counts and rates for the period, every count a link."""
-    if not _staff(request.user):
+    if not works_for_the_city(request.user):
         return elsewhere(request.user)
     now = timezone.now()
     since, until = _period(request, default_days=30)

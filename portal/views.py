@@ -75,10 +75,10 @@ def _component_of(code: str | None, key: str):
         return None
     if not key_matches(code, key):
         return None
-    from components.models import Component, ComponentState
+    from components.models import GONE, Component
 
     return (
-        Component.objects.exclude(state__in=(ComponentState.REMOVED, ComponentState.ABANDONED))
+        Component.objects.exclude(state__in=GONE)
         .select_related("category")
         .filter(code=code)
         .first()

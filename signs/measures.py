@@ -83,12 +83,12 @@ REGISTER_EXPOSURES = frozenset({"covers"})
 
 def register_counts(codes: list[str], tier: str, paths: list[str]) -> dict[str, int]:
     """path -> how many components of the categories ``codes`` stand in the area."""
-    from components.models import Component, ComponentState
+    from components.models import GONE, Component
 
     length = selectors.tier_path_length(tier)
     rows = (
         Component.objects.filter(category__code__in=codes)
-        .exclude(state__in=(ComponentState.REMOVED, ComponentState.ABANDONED))
+        .exclude(state__in=GONE)
         .annotate(region=Substr("area_path", 1, length))
         .filter(region__in=paths)
         .values("region")

@@ -389,13 +389,9 @@ def components_layer(
     """Registered components (部件台账) in the box, of one 部件 category or all, faulty or
     intact; removed and abandoned ones are not on the map. Scoped like the register page."""
     from components import selectors as components
-    from components.models import ComponentState
+    from components.models import GONE, ComponentState
 
-    qs = (
-        components.visible(user)
-        .filter(box.q())
-        .exclude(state__in=(ComponentState.REMOVED, ComponentState.ABANDONED))
-    )
+    qs = components.visible(user).filter(box.q()).exclude(state__in=GONE)
     if category:  # a 5-digit 部件 subclass or a 2-digit major class
         qs = filter_by_category(qs, code=category, kind=None)
     if _too_many(qs, zoom):

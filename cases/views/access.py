@@ -27,6 +27,13 @@ def role_of(user) -> str | None:
     return permissions.role_of(user)
 
 
+def works_for_the_city(user) -> bool:
+    """Staff (any role with a staff profile) or a superuser: the pages not meant for citizens."""
+    from org.selectors import staff_profile
+
+    return user.is_superuser or staff_profile(user) is not None
+
+
 def visible_cases(user) -> QuerySet[Case]:
     """The cases whose page ``user`` may open: the same rule as the API's 404s."""
     return api_selectors.visible_cases(user)
