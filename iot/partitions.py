@@ -72,7 +72,7 @@ def _bound(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
-def is_partitioned(cursor=None) -> bool:
+def is_partitioned() -> bool:
     if connection.vendor != "postgresql":
         return False
     with connection.cursor() as c:
@@ -143,9 +143,10 @@ def maintain(
         if cutoff is not None:
             result.deleted, _ = Reading.objects.filter(ts__lt=_bound(cutoff)).delete()
         return result
+    existing = set(months())  # create_month checks again under its lock
     for n in range(0, ahead + 1):
         month = add_months(this_month, n)
-        if month not in months():
+        if month not in existing:
             result.moved += create_month(month)
             result.created.append(partition_name(month))
     if cutoff is not None:

@@ -124,12 +124,9 @@ class CodeForm(forms.Form):
         return data
 
 
-def _throttled(request, username: str) -> int | None:
-    """Minutes to wait when the address or the username asked too often, else None."""
-    scopes = (
-        (PER_ADDRESS, address_scope(client_address(request))),
-        (PER_USERNAME, username.strip().casefold()),
-    )
+def _throttled(*scopes) -> int | None:
+    """Minutes to wait when one of the (limit, scope) pairs is used up, else None (a try
+    claimed in each)."""
     try:
         throttle.claim_all(scopes, now=timezone.now())
     except throttle.Exhausted as full:
@@ -140,7 +137,10 @@ def _throttled(request, username: str) -> int | None:
 def ask(request):
     form = AskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        wait = _throttled(request, form.cleaned_data["username"])
+        wait = _throttled(
+            (PER_ADDRESS, address_scope(client_address(request))),
+            (PER_USERNAME, form.cleaned_data["username"].strip().casefold()),
+        )
         if wait is not None:
             form.add_error(None, _("Too many requests. Try again in %(n)d minutes.") % {"n": wait})
         else:
@@ -159,13 +159,9 @@ def confirm(request):
     form = CodeForm(request.POST or None, initial={"username": request.GET.get("username", "")})
     if request.method == "POST" and form.is_valid():
         user, _profile = _account(form.cleaned_data["username"])
-        if (
-            throttle.claim(
-                PER_ADDRESS_TRIES, address_scope(client_address(request)), now=timezone.now()
-            )
-            is None
-        ):
-            form.add_error(None, _("Too many requests. Try again in %(n)d minutes.") % {"n": 60})
+        wait = _throttled((PER_ADDRESS_TRIES, address_scope(client_address(request))))
+        if wait is not None:
+            form.add_error(None, _("Too many requests. Try again in %(n)d minutes.") % {"n": wait})
             return render(request, "web/sms_reset.html", {"form": form, "step": "code"})
         # The password's rules first, judged against the account named, or an unsaved one of
         # that name when there is none: the answer never tells which usernames exist.
