@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
-import shutil
 import statistics
 import tempfile
 import time
@@ -198,16 +196,9 @@ def main() -> None:
         from cases.models import Case
         from evaluation import facts, rollups, selectors
         from evaluation.models import CaseFact, TaskFact
-        from hotline import services
         from org.models import Department
 
-        export = os.path.join(workdir, "hotline-2025.csv")
-        generator.write_export(export, args.size, args.seed)
-        began = time.perf_counter()
-        run = services.import_file(path=export, historical=True, batch_size=20_000)
-        imported = time.perf_counter() - began
-        if run.created != args.size:
-            raise SystemExit(f"{NAME}: imported {run.created} of {args.size}")
+        imported = generator.import_year(workdir, args.size, args.seed, bench=NAME)
         import_rate = args.size / imported
         print(f"historical import: {imported:.1f} s, {import_rate:,.0f} cases/s")
 
@@ -273,11 +264,7 @@ def main() -> None:
             )
         connection.close()
     finally:
-        if not args.keep:
-            generator.drop_database(maintenance, dbname)
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            print(f"kept database {dbname}")
+        generator.finish(maintenance, dbname, workdir, keep=args.keep)
     ours = 1 / statistics.mean(ours_p95)
     theirs = 1 / statistics.mean(theirs_p95)
     print(f"backfill {backfill_rate:,.0f} cases/s vs import {import_rate:,.0f} cases/s")

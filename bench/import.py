@@ -103,6 +103,34 @@ def demo_city_database(workdir: str, seed: int) -> tuple[str, str]:
     return maintenance, dbname
 
 
+def import_year(workdir: str, size: int, seed: int, *, bench: str) -> float:
+    """For the benches built on this one's data: ``size`` finished cases of the year written by
+    ``write_export`` and loaded by the historical import into the database ``demo_city_database``
+    set up; the import's seconds. A shortfall stops the bench."""
+    from hotline import services
+
+    export = os.path.join(workdir, f"hotline-{YEAR}.csv")
+    write_export(export, size, seed)
+    began = time.perf_counter()
+    run = services.import_file(path=export, historical=True, batch_size=20_000)
+    if run.created != size:
+        raise SystemExit(f"{bench}: imported {run.created} of {size}")
+    return time.perf_counter() - began
+
+
+def finish(maintenance: str, name: str, workdir: str, *, keep: bool) -> None:
+    """The end of a bench on ``demo_city_database``: drop the database and the work files, or
+    (``--keep``) say where they are."""
+    if keep:
+        print(f"kept database {name} and {workdir}")
+        return
+    from django.db import connections
+
+    connections.close_all()
+    drop_database(maintenance, name)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 def drop_database(maintenance: str, name: str) -> None:
     import psycopg
 

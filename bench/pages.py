@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
-import shutil
 import tempfile
 import time
 
@@ -33,7 +31,7 @@ NAME = "pages"
 DEFAULT_SIZE = 2_600_000
 
 
-def pages(seed: int) -> list[tuple[str, str, str]]:
+def pages() -> list[tuple[str, str, str]]:
     """(label, who, path) of every page measured, picked from the database as it is."""
     from cases.models import Case, Task
     from cases.states import OPEN_TASK_STATUSES
@@ -46,7 +44,7 @@ def pages(seed: int) -> list[tuple[str, str, str]]:
         picked.append((f"workbench {queue}", "dispatcher", f"/en/cases/?queue={queue}"))
     open_case = Case.objects.filter(tasks__status__in=OPEN_TASK_STATUSES).order_by("pk").first()
     picked.append(("case page", "dispatcher", f"/en/cases/{open_case.number}/"))
-    busiest = (
+    working = (  # a department with open tasks (the first by code)
         Task.objects.filter(status__in=OPEN_TASK_STATUSES)
         .values_list("department__code", flat=True)
         .order_by("department__code")
@@ -54,7 +52,7 @@ def pages(seed: int) -> list[tuple[str, str, str]]:
     )
     from org.models import StaffProfile
 
-    disposer = StaffProfile.objects.filter(department__code=busiest, role="disposer").first()
+    disposer = StaffProfile.objects.filter(department__code=working, role="disposer").first()
     picked.append(("disposer's tasks", disposer.user.username, "/en/cases/m/tasks/"))
     inspector = StaffProfile.objects.filter(role="inspector").order_by("user__username").first()
     picked.append(("inspector's list", inspector.user.username, "/en/cases/m/inspect/"))
@@ -112,7 +110,6 @@ def main() -> None:
 
         from demo import seed_cases
         from demo.places import Places
-        from hotline import services
 
         began = time.perf_counter()
         with transaction.atomic():
@@ -120,16 +117,11 @@ def main() -> None:
         print(f"a day of live work: the demo's 3,000 cases in {time.perf_counter() - began:.1f} s")
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
-        picked = pages(args.seed)
+        picked = pages()
         small = measure(picked, args.repeat)
 
-        export = os.path.join(workdir, "hotline-2025.csv")
-        generator.write_export(export, args.size, args.seed)
-        began = time.perf_counter()
-        run = services.import_file(path=export, historical=True, batch_size=20_000)
-        if run.created != args.size:
-            raise SystemExit(f"{NAME}: imported {run.created} of {args.size}")
-        print(f"historical import of {args.size:,}: {time.perf_counter() - began:.1f} s")
+        imported = generator.import_year(workdir, args.size, args.seed, bench=NAME)
+        print(f"historical import of {args.size:,}: {imported:.1f} s")
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
         big = measure(picked, args.repeat)
@@ -144,14 +136,7 @@ def main() -> None:
         worst = max(big, key=lambda k: big[k][1])
         emit(bench=NAME, value=big[worst][1], unit="ms", baseline=small[worst][1], n=args.size)
     finally:
-        if args.keep:
-            print(f"kept database {dbname}")
-        else:
-            from django.db import connections
-
-            connections.close_all()
-            generator.drop_database(maintenance, dbname)
-        shutil.rmtree(workdir, ignore_errors=True)
+        generator.finish(maintenance, dbname, workdir, keep=args.keep)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,16 @@ def rounds(staff):
     return plan
 
 
+def _done_at_nine(order, staff):
+    """The crew does ``order`` at 09:00 with every proof (on time for the 08:00 round)."""
+    grid = UnitGrid.objects.get(code=GRID)
+    services.complete(
+        order=order, actor=staff["alpha_disposer"], lon=grid.centroid_lon,
+        lat=grid.centroid_lat, answers={"路面无垃圾": "正常", "果皮箱已清": "正常"},
+        photo=photo(), now=datetime(2026, 10, 12, 9, tzinfo=SHANGHAI),
+    )  # fmt: skip
+
+
 def _orders():
     return list(WorkOrder.objects.order_by("starts_at"))
 
@@ -169,12 +179,7 @@ def test_a_problem_found_on_the_round_becomes_one_case_at_the_place(rounds, staf
 
 def test_the_centre_inspects_on_the_page_and_a_failure_opens_rework(rounds, staff, client):
     morning, _afternoon = _orders()
-    grid = UnitGrid.objects.get(code=GRID)
-    services.complete(
-        order=morning, actor=staff["alpha_disposer"], lon=grid.centroid_lon,
-        lat=grid.centroid_lat, answers={"路面无垃圾": "正常", "果皮箱已清": "正常"},
-        photo=photo(), now=datetime(2026, 10, 12, 9, tzinfo=SHANGHAI),
-    )  # fmt: skip
+    _done_at_nine(morning, staff)
     client.force_login(staff["alpha_disposer"])
     assert (
         client.post(f"/plans/orders/{morning.pk}/inspect/", {"result": "passed"}).status_code == 404
@@ -196,12 +201,7 @@ def test_the_centre_inspects_on_the_page_and_a_failure_opens_rework(rounds, staf
 
 def test_the_operator_evaluation_counts_and_every_count_opens_its_orders(rounds, staff, client):
     morning, afternoon = _orders()
-    grid = UnitGrid.objects.get(code=GRID)
-    services.complete(
-        order=morning, actor=staff["alpha_disposer"], lon=grid.centroid_lon,
-        lat=grid.centroid_lat, answers={"路面无垃圾": "正常", "果皮箱已清": "正常"},
-        photo=photo(), now=datetime(2026, 10, 12, 9, tzinfo=SHANGHAI),
-    )  # fmt: skip
+    _done_at_nine(morning, staff)
     # The afternoon round was never done: its time is up, so it is due and missed (even before
     # the scanner marks it).
     rows = selectors.operator_rows(
