@@ -65,13 +65,18 @@ TABLE_ORDER = (
 # --- the database -------------------------------------------------------------------------------
 
 
+def _server():
+    """The PostgreSQL server of DATABASE_URL (its parts), or the default one."""
+    configured = os.environ.get("DATABASE_URL", "")
+    server = configured if configured.startswith(("postgres://", "postgresql://")) else ""
+    return urlsplit(server or DEFAULT_SERVER)
+
+
 def create_database() -> tuple[str, str, str]:
     """(DATABASE_URL of a new database, maintenance URL, its name)."""
     import psycopg
 
-    configured = os.environ.get("DATABASE_URL", "")
-    server = configured if configured.startswith(("postgres://", "postgresql://")) else ""
-    parts = urlsplit(server or DEFAULT_SERVER)
+    parts = _server()
     maintenance = urlunsplit(parts._replace(path="/postgres"))
     name = f"cityops_bench_import_{os.getpid()}"
     with psycopg.connect(maintenance.replace("postgres://", "postgresql://"), autocommit=True) as c:
@@ -83,14 +88,7 @@ def demo_city_database(workdir: str, seed: int) -> tuple[str, str]:
     """A new database, migrated, with the demo city and no cases, Django set up on it and its
     var files in ``workdir``; (maintenance URL, database name) for ``drop_database``."""
     url, maintenance, dbname = create_database()
-    os.environ["DATABASE_URL"] = url
-    os.environ["CITYOPS_VAR_DIR"] = os.path.join(workdir, "var")  # demo credentials, media
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "cityops.settings"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    _set_up_django(url, workdir)
     from django.core.management import call_command
 
     from demo.services import seed_demo
@@ -101,6 +99,24 @@ def demo_city_database(workdir: str, seed: int) -> tuple[str, str]:
     truncate()  # the demo's story cases: benches count exactly the rows they load
     print(f"database {dbname}: migrated and seeded in {time.perf_counter() - stamp:.1f} s")
     return maintenance, dbname
+
+
+def kept_database(name: str, workdir: str) -> None:
+    """Django set up on a database an earlier run kept (``--keep``), with that run's var files:
+    measure again after a change without building the data again."""
+    parts = _server()
+    _set_up_django(urlunsplit(parts._replace(path=f"/{name}")), workdir)
+
+
+def _set_up_django(url: str, workdir: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["CITYOPS_VAR_DIR"] = os.path.join(workdir, "var")  # demo credentials, media
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "cityops.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
 
 
 def import_year(workdir: str, size: int, seed: int, *, bench: str) -> float:

@@ -166,18 +166,27 @@ def cases_with_light(qs: QuerySet[Case], light: str, now: datetime) -> QuerySet[
 
 def filter_by_area(qs: QuerySet[Case], code: str) -> QuerySet[Case]:
     """Cases in an administrative area (any tier) or in one unit grid, by code."""
+    grid_id, path = area_of(code)
+    return (
+        qs.filter(grid_id=grid_id) if grid_id is not None else qs.filter(area_path__startswith=path)
+    )
+
+
+def area_of(code: str) -> tuple[int | None, str]:
+    """(grid id, "") when ``code`` names a unit grid, else (None, the area's path); an unknown
+    code is a ValidationFailed on the field ``area``."""
     code = code.strip()
     if len(code) == GRID_CODE_LENGTH:
         grid = UnitGrid.objects.filter(code=code).only("pk").first()
         if grid is not None:
-            return qs.filter(grid_id=grid.pk)
+            return grid.pk, ""
     area = AdminArea.objects.filter(code=code).only("path").first()
     if area is None:
         raise ValidationFailed(
             _("No area or unit grid has the code %(code)r.") % {"code": code},
             details={"field": "area"},
         )
-    return qs.filter(area_path__startswith=area.path)
+    return None, area.path
 
 
 def filter_by_category(

@@ -6,6 +6,7 @@ from django.utils import timezone
 from ninja import Field, Query, Schema
 
 from cases import api_selectors as sel
+from cases import tally
 from cases.api.common import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE,
@@ -60,6 +61,24 @@ class CaseListQuery(Schema):
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
 
+def _tallied_count(user, filters: CaseListQuery) -> int | None:
+    """The list's count from the tallies the database keeps (cases.tally), when its filters are
+    ones they hold (status, source, an area) and the caller's scope is an area scope; else None
+    (counted on the cases). A city's years of cases took seconds to count (issue 15)."""
+    narrowed = (filters.priority, filters.category, filters.category_kind, filters.q, filters.light)
+    if any(narrowed) or sel.department_scoped(user):
+        return None
+    area_path = None
+    if filters.area:
+        grid_id, area_path = sel.area_of(filters.area)
+        if grid_id is not None:
+            return None
+    per_status = tally.by_status(user, area_path=area_path, source=filters.source)
+    if filters.status:
+        return sum(per_status[status] for status in set(filters.status))
+    return sum(per_status.values())
+
+
 @router.get(
     "/cases",
     response={200: CasePageOut, **READ_ERRORS},
@@ -90,7 +109,12 @@ def list_cases(request, filters: Query[CaseListQuery]):
     if filters.light:
         qs = sel.cases_with_light(qs, filters.light, now)
     qs = qs.order_by(filters.order, "-pk").prefetch_related(sel.open_tasks_prefetch())
-    count, rows = paged(qs, filters.page, filters.page_size)
+    count = _tallied_count(request.user, filters)
+    if count is None:
+        count, rows = paged(qs, filters.page, filters.page_size)
+    else:
+        start = (filters.page - 1) * filters.page_size
+        rows = list(qs[start : start + filters.page_size])
     return {
         "count": count,
         "page": filters.page,

@@ -82,6 +82,33 @@ def test_filters_by_area_or_grid_code(flow, desk, west_grid):
     assert "999" in body["message"]
 
 
+def test_the_count_from_the_tallies_is_the_count_of_the_cases(flow, desk, staff, west_grid):
+    """Filtered by status, source and area the count is read from the tallies the database
+    keeps (cases.tally); it must be the number of cases the same filter lists, for the city,
+    a district's staff, and a grid (counted on the cases)."""
+    flow.reported()
+    flow.reported(trusted=False)
+    flow.filed(source="hotline_12345")
+    case_report(
+        actor=flow.staff["gamma_inspector"], source="inspector", description="x", grid=west_grid
+    )
+    filters = [
+        {},
+        {"status": "reported"},
+        {"status": ["reported", "filed", "reported"]},
+        {"source": "citizen"},
+        {"area": "330203001"},
+        {"area": "330205", "status": "reported"},
+        {"area": west_grid.code},
+        {"status": "closed"},
+    ]
+    for who in (desk, as_user(staff["west_dispatcher"])):
+        for query in filters:
+            page = ok(who.get("/cases", {**query, "page_size": 100}))
+            assert page["count"] == len(page["items"]), query
+    assert ok(desk.get("/cases"))["count"] == 4
+
+
 def test_text_search_matches_number_address_and_description(flow, desk):
     a = flow.reported(description="Manhole cover missing", address="12 Zhongshan Road")
     b = flow.reported(description="路灯不亮", address="Jiefang Road")

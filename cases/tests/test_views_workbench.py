@@ -13,6 +13,7 @@ from cases.factories import CategoryFactory, FilingStandardFactory
 from cases.states import CaseStatus, SourceChannel
 from cases.tests.conftest import local
 from cases.views import workbench
+from core import paging
 from dispatch.models import RoutingDecision
 from dispatch.services import rule_create
 
@@ -167,6 +168,53 @@ def test_pagination(client, flow, staff, monkeypatch):
     assert rows(first) == [c.number for c in made[:2]]
     assert rows(third) == [made[4].number]
     assert "Page 1 of 3 (5 cases)" in first.content.decode()
+
+
+def test_all_cases_are_counted_exactly_from_the_tallies(client, flow, staff, monkeypatch):
+    """By area and source the tallies answer: "all" is exact however many cases there are."""
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
+    made = [flow.reported() for _ in range(5)]
+    services.case_void(case=made[0], actor=staff["shift_leader"], reason="test")
+    client.force_login(staff["city_dispatcher"])
+    response = client.get(URL, {"queue": "all", "source": "inspector"})
+    tabs = {t.key: t for t in response.context["tabs"]}
+    assert (tabs["all"].count, tabs["all"].more, tabs["reported"].count) == (5, False, 4)
+    assert counts(client.get(URL, {"source": "citizen"}))["all"] == 0
+
+
+def test_all_cases_count_stops_at_the_cap_and_the_pager_says_narrow(
+    client, flow, staff, monkeypatch
+):
+    """Narrowed by what the tallies do not hold (here the date), "all" is counted on the cases
+    up to paging.COUNT_CAP, not to the end (a city's years are millions); the open queues stay
+    exact, and the pager asks for narrower filters for the rest."""
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
+    monkeypatch.setattr(workbench, "PAGE_SIZE", 2)
+    made = [flow.reported() for _ in range(5)]
+    since = {"reported_from": "2026-01-01"}
+    client.force_login(staff["city_dispatcher"])
+    response = client.get(URL, {"queue": "all", **since})
+    tabs = {t.key: t for t in response.context["tabs"]}
+    assert (tabs["all"].count, tabs["all"].more) == (3, True)
+    assert (tabs["reported"].count, tabs["reported"].more) == (5, False)
+    html = response.content.decode()
+    assert ">3+</span>" in html and ">5</span>" in html
+    assert "Page 1 of 2 (more than 3 cases: narrow the filters to reach the rest)" in html
+    last = client.get(URL, {"queue": "all", "page": 9, **since})  # the last page the cap reaches
+    assert rows(last) == [made[2].number]
+    narrowed = client.get(URL, {"queue": "all", "q": made[0].number})
+    assert "Page" not in narrowed.content.decode() and counts(narrowed)["all"] == 1
+
+
+def test_the_pager_of_a_status_queue_uses_the_tab_count(client, flow, staff, monkeypatch):
+    """One count per request for a queue: the tab's figure is the pager's."""
+    monkeypatch.setattr(workbench, "PAGE_SIZE", 2)
+    for _ in range(3):
+        flow.reported()
+    client.force_login(staff["city_dispatcher"])
+    response = client.get(URL, {"queue": "reported"})
+    paginator = response.context["page"].paginator
+    assert (paginator.known, paginator.count, paginator.more) == (3, 3, False)
 
 
 def test_bulk_dispatch_to_a_chosen_department(client, flow, staff, at):

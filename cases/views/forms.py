@@ -20,6 +20,7 @@ from cases.services._base import REASON_MAX
 from cases.sla import Light
 from cases.states import CaseAction, Priority, SourceChannel, VerifyFinding
 from catalog.models import Category, FilingStandard
+from core.widgets import QuickSelect, QuickSelectMultiple
 from org.models import Department
 from org.selectors import visible_areas
 
@@ -193,6 +194,7 @@ class FileCaseForm(MoveForm):
         queryset=Category.objects.filter(is_active=True),
         required=False,
         help_text=_("Change it to list the filing standards of another category."),
+        widget=QuickSelect,
     )
     standard = forms.ModelChoiceField(
         label=_("Filing standard (filing condition, time limit)"),
@@ -239,12 +241,13 @@ class DispatchForm(MoveForm):
     lead = forms.ModelChoiceField(
         label=_("Lead department 主办"),
         queryset=Department.objects.filter(is_active=True),
+        widget=QuickSelect,
     )
     co_departments = forms.ModelMultipleChoiceField(
         label=_("Co-departments 协办 (optional)"),
         queryset=Department.objects.filter(is_active=True),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        widget=QuickSelectMultiple(attrs={"size": 5}),
         help_text=_("Only for a joint case: each department chosen here gets its own task."),
     )
     note = note_field()
@@ -283,6 +286,7 @@ class RerouteShareForm(MoveForm):
     department = forms.ModelChoiceField(
         label=_("Department taking over the share"),
         queryset=Department.objects.filter(is_active=True),
+        widget=QuickSelect,
     )
     note = note_field()
 
@@ -356,10 +360,13 @@ class WorkbenchFilter(forms.Form):
     """The workbench filters; every field optional, bad values are ignored field by field."""
 
     area = forms.ModelChoiceField(
-        label=_("Area"), queryset=AdminArea.objects.none(), required=False
+        label=_("Area"), queryset=AdminArea.objects.none(), required=False, widget=QuickSelect
     )
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.filter(is_active=True), required=False
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        widget=QuickSelect,
     )
     source = forms.ChoiceField(
         label=_("Source"), choices=[("", _("All sources")), *SourceChannel.choices], required=False
@@ -384,14 +391,29 @@ class WorkbenchFilter(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = visible_areas(user).filter(level__in=FILTER_AREA_LEVELS)
-        self.fields["area"].empty_label = _("All my areas")
-        self.fields["category"].empty_label = _("All categories")
+        areas = visible_areas(user).filter(level__in=FILTER_AREA_LEVELS)
+        self.fields["area"].queryset = areas
+        # ~550 options on every workbench page: the options from plain rows, not model objects
+        # (the querysets still check what is chosen).
+        self.fields["area"].choices = [
+            ("", _("All my areas")),
+            *(
+                (pk, f"{name} ({code})")
+                for pk, name, code in areas.values_list("pk", "name", "code")
+            ),
+        ]
+        self.fields["category"].choices = [("", _("All categories")), *category_options()]
 
     def values(self) -> dict:
         """Cleaned values of the valid fields (an invalid field simply does not filter)."""
         self.is_valid()
         return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v}
+
+
+def category_options() -> list[tuple[int, str]]:
+    """(pk, "code name") of the active categories, as their ``__str__`` reads."""
+    rows = Category.objects.filter(is_active=True).values_list("pk", "code", "name")
+    return [(pk, f"{code} {name}") for pk, code, name in rows]
 
 
 class BulkDispatchForm(forms.Form):
@@ -400,4 +422,5 @@ class BulkDispatchForm(forms.Form):
         label=_("Department"),
         queryset=Department.objects.filter(is_active=True),
         required=False,
+        widget=QuickSelect,
     )

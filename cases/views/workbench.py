@@ -27,13 +27,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import permissions, queues, selectors, services
+from cases import permissions, queues, selectors, services, tally
 from cases.models import Case, Task
 from cases.states import OPEN_TASK_STATUSES, CaseAction, CaseStatus, Priority, SourceChannel
 from cases.views import display, moves, routing
 from cases.views.access import DESK_ROLES, elsewhere, role_of
 from cases.views.forms import BulkDispatchForm, WorkbenchFilter
-from core import exports
+from core import exports, paging
 from core.errors import DomainError
 from org.models import Role
 
@@ -43,6 +43,8 @@ PAGE_SIZE = 25
 LIGHT_FILTER_MAX = 5000
 BULK_MAX = 200
 
+# Filters the tallies can answer (the light filter narrows the list, not the tab counts).
+TALLIED_FILTERS = {"area", "source", "light"}
 OVERDUE = "overdue"
 ALL = "all"
 QUEUE_STATUSES = [
@@ -76,6 +78,7 @@ class Tab:
     label: str
     count: int
     active: bool
+    more: bool = False  # count stopped at paging.COUNT_CAP: shown as "10000+"
 
 
 def _filtered(user, values: dict) -> QuerySet[Case]:
@@ -127,11 +130,39 @@ def _by_light(qs: QuerySet[Case], light: str, now) -> tuple[QuerySet[Case], bool
     return qs.filter(pk__in=[c.pk for c in candidates if c.light == light]), True
 
 
-def _tabs(base: QuerySet[Case], queue: str, now) -> list[Tab]:
-    counts = dict(base.order_by().values_list("status").annotate(n=Count("pk")))
+def _counts(user, values: dict, base: QuerySet[Case], now) -> tuple[dict[str, int], bool]:
+    """Cases per queue tab, and whether "all" stopped at the cap.
+
+    Filtered by area and source only (the usual view), every count is read from the tallies
+    the database keeps (cases.tally), exactly. Filtered by more, the open statuses are counted
+    exactly (the (status, area_path) index reads the open cases only, however many closed
+    ones the years hold) and "all" up to ``paging.COUNT_CAP``.
+    """
+    more = False
+    if values.keys() <= TALLIED_FILTERS:
+        area = values.get("area")
+        per_status = tally.by_status(
+            user, area_path=area.path if area else None, source=values.get("source")
+        )
+        counts = {status: per_status[status] for status in QUEUE_STATUSES}
+        counts[ALL] = sum(per_status.values())
+    else:
+        counts = dict(
+            base.filter(status__in=QUEUE_STATUSES)
+            .order_by()
+            .values_list("status")
+            .annotate(n=Count("pk"))
+        )
+        counts[ALL], more = paging.capped_count(base)
     counts[OVERDUE] = overdue(base, now).count()
-    counts[ALL] = sum(v for k, v in counts.items() if k != OVERDUE)
-    return [Tab(q, QUEUE_LABELS[q], counts.get(q, 0), q == queue) for q in QUEUES]
+    return counts, more
+
+
+def _tabs(counts: dict[str, int], more: bool, queue: str) -> list[Tab]:
+    return [
+        Tab(q, QUEUE_LABELS[q], counts.get(q, 0), q == queue, more=more and q == ALL)
+        for q in QUEUES
+    ]
 
 
 def queue_cards(user, queue: queues.Queue, tasks, now) -> list[dict]:
@@ -174,7 +205,8 @@ def workbench_context(request: HttpRequest) -> dict:
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("queue", None)
-    tabs = _tabs(base, queue, now) + [
+    counts, more = _counts(user, values, base, now)
+    tabs = _tabs(counts, more, queue) + [
         Tab(
             q.key,
             q.label,
@@ -194,9 +226,12 @@ def workbench_context(request: HttpRequest) -> dict:
         }
     qs = _queue(base, queue, now)
     light_applied = True
+    known = counts.get(queue, 0)
     if values.get("light"):
         qs, light_applied = _by_light(qs, values["light"], now)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        known = None
+    paginator = paging.CappedPaginator(qs, PAGE_SIZE, known=known, more=more and queue == ALL)
+    page = paginator.get_page(request.GET.get("page"))
     display.annotate_lights(page.object_list, now)
     display.annotate_suspensions(page.object_list)
     may_dispatch = role_of(user) in permissions.MOVE_ROLES[CaseAction.DISPATCH]

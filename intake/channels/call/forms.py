@@ -9,6 +9,7 @@ from areas.models import AdminArea
 from cases.limits import DESCRIPTION_MAX
 from cases.states import Priority, SourceChannel
 from catalog.models import Category
+from core.widgets import QuickSelect
 from intake.channels.call import CALL_SOURCES
 from org.selectors import visible_areas
 
@@ -28,7 +29,10 @@ class CallForm(forms.Form):
         widget=forms.Textarea({"rows": 3}),
     )
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.filter(is_active=True), required=False
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        widget=QuickSelect,
     )
     place = forms.CharField(
         label=_("Find a place"),
@@ -43,6 +47,7 @@ class CallForm(forms.Form):
         label=_("Area (when there is no pin)"),
         queryset=AdminArea.objects.none(),
         required=False,
+        widget=QuickSelect,
     )
     priority = forms.ChoiceField(
         label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL

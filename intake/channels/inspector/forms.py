@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.limits import DESCRIPTION_MAX
 from cases.views.forms import PhotosField
 from catalog.models import Category
+from core.widgets import QuickSelect
 
 
 class InspectorReportForm(forms.Form):
@@ -17,7 +18,10 @@ class InspectorReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.filter(is_active=True), required=False
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        widget=QuickSelect,
     )
     address = forms.CharField(label=_("Address or landmark"), max_length=200, required=False)
     lon = forms.FloatField(widget=forms.HiddenInput, min_value=-180, max_value=180, required=False)

@@ -10,6 +10,7 @@ from cases.limits import DESCRIPTION_MAX
 from cases.states import Priority, SourceChannel
 from cases.views.forms import PhotosField
 from catalog.models import Category
+from core.widgets import QuickSelect
 from intake.channels.operator import LINK_MAX, OPERATOR_SOURCES, ORIGIN_MAX
 from org.selectors import visible_areas
 
@@ -39,7 +40,10 @@ class OperatorReportForm(forms.Form):
         required=False,
     )
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.filter(is_active=True), required=False
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        widget=QuickSelect,
     )
     place = forms.CharField(
         label=_("Find a place"),
@@ -55,6 +59,7 @@ class OperatorReportForm(forms.Form):
         label=_("Area (when there is no location)"),
         queryset=AdminArea.objects.none(),
         required=False,
+        widget=QuickSelect,
     )
     reporter_name = forms.CharField(label=_("Contact name"), max_length=60, required=False)
     reporter_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
