@@ -41,6 +41,7 @@ DEMO_FIGURES = "pages-demo.json"
 
 def pages() -> list[tuple[str, str, str]]:
     """(label, who, path) of every page measured, picked from the database as it is."""
+    from areas.models import AdminArea
     from cases.models import Case, Task
     from cases.states import OPEN_TASK_STATUSES
     from cases.views.workbench import QUEUES
@@ -50,6 +51,16 @@ def pages() -> list[tuple[str, str, str]]:
     picked = [("home", "dispatcher", "/en/")]
     for queue in QUEUES:
         picked.append((f"workbench {queue}", "dispatcher", f"/en/cases/?queue={queue}"))
+    district = AdminArea.objects.filter(level="district").order_by("code").first()
+    for queue in QUEUES:  # the same tabs filtered by a district (and a text, the slow way)
+        picked.append(
+            (
+                f"workbench {queue} district",
+                "dispatcher",
+                f"/en/cases/?queue={queue}&area={district.pk}",
+            )
+        )
+    picked.append(("workbench all text", "dispatcher", "/en/cases/?queue=all&q=%E8%B7%AF%E7%81%AF"))
     open_case = Case.objects.filter(tasks__status__in=OPEN_TASK_STATUSES).order_by("pk").first()
     picked.append(("case page", "dispatcher", f"/en/cases/{open_case.number}/"))
     working = (  # a department with open tasks (the first by code)
@@ -74,6 +85,13 @@ def pages() -> list[tuple[str, str, str]]:
     district = device.area_path.split("/")[2] if device else "330203"
     picked.append(("api cases district", "dispatcher", f"/api/v1/cases?limit=50&area={district}"))
     picked.append(("api source counts", "dispatcher", "/api/v1/intake/sources/counts"))
+    for label, query in (
+        ("api cases category", "category=01023"),
+        ("api cases urgent", "priority=urgent"),
+        ("api cases text", "q=%E8%B7%AF%E7%81%AF"),  # 路灯
+        ("api cases red", "light=red"),
+    ):
+        picked.append((label, "dispatcher", f"/api/v1/cases?limit=50&{query}"))
     return picked
 
 

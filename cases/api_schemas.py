@@ -28,6 +28,7 @@ from cases.states import (
     VerifyFinding,
 )
 from catalog.models import CategoryKind
+from core import paging
 from core.coords import CRS_CHOICES
 
 NOTE_MAX = 2000
@@ -264,8 +265,19 @@ class CaseDetailOut(CaseSummaryOut):
     satisfaction: RatingOut | None = Field(description="the reporter's rating (回访), if any")
 
 
+COUNT_CAPPED = Field(
+    False,
+    description=(
+        f"true when more match than `count` says: counting stops at {paging.COUNT_CAP:,} "
+        "where the filters are not kept counted (category, priority, text, light; tasks); "
+        "narrow them to count"
+    ),
+)
+
+
 class CasePageOut(Schema):
     count: int
+    count_capped: bool = COUNT_CAPPED
     page: int
     page_size: int
     items: list[CaseSummaryOut]
@@ -273,6 +285,7 @@ class CasePageOut(Schema):
 
 class TaskPageOut(Schema):
     count: int
+    count_capped: bool = COUNT_CAPPED
     page: int
     page_size: int
     items: list[CaseTaskOut]

@@ -109,14 +109,15 @@ def list_cases(request, filters: Query[CaseListQuery]):
     if filters.light:
         qs = sel.cases_with_light(qs, filters.light, now)
     qs = qs.order_by(filters.order, "-pk").prefetch_related(sel.open_tasks_prefetch())
-    count = _tallied_count(request.user, filters)
+    count, capped = _tallied_count(request.user, filters), False
     if count is None:
-        count, rows = paged(qs, filters.page, filters.page_size)
+        count, capped, rows = paged(qs, filters.page, filters.page_size)
     else:
         start = (filters.page - 1) * filters.page_size
         rows = list(qs[start : start + filters.page_size])
     return {
         "count": count,
+        "count_capped": capped,
         "page": filters.page,
         "page_size": filters.page_size,
         "items": [summary_data(case, case.open_tasks, now) for case in rows],
@@ -173,10 +174,11 @@ def list_tasks(request, filters: Query[TaskListQuery]):
         qs = qs.filter(status__in=OPEN_TASK_STATUSES)
     if filters.case:
         qs = qs.filter(case__number=filters.case)
-    count, rows = paged(qs.order_by("deadline_at", "pk"), filters.page, filters.page_size)
+    count, capped, rows = paged(qs.order_by("deadline_at", "pk"), filters.page, filters.page_size)
     now = timezone.now()
     return {
         "count": count,
+        "count_capped": capped,
         "page": filters.page,
         "page_size": filters.page_size,
         "items": [task_data(t, now) for t in rows],

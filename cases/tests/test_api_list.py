@@ -13,6 +13,7 @@ from cases.factories import FilingStandardFactory
 from cases.services.reporting import case_report
 from cases.tests.api_client import as_user, error, ok
 from cases.tests.conftest import T0, local
+from core import paging
 from core.models import TimeUnit
 
 
@@ -107,6 +108,19 @@ def test_the_count_from_the_tallies_is_the_count_of_the_cases(flow, desk, staff,
             page = ok(who.get("/cases", {**query, "page_size": 100}))
             assert page["count"] == len(page["items"]), query
     assert ok(desk.get("/cases"))["count"] == 4
+
+
+def test_a_count_the_tallies_do_not_hold_stops_at_the_cap(flow, desk, monkeypatch):
+    """Narrowed by priority (not kept counted) the count is read on the cases up to the cap."""
+    monkeypatch.setattr(paging, "COUNT_CAP", 2)
+    made = [flow.reported(priority="urgent") for _ in range(3)]
+    page = ok(desk.get("/cases", {"priority": "urgent", "page_size": 2, "page": 2}))
+    assert (page["count"], page["count_capped"]) == (2, True)
+    assert numbers(page) == [made[0].number]  # the pages past the cap are still there
+    exact = ok(desk.get("/cases"))
+    assert (exact["count"], exact["count_capped"]) == (3, False)
+    tasks = ok(desk.get("/tasks"))
+    assert (tasks["count"], tasks["count_capped"]) == (0, False)
 
 
 def test_text_search_matches_number_address_and_description(flow, desk):
