@@ -21,7 +21,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from areas.models import AdminArea, UnitGrid
-from cases import sla
+from cases import search, sla
 from cases.models import Case, Task
 from cases.permissions import role_of
 from cases.selectors import cases_visible
@@ -199,15 +199,8 @@ def filter_by_category(
 
 
 def filter_by_text(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
-    """Number prefix, or words in the address or the description."""
-    text = text.strip()
-    if not text:
-        return qs
-    return qs.filter(
-        Q(number__startswith=text.upper())
-        | Q(address__icontains=text)
-        | Q(description__icontains=text)
-    )
+    """Number prefix, or words in the address or the description (cases.search)."""
+    return search.by_words(qs, text)
 
 
 def find_category(*, kind: str, code: str) -> Category:

@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from cases import sla
 from cases.models import Case, CaseEvent, Evidence, Task
+from cases.search import by_words
 from cases.states import OPEN_TASK_STATUSES, CaseStatus
 from core.errors import NotFound
 from org.selectors import scope, staff_profile
@@ -39,8 +40,7 @@ def case_list(
     if priority:
         qs = qs.filter(priority=priority)
     if search:
-        text = search.strip()
-        qs = qs.filter(Q(number__startswith=text) | Q(description__icontains=text))
+        qs = by_words(qs, search)
     return qs
 
 

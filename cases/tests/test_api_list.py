@@ -132,6 +132,18 @@ def test_text_search_matches_number_address_and_description(flow, desk):
     assert numbers(ok(desk.get("/cases", {"q": b.number.lower()}))) == [b.number]
 
 
+def test_words_are_found_through_their_pieces_in_order_and_of_one_character(flow, desk):
+    """On PostgreSQL the bigram index finds the candidates and the ILIKE keeps the order."""
+    a = flow.reported(description="井盖缺失，路面塌陷", address="中山东路12号")
+    b = flow.reported(description="灯路不亮", address="Jiefang Road")  # the pieces, not the words
+    assert numbers(ok(desk.get("/cases", {"q": "路灯"}))) == []
+    assert numbers(ok(desk.get("/cases", {"q": "井盖缺失"}))) == [a.number]
+    assert numbers(ok(desk.get("/cases", {"q": "中山东路"}))) == [a.number]
+    assert numbers(ok(desk.get("/cases", {"q": "JIEFANG road"}))) == [b.number]
+    assert set(numbers(ok(desk.get("/cases", {"q": "路"})))) == {a.number, b.number}
+    assert numbers(ok(desk.get("/cases", {"q": "100%"}))) == []
+
+
 def test_pages_and_order(flow, desk):
     made = [flow.reported().number for _ in range(5)]
     page = ok(desk.get("/cases", {"page_size": 2, "order": "number"}))

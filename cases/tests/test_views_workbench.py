@@ -159,6 +159,16 @@ def test_htmx_filter_change_returns_the_panel_only(client, flow, staff):
     assert "<html" in full and 'hx-get="/en/cases/"' in full and "htmx.min.js" in full
 
 
+def test_words_narrow_the_tabs_and_the_work_queues(client, flow, staff):
+    """The text search also narrows the work-queue tabs, which read the cases in a subquery."""
+    flow.reported(description="路灯不亮")
+    flow.reported(description="井盖缺失")
+    client.force_login(staff["city_dispatcher"])
+    response = client.get(URL, {"queue": "all", "q": "路灯"})
+    assert response.status_code == 200 and counts(response)["all"] == 1
+    assert all(t.count == 0 for t in response.context["tabs"] if t.key not in ("all", "reported"))
+
+
 def test_pagination(client, flow, staff, monkeypatch):
     monkeypatch.setattr(workbench, "PAGE_SIZE", 2)
     made = [flow.reported() for _ in range(5)]
