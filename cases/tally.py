@@ -16,15 +16,57 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, F, Sum
 
 from cases.models import Case, CaseTally
+from core.snapshot import snapshot
 from org.selectors import scope
 
 logger = logging.getLogger(__name__)
 
 Key = tuple[str, str, str]  # (area_path, source, status)
+
+# The row triggers of migration 0010 on SQLite, as they stand today (IF NOT EXISTS: see
+# keep_triggers). PostgreSQL keeps its triggers through ALTER TABLE.
+_ADD_NEW = """
+    INSERT OR IGNORE INTO cases_casetally (area_path, source, status, n)
+    VALUES (NEW.area_path, NEW.source, NEW.status, 0);
+    UPDATE cases_casetally SET n = n + 1
+    WHERE area_path = NEW.area_path AND source = NEW.source AND status = NEW.status;
+"""
+_TAKE_OLD = """
+    UPDATE cases_casetally SET n = n - 1
+    WHERE area_path = OLD.area_path AND source = OLD.source AND status = OLD.status;
+"""
+SQLITE_TRIGGERS = {
+    "cases_tally_insert": f"AFTER INSERT ON cases_case BEGIN {_ADD_NEW} END",
+    "cases_tally_update": "AFTER UPDATE OF area_path, source, status ON cases_case"
+    " WHEN OLD.area_path IS NOT NEW.area_path OR OLD.source IS NOT NEW.source"
+    f" OR OLD.status IS NOT NEW.status BEGIN {_TAKE_OLD} {_ADD_NEW} END",
+    "cases_tally_delete": f"AFTER DELETE ON cases_case BEGIN {_TAKE_OLD} END",
+}
+
+
+def keep_triggers(using: str = "default", **kwargs) -> list[str]:
+    """After migrations (post_migrate): on SQLite, make the tally triggers that a table rebuild
+    dropped again and count the tallies anew (a migration that rebuilt ``cases_case`` copied
+    its rows with no trigger watching, which changes no count, but writes between could).
+    Returns the triggers made; nothing to do on PostgreSQL or before migration 0010."""
+    from django.db import connections
+
+    db = connections[using]
+    if db.vendor != "sqlite" or "cases_casetally" not in db.introspection.table_names():
+        return []
+    with db.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        present = {row[0] for row in cursor.fetchall()}
+        made = [name for name in SQLITE_TRIGGERS if name not in present]
+        for name in made:
+            cursor.execute(f"CREATE TRIGGER {name} {SQLITE_TRIGGERS[name]}")
+    if made:
+        check()
+    return made
 
 
 def _rows(user, area_path: str | None):
@@ -70,11 +112,7 @@ def check(*, fix: bool = True) -> list[TallyDifference]:
     time) and the triggers change cases and tallies in the same transaction, so the snapshot
     agrees with itself; corrections are increments, right even after writers that came since.
     """
-    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with transaction.atomic():
-        if snapshot:
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    with snapshot():
         stored = {
             (a, s, st): n
             for a, s, st, n in CaseTally.objects.values_list("area_path", "source", "status", "n")

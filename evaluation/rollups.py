@@ -44,6 +44,7 @@ from django.utils import timezone
 
 from cases.states import SourceChannel
 from core import rows
+from core.snapshot import snapshot
 from evaluation import definitions
 from evaluation.models import (
     CaseFact,
@@ -347,11 +348,7 @@ def check(*, fix: bool = True) -> list[RollupDifference]:
     since (who added their own differences), they still leave rollups equal to the facts."""
     found: list[RollupDifference] = []
     corrections = []
-    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with transaction.atomic():
-        if snapshot:
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    with snapshot():
         for spec, facts in (
             *((s, TaskFact.objects.all()) for s in TASK_SPECS),
             *((s, CaseFact.objects.all()) for s in CASE_SPECS),

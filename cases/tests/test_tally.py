@@ -103,3 +103,26 @@ def test_truncate_empties_the_tallies(flow):
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending
         cursor.execute("TRUNCATE cases_case CASCADE")
     assert not CaseTally.objects.exists()
+
+
+def test_the_triggers_are_there_after_every_migration(db):
+    """SQLite rebuilds cases_case for most schema changes (migration 0012 did) and drops its
+    triggers; post_migrate makes them again."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        names = {row[0] for row in cursor.fetchall()}
+    assert {"cases_tally_insert", "cases_tally_update", "cases_tally_delete"} <= names
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_a_dropped_trigger_is_made_again_and_the_counts_made_right(flow):
+    case = flow.reported()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER cases_tally_update")
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.VOIDED)  # not counted
+    assert stored() != counted()
+    assert tally.keep_triggers() == ["cases_tally_update"]
+    assert stored() == counted() and tally.keep_triggers() == []
