@@ -108,7 +108,8 @@ class TallyDifference:
 def check(*, fix: bool = True) -> list[TallyDifference]:
     """Count the cases per key and compare with the tallies; with ``fix``, make them right.
 
-    Both are read in one snapshot (REPEATABLE READ on PostgreSQL; SQLite has one writer at a
+    Both are read in one snapshot (REPEATABLE READ on PostgreSQL, so call it outside a
+    transaction there, as the nightly task and the command do; SQLite has one writer at a
     time) and the triggers change cases and tallies in the same transaction, so the snapshot
     agrees with itself; corrections are increments, right even after writers that came since.
     """

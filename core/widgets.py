@@ -30,20 +30,22 @@ class QuickSelect(forms.Select):
         for option_value, label in self.choices:
             if isinstance(label, (list, tuple)):  # an optgroup: (group label, [(value, label)])
                 inner = "".join(self._option(v, text, chosen) for v, text in label)
+                group = '<optgroup label="{}">{}</optgroup>'
+                # A group without a name: its options stand ungrouped (as Django's do).
                 parts.append(
-                    format_html(
-                        '<optgroup label="{}">{}</optgroup>', option_value, mark_safe(inner)
-                    )
+                    format_html(group, option_value, mark_safe(inner)) if option_value else inner
                 )
             else:
                 parts.append(self._option(option_value, label, chosen))
         return format_html("<select{}>{}</select>", flatatt(final), mark_safe("".join(parts)))
 
-    @staticmethod
-    def _option(value, label, chosen: set[str]) -> str:
+    def _option(self, value, label, chosen: set[str]) -> str:
         value = "" if value is None else str(value)
+        selected = value in chosen
+        if selected and not self.allow_multiple_selected:
+            chosen.clear()  # one choice: only the first option with the value is selected
         return format_html(
-            '<option value="{}"{}>{}</option>', value, SELECTED if value in chosen else "", label
+            '<option value="{}"{}>{}</option>', value, SELECTED if selected else "", label
         )
 
 

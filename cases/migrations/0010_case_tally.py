@@ -100,6 +100,10 @@ SQLITE_DROP = [
 
 def install(apps, schema_editor):
     vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        # No case written between the fill's snapshot and the triggers (the migration's
+        # transaction holds the lock until it commits); readers go on.
+        schema_editor.execute("LOCK TABLE cases_case IN SHARE ROW EXCLUSIVE MODE", params=None)
     statements = {"postgresql": POSTGRESQL, "sqlite": SQLITE}[vendor]
     for sql in [FILL, *statements]:
         schema_editor.execute(sql, params=None)

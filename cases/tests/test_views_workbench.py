@@ -169,6 +169,18 @@ def test_words_narrow_the_tabs_and_the_work_queues(client, flow, staff):
     assert all(t.count == 0 for t in response.context["tabs"] if t.key not in ("all", "reported"))
 
 
+def test_a_light_filter_over_too_many_cases_keeps_the_tab_count(client, flow, staff, monkeypatch):
+    """Not applied (more candidates than LIGHT_FILTER_MAX), the list and its pager are the
+    queue's: the pager shows the tab's count, not a count of its own."""
+    monkeypatch.setattr(workbench, "LIGHT_FILTER_MAX", 1)
+    for _ in range(2):
+        flow.dispatched()
+    client.force_login(staff["city_dispatcher"])
+    response = client.get(URL, {"queue": "dispatched", "light": "red"})
+    assert response.context["light_applied"] is False
+    assert response.context["page"].paginator.known == counts(response)["dispatched"] == 2
+
+
 def test_pagination(client, flow, staff, monkeypatch):
     monkeypatch.setattr(workbench, "PAGE_SIZE", 2)
     made = [flow.reported() for _ in range(5)]

@@ -229,7 +229,7 @@ def workbench_context(request: HttpRequest) -> dict:
     known = counts.get(queue, 0)
     if values.get("light"):
         qs, light_applied = _by_light(qs, values["light"], now)
-        known = None
+        known = None if light_applied else known  # not applied: the tab's count stands
     paginator = paging.CappedPaginator(qs, PAGE_SIZE, known=known, more=more and queue == ALL)
     page = paginator.get_page(request.GET.get("page"))
     display.annotate_lights(page.object_list, now)

@@ -49,3 +49,17 @@ def test_several_chosen():
     )
     assert parse_html(quick) == parse_html(plain)
     assert "multiple" in quick and quick.count(" selected") == 2
+
+
+def test_a_nameless_group_stands_ungrouped_and_one_value_is_selected_once():
+    choices = [("", [("a", "A"), ("b", "B")]), ("a", "A again")]
+
+    class Quick(forms.Form):
+        f = forms.ChoiceField(choices=choices, widget=QuickSelect)
+
+    class Plain(forms.Form):
+        f = forms.ChoiceField(choices=choices, widget=forms.Select)
+
+    quick, plain = str(Quick({"f": "a"})["f"]), str(Plain({"f": "a"})["f"])
+    assert parse_html(quick) == parse_html(plain)
+    assert "optgroup" not in quick and quick.count(" selected") == 1
