@@ -164,9 +164,9 @@ def cases_with_light(qs: QuerySet[Case], light: str, now: datetime) -> QuerySet[
 # --- list filters ----------------------------------------------------------------------------
 
 
-def filter_by_area(qs: QuerySet[Case], code: str) -> QuerySet[Case]:
-    """Cases in an administrative area (any tier) or in one unit grid, by code."""
-    grid_id, path = area_of(code)
+def in_area(qs: QuerySet[Case], grid_id: int | None, path: str) -> QuerySet[Case]:
+    """Cases in one unit grid (``grid_id``) or in an administrative area of any tier
+    (``path``): what ``area_of`` found for a code."""
     return (
         qs.filter(grid_id=grid_id) if grid_id is not None else qs.filter(area_path__startswith=path)
     )

@@ -57,11 +57,12 @@ def case_detail(request: HttpRequest, case: Case) -> dict:
     )
 
 
-def paged(qs: QuerySet, page: int, page_size: int) -> tuple[int, bool, list]:
-    """(count, capped, the page's rows): the count stops at ``core.paging.COUNT_CAP`` (then
-    ``capped``): counting every match of a filter over a city's years took seconds."""
+def paged(qs: QuerySet, page: int, page_size: int, *, known: int | None = None):
+    """(count, capped, the page's rows): the count is ``known`` (from the tallies) or stops at
+    ``core.paging.COUNT_CAP`` (then ``capped``): counting every match of a filter over a
+    city's years took seconds."""
     start = (page - 1) * page_size
-    count, capped = paging.capped_count(qs)
+    count, capped = (known, False) if known is not None else paging.capped_count(qs)
     return count, capped, list(qs[start : start + page_size])
 
 
