@@ -1,14 +1,18 @@
 """Bench: evaluation rankings from the rollups vs one SQL GROUP BY over the case tables.
 
     .venv/bin/python bench/evaluation.py [--size 2600000] [--repeat 20] [--seed 1] [--keep]
+    .venv/bin/python bench/evaluation.py --reuse DATABASE --workdir DIR [--repeat 20]
 
 Data: its own PostgreSQL database with the demo city (as bench/import.py: ~2,100 grids, the
 demo departments) and ``--size`` finished cases of one year (2025) written by the import
-bench's generator and loaded by the historical import (``hotline.services.import_file``).
+bench's generator and loaded by the historical import (``hotline.services.import_file``),
+which writes their evaluation facts and rollups as it goes. ``--keep`` keeps the database,
+``--reuse`` measures a kept one again (after a change to the rankings).
 
 Timed, in order:
-1. the backfill of the evaluation facts and rollups (``evaluation.facts.backfill``), cases/s,
-   beside the import's own rate in the same run (target: no slower than the import);
+1. the historical import with the facts (cases/s), then the backfill command's work
+   (``evaluation.facts.backfill``) over ``--backfill`` of those cases (their facts rewritten,
+   as after a change of definitions), cases/s beside the import's (target: no slower);
 2. three rankings as the pages ask for them (``evaluation.selectors``): the departments for
    the year, the streets for a month (June), the grids for a quarter (Q3); each ``--repeat``
    times, p50 and p95;
@@ -184,91 +188,114 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="runs of each ranking")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument(
+        "--backfill", type=int, default=200_000, help="cases whose facts the backfill rewrites"
+    )
+    parser.add_argument("--reuse", metavar="DATABASE", help="measure a kept database again")
+    parser.add_argument("--workdir", help="the kept run's work directory (with --reuse)")
     args = parser.parse_args()
     generator = importlib.import_module("import")  # bench/import.py: the data and the database
 
+    if args.reuse:
+        if not args.workdir:
+            parser.error("--reuse needs the kept run's --workdir")
+        generator.kept_database(args.reuse, args.workdir)
+        rank(args, None)
+        return
     workdir = tempfile.mkdtemp(prefix="cityops-bench-evaluation-")
     maintenance, dbname = generator.demo_city_database(workdir, args.seed)
     try:
-        from django.db import connection
-
-        from areas.models import GRID_LEVEL, AreaLevel
         from cases.models import Case
-        from evaluation import facts, rollups, selectors
-        from evaluation.models import CaseFact, TaskFact
-        from org.models import Department
+        from evaluation import facts
 
         imported = generator.import_year(workdir, args.size, args.seed, bench=NAME)
         import_rate = args.size / imported
-        print(f"historical import: {imported:.1f} s, {import_rate:,.0f} cases/s")
+        print(
+            f"historical import with facts and rollups: {imported:.1f} s, {import_rate:,.0f} cases/s"
+        )
 
+        filed = facts.filed_ids(Case.objects.all())
+        sample = Case.objects.filter(pk__lte=filed[min(args.backfill, len(filed)) - 1])
         began = time.perf_counter()
-        written = facts.backfill(Case.objects.all())
+        written = facts.backfill(sample)
         backfilled = time.perf_counter() - began
-        backfill_rate = args.size / backfilled
+        backfill_rate = min(args.backfill, len(filed)) / backfilled
         print(
             f"backfill of facts and rollups: {written:,} facts in {backfilled:.1f} s, "
             f"{backfill_rate:,.0f} cases/s ({backfill_rate / import_rate:.2f} x the import)"
         )
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-
-        departments = Department.objects.all()
-        asks = [
-            (
-                "departments, year 2025",
-                lambda b: selectors.department_ranking(departments, *b, now=NOW),
-                lambda b: rollups.department_counts(departments, *b, now=NOW),
-                lambda b: selectors.department_counts(TaskFact.objects.all(), *b, now=NOW),
-                baseline_departments,
-                selectors.day_bounds(date(2025, 1, 1), date(2025, 12, 31)),
-            ),
-            (
-                "streets, June 2025",
-                lambda b: selectors.region_ranking(AreaLevel.STREET, *b, now=NOW),
-                lambda b: rollups.region_counts(AreaLevel.STREET, *b, now=NOW),
-                lambda b: selectors.region_counts(
-                    CaseFact.objects.all(), AreaLevel.STREET, *b, now=NOW
-                ),
-                lambda s, e: baseline_regions(AreaLevel.STREET, s, e),
-                selectors.day_bounds(date(2025, 6, 1), date(2025, 6, 30)),
-            ),
-            (
-                "grids, Q3 2025",
-                lambda b: selectors.region_ranking(GRID_LEVEL, *b, now=NOW),
-                lambda b: rollups.region_counts(GRID_LEVEL, *b, now=NOW),
-                lambda b: selectors.region_counts(CaseFact.objects.all(), GRID_LEVEL, *b, now=NOW),
-                lambda s, e: baseline_regions(GRID_LEVEL, s, e),
-                selectors.day_bounds(date(2025, 7, 1), date(2025, 9, 30)),
-            ),
-        ]
-        ours_p95, theirs_p95 = [], []
-        for name, ranking, rolled, counted, raw, bounds in asks:
-            rows = rolled(bounds)
-            facts_time, from_facts = timed(lambda b=bounds, f=counted: f(b), 1)
-            compare(f"{name} (facts)", rows, from_facts)
-            base_times, from_tables = timed(
-                lambda b=bounds, f=raw: f(*b), max(1, min(5, args.repeat))
-            )
-            compare(f"{name} (baseline)", rows, from_tables, skip=("work_seconds",))
-            times, ranked = timed(lambda b=bounds, f=ranking: f(b), args.repeat)
-            if len(ranked) != len(rows):
-                raise SystemExit(f"{NAME}: {name}: {len(ranked)} ranked of {len(rows)} rows")
-            ours_p95.append(p95(times))
-            theirs_p95.append(p95(base_times))
-            print(
-                f"{name}: {len(rows)} rows; rollups p50 {statistics.median(times) * 1000:.0f} ms, "
-                f"p95 {p95(times) * 1000:.0f} ms; facts GROUP BY {facts_time[0] * 1000:.0f} ms; "
-                f"case tables GROUP BY p95 {p95(base_times) * 1000:.0f} ms "
-                f"({p95(base_times) / p95(times):.0f} x)"
-            )
-        connection.close()
+        rank(args, (import_rate, backfill_rate))
     finally:
         generator.finish(maintenance, dbname, workdir, keep=args.keep)
+
+
+def rank(args, rates: tuple[float, float] | None) -> None:
+    """The three rankings, compared three ways, then timed; the result line."""
+    from django.db import connection
+
+    from areas.models import GRID_LEVEL, AreaLevel
+    from cases.models import Case
+    from evaluation import rollups, selectors
+    from evaluation.models import CaseFact, TaskFact
+    from org.models import Department
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+    departments = Department.objects.all()
+    asks = [
+        (
+            "departments, year 2025",
+            lambda b: selectors.department_ranking(departments, *b, now=NOW),
+            lambda b: rollups.department_counts(departments, *b, now=NOW),
+            lambda b: selectors.department_counts(TaskFact.objects.all(), *b, now=NOW),
+            baseline_departments,
+            selectors.day_bounds(date(2025, 1, 1), date(2025, 12, 31)),
+        ),
+        (
+            "streets, June 2025",
+            lambda b: selectors.region_ranking(AreaLevel.STREET, *b, now=NOW),
+            lambda b: rollups.region_counts(AreaLevel.STREET, *b, now=NOW),
+            lambda b: selectors.region_counts(
+                CaseFact.objects.all(), AreaLevel.STREET, *b, now=NOW
+            ),
+            lambda s, e: baseline_regions(AreaLevel.STREET, s, e),
+            selectors.day_bounds(date(2025, 6, 1), date(2025, 6, 30)),
+        ),
+        (
+            "grids, Q3 2025",
+            lambda b: selectors.region_ranking(GRID_LEVEL, *b, now=NOW),
+            lambda b: rollups.region_counts(GRID_LEVEL, *b, now=NOW),
+            lambda b: selectors.region_counts(CaseFact.objects.all(), GRID_LEVEL, *b, now=NOW),
+            lambda s, e: baseline_regions(GRID_LEVEL, s, e),
+            selectors.day_bounds(date(2025, 7, 1), date(2025, 9, 30)),
+        ),
+    ]
+    ours_p95, theirs_p95 = [], []
+    for name, ranking, rolled, counted, raw, bounds in asks:
+        rows = rolled(bounds)
+        facts_time, from_facts = timed(lambda b=bounds, f=counted: f(b), 1)
+        compare(f"{name} (facts)", rows, from_facts)
+        base_times, from_tables = timed(lambda b=bounds, f=raw: f(*b), max(1, min(5, args.repeat)))
+        compare(f"{name} (baseline)", rows, from_tables, skip=("work_seconds",))
+        times, ranked = timed(lambda b=bounds, f=ranking: f(b), args.repeat)
+        if len(ranked) != len(rows):
+            raise SystemExit(f"{NAME}: {name}: {len(ranked)} ranked of {len(rows)} rows")
+        ours_p95.append(p95(times))
+        theirs_p95.append(p95(base_times))
+        print(
+            f"{name}: {len(rows)} rows; rollups p50 {statistics.median(times) * 1000:.0f} ms, "
+            f"p95 {p95(times) * 1000:.0f} ms; facts GROUP BY {facts_time[0] * 1000:.0f} ms; "
+            f"case tables GROUP BY p95 {p95(base_times) * 1000:.0f} ms "
+            f"({p95(base_times) / p95(times):.0f} x)"
+        )
+    size = Case.objects.count()
+    connection.close()
     ours = 1 / statistics.mean(ours_p95)
     theirs = 1 / statistics.mean(theirs_p95)
-    print(f"backfill {backfill_rate:,.0f} cases/s vs import {import_rate:,.0f} cases/s")
-    emit(bench=NAME, value=ours, unit="rankings/s at p95", baseline=theirs, n=args.size)
+    if rates is not None:
+        print(f"backfill {rates[1]:,.0f} cases/s vs import {rates[0]:,.0f} cases/s")
+    emit(bench=NAME, value=ours, unit="rankings/s at p95", baseline=theirs, n=size)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ without 接收 time, which is then inferred), 3 % voided. Var files go to a temp
 CityOps side: ``hotline.services.import_file(historical=True)`` on that CSV, timed from opening
 the file to the last commit: reading and checking every row, vectorised point -> grid, skipping
 already-imported work orders, case numbers, working-time deadlines, and COPY of the Case,
-Task, CaseEvent and IntakeReport rows (+ the daily case-number sequences).
+Task, CaseEvent and IntakeReport rows (+ the daily case-number sequences), and the evaluation
+facts of every case and task with what they add to the rollups (issue 14).
 
 Baseline: exactly the rows CityOps wrote (dumped with ``COPY ... TO`` afterwards, then the
 tables truncated), loaded again with ``COPY ... FROM STDIN`` into the same tables (same indexes
@@ -59,6 +60,11 @@ TABLE_ORDER = (
     "cases_task",
     "cases_caseevent",
     "intake_intakereport",
+    "evaluation_taskfact",
+    "evaluation_casefact",
+    "evaluation_departmentrollup",
+    "evaluation_regionrollup",
+    "evaluation_categoryrollup",
 )
 
 
@@ -268,7 +274,11 @@ def counts(cursor) -> dict[str, int]:
 
 def columns_of() -> dict[str, tuple[str, ...]]:
     """The columns CityOps writes per table (the baseline loads exactly these)."""
-    from hotline.historical.rows import CASE, EVENT, INTAKE, TASK
+    from evaluation.models import CategoryRollup, DepartmentRollup, RegionRollup
+    from hotline.historical.rows import CASE, CASE_FACT, EVENT, INTAKE, TASK, TASK_FACT
+
+    def every_column(model) -> tuple[str, ...]:
+        return tuple(f.column for f in model._meta.concrete_fields if not f.primary_key)
 
     return {
         "cases_casesequence": ("day", "last"),
@@ -276,6 +286,13 @@ def columns_of() -> dict[str, tuple[str, ...]]:
         "cases_task": TASK.columns,
         "cases_caseevent": EVENT.columns,
         "intake_intakereport": INTAKE.columns,
+        "evaluation_taskfact": TASK_FACT.columns,
+        "evaluation_casefact": CASE_FACT.columns,
+        # the evaluation's sums as they stand after the import (it adds to them batch by batch)
+        **{
+            m._meta.db_table: every_column(m)
+            for m in (DepartmentRollup, RegionRollup, CategoryRollup)
+        },
     }
 
 

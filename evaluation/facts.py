@@ -284,6 +284,17 @@ def case_fact(case: Case, tasks: list[Task], extras: CaseExtras) -> CaseFact | N
     )
 
 
+def history_facts(
+    case: Case, tasks: list[Task], *, voided_at=None
+) -> tuple[list[TaskFact], CaseFact | None]:
+    """The facts of a case the historical import (历史导入) writes whole, from rows built in
+    memory and never read back: no 回退, no merged reports, no 兜底, no rating in a source
+    file. The same functions as every other write, so an imported year counts as the backfill
+    would count it."""
+    extras = CaseExtras(voided_at=voided_at)
+    return case_facts(case, tasks, [], extras), case_fact(case, tasks, extras)
+
+
 # Facts are written after most case moves: as statements built once (core.rows), not through
 # bulk_create(update_conflicts=True), whose SQL is compiled on every call (~1 ms of CPU here).
 def _upsert(facts: list[TaskFact]) -> int:

@@ -6,7 +6,10 @@ For a closed hotline case (untrusted source) the trail is what ``case_report`` -
 the same from/to statuses and data, ``version`` = number of events (each move bumps it once,
 from 1), one lead Task of round 1 with its limit from the filing standard and its working-time
 deadline from the dispatch time, the case's stamps (``filed_at`` ...), and the IntakeReport a
-live receipt leaves. A voided case has report -> (verify) -> (file) -> void. Actors are
+live receipt leaves. A voided case has report -> (verify) -> (file) -> void. The evaluation
+facts (考核事实) of each filed case and of its task go in the same write, and what they add to
+the rollups in the same transaction, so an imported year is evaluated at once, as the backfill
+would have counted it (``evaluation.facts.history_facts``). Actors are
 unknown for history (NULL, like a channel's own moves). The case number is the live format
 (prefix + local day + sequence), taken from the same daily sequence as live reports.
 """
@@ -26,6 +29,10 @@ from cases.models import Case, CaseEvent, Task
 from cases.numbering import case_number_prefix, format_case_number
 from cases.states import CaseAction, CaseStatus, Priority, TaskStatus
 from core import workcalendar
+from evaluation import facts as evaluation_facts
+from evaluation import rollups
+from evaluation.facts import CASE_FACT_FIELDS, FACT_FIELDS
+from evaluation.models import CaseFact, TaskFact
 from hotline.historical.plan import Planned
 from hotline.historical.writers import Batch, TableSpec, Writer
 from intake.models import IntakeReport, Outcome
@@ -126,6 +133,8 @@ INTAKE = TableSpec.of(
         "received_at",
     ),
 )
+TASK_FACT = TableSpec.of(TaskFact, ("task_id", *FACT_FIELDS, "updated_at"))
+CASE_FACT = TableSpec.of(CaseFact, ("case_id", *CASE_FACT_FIELDS, "updated_at"))
 EMPTY = "{}"
 LATE_BY = timedelta(seconds=1)  # a case the source calls late was due just before its disposal
 DISPOSED_ON_TIME = json.dumps({"evidence": [], "on_time": True, "case_disposed": True})
@@ -217,6 +226,8 @@ class RowBuilder:
         dispatched = sum(1 for p in planned if p.status == S.CLOSED)
         task_ids = iter(writer.reserve_ids(Task, dispatched))
         cases, tasks, events, reports = [], [], [], []
+        task_facts: list[TaskFact] = []
+        case_facts: list[CaseFact] = []
         stamp = writer.stamp  # each time is formatted once, though several rows carry it
         now = stamp(self.now)
         for p, number, case_id in zip(planned, numbers, case_ids, strict=True):
@@ -276,6 +287,11 @@ class RowBuilder:
                     (task_id, now, disposed, case_id, p.department.pk, TASK_DISPOSED,
                      amount_text, unit, dispatched_at, deadline, accepted, disposed)
                 )  # fmt: skip
+                task = Task(
+                    pk=task_id, case_id=case_id, department_id=p.department.pk,
+                    status=TASK_DISPOSED, time_unit=unit, started_at=t["dispatched_at"],
+                    deadline_at=due, disposed_at=t["disposed_at"], is_lead=True, round=1,
+                )  # fmt: skip
                 # report, file, dispatch, accept, dispose, check_pass, close (+ verify, start)
                 last, version = closed, 7 + (verified is not None) + (started is not None)
                 standard_id = p.standard.id
@@ -288,6 +304,7 @@ class RowBuilder:
                 standard_id = p.standard.id if filed is not None else None
                 dispatched_at_col = disposed_col = passed_col = closed_col = None
                 rounds = 0
+                task = None
             grid_id = grid.id if grid is not None else None
             area_id = area.id if area is not None else None
             cases.append(
@@ -298,13 +315,35 @@ class RowBuilder:
                  "confirmed" if verified is not None else "", filed, dispatched_at_col,
                  disposed_col, passed_col, closed_col, rounds)
             )  # fmt: skip
+            if filed is not None:
+                case = Case(
+                    pk=case_id, source=p.source, status=p.status, priority=p.priority,
+                    category_id=p.category_id, area_path=area_path, area_class=area_class,
+                    filed_at=t["filed_at"], disposed_at=t.get("disposed_at"),
+                    closed_at=t.get("closed_at"), dispatch_round=rounds,
+                )  # fmt: skip
+                own, fact = evaluation_facts.history_facts(
+                    case, [task] if task else [], voided_at=t.get("voided_at")
+                )
+                task_facts += own
+                case_facts.append(fact)
             reports.append(
                 (now, now, p.source, p.external_id, CREATED, case_id, p.description,
                  p.category_id, p.priority, p.trusted, p.lon, p.lat, grid_id, area_id,
                  p.address, p.reporter_name, p.reporter_phone, p.reporter_email,
                  self._payload(p), reported)
             )  # fmt: skip
-        return Batch([(CASE, cases), (TASK, tasks), (EVENT, events), (INTAKE, reports)])
+        return Batch(
+            [
+                (CASE, cases),
+                (TASK, tasks),
+                (EVENT, events),
+                (INTAKE, reports),
+                (TASK_FACT, [_row(f, "task_id", FACT_FIELDS, self.now) for f in task_facts]),
+                (CASE_FACT, [_row(f, "case_id", CASE_FACT_FIELDS, self.now) for f in case_facts]),
+            ],
+            then=lambda: rollups.apply((), task_facts, (), case_facts),
+        )
 
     def _payload(self, p: Planned) -> str:
         # Built as text (json.dumps of a nested dict costs more than the rest of the row).
@@ -317,3 +356,8 @@ class RowBuilder:
             f'"data": {{"import_run": {self.run_id}, "line": {p.line}, "historical": true, '
             f'"inferred": {inferred}}}}}'
         )
+
+
+def _row(fact, key: str, names: tuple[str, ...], now: datetime) -> tuple:
+    """A fact as its COPY row (the columns of TASK_FACT / CASE_FACT)."""
+    return (getattr(fact, key), *(getattr(fact, name) for name in names), now)

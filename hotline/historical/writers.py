@@ -14,7 +14,7 @@ IMMEDIATE transactions hold the database write lock).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -66,9 +66,11 @@ class TableSpec:
 
 @dataclass
 class Batch:
-    """Rows of one batch per table, in write order (cases first: the others point at them)."""
+    """Rows of one batch per table, in write order (cases first: the others point at them),
+    and what runs after them in the same transaction (``then``: the evaluation rollups)."""
 
     tables: list[tuple[TableSpec, list[tuple]]]
+    then: Callable[[], None] | None = None
 
 
 class Writer:
@@ -146,6 +148,8 @@ class PostgresWriter(Writer):
                     write_row, tail = copy.write_row, spec.tail
                     for row in rows:
                         write_row(row + tail)
+            if batch.then is not None:
+                batch.then()
 
 
 class SqliteWriter(Writer):
@@ -174,6 +178,8 @@ class SqliteWriter(Writer):
                 marks = ", ".join(["%s"] * len(spec.columns))
                 sql = f"INSERT INTO {q(spec.table)} ({columns}) VALUES ({marks})"  # noqa: S608
                 cursor.executemany(sql, [_sqlite_row(row + spec.tail) for row in rows])
+            if batch.then is not None:
+                batch.then()
 
 
 def _prepared_default(value):

@@ -451,3 +451,65 @@ def test_the_source_systems_on_time_flag_wins_over_any_deadline(city, manhole, t
     assert tasks == cases == {"H-000000": True, "H-000001": False, "H-000002": True}
     trail = CaseEvent.objects.filter(case__source_ref="H-000001", action="dispose").get()
     assert trail.data["on_time"] is False
+
+
+def _voided_row(i: int, *, filed: bool) -> list:
+    voided = {k: "" for k in HIST_HEADER if k.endswith("时间")}
+    voided.update(
+        状态="作废",
+        处置部门代码="",
+        来电时间=fmt(START + timedelta(minutes=i)),
+        作废时间=fmt(START + timedelta(hours=1, minutes=i)),
+        作废原因="Outside our remit",
+    )
+    if filed:
+        voided["立案时间"] = fmt(START + timedelta(minutes=30 + i))
+    return hist_row(i, **voided)
+
+
+def test_the_import_writes_the_evaluation_facts_the_backfill_would_write(city, tmp_path):
+    """Issue 14: "the historical import writes the same facts in bulk". Every imported case
+    and task has its facts at once (closed, late, voided after filing; none for a case voided
+    before filing), equal field by field to what the backfill computes from the case tables,
+    and the rollups hold exactly their sums."""
+    from evaluation import facts, rollups
+    from evaluation.models import CaseFact, DepartmentRollup, RegionRollup, TaskFact
+
+    at = closed_times(START)
+    late = hist_row(2, start=START, 处置时间=fmt(at["派遣时间"] + timedelta(days=5)),
+                    核查开始时间="", 核查通过时间="", 结案时间=fmt(at["派遣时间"] + timedelta(days=6)))  # fmt: skip
+    rows = [hist_row(0), hist_row(1), late, _voided_row(3, filed=True), _voided_row(4, filed=False)]
+    run = import_rows(tmp_path, rows, batch_size=2)
+    assert run.created == 5, list(run.rejections.values_list("reason", flat=True))
+
+    stored_tasks = {f.task_id: f for f in TaskFact.objects.all()}
+    stored_cases = {f.case_id: f for f in CaseFact.objects.all()}
+    assert len(stored_tasks) == 3 and len(stored_cases) == 4  # the unfiled void has none
+    expected_tasks, expected_cases = facts.computed(facts.filed_ids(Case.objects.all()))
+    for expected, stored, key, names in (
+        (expected_tasks, stored_tasks, "task_id", facts.FACT_FIELDS),
+        (expected_cases, stored_cases, "case_id", facts.CASE_FACT_FIELDS),
+    ):
+        assert sorted(stored) == sorted(getattr(f, key) for f in expected)
+        for fact in expected:
+            mine = stored[getattr(fact, key)]
+            assert {n: getattr(mine, n) for n in names} == {n: getattr(fact, n) for n in names}
+    on_time = dict(TaskFact.objects.values_list("case__source_ref", "on_time"))
+    assert on_time == {"H-000000": True, "H-000001": True, "H-000002": False}
+    assert rollups.check(fix=False) == []
+    assert DepartmentRollup.objects.exists() and RegionRollup.objects.exists()
+
+    # The backfill afterwards finds nothing to change, in the facts or their sums.
+    before = sorted(RegionRollup.objects.values_list("grain", "day", "area_path", "filed"))
+    facts.backfill(Case.objects.all())
+    assert rollups.check(fix=False) == []
+    assert sorted(RegionRollup.objects.values_list("grain", "day", "area_path", "filed")) == before
+
+
+def test_a_dry_run_writes_no_facts_either(city, tmp_path):
+    from evaluation.models import CaseFact, RegionRollup, TaskFact
+
+    run = import_rows(tmp_path, [hist_row(0)], dry_run=True)
+    assert run.created == 1
+    assert not (TaskFact.objects.exists() or CaseFact.objects.exists())
+    assert not RegionRollup.objects.exists()
