@@ -31,6 +31,7 @@ they differ.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from cases.states import SourceChannel
+from catalog.models import Category
 from core import rows
 from core.snapshot import snapshot
 from evaluation import definitions
@@ -620,20 +622,39 @@ def top_categories(
     rows = _under(CategoryRollup.objects.all(), within).filter(span(*days))
     if kind:
         rows = rows.filter(category_kind=kind)
-    found: dict[str, list[tuple[str, int]]] = {}
+    # The sums per (region, category) leave the server as numbers and the first ``limit`` of
+    # each region are picked here: a quarter of grids is ~10^5 rollup rows summed into ~5 x
+    # 10^4 pairs, and ordering them on the server (a window) cost more than picking (work_mem).
+    # Every region asked for has cases filed; the rest are dropped here rather than named in
+    # the query (thousands of grid paths as parameters).
+    wanted = set(regions)
+    by_region: dict[str, list[tuple[int, int]]] = defaultdict(list)
     grouped = (
         rows.annotate(region=Substr("area_path", 1, length))
-        .filter(region__in=list(regions))
-        .values("region", "category__name")
+        .values("region", "category_id")
         .annotate(n=Sum("filed"))
         .filter(n__gt=0)
-        .order_by("region", "-n", "category__name")
+        .order_by()
+        .values_list("region", "category_id", "n")
     )
-    for row in grouped:
-        top = found.setdefault(row["region"], [])
-        if len(top) < limit:
-            top.append((row["category__name"], row["n"]))
-    return found
+    sql, params = grouped.query.sql_with_params()
+    with connection.cursor() as cursor:  # plain rows: the ORM's converters cost ~1 us a value
+        cursor.execute(sql, params)
+        for region, category, n in cursor.fetchall():
+            if region in wanted:
+                by_region[region].append((n, category))
+    names = _category_names()
+    return {
+        region: [
+            (names[c], n)
+            for n, c in heapq.nsmallest(limit, pairs, key=lambda p: (-p[0], names[p[1]]))
+        ]
+        for region, pairs in by_region.items()
+    }
+
+
+def _category_names() -> dict[int, str]:
+    return dict(Category.objects.values_list("pk", "name"))
 
 
 # --- Trends (走势): whole months in one query ---------------------------------------------------

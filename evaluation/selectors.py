@@ -9,6 +9,7 @@ the same for the regions of a tier (区域评价) over CaseFact.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -294,9 +295,22 @@ def default_tier(paths) -> str:
 
 def region_names(paths) -> dict[str, str]:
     """path -> the area's or grid's name."""
-    found = dict(AdminArea.objects.filter(path__in=paths).values_list("path", "name"))
-    found.update(UnitGrid.objects.filter(path__in=paths).values_list("path", "name"))
+    paths = list(paths)
+    if len(paths) <= NAMED_IN_QUERY:
+        found = dict(AdminArea.objects.filter(path__in=paths).values_list("path", "name"))
+        found.update(UnitGrid.objects.filter(path__in=paths).values_list("path", "name"))
+        return found
+    # Thousands of grids: every name under their common prefix is fewer bytes than the paths.
+    prefix = os.path.commonprefix(paths)
+    wanted, found = set(paths), {}
+    for model in (AdminArea, UnitGrid):
+        for path, name in model.objects.filter(path__startswith=prefix).values_list("path", "name"):
+            if path in wanted:
+                found[path] = name
     return found
+
+
+NAMED_IN_QUERY = 200
 
 
 TOP_CATEGORIES = 3
@@ -344,16 +358,20 @@ def region_ranking(
     now: datetime | None = None,
     kind: str | None = None,
     within: list[str] | None = None,
+    top: bool = True,
 ) -> list[dict]:
     """The regions of ``tier`` for a period (from the rollups), ranked by 按期结案率 then
     结案率 (no rate: last), each ``{"rank", "path", "name", "counts", "values", "top"}``;
     ``kind`` narrows to 部件 or 事件 cases, ``within`` to regions under these paths (the user's
-    scope; None: all)."""
+    scope; None: all); ``top=False`` leaves the most filed categories out (empty): a ranking
+    read only for its order, such as the period before's."""
     counts = rollups.region_counts(tier, start, end, now=now, kind=kind, within=within)
     if within is not None:  # regions inside the scope, not the ones it lies in
         counts = {p: c for p, c in counts.items() if any(p.startswith(w) for w in within)}
     names = region_names(list(counts))
-    top = top_categories(counts, tier, start, end, kind=kind, within=within) if counts else {}
+    top = (
+        top_categories(counts, tier, start, end, kind=kind, within=within) if counts and top else {}
+    )
     rows = [
         {
             "path": path,

@@ -464,11 +464,12 @@ def ranked_departments(visible, period: Period, now, scheme, *, kind=None) -> li
 def ranked_regions(paths, tier, period: Period, now, scheme, *, kind=None) -> list[dict]:
     """The region ranking of ``tier`` for ``period``, as ``ranked_departments``."""
 
-    def ranked(p: Period) -> list[dict]:
-        found = selectors.region_ranking(tier, *p.bounds, now=now, kind=kind, within=paths)
+    def ranked(p: Period, top: bool = True) -> list[dict]:
+        found = selectors.region_ranking(tier, *p.bounds, now=now, kind=kind, within=paths, top=top)
         return schemes.score_rows(found, scheme) if scheme else found
 
-    return rank_change(ranked(period), ranked(period.previous()), lambda r: r["path"])
+    before = ranked(period.previous(), top=False)  # read for the ranks only
+    return rank_change(ranked(period), before, lambda r: r["path"])
 
 
 def rank_change(rows: list[dict], before: list[dict], key) -> list[dict]:

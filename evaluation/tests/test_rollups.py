@@ -228,3 +228,56 @@ def test_on_postgresql_the_check_reads_one_snapshot_and_fixes_outside_it(region_
         ("regionrollup", 2)
     ]
     assert rollups.check(fix=False) == []
+
+
+def test_top_categories_are_each_regions_most_filed_ties_by_name(region_week):  # noqa: F811
+    """高发类别 from the category rollups: summed over the period's month and day rows, the
+    first three per region by count, a tie in the order of the names; regions not asked for
+    are left out; a ranking read for its order only (``top=False``) has none."""
+    from catalog.models import Category
+    from evaluation.models import CategoryRollup
+
+    week_ = PERIODS[0]
+    full = selectors.region_ranking(AreaLevel.DISTRICT, *week_, now=NOWS[2])
+    bare = selectors.region_ranking(AreaLevel.DISTRICT, *week_, now=NOWS[2], top=False)
+    assert any(row["top"] for row in full) and not any(row["top"] for row in bare)
+    assert [(r["path"], r["rank"]) for r in bare] == [(r["path"], r["rank"]) for r in full]
+
+    CategoryRollup.objects.all().delete()
+    cats = sorted(Category.objects.order_by("pk")[:5], key=lambda c: c.name)
+    a, b, c, d, e = cats
+    kinds = {x.pk: x.kind for x in cats}
+    west = "/330200/330205/"
+    rows = [  # (path, category, [(grain, day, filed)])
+        (EAST, e, [(M, date(2026, 10, 1), 4), (D, date(2026, 11, 2), 1)]),  # 5
+        (EAST, b, [(M, date(2026, 10, 1), 5)]),  # 5, before e by name
+        (EAST, a, [(D, date(2026, 11, 3), 2)]),  # 2
+        (EAST, c, [(M, date(2026, 10, 1), 1)]),  # 1: fourth, left out
+        (EAST, d, [(M, date(2026, 9, 1), 9)]),  # before the period
+        (west, d, [(M, date(2026, 10, 1), 3)]),
+        ("/330200/330299/", a, [(M, date(2026, 10, 1), 7)]),  # not asked for
+    ]
+    CategoryRollup.objects.bulk_create(
+        CategoryRollup(grain=g, day=day, area_path=path + "330203001/", category=cat,
+                       category_kind=kinds[cat.pk], filed=n)
+        for path, cat, pieces in rows
+        for g, day, n in pieces
+    )  # fmt: skip
+    start, end = selectors.day_bounds(date(2026, 10, 1), date(2026, 11, 3))
+
+    top = rollups.top_categories([EAST, west], AreaLevel.DISTRICT, start, end)
+
+    assert top == {
+        EAST: [(b.name, 5), (e.name, 5), (a.name, 2)],
+        west: [(d.name, 3)],
+    }
+
+
+def test_region_names_read_many_paths_by_their_common_prefix(region_week, monkeypatch):  # noqa: F811
+    from areas.models import AdminArea, UnitGrid
+
+    paths = [*AdminArea.objects.values_list("path", flat=True)]
+    paths += UnitGrid.objects.values_list("path", flat=True)
+    by_list = selectors.region_names(paths)
+    monkeypatch.setattr(selectors, "NAMED_IN_QUERY", 1)
+    assert selectors.region_names(paths) == by_list and len(by_list) == len(paths) > 2
