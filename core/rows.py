@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field, JSONField, Model, fields
+from django.db.models.base import ModelState
 from django.db.models.fields.related import ForeignKey
 from django.db.models.signals import post_save, pre_save
 
@@ -228,6 +229,56 @@ def rows_source(conn, written: Sequence[Field], count: int) -> tuple[str, Callab
     return f"VALUES {', '.join([row] * count)}", lambda rows: [v for r in rows for v in r]
 
 
+_TEMPLATES: dict[type[Model], tuple[dict, list]] = {}
+
+
+def transient(model: type[Model], /, **values) -> Model:
+    """An unsaved ``model`` instance with ``values`` (by attname: ``case_id``) and every other
+    concrete field at its default, made without ``Model.__init__`` (~5x faster): for rows
+    computed in bulk (the historical import's evaluation facts), read or written as rows. No
+    pre_init/post_init signal is sent; a callable default is called per instance."""
+    found = _TEMPLATES.get(model)
+    if found is None:
+        plain, called = {}, []
+        for f in model._meta.concrete_fields:
+            if f.has_default() and callable(f.default):
+                called.append(f)
+            else:
+                plain[f.attname] = f.get_default()
+        found = _TEMPLATES[model] = (plain, called)
+    plain, called = found
+    instance = model.__new__(model)
+    state = instance.__dict__
+    state.update(plain)
+    for f in called:
+        if f.attname not in values:
+            state[f.attname] = f.get_default()
+    state.update(values)
+    state["_state"] = ModelState()
+    return instance
+
+
+# From this many rows a statement's arrays are bound on the server (``execute_rows``).
+BOUND_ON_SERVER = 500
+
+
+def execute_rows(conn, sql: str, params: list, count: int) -> None:
+    """Run a statement of ``count`` rows passed as arrays (``rows_source``). Many rows on
+    PostgreSQL go through a cursor that binds its parameters on the server: psycopg then
+    dumps each array in C, where Django's client-side binding quotes every element in Python
+    (50,000 rollup rows: ~2 s of quoting beside ~2 s of the server's own work). Such a
+    statement is not seen by Django's query log; the few-row statements of live moves are."""
+    if conn.vendor == "postgresql" and count >= BOUND_ON_SERVER:
+        import psycopg
+
+        conn.ensure_connection()
+        with psycopg.Cursor(conn.connection) as cursor:
+            cursor.execute(sql, params)
+        return
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def _upsert_shape(conn, model, count: int, conflict: str, names: tuple[str, ...]):
     key = ("upsert", model, count, conflict, names)
     shapes = _shapes(conn)
@@ -262,11 +313,11 @@ def upsert(instances: Sequence[Model], *, conflict: str, names: Sequence[str]) -
     # as arrays (``rows_source``) a statement has one parameter per column.
     limit = conn.features.max_query_params or 65_535
     size = len(instances) if conn.vendor == "postgresql" else max(1, limit // width)
-    with conn.cursor() as cursor:
-        for start in range(0, len(instances), size):
-            batch = instances[start : start + size]
-            sql, steps, params = _upsert_shape(conn, model, len(batch), conflict, names)
-            cursor.execute(sql, params([[prep(get(i)) for get, prep in steps] for i in batch]))
+    for start in range(0, len(instances), size):
+        batch = instances[start : start + size]
+        sql, steps, params = _upsert_shape(conn, model, len(batch), conflict, names)
+        rows = [[prep(get(i)) for get, prep in steps] for i in batch]
+        execute_rows(conn, sql, params(rows), len(batch))
     return len(instances)
 
 

@@ -122,7 +122,8 @@ def case_facts(
             )
             work = max(0, elapsed - task.paused_seconds)
         facts.append(
-            TaskFact(
+            rows.transient(
+                TaskFact,
                 task_id=task.pk,
                 case_id=case.pk,
                 department_id=task.department_id,
@@ -262,7 +263,8 @@ def case_fact(case: Case, tasks: list[Task], extras: CaseExtras) -> CaseFact | N
         kind = case.category.kind
     else:
         kind = category_kind(case.category_id)
-    return CaseFact(
+    return rows.transient(
+        CaseFact,
         case_id=case.pk,
         area_path=case.area_path,
         source=case.source,

@@ -247,27 +247,34 @@ def _increment_sql(spec: Spec, count: int):
     return sql, params
 
 
-def _increment(spec: Spec, deltas: dict[tuple, dict]) -> None:
-    """Add ``deltas`` to the rollup rows (created at zero when missing), in key order."""
+Statement = tuple[str, list, int]  # SQL, its parameters, how many rollup rows
+
+
+def _increments(spec: Spec, deltas: dict[tuple, dict]) -> list[Statement]:
+    """The statements that add ``deltas`` to the rollup rows (created at zero when missing),
+    in key order."""
     if not deltas:
-        return
+        return []
     day_field = spec.model._meta.get_field("day")
+    columns = spec.columns
     found = []
-    for key in sorted(deltas, key=lambda k: tuple("" if v is None else str(v) for v in k)):
+    # Key order (no key part is ever None: grain, day, paths, kinds, sources and ids).
+    for key in sorted(deltas):
         grain, day, *rest = key
         delta = deltas[key]
         found.append(
             [grain, day_field.get_db_prep_value(day, connection), *rest]
-            + [delta.get(c, 0) for c in spec.columns]
+            + [delta.get(c, 0) for c in columns]
         )
     width = len(found[0])
     limit = connection.features.max_query_params or 65_535
     size = len(found) if connection.vendor == "postgresql" else max(1, limit // width)
-    with connection.cursor() as cursor:
-        for start in range(0, len(found), size):
-            batch = found[start : start + size]
-            sql, params = _increment_sql(spec, len(batch))
-            cursor.execute(sql, params(batch))
+    statements = []
+    for start in range(0, len(found), size):
+        batch = found[start : start + size]
+        sql, params = _increment_sql(spec, len(batch))
+        statements.append((sql, params(batch), len(batch)))
+    return statements
 
 
 # Writers of the same case's facts take the advisory lock of its bucket (PostgreSQL).
@@ -298,10 +305,29 @@ def apply(
     """Add to the rollups what replacing the stored facts ``old_*`` by ``new_*`` changes (a
     deleted fact: old without new). Call inside the transaction that writes the facts, after
     ``lock_cases`` and with ``old_*`` read in it."""
+    write(prepare(old_tasks, new_tasks, old_cases, new_cases))
+
+
+def prepare(
+    old_tasks: Sequence[TaskFact],
+    new_tasks: Sequence[TaskFact],
+    old_cases: Sequence[CaseFact],
+    new_cases: Sequence[CaseFact],
+) -> list[Statement]:
+    """``apply``'s statements, computed without touching the database: a bulk load (the
+    historical import) prepares them beside the rows and ``write``s them in the rows'
+    transaction on its writer connection."""
+    statements = []
     for spec in TASK_SPECS:
-        _increment(spec, _difference(sums(spec, old_tasks), sums(spec, new_tasks)))
+        statements += _increments(spec, _difference(sums(spec, old_tasks), sums(spec, new_tasks)))
     for spec in CASE_SPECS:
-        _increment(spec, _difference(sums(spec, old_cases), sums(spec, new_cases)))
+        statements += _increments(spec, _difference(sums(spec, old_cases), sums(spec, new_cases)))
+    return statements
+
+
+def write(statements: list[Statement]) -> None:
+    for sql, params, count in statements:
+        rows.execute_rows(connection, sql, params, count)
 
 
 # --- Checking: every rollup recomputed from the facts ------------------------------------------
@@ -370,7 +396,7 @@ def check(*, fix: bool = True) -> list[RollupDifference]:
     if fix and found:
         with transaction.atomic():
             for spec, wrong in corrections:
-                _increment(spec, wrong)
+                write(_increments(spec, wrong))
                 spec.model.objects.filter(**{c: 0 for c in spec.columns}).delete()
     return found
 

@@ -20,6 +20,7 @@ import json
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from types import SimpleNamespace
 
 from django.utils import timezone
@@ -29,6 +30,7 @@ from cases.models import Case, CaseEvent, Task
 from cases.numbering import case_number_prefix, format_case_number
 from cases.states import CaseAction, CaseStatus, Priority, TaskStatus
 from core import workcalendar
+from core.rows import transient
 from evaluation import facts as evaluation_facts
 from evaluation import rollups
 from evaluation.facts import CASE_FACT_FIELDS, FACT_FIELDS
@@ -287,8 +289,8 @@ class RowBuilder:
                     (task_id, now, disposed, case_id, p.department.pk, TASK_DISPOSED,
                      amount_text, unit, dispatched_at, deadline, accepted, disposed)
                 )  # fmt: skip
-                task = Task(
-                    pk=task_id, case_id=case_id, department_id=p.department.pk,
+                task = transient(
+                    Task, id=task_id, case_id=case_id, department_id=p.department.pk,
                     status=TASK_DISPOSED, time_unit=unit, started_at=t["dispatched_at"],
                     deadline_at=due, disposed_at=t["disposed_at"], is_lead=True, round=1,
                 )  # fmt: skip
@@ -316,8 +318,8 @@ class RowBuilder:
                  disposed_col, passed_col, closed_col, rounds)
             )  # fmt: skip
             if filed is not None:
-                case = Case(
-                    pk=case_id, source=p.source, status=p.status, priority=p.priority,
+                case = transient(
+                    Case, id=case_id, source=p.source, status=p.status, priority=p.priority,
                     category_id=p.category_id, area_path=area_path, area_class=area_class,
                     filed_at=t["filed_at"], disposed_at=t.get("disposed_at"),
                     closed_at=t.get("closed_at"), dispatch_round=rounds,
@@ -342,7 +344,8 @@ class RowBuilder:
                 (TASK_FACT, [_row(f, "task_id", FACT_FIELDS, self.now) for f in task_facts]),
                 (CASE_FACT, [_row(f, "case_id", CASE_FACT_FIELDS, self.now) for f in case_facts]),
             ],
-            then=lambda: rollups.apply((), task_facts, (), case_facts),
+            # what the facts add to the rollups, computed here (the writer thread only runs it)
+            then=partial(rollups.write, rollups.prepare((), task_facts, (), case_facts)),
         )
 
     def _payload(self, p: Planned) -> str:
