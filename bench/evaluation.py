@@ -25,6 +25,9 @@ facts (``selectors.department_counts`` / ``region_counts``, every count) and aga
 baseline (every count the case tables give in SQL: all but 处置时长, which is working time on
 the calendar and exists only in the facts). Any difference stops the bench.
 
+Then the three ranking pages as the city leader opens them (the whole request: the period
+before's ranking for the change in rank, the headline, the trends), printed only.
+
 The result line: rankings per second at the p95 of the three (1 / mean of the three p95s),
 baseline likewise; ratio = how many times faster (target >= 10, and each p95 <= 200 ms).
 """
@@ -229,6 +232,38 @@ def main() -> None:
         generator.finish(maintenance, dbname, workdir, keep=args.keep)
 
 
+PAGES = (
+    ("departments page, year 2025", "/en/evaluation/?from=2025-01-01&to=2025-12-31"),
+    (
+        "regions page, streets, June 2025",
+        "/en/evaluation/regions/?tier=street&from=2025-06-01&to=2025-06-30",
+    ),
+    (
+        "regions page, grids, Q3 2025",
+        "/en/evaluation/regions/?tier=grid&from=2025-07-01&to=2025-09-30",
+    ),
+)
+
+
+def pages(repeat: int) -> None:
+    """The ranking pages as the city leader opens them (Django's test client: the whole
+    request, with the period before's ranking for the change in rank, the headline and the
+    trends): what a user waits for. Printed beside the rankings; not in the result line."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="leader"))
+    for name, url in PAGES:
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{NAME}: {url} answered {response.status_code}")
+        times, _ = timed(lambda u=url: client.get(u), max(3, repeat // 2))
+        print(
+            f"{name}: p50 {statistics.median(times) * 1000:.0f} ms, p95 {p95(times) * 1000:.0f} ms"
+        )
+
+
 def rank(args, rates: tuple[float, float] | None) -> None:
     """The three rankings, compared three ways, then timed; the result line."""
     from django.db import connection
@@ -289,6 +324,7 @@ def rank(args, rates: tuple[float, float] | None) -> None:
             f"case tables GROUP BY p95 {p95(base_times) * 1000:.0f} ms "
             f"({p95(base_times) / p95(times):.0f} x)"
         )
+    pages(args.repeat)
     size = Case.objects.count()
     connection.close()
     ours = 1 / statistics.mean(ours_p95)

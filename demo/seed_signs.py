@@ -24,6 +24,7 @@ from django.utils import timezone
 from areas.models import AdminArea, AreaLevel
 from signs import services
 from signs.models import Channel, Figure
+from signs.tasks import hour_ended
 
 DAYS = 30
 COMPUTED_DAYS = 2
@@ -114,6 +115,8 @@ def seed(*, seed: int, now: datetime | None = None) -> dict[str, int]:
     values = sum(
         services.compute_day(today - timedelta(days=d)) for d in range(1, COMPUTED_DAYS + 1)
     )
+    # The index "now" (the hour just ended): the worker adds the hours before it as it runs.
+    values += services.compute_hour(*hour_ended(now))
     return {"figures": len(made), "sign values": values}
 
 

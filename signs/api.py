@@ -1,7 +1,9 @@
 """/api/v1/signs: the sign index and the figures other systems push (mounted by cityops/api.py).
 
 - ``GET /signs/tree``: the tree in use, as its file.
-- ``GET /signs/values?area=&day=``: an area's index and every node for a day (in your scope).
+- ``GET /signs/values?area=&day=&hour=``: an area's index and every node for a day, or as an
+  hour of it ended (``hour`` 0-23: the 24 hours before; in your scope).
+- ``GET /signs/now?area=``: the same for the latest computed hour (the index "now", 实时).
 - ``GET /signs/values/{id}``: how one value was computed (its explanation).
 
 - ``POST /signs/feeds/{code}`` ``{"records": [{"area": "330203", "at": "...", "value": 42,
@@ -22,7 +24,7 @@ from ninja import Field, Router, Schema, Status
 
 from areas.api import ErrorOut
 from areas.models import AdminArea
-from core.errors import NotFound, PermissionDenied
+from core.errors import NotFound, PermissionDenied, ValidationFailed
 from signs import feeds, selectors
 from signs import tree as trees
 from signs.models import SignValue
@@ -86,6 +88,9 @@ class ValuesOut(Schema):
     area: str
     area_name: str
     day: date | None
+    hour: int | None = Field(
+        None, description="0-23: values as that local hour ended (its 24 hours); empty: the day"
+    )
     tree: str
     values: list[ValueOut]
 
@@ -95,6 +100,7 @@ class ExplanationOut(Schema):
     code: str
     area: str
     day: date
+    hour: int | None = None
     score: float | None
     colour: str
     status: str
@@ -121,19 +127,42 @@ def tree(request):
 
 @router.get(
     "/signs/values",
-    response={200: ValuesOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: ValuesOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="An area's index and every node of it for a day (体征值)",
 )
-def values(request, area: str | None = None, day: date | None = None):
+def values(request, area: str | None = None, day: date | None = None, hour: int | None = None):
     """``area``: an area code in your scope (default: the top of your scope); ``day``: default
-    the latest computed."""
+    the latest computed; ``hour`` (0-23): the values as that hour of the day ended."""
     place = _scoped_area(request, area)
     current = trees.active_tree()
     if current is None:
         raise NotFound(_("No sign tree is in use."))
+    if hour is not None and not 0 <= hour <= 23:
+        raise ValidationFailed(_("The hour must be from 0 to 23."))
     day = day or selectors.latest_day(current)
+    return _values_of(current, place, day, hour)
+
+
+@router.get(
+    "/signs/now",
+    response={200: ValuesOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="An area's index now: the latest hour's values (实时体征)",
+)
+def now(request, area: str | None = None):
+    """The values as the latest computed hour ended (each over the 24 hours before it)."""
+    place = _scoped_area(request, area)
+    current = trees.active_tree()
+    if current is None:
+        raise NotFound(_("No sign tree is in use."))
+    latest = selectors.latest_hour(current)
+    if latest is None:
+        raise NotFound(_("No hourly values have been computed yet."))
+    return _values_of(current, place, *latest)
+
+
+def _values_of(current, place, day, hour) -> dict:
     rows = (
-        SignValue.objects.filter(tree=current, area_path=place.path, day=day)
+        SignValue.objects.filter(tree=current, area_path=place.path, day=day, hour=hour)
         .select_related("node", "node__parent")
         .order_by("node__level", "node__code")
     )
@@ -141,6 +170,7 @@ def values(request, area: str | None = None, day: date | None = None):
         "area": place.code,
         "area_name": place.name,
         "day": day,
+        "hour": hour,
         "tree": current.version,
         "values": [
             {"id": v.pk, "code": v.node.code, "name": v.node.name, "level": v.node.level,
@@ -167,6 +197,6 @@ def explanation(request, value_id: int):
     area = AdminArea.objects.filter(path=found.area_path).values_list("code", flat=True).first()
     return {
         "id": found.pk, "code": found.node.code, "area": area or found.area_path,
-        "day": found.day, "score": found.score, "colour": found.colour,
+        "day": found.day, "hour": found.hour, "score": found.score, "colour": found.colour,
         "status": found.status, "explanation": found.explanation,
     }  # fmt: skip

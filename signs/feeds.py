@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -149,13 +149,11 @@ def store(
     return {"stored": len(new), "duplicates": sorted(duplicates)}
 
 
-def latest(leaf: SignNode, paths: list[str], day: date) -> dict[str, tuple]:
+def latest(leaf: SignNode, paths: list[str], end: datetime) -> dict[str, tuple]:
     """path -> (figure or None, area path it came from, stale figure or None) for the leaf's
-    code at the end of ``day``: the latest at or before it, for the area or the nearest above."""
-    from evaluation.selectors import day_bounds
-
+    code at ``end`` (a day's value: its end): the latest at or before it, for the area or the
+    nearest above."""
     code = leaf.measure.get("code")
-    end = day_bounds(day, day)[1]
     fresh_for = FRESH_FOR.get(leaf.frequency, timedelta(days=2))
     ancestors = {p: [p[: i + 1] for i, ch in enumerate(p) if ch == "/" and i > 0] for p in paths}
     wanted = {a for chain in ancestors.values() for a in chain}

@@ -18,6 +18,13 @@ covers``: the registered covers of the leaf's categories in the area). A leaf wh
 needs an exposure the city has not registered (road km, pipe km), or whose measure is not
 computed yet, or whose source is a feed, reading or manual figure not connected yet, gets no
 value and says why (``note``): a missing number is shown as missing, never as 0 or 100.
+
+**Days and hours** (``When``). A day's value measures the day (its two midnights). An hour's
+value (实时, the index "now", computed as each hour ends) measures the 24 hours before the
+hour's end for what happens in a day (cases filed, sensors over their limit) and its baseline
+the same 24 hours in earlier weeks; rates read their window of whole days ending with the
+hour's day, cut at the hour's end where the rollups allow it (the overdue backlog), today's rows
+as far as they were written; a feed or manual figure is the latest at the hour's end.
 """
 
 from __future__ import annotations
@@ -25,17 +32,19 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Case as Choose
+from django.db.models import Count, IntegerField, Q, Sum
+from django.db.models import When as Where
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.states import SourceChannel
 from evaluation import definitions, rollups, selectors
-from evaluation.models import CategoryRollup, Grain, RegionRollup
+from evaluation.models import CaseFact, CategoryRollup, Grain, RegionRollup
 from signs.models import SignNode, Source
 
 BASELINE_WEEKS = 8
@@ -72,6 +81,33 @@ NOTES = {
 }
 
 
+@dataclass(frozen=True)
+class When:
+    """What a value measures: ``day`` (a day's value: ``hour`` None, [start, end) its
+    midnights) or the 24 hours [start, end) ending at the end of ``hour`` of ``day``."""
+
+    day: date
+    start: datetime
+    end: datetime
+    hour: int | None = None
+
+    @classmethod
+    def of_day(cls, day: date) -> When:
+        return cls(day, *selectors.day_bounds(day, day))
+
+    @classmethod
+    def of_hour(cls, day: date, hour: int) -> When:
+        """The 24 hours ending at the end of local hour ``hour`` (0-23) of ``day``."""
+        end = selectors.day_bounds(day, day)[0] + timedelta(hours=hour + 1)
+        return cls(day, end - timedelta(days=1), end, hour)
+
+    def describe(self) -> dict:
+        """The period as an explanation states it."""
+        if self.hour is None:
+            return {"day": self.day.isoformat()}
+        return {"from": self.start.isoformat(), "until": self.end.isoformat()}
+
+
 def _window(day: date, days: int) -> tuple:
     return selectors.day_bounds(day - timedelta(days=days - 1), day)
 
@@ -97,34 +133,29 @@ def register_counts(codes: list[str], tier: str, paths: list[str]) -> dict[str, 
     return {row["region"]: row["n"] for row in rows}
 
 
-def _filed(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str, Measured]:
+def _filed(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[str, Measured]:
     spec = leaf.measure
+    day = when.day
     length = selectors.tier_path_length(tier)
     exposures = (
         register_counts(spec.get("categories", []), tier, paths)
         if spec.get("per") in REGISTER_EXPOSURES
         else {}
     )
-    first = day - timedelta(weeks=BASELINE_WEEKS)
     categories = Q(category__code__in=spec.get("categories", []))
     if spec.get("kind_of_case"):
         categories &= Q(category_kind=spec["kind_of_case"])
-    rows = (
-        CategoryRollup.objects.filter(categories, grain=Grain.DAY, day__gte=first, day__lte=day)
-        .annotate(region=Substr("area_path", 1, length))
-        .filter(region__in=paths)
-        .values("region", "day")
-        .annotate(n=Sum("filed"))
+    # weeks back (0: the period itself) -> region -> cases filed
+    per_week = (
+        _filed_days(categories, length, paths, day)
+        if when.hour is None
+        else _filed_hours(categories, length, paths, when)
     )
-    per_day: dict[str, dict[date, int]] = defaultdict(dict)
-    for row in rows:
-        per_day[row["region"]][row["day"]] = row["n"]
-    same_weekdays = [day - timedelta(weeks=w) for w in range(1, BASELINE_WEEKS + 1)]
     found = {}
     for path in paths:
-        counts = per_day.get(path, {})
-        raw = float(counts.get(day, 0))
-        what = {"categories": spec.get("categories", []), "area": path, "day": day.isoformat()}
+        counts = {w: by_region.get(path, 0) for w, by_region in per_week.items()}
+        raw = float(counts.get(0, 0))
+        what = {"categories": spec.get("categories", []), "area": path, **when.describe()}
         if spec.get("per") and exposures.get(path):
             # e.g. 井盖 cases per 10 k registered covers: the register's count is the exposure.
             what["exposure"] = {"per": spec["per"], "registered": exposures[path]}
@@ -132,22 +163,76 @@ def _filed(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str, 
         elif spec.get("per"):
             found[path] = Measured(raw, None, what, "no_exposure", {"per": spec["per"]})
         elif leaf.normaliser.get("kind") == "baseline_ratio":
-            baseline = statistics.median(counts.get(d, 0) for d in same_weekdays)
-            what["baseline_days"] = [d.isoformat() for d in same_weekdays]
+            weeks = range(1, BASELINE_WEEKS + 1)
+            baseline = statistics.median(counts.get(w, 0) for w in weeks)
+            if when.hour is None:
+                what["baseline_days"] = [(day - timedelta(weeks=w)).isoformat() for w in weeks]
+            else:
+                what["baseline_until"] = [
+                    (when.end - timedelta(weeks=w)).isoformat() for w in weeks
+                ]
             found[path] = Measured(raw, float(baseline), what)
         else:
             found[path] = Measured(raw, None, what)
     return found
 
 
-def _region_rate(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str, Measured]:
+def _filed_days(categories: Q, length: int, paths: list[str], day: date) -> dict[int, dict]:
+    """Cases filed on ``day`` and on the same weekday of the ``BASELINE_WEEKS`` weeks before,
+    per region, from the category rollups' day rows."""
+    first = day - timedelta(weeks=BASELINE_WEEKS)
+    rows = (
+        CategoryRollup.objects.filter(categories, grain=Grain.DAY, day__gte=first, day__lte=day)
+        .annotate(region=Substr("area_path", 1, length))
+        .filter(region__in=paths)
+        .values("region", "day")
+        .annotate(n=Sum("filed"))
+    )
+    per_week: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        back, rest = divmod((day - row["day"]).days, 7)
+        if rest == 0:
+            per_week[back][row["region"]] = row["n"]
+    return per_week
+
+
+def _filed_hours(categories: Q, length: int, paths: list[str], when: When) -> dict[int, dict]:
+    """Cases filed in the 24 hours of ``when`` and in the same 24 hours of the
+    ``BASELINE_WEEKS`` weeks before, per region, from the case facts (rollups have no hours)."""
+    windows = [
+        (w, when.start - timedelta(weeks=w), when.end - timedelta(weeks=w))
+        for w in range(BASELINE_WEEKS + 1)
+    ]
+    inside = Q(pk__in=[])
+    for _w, lo, hi in windows:
+        inside |= Q(filed_at__gte=lo, filed_at__lt=hi)
+    week = Choose(
+        *(Where(filed_at__gte=lo, filed_at__lt=hi, then=w) for w, lo, hi in windows),
+        output_field=IntegerField(),
+    )
+    rows = (
+        CaseFact.objects.filter(categories, inside)
+        .annotate(region=Substr("area_path", 1, length), week=week)
+        .filter(region__in=paths)
+        .values("region", "week")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    per_week: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        per_week[row["week"]][row["region"]] = row["n"]
+    return per_week
+
+
+def _region_rate(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[str, Measured]:
+    day = when.day
     key = leaf.measure.get("indicator")
     indicator = definitions.REGION_BY_KEY.get(key)
     if indicator is None:
         return {p: Measured(None, None, {}, "unknown_indicator", {"indicator": key}) for p in paths}
     days = int(leaf.measure.get("window_days", RATE_WINDOW_DAYS))
     start, end = _window(day, days)
-    counts = _region_counts(tier, start, end, tuple(paths))
+    counts = _region_counts(tier, start, end, tuple(paths), when.end)
     found = {}
     for path in paths:
         value = definitions.region_values(counts[path])[key] if path in counts else None
@@ -166,13 +251,15 @@ def _region_rate(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict
 
 
 @lru_cache(maxsize=64)
-def _region_counts(tier: str, start, end, paths: tuple[str, ...]) -> dict:
-    """The evaluation region counts of a tier and window: the rate leaves of one computation
-    share them (``measure_tier`` callers clear the cache when a computation starts)."""
-    return rollups.region_counts(tier, start, end, now=end, within=list(paths))
+def _region_counts(tier: str, start, end, paths: tuple[str, ...], cutoff) -> dict:
+    """The evaluation region counts of a tier and window, the overdue backlog at ``cutoff``:
+    the rate leaves of one computation share them (``measure_tier`` callers clear the cache
+    when a computation starts)."""
+    return rollups.region_counts(tier, start, end, now=min(end, cutoff), within=list(paths))
 
 
-def _active_discovery(leaf: SignNode, tier: str, paths: list[str], day: date):
+def _active_discovery(leaf: SignNode, tier: str, paths: list[str], when: When):
+    day = when.day
     days = int(leaf.measure.get("window_days", RATE_WINDOW_DAYS))
     length = selectors.tier_path_length(tier)
     first = day - timedelta(days=days - 1)
@@ -200,13 +287,13 @@ def _active_discovery(leaf: SignNode, tier: str, paths: list[str], day: date):
     return found
 
 
-def _figures(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str, Measured]:
+def _figures(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[str, Measured]:
     """Feed and manual leaves: the latest fresh figure of the area, or of the nearest above."""
     from signs import feeds
 
     found = {}
-    for path, (figure, origin, stale) in feeds.latest(leaf, paths, day).items():
-        what = {"code": leaf.measure.get("code"), "area": path, "day": day.isoformat()}
+    for path, (figure, origin, stale) in feeds.latest(leaf, paths, when.end).items():
+        what = {"code": leaf.measure.get("code"), "area": path, **when.describe()}
         if figure is not None:
             what.update(figure=figure.pk, at=figure.at.isoformat(), from_area=origin)
             found[path] = Measured(figure.value, None, what)
@@ -222,12 +309,12 @@ def _figures(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str
 DISSATISFIED_BELOW = 3  # portal.Rating: 不满意 (2) and 非常不满意 (1)
 
 
-def _dissatisfied(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str, Measured]:
+def _dissatisfied(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[str, Measured]:
     """不满意占比: ratings of 不满意 or 非常不满意 / all ratings given in the window (%)."""
-    from evaluation.models import CaseFact
-
+    day = when.day
     days = int(leaf.measure.get("window_days", RATE_WINDOW_DAYS))
     start, end = _window(day, days)
+    end = min(end, when.end)
     length = selectors.tier_path_length(tier)
     rows = (
         CaseFact.objects.filter(rated_at__gte=start, rated_at__lt=end)
@@ -249,11 +336,13 @@ def _dissatisfied(leaf: SignNode, tier: str, paths: list[str], day: date) -> dic
     return found
 
 
-def _overdue_per_mille(leaf: SignNode, tier: str, paths: list[str], day: date):
-    """超期未结案件千分比: cases overdue and not closed at the day's end per 1,000 cases open
-    then (filed, neither closed nor voided), both from the rollups' running totals."""
+def _overdue_per_mille(leaf: SignNode, tier: str, paths: list[str], when: When):
+    """超期未结案件千分比: cases overdue and not closed at the day's end (an hour's: at the
+    hour's end) per 1,000 cases open then (filed, neither closed nor voided), both from the
+    rollups' running totals."""
+    day = when.day
     start, end = selectors.day_bounds(day, day)
-    overdue = _region_counts(tier, start, end, tuple(paths))
+    overdue = _region_counts(tier, start, end, tuple(paths), when.end)
     length = selectors.tier_path_length(tier)
     totals = (
         RegionRollup.objects.filter(rollups.span(None, day + timedelta(days=1)))
@@ -267,7 +356,7 @@ def _overdue_per_mille(leaf: SignNode, tier: str, paths: list[str], day: date):
     for path in paths:
         late = overdue.get(path, {}).get("overdue_open", 0)
         still_open = open_by.get(path, 0)
-        what = {"area": path, "day": day.isoformat(), "overdue_open": late, "open": still_open}
+        what = {"area": path, **when.describe(), "overdue_open": late, "open": still_open}
         if still_open <= 0:
             found[path] = Measured(None, None, what, "no_denominator")
         else:
@@ -286,10 +375,10 @@ SENSOR_QUANTITIES = {
 }
 
 
-def _sensors(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str, Measured]:
+def _sensors(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[str, Measured]:
     """Sensor leaves from the sensing module (一网感知): ``points_over`` counts the devices of
     the quantity's type in the area whose reading alarm (rules on that metric) was active at
-    any time on the day; ``share_over`` is that count as a share of the area's active devices
+    any time on the day (an hour's value: in the 24 hours before its end); ``share_over`` is that count as a share of the area's active devices
     of the type. An area without such a device has no value."""
     from iot.models import Alarm, Device
 
@@ -301,7 +390,7 @@ def _sensors(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str
     if spec.get("per"):
         return {p: Measured(None, None, {}, "no_exposure", {"per": spec["per"]}) for p in paths}
     device_type, metric = SENSOR_QUANTITIES[quantity]
-    start, end = selectors.day_bounds(day, day)
+    start, end = when.start, when.end
     length = selectors.tier_path_length(tier)
     devices = Device.objects.filter(device_type__code=device_type, is_active=True).annotate(
         region=Substr("area_path", 1, length)
@@ -323,7 +412,7 @@ def _sensors(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str
     found = {}
     for path in paths:
         what = {"quantity": quantity, "device_type": device_type, "metric": metric,
-                "area": path, "day": day.isoformat(), "devices": installed.get(path, 0),
+                "area": path, **when.describe(), "devices": installed.get(path, 0),
                 "over": over_by.get(path, 0)}  # fmt: skip
         if not installed.get(path):
             found[path] = Measured(None, None, what, "no_sensor", {"type": device_type})
@@ -348,15 +437,20 @@ def forget() -> None:
     _region_counts.cache_clear()
 
 
-def measure_tier(leaf: SignNode, tier: str, paths: list[str], day: date) -> dict[str, Measured]:
-    """path -> the leaf's raw value (and baseline or exposure) for every area of ``tier``."""
+def measure_tier(
+    leaf: SignNode, tier: str, paths: list[str], when: When | date
+) -> dict[str, Measured]:
+    """path -> the leaf's raw value (and baseline or exposure) for every area of ``tier``, for
+    a day (``When.of_day``; a plain date means that) or an hour (``When.of_hour``)."""
+    if not isinstance(when, When):
+        when = When.of_day(when)
     kind = leaf.measure.get("kind")
     if leaf.source == Source.PLATFORM and kind in PLATFORM:
-        return PLATFORM[kind](leaf, tier, paths, day)
+        return PLATFORM[kind](leaf, tier, paths, when)
     if leaf.source in (Source.FEED, Source.MANUAL) and kind in ("feed", "manual"):
-        return _figures(leaf, tier, paths, day)
+        return _figures(leaf, tier, paths, when)
     if leaf.source == Source.SENSOR:
-        return _sensors(leaf, tier, paths, day)
+        return _sensors(leaf, tier, paths, when)
     if leaf.source == Source.PLATFORM:
         note, params = "not_computed", {"kind": kind}
     else:

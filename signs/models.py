@@ -162,7 +162,8 @@ class Status(models.TextChoices):
 
 
 class SignValue(models.Model):
-    """One node's value for one area and one period (a day), with what it was made of.
+    """One node's value for one area and one period (a day, or the 24 hours up to the end of
+    an hour: ``hour``), with what it was made of.
 
     ``explanation`` keeps everything needed to recompute the score from it: for a leaf the
     measure, the raw value, its baseline or exposure, the normaliser and the filter of the rows
@@ -175,6 +176,9 @@ class SignValue(models.Model):
     area_path = models.CharField(_("area path"), max_length=80)
     tier = models.CharField(_("tier"), max_length=10)
     day = models.DateField(_("day"))
+    # Empty: the day's value. 0-23: the value "now" as that local hour of the day ended (实时),
+    # measured over the 24 hours before (signs.measures.When).
+    hour = models.PositiveSmallIntegerField(_("hour"), null=True, blank=True)
     raw = models.FloatField(_("raw value"), null=True, blank=True)
     baseline = models.FloatField(_("baseline or exposure"), null=True, blank=True)
     score = models.FloatField(_("score"), null=True, blank=True)
@@ -189,15 +193,23 @@ class SignValue(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["node", "area_path", "day"], name="signs_value_per_node_area_day"
-            )
+                fields=["node", "area_path", "day"],
+                condition=models.Q(hour__isnull=True),
+                name="signs_value_per_node_area_day",
+            ),
+            models.UniqueConstraint(
+                fields=["node", "area_path", "day", "hour"],
+                condition=models.Q(hour__isnull=False),
+                name="signs_value_per_node_area_hour",
+            ),
         ]
         indexes = [models.Index(fields=["area_path", "day"], name="signs_value_area_day")]
         verbose_name = _("sign value")
         verbose_name_plural = _("sign values")
 
     def __str__(self) -> str:
-        return f"{self.node.code} {self.area_path} {self.day}: {self.score}"
+        when = self.day if self.hour is None else f"{self.day} {self.hour + 1:02d}:00"
+        return f"{self.node.code} {self.area_path} {when}: {self.score}"
 
 
 class Channel(models.TextChoices):

@@ -4,11 +4,13 @@ values as the tree (goals -> groups -> leaves)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Max
+from django.utils import timezone
 
 from areas.models import AdminArea
+from evaluation.selectors import day_bounds
 from org.selectors import ALL, visible_area_paths
 from signs.models import Level, SignTree, SignValue
 from signs.tree import active_tree
@@ -34,7 +36,45 @@ def area_in_scope(user, code: str | None) -> AdminArea | None:
 
 
 def latest_day(tree: SignTree) -> date | None:
-    return SignValue.objects.filter(tree=tree).aggregate(day=Max("day"))["day"]
+    """The latest day with day values."""
+    return SignValue.objects.filter(tree=tree, hour=None).aggregate(day=Max("day"))["day"]
+
+
+def latest_hour(tree: SignTree) -> tuple[date, int] | None:
+    """(day, hour) of the latest hourly values (the index "now"), None before any."""
+    found = (
+        SignValue.objects.filter(tree=tree, hour__isnull=False)
+        .order_by("-day", "-hour")
+        .values_list("day", "hour")
+        .first()
+    )
+    return tuple(found) if found else None
+
+
+HOURS_SHOWN = 48
+
+
+def hourly_trend(
+    tree: SignTree, area: AdminArea, day: date, hour: int, count: int = HOURS_SHOWN
+) -> list[tuple[datetime, float | None, str]]:
+    """The index of ``area`` for the ``count`` hours up to (day, hour), oldest first:
+    (the hour's end, score, colour); an hour not computed has no score."""
+    end = day_bounds(day, day)[0] + timedelta(hours=hour + 1)
+    first = end - timedelta(hours=count)
+    rows = SignValue.objects.filter(
+        tree=tree,
+        area_path=area.path,
+        node__level=Level.INDEX,
+        hour__isnull=False,
+        day__gte=timezone.localdate(first),
+        day__lte=day,
+    ).values_list("day", "hour", "score", "colour")
+    found = {
+        day_bounds(d, d)[0] + timedelta(hours=h + 1): (score, colour)
+        for d, h, score, colour in rows
+    }
+    hours = [first + timedelta(hours=i + 1) for i in range(count)]
+    return [(at, *found.get(at, (None, ""))) for at in hours]
 
 
 TREND_DAYS = 30
@@ -51,11 +91,11 @@ class Row:
         return self.value.node
 
 
-def tree_of(tree: SignTree, area: AdminArea, day: date) -> Row | None:
-    """The index of ``area`` on ``day`` with its goals, groups and leaves beneath (only the
-    nodes computed for the area's tier)."""
+def tree_of(tree: SignTree, area: AdminArea, day: date, hour: int | None = None) -> Row | None:
+    """The index of ``area`` on ``day`` (or as ``hour`` of it ended) with its goals, groups
+    and leaves beneath (only the nodes computed for the area's tier); the trends are days."""
     values = list(
-        SignValue.objects.filter(tree=tree, area_path=area.path, day=day)
+        SignValue.objects.filter(tree=tree, area_path=area.path, day=day, hour=hour)
         .select_related("node")
         .order_by("node__position", "node__code")
     )
@@ -63,7 +103,7 @@ def tree_of(tree: SignTree, area: AdminArea, day: date) -> Row | None:
     first = day - timedelta(days=TREND_DAYS - 1)
     scores: dict[int, dict[date, float | None]] = {}
     history = SignValue.objects.filter(
-        tree=tree, area_path=area.path, day__gte=first, day__lte=day
+        tree=tree, area_path=area.path, day__gte=first, day__lte=day, hour=None
     ).values_list("node_id", "day", "score")
     for node, when, score in history:
         scores.setdefault(node, {})[when] = score
@@ -85,7 +125,11 @@ def child_areas(tree: SignTree, area: AdminArea, day: date) -> list[tuple[AdminA
     found = {
         v.area_path: v
         for v in SignValue.objects.filter(
-            tree=tree, day=day, node__level=Level.INDEX, area_path__in=[a.path for a in children]
+            tree=tree,
+            day=day,
+            hour=None,
+            node__level=Level.INDEX,
+            area_path__in=[a.path for a in children],
         )
     }
     return [(a, found[a.path]) for a in children if a.path in found]

@@ -123,13 +123,36 @@ class Shape:
             found[node.code] = _parent_value(node, kids, found, red)
 
 
-@transaction.atomic
 def compute_day(day: date, *, tree: SignTree | None = None) -> int:
     """Compute and store every node of the tree (the one in use by default) for every area on
     ``day``; returns how many values were written."""
+    return compute(measures.When.of_day(day), tree=tree)
+
+
+def compute_hour(day: date, hour: int, *, tree: SignTree | None = None) -> int:
+    """The index "now" (实时) as local ``hour`` (0-23) of ``day`` ended: every node for every
+    area over the 24 hours before (signs.measures.When), colours following the hour before's.
+    Sign warnings follow the days only (their episodes are days)."""
+    return compute(measures.When.of_hour(day, hour), tree=tree)
+
+
+def _before(when: measures.When) -> tuple[date, int | None]:
+    """(day, hour) of the value before: the day before, or the hour before."""
+    if when.hour is None:
+        return when.day - timedelta(days=1), None
+    if when.hour == 0:
+        return when.day - timedelta(days=1), 23
+    return when.day, when.hour - 1
+
+
+@transaction.atomic
+def compute(when: measures.When, *, tree: SignTree | None = None) -> int:
+    """Compute and store every node of the tree for every area for a day or an hour
+    (``when``); returns how many values were written. Idempotent."""
     tree = tree or active_tree()
     if tree is None:
         return 0
+    day = when.day
     nodes = list(tree.nodes.all())
     shape = Shape(nodes)
     floors = tree.floors
@@ -144,20 +167,23 @@ def compute_day(day: date, *, tree: SignTree | None = None) -> int:
         for leaf in shape.leaves:
             if tier not in leaf.tiers:
                 continue
-            for path, measured in measures.measure_tier(leaf, tier, paths, day).items():
+            for path, measured in measures.measure_tier(leaf, tier, paths, when).items():
                 values[path][leaf.code] = _leaf_value(leaf, measured)
     for found in values.values():
         shape.roll_up(found, floors)
-    early_warning.follow(day, shape.leaves, values)
-    if day >= timezone.localdate() - timedelta(days=1):  # the day just ended, or today so far
-        # Every open warning that still owes an action: this day's, and earlier failures.
-        transaction.on_commit(
-            lambda: early_warning.act(early_warning.pending(), now=timezone.now()), robust=True
-        )
+    if when.hour is None:
+        early_warning.follow(day, shape.leaves, values)
+        if day >= timezone.localdate() - timedelta(days=1):  # the day just ended, or today
+            # Every open warning that still owes an action: this day's, and earlier failures.
+            transaction.on_commit(
+                lambda: early_warning.act(early_warning.pending(), now=timezone.now()),
+                robust=True,
+            )
+    day_before, hour_before = _before(when)
     previous = {
         (node, path): (colour or None, pending or None)
         for node, path, colour, pending in SignValue.objects.filter(
-            tree=tree, day=day - timedelta(days=1)
+            tree=tree, day=day_before, hour=hour_before
         ).values_list("node_id", "area_path", "colour", "pending")
     }
     node_of = {n.code: n for n in nodes}
@@ -175,13 +201,14 @@ def compute_day(day: date, *, tree: SignTree | None = None) -> int:
                     area_path=path,
                     tier=tier_of[path],
                     day=day,
+                    hour=when.hour,
                     band=band or "",
                     colour=shown or "",
                     pending=pending or "",
                     **value,
                 )
             )
-    SignValue.objects.filter(tree=tree, day=day).delete()
+    SignValue.objects.filter(tree=tree, day=day, hour=when.hour).delete()
     SignValue.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
 
@@ -204,7 +231,7 @@ def preview(
     stored: dict[str, dict[str, dict]] = defaultdict(dict)
     before: dict[str, float | None] = {}
     tiers: dict[str, str] = {}
-    rows = SignValue.objects.filter(tree=tree, day=day).values_list(
+    rows = SignValue.objects.filter(tree=tree, day=day, hour=None).values_list(
         "area_path", "tier", "node__code", "score", "raw", "baseline"
     )
     for path, tier, code, score, raw, baseline in rows:

@@ -35,6 +35,55 @@ def catch_up() -> int:
         return 0
     today = timezone.localdate()
     wanted = [today - timedelta(days=d) for d in range(1, CATCH_UP_DAYS + 1)]
-    done = set(SignValue.objects.filter(tree=tree, day__in=wanted).values_list("day", flat=True))
+    done = set(
+        SignValue.objects.filter(tree=tree, day__in=wanted, hour=None).values_list("day", flat=True)
+    )
     missing = [d for d in wanted if d not in done][:CATCH_UP_PER_RUN]
     return sum(services.compute_day(day) for day in missing)
+
+
+# Hourly values (the index "now") are kept this many days; day values are kept for good.
+HOURLY_KEPT_DAYS = 7
+CATCH_UP_HOURS = 24
+CATCH_UP_HOURS_PER_RUN = 3
+
+
+def hour_ended(now) -> tuple:
+    """(day, hour) of the local hour that ended last before ``now``."""
+    ended = timezone.localtime(now) - timedelta(hours=1)
+    return ended.date(), ended.hour
+
+
+@db_periodic_task(crontab(minute="5"))
+def compute_last_hour() -> int:
+    """Every hour at :05: the index "now" as the hour just ended (its 24 hours), for every
+    area; hourly values older than ``HOURLY_KEPT_DAYS`` days are dropped."""
+    from signs.models import SignValue
+
+    day, hour = hour_ended(timezone.now())
+    written = services.compute_hour(day, hour)
+    SignValue.objects.filter(
+        hour__isnull=False, day__lt=timezone.localdate() - timedelta(days=HOURLY_KEPT_DAYS)
+    ).delete()
+    return written
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def catch_up_hours() -> int:
+    """Every five minutes: up to three of the last 24 hours that have no hourly index yet
+    (a new install, the demo's first start, a worker that was down), newest first."""
+    from signs.models import Level, SignValue
+    from signs.tree import active_tree
+
+    tree = active_tree()
+    if tree is None:
+        return 0
+    now = timezone.now()
+    wanted = [hour_ended(now - timedelta(hours=h)) for h in range(CATCH_UP_HOURS)]
+    done = set(
+        SignValue.objects.filter(
+            tree=tree, day__gte=wanted[-1][0], hour__isnull=False, node__level=Level.INDEX
+        ).values_list("day", "hour")
+    )
+    missing = [w for w in wanted if w not in done][:CATCH_UP_HOURS_PER_RUN]
+    return sum(services.compute_hour(day, hour) for day, hour in missing)

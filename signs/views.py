@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from areas.models import AdminArea
@@ -39,6 +40,7 @@ def index(request: HttpRequest) -> HttpResponse:
         request,
         "signs/index.html",
         {
+            "now": _now(tree, area) if tree else None,
             "tree": tree,
             "area": area,
             "day": day,
@@ -72,7 +74,11 @@ def value(request: HttpRequest, pk: int) -> HttpResponse:
     for child in found.explanation.get("children", []):
         stored = (
             SignValue.objects.filter(
-                tree=found.tree, node__code=child["code"], area_path=found.area_path, day=found.day
+                tree=found.tree,
+                node__code=child["code"],
+                area_path=found.area_path,
+                day=found.day,
+                hour=found.hour,
             )
             .select_related("node")
             .first()
@@ -89,6 +95,30 @@ def value(request: HttpRequest, pk: int) -> HttpResponse:
             "area_name": _area_name(found.area_path),
         },
     )
+
+
+def _now(tree, area: AdminArea) -> dict | None:
+    """The area's index as the latest computed hour ended (实时: its 24 hours), with the
+    hours before it; None before any hour is computed."""
+    latest = selectors.latest_hour(tree)
+    if latest is None:
+        return None
+    day, hour = latest
+    value = (
+        SignValue.objects.filter(
+            tree=tree, area_path=area.path, day=day, hour=hour, node__level=Level.INDEX
+        )
+        .select_related("node")
+        .first()
+    )
+    if value is None:
+        return None
+    trend = selectors.hourly_trend(tree, area, day, hour)
+    return {
+        "value": value,
+        "until": timezone.localtime(trend[-1][0]),
+        "trend": [(timezone.localtime(at), score) for at, score, _colour in trend],
+    }
 
 
 def _names(paths) -> dict[str, str]:

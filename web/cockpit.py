@@ -284,7 +284,10 @@ def fleet(user, now: datetime) -> dict:
 
 
 def sign_index(user) -> dict | None:
-    """The index of the top of the user's scope and its five goals (体征指数 · 一级)."""
+    """The index of the top of the user's scope and its five goals (体征指数 · 一级): "now"
+    (the latest hour's values, their 24 hours) when hours are computed, else the latest day;
+    the trend is the days'."""
+    from evaluation.selectors import day_bounds
     from signs import selectors as signs
     from signs.models import Level
 
@@ -292,15 +295,23 @@ def sign_index(user) -> dict | None:
     roots = signs.scope_roots(user)
     if tree is None or not roots:
         return None
-    day = signs.latest_day(tree)
-    if day is None:
-        return None
-    row = signs.tree_of(tree, roots[0], day)
+    row, label = None, ""
+    latest = signs.latest_hour(tree)
+    if latest is not None:
+        day, hour = latest
+        row = signs.tree_of(tree, roots[0], day, hour)
+        until = day_bounds(day, day)[0] + timedelta(hours=hour + 1)
+        label = timezone.localtime(until).strftime("%Y-%m-%d %H:%M")
+    if row is None:
+        day = signs.latest_day(tree)
+        if day is None:
+            return None
+        row, label = signs.tree_of(tree, roots[0], day), day.isoformat()
     if row is None:
         return None
     return {
         "area": roots[0].name,
-        "day": day.isoformat(),
+        "day": label,
         "score": row.value.score,
         "band": row.value.band,
         "colour": row.value.colour,

@@ -531,7 +531,11 @@ def areas_layer(user, level: str, *, crs: str = coords.WGS84) -> dict:
     )
     if day is not None:
         for v in SignValue.objects.filter(
-            tree=tree, day=day, node__level=Level.INDEX, area_path__in=list(paths.values())
+            tree=tree,
+            day=day,
+            hour=None,
+            node__level=Level.INDEX,
+            area_path__in=list(paths.values()),
         ).values("area_path", "pk", "score", "band", "colour"):
             values[v["area_path"]] = v
     for feature in collection["features"]:

@@ -157,6 +157,7 @@ ROUTES: dict[str, Obj | List | Open] = {
     "api/v1/evaluation/posts": List(query=NOVEMBER_INSPECTORS),
     "api/v1/signs/feeds/<code>": Open("a feed's own token; it writes only its own leaf"),
     "api/v1/signs/tree": Open("the indicator tree is the city's published method"),
+    "api/v1/signs/now": List(),
     "api/v1/signs/values": List(),
     "api/v1/components/nearby": List(
         query={"lon": "{far_lon}", "lat": "{far_lat}", "radius": "500"}

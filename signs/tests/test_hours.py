@@ -1,0 +1,130 @@
+"""The index "now" (实时): values as each hour ends, over the 24 hours before it (issue 11: "per
+hour and per day"). Over the small tree of test_compute (eight cases filed in street Alpha at
+09:00 on Monday 23 Nov 2026)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cases.tests.conftest import local
+from evaluation.tests.test_regions import ALPHA, region_week  # noqa: F401 - the fixture
+from signs import scoring, services, tasks
+from signs.models import SignValue
+from signs.tests.test_compute import small_tree  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.django_db
+
+MONDAY, TUESDAY = date(2026, 11, 23), date(2026, 11, 24)
+
+
+def _hour(code, day, hour, path=ALPHA):
+    return SignValue.objects.get(node__code=code, area_path=path, day=day, hour=hour)
+
+
+def test_an_hour_counts_the_24_hours_before_its_end(small_tree):  # noqa: F811
+    services.compute_hour(MONDAY, 8)  # Sun 09:00 - Mon 09:00: the 09:00 filings not yet
+    services.compute_hour(MONDAY, 9)  # Sun 10:00 - Mon 10:00: all eight
+    services.compute_hour(TUESDAY, 8)  # Mon 09:00 - Tue 09:00: still all eight
+    services.compute_hour(TUESDAY, 9)  # Mon 10:00 - Tue 10:00: none
+    raws = [
+        _hour("FILED", d, h).raw for d, h in ((MONDAY, 8), (MONDAY, 9), (TUESDAY, 8), (TUESDAY, 9))
+    ]
+    assert raws == [0.0, 8.0, 8.0, 0.0]
+    filed = _hour("FILED", MONDAY, 9)
+    assert filed.explanation["rows"]["from"] == local(22, 10).isoformat()
+    assert filed.explanation["rows"]["until"] == local(23, 10).isoformat()
+    assert len(filed.explanation["rows"]["baseline_until"]) == 8
+    assert str(filed).endswith("2026-11-23 10:00: 0.0")  # eight against nothing usual: 0
+    # Day values are untouched by hours, and hours by days.
+    assert not SignValue.objects.filter(day=MONDAY, hour=None).exists()
+
+
+def test_the_last_hour_of_a_day_is_the_day(small_tree):  # noqa: F811
+    """The 24 hours up to midnight are the day: every node of every area has the day's raw
+    value and score (the filed count from the facts, the day's from the rollups)."""
+    services.compute_day(MONDAY)
+    services.compute_hour(MONDAY, 23)
+    day = {(v.node_id, v.area_path): (v.raw, v.score) for v in SignValue.objects.filter(hour=None)}
+    hour = {(v.node_id, v.area_path): (v.raw, v.score) for v in SignValue.objects.filter(hour=23)}
+    assert day == hour and len(day) > 10
+    assert day[(_hour("FILED", MONDAY, 23).node_id, ALPHA)] == (8.0, 0.0)
+
+
+def test_colours_follow_the_hour_before_with_hysteresis(small_tree):  # noqa: F811
+    for hour in (8, 9, 10):
+        services.compute_hour(TUESDAY, hour)
+    red, held, settled = (_hour("FILED", TUESDAY, h) for h in (8, 9, 10))
+    assert (red.band, red.colour) == (scoring.RED, scoring.RED)
+    assert held.band == scoring.BLUE and held.colour == scoring.RED  # once is not enough
+    assert held.pending == scoring.BLUE
+    assert settled.colour == scoring.BLUE
+
+
+def test_the_hourly_task_computes_the_hour_just_ended_and_keeps_a_week(small_tree, time_machine):  # noqa: F811
+    SignValue.objects.create(
+        tree=small_tree, node=small_tree.nodes.get(code="INDEX"), area_path=ALPHA,
+        tier="street", day=date(2026, 11, 10), hour=5, status="ok",
+    )  # fmt: skip
+    time_machine.move_to(local(24, 10, 5))
+    assert tasks.compute_last_hour.call_local() > 0
+    assert set(SignValue.objects.values_list("day", "hour")) == {(TUESDAY, 9)}
+    assert _hour("FILED", TUESDAY, 9).raw == 0.0
+
+
+def test_missing_hours_are_caught_up_newest_first(small_tree, time_machine):  # noqa: F811
+    time_machine.move_to(local(24, 10, 5))
+    tasks.catch_up_hours.call_local()
+    assert set(SignValue.objects.values_list("day", "hour")) == {(TUESDAY, 9), (TUESDAY, 8),
+                                                                (TUESDAY, 7)}  # fmt: skip
+    tasks.catch_up_hours.call_local()
+    assert SignValue.objects.filter(day=TUESDAY, hour=4).exists()
+
+
+def test_the_api_gives_the_latest_hour_and_refuses_a_bad_hour(small_tree, client, staff):  # noqa: F811
+    client.force_login(staff["city_leader"])
+    assert client.get("/api/v1/signs/now").status_code == 404  # nothing computed yet
+    services.compute_hour(MONDAY, 9)
+    services.compute_hour(MONDAY, 10)
+    services.compute_day(MONDAY)
+    now = client.get("/api/v1/signs/now", {"area": "330203001"}).json()
+    assert (now["day"], now["hour"]) == ("2026-11-23", 10)
+    assert {v["code"]: v["raw"] for v in now["values"]}["FILED"] == 8.0
+    by_hour = client.get("/api/v1/signs/values", {"area": "330203001", "day": "2026-11-23",
+                                                  "hour": 9}).json()  # fmt: skip
+    assert by_hour["hour"] == 9 and len(by_hour["values"]) == len(now["values"])
+    day = client.get("/api/v1/signs/values", {"area": "330203001", "day": "2026-11-23"}).json()
+    assert day["hour"] is None and len(day["values"]) == len(now["values"])
+    bad = client.get("/api/v1/signs/values", {"area": "330203001", "hour": 24})
+    assert bad.status_code == 422 and "0 to 23" in bad.json()["message"]
+    [index] = [v for v in now["values"] if v["code"] == "INDEX"]
+    explained = client.get(f"/api/v1/signs/values/{index['id']}").json()
+    assert explained["hour"] == 10
+
+
+def test_the_page_shows_the_index_now_beside_the_day(small_tree, client, staff):  # noqa: F811
+    client.force_login(staff["city_leader"])
+    services.compute_day(MONDAY)
+    page = client.get("/signs/", {"area": "330203001", "day": "2026-11-23"})
+    assert 'id="sign-now"' not in page.content.decode()  # no hour computed yet
+    services.compute_hour(MONDAY, 10)
+    page = client.get("/signs/", {"area": "330203001", "day": "2026-11-23"})
+    body = page.content.decode()
+    assert 'id="sign-now"' in body and "11:00" in body
+    now = _hour("INDEX", MONDAY, 10)
+    assert f"/signs/values/{now.pk}/" in body
+    explained = client.get(f"/signs/values/{now.pk}/").content.decode()
+    assert "11:00" in explained
+
+
+def test_the_cockpit_shows_the_index_now_when_hours_are_computed(small_tree, staff):  # noqa: F811
+    from web.cockpit import sign_index
+
+    leader = staff["city_leader"]
+    services.compute_day(MONDAY)
+    assert sign_index(leader)["day"] == "2026-11-23"  # days only: the latest day
+    services.compute_hour(MONDAY, 10)
+    shown = sign_index(leader)
+    assert shown["day"] == "2026-11-23 11:00"
+    assert shown["score"] == _hour("INDEX", MONDAY, 10, path="/330200/").score
