@@ -128,3 +128,17 @@ def test_the_cockpit_shows_the_index_now_when_hours_are_computed(small_tree, sta
     shown = sign_index(leader)
     assert shown["day"] == "2026-11-23 11:00"
     assert shown["score"] == _hour("INDEX", MONDAY, 10, path="/330200/").score
+
+
+def test_the_command_computes_past_hours_that_have_ended(small_tree, time_machine):  # noqa: F811
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    time_machine.move_to(local(24, 10, 30))
+    out = StringIO()
+    call_command("signs_compute", "--from", "2026-11-23", "--to", "2026-11-24", "--hours",
+                 stdout=out, verbosity=0)  # fmt: skip
+    assert "for 2 day(s), 2026-11-23 to 2026-11-24, and 34 hour(s)." in out.getvalue()
+    hours = set(SignValue.objects.filter(hour__isnull=False).values_list("day", "hour"))
+    assert len(hours) == 34 and (TUESDAY, 9) in hours and (TUESDAY, 10) not in hours

@@ -1,6 +1,8 @@
-"""``manage.py signs_compute [--day DATE | --from DATE --to DATE]``: compute the sign index of
-every area for each day (default: yesterday), e.g. the past month on first install; the worker
-computes yesterday each night."""
+"""``manage.py signs_compute [--day DATE | --from DATE --to DATE] [--hours]``: compute the sign
+index of every area for each day (default: yesterday), e.g. the past month on first install,
+and with ``--hours`` each of its hours that has ended (the index "now" as it stood then; the
+worker keeps hourly values for a week). The worker computes yesterday each night and each
+hour as it ends."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from core.dates import day_option
-from signs import services
+from signs import measures, services
 from signs.tree import active_tree
 
 
@@ -22,8 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--day", help="one day, YYYY-MM-DD (default: yesterday)")
         parser.add_argument("--from", dest="first", help="first day, YYYY-MM-DD")
         parser.add_argument("--to", dest="last", help="last day, YYYY-MM-DD (default: yesterday)")
+        parser.add_argument(
+            "--hours", action="store_true", help="also every hour of those days that has ended"
+        )
 
-    def handle(self, *args, day=None, first=None, last=None, **options):
+    def handle(self, *args, day=None, first=None, last=None, hours=False, **options):
         yesterday = timezone.localdate() - timedelta(days=1)
         if day and (first or last):
             raise CommandError("give --day, or --from and --to, not both")
@@ -41,10 +46,24 @@ class Command(BaseCommand):
                 "no sign tree is in use: manage.py signs_tree load --default --activate"
             )
         days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        units: list[tuple] = [(one, None) for one in days]
+        if hours:
+            now = timezone.now()
+            units += [
+                (one, hour)
+                for one in days
+                for hour in range(24)
+                if measures.When.of_hour(one, hour).end <= now
+            ]
         written = 0
         quiet = options.get("verbosity", 1) < 1
-        for one in tqdm(days, unit="day", disable=quiet or len(days) < 2):
-            written += services.compute_day(one)
+        for one, hour in tqdm(units, unit="period", disable=quiet or len(units) < 2):
+            if hour is None:
+                written += services.compute_day(one)
+            else:
+                written += services.compute_hour(one, hour)
+        counted = len(units) - len(days)
         self.stdout.write(
-            f"{written} sign values written for {len(days)} day(s), {start} to {end}."
+            f"{written} sign values written for {len(days)} day(s), {start} to {end}"
+            + (f", and {counted} hour(s)." if hours else ".")
         )
