@@ -13,7 +13,9 @@ integer field or a foreign key id, ...) is passed as is, which is all those fiel
 would do with it; anything else takes the field's own path.
 
 Statements run through ``connection.cursor()``: Django's transaction, query capture
-(``assertNumQueries``, the query budget test) and execute wrappers all still see them. Inserts
+(``assertNumQueries``, the query budget test) and execute wrappers all still see them; the one
+exception is a bulk statement of arrays (``execute_rows``, 500 rows and more on PostgreSQL),
+bound on the server in the same connection and transaction but unseen by the query log. Inserts
 send ``pre_save`` / ``post_save`` only when something listens (nothing does today: other apps
 follow case moves through ``cases.hooks``).
 
@@ -268,11 +270,13 @@ def execute_rows(conn, sql: str, params: list, count: int) -> None:
     dumps each array in C, where Django's client-side binding quotes every element in Python
     (50,000 rollup rows: ~2 s of quoting beside ~2 s of the server's own work). Such a
     statement is not seen by Django's query log; the few-row statements of live moves are."""
-    if conn.vendor == "postgresql" and count >= BOUND_ON_SERVER:
+    if conn.vendor == "postgresql" and count >= BOUND_ON_SERVER and "unnest(" in sql:
         import psycopg
 
         conn.ensure_connection()
-        with psycopg.Cursor(conn.connection) as cursor:
+        # Django's wrapper turns psycopg's errors into django.db's and marks a broken
+        # connection, as its own cursors do.
+        with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cursor:
             cursor.execute(sql, params)
         return
     with conn.cursor() as cursor:

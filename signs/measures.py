@@ -108,6 +108,11 @@ class When:
         return {"from": self.start.isoformat(), "until": self.end.isoformat()}
 
 
+def _until(when: When) -> dict:
+    """An hour's window of whole days is counted as it stood at the hour's end."""
+    return {} if when.hour is None else {"until": when.end.isoformat()}
+
+
 def _window(day: date, days: int) -> tuple:
     return selectors.day_bounds(day - timedelta(days=days - 1), day)
 
@@ -241,6 +246,7 @@ def _region_rate(leaf: SignNode, tier: str, paths: list[str], when: When) -> dic
             "area": path,
             "from": (day - timedelta(days=days - 1)).isoformat(),
             "to": day.isoformat(),
+            **_until(when),
             "counts": {k: counts[path][k] for k in (indicator.numerator, indicator.denominator)}
             if path in counts and indicator.denominator
             else {},
@@ -252,10 +258,42 @@ def _region_rate(leaf: SignNode, tier: str, paths: list[str], when: When) -> dic
 
 @lru_cache(maxsize=64)
 def _region_counts(tier: str, start, end, paths: tuple[str, ...], cutoff) -> dict:
-    """The evaluation region counts of a tier and window, the overdue backlog at ``cutoff``:
-    the rate leaves of one computation share them (``measure_tier`` callers clear the cache
-    when a computation starts)."""
-    return rollups.region_counts(tier, start, end, now=min(end, cutoff), within=list(paths))
+    """The evaluation region counts of a tier and window of whole days as they stood at
+    ``cutoff`` (a day's value: the window's end; an hour's: the hour's end, inside the last
+    day): the rollups' whole days with the overdue backlog at the cutoff, less what the last
+    day counted after it (from the facts: at most a day of them). The rate leaves of one
+    computation share them (``measure_tier`` callers clear the cache when one starts)."""
+    counts = rollups.region_counts(tier, start, end, now=min(end, cutoff), within=list(paths))
+    if cutoff < end:
+        later = selectors.region_counts(CaseFact.objects.all(), tier, cutoff, end, now=end)
+        for region, row in later.items():
+            if region in counts:
+                mine = counts[region]
+                for key in AFTER_THE_CUTOFF:
+                    mine[key] -= row[key]
+                mine["due"] = mine["closed"] + mine["overdue_open"]
+    return counts
+
+
+# The region counts summed over a period (all but the overdue backlog and its "due").
+AFTER_THE_CUTOFF = tuple(c for c in definitions.REGION_COUNTS if c not in ("overdue_open", "due"))
+
+
+def _later_by_source(length: int, paths: list[str], when: When) -> dict[tuple[str, str], int]:
+    """An hour's value: cases its day's rollups count as filed after the hour's end, per
+    (region, source), from the facts; nothing for a day's value."""
+    if when.hour is None:
+        return {}
+    midnight = selectors.day_bounds(when.day, when.day)[1]
+    rows = (
+        CaseFact.objects.filter(filed_at__gte=when.end, filed_at__lt=midnight)
+        .annotate(region=Substr("area_path", 1, length))
+        .filter(region__in=paths)
+        .values("region", "source")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {(r["region"], r["source"]): r["n"] for r in rows}
 
 
 def _active_discovery(leaf: SignNode, tier: str, paths: list[str], when: When):
@@ -271,14 +309,16 @@ def _active_discovery(leaf: SignNode, tier: str, paths: list[str], when: When):
         .annotate(n=Sum("filed"))
     )
     by_source: dict[str, dict[str, int]] = defaultdict(dict)
+    later = _later_by_source(length, paths, when)
     for row in rows:
-        by_source[row["region"]][row["source"]] = row["n"] or 0
+        key = (row["region"], row["source"])
+        by_source[row["region"]][row["source"]] = (row["n"] or 0) - later.get(key, 0)
     found = {}
     for path in paths:
         sources = by_source.get(path, {})
         total = sum(sources.values())
         own = sum(sources.get(s, 0) for s in FOUND_BY_THE_CITY)
-        what = {"area": path, "from": first.isoformat(), "to": day.isoformat(),
+        what = {"area": path, "from": first.isoformat(), "to": day.isoformat(), **_until(when),
                 "found_by_the_city": own, "filed": total}  # fmt: skip
         if total == 0:
             found[path] = Measured(None, None, what, "no_cases")
@@ -352,6 +392,11 @@ def _overdue_per_mille(leaf: SignNode, tier: str, paths: list[str], when: When):
         .annotate(filed=Sum("filed"), closed=Sum("closed"), voided=Sum("voided"))
     )
     open_by = {t["region"]: t["filed"] - t["closed"] - t["voided"] for t in totals}
+    if when.hour is not None:  # as the hour ended: less what its day counted after that
+        later = selectors.region_counts(CaseFact.objects.all(), tier, when.end, end, now=end)
+        for region, row in later.items():
+            if region in open_by:
+                open_by[region] -= row["filed"] - row["closed"] - row["voided"]
     found = {}
     for path in paths:
         late = overdue.get(path, {}).get("overdue_open", 0)

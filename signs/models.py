@@ -11,9 +11,12 @@ whose history records every change; one version is active.
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -208,8 +211,19 @@ class SignValue(models.Model):
         verbose_name_plural = _("sign values")
 
     def __str__(self) -> str:
-        when = self.day if self.hour is None else f"{self.day} {self.hour + 1:02d}:00"
+        if self.hour is None:
+            when = str(self.day)
+        else:
+            when = f"{timezone.localtime(self.until):%Y-%m-%d %H:%M}"
         return f"{self.node.code} {self.area_path} {when}: {self.score}"
+
+    @property
+    def until(self) -> datetime | None:
+        """An hour's value: the local end of its hour (its 24 hours end there); None for a day."""
+        if self.hour is None:
+            return None
+        start = datetime.combine(self.day, time(self.hour))
+        return timezone.make_aware(start) + timedelta(hours=1)
 
 
 class Channel(models.TextChoices):

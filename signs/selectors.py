@@ -10,8 +10,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from areas.models import AdminArea
-from evaluation.selectors import day_bounds
 from org.selectors import ALL, visible_area_paths
+from signs.measures import When
 from signs.models import Level, SignTree, SignValue
 from signs.tree import active_tree
 
@@ -51,6 +51,16 @@ def latest_hour(tree: SignTree) -> tuple[date, int] | None:
     return tuple(found) if found else None
 
 
+def current_hour(tree: SignTree) -> tuple[date, int] | None:
+    """The latest hour if it is newer than the latest day (hours stop being "now" once the
+    worker stops computing them while the days go on), else None."""
+    found = latest_hour(tree)
+    day = latest_day(tree)
+    if found is None or (day is not None and found[0] <= day and found[1] < 23):
+        return None
+    return found
+
+
 HOURS_SHOWN = 48
 
 
@@ -59,7 +69,7 @@ def hourly_trend(
 ) -> list[tuple[datetime, float | None, str]]:
     """The index of ``area`` for the ``count`` hours up to (day, hour), oldest first:
     (the hour's end, score, colour); an hour not computed has no score."""
-    end = day_bounds(day, day)[0] + timedelta(hours=hour + 1)
+    end = When.of_hour(day, hour).end
     first = end - timedelta(hours=count)
     rows = SignValue.objects.filter(
         tree=tree,
@@ -69,10 +79,7 @@ def hourly_trend(
         day__gte=timezone.localdate(first),
         day__lte=day,
     ).values_list("day", "hour", "score", "colour")
-    found = {
-        day_bounds(d, d)[0] + timedelta(hours=h + 1): (score, colour)
-        for d, h, score, colour in rows
-    }
+    found = {When.of_hour(d, h).end: (score, colour) for d, h, score, colour in rows}
     hours = [first + timedelta(hours=i + 1) for i in range(count)]
     return [(at, *found.get(at, (None, ""))) for at in hours]
 

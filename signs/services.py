@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from areas.models import GRID_LEVEL, LEVEL_ORDER, AdminArea, UnitGrid
@@ -136,6 +136,20 @@ def compute_hour(day: date, hour: int, *, tree: SignTree | None = None) -> int:
     return compute(measures.When.of_hour(day, hour), tree=tree)
 
 
+LOCK_NAMESPACE = 1415  # "SI"
+
+
+def _one_at_a_time(when: measures.When) -> None:
+    """Two computations of the same day or hour (the hourly task and a catch-up, two workers)
+    run one after the other (PostgreSQL: a transaction-scoped advisory lock), so the second
+    rewrites the first's rows instead of colliding with them."""
+    if connection.vendor != "postgresql":
+        return  # SQLite: one writer at a time anyway
+    slot = when.day.toordinal() * 25 + (24 if when.hour is None else when.hour)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, slot % 2**31])
+
+
 def _before(when: measures.When) -> tuple[date, int | None]:
     """(day, hour) of the value before: the day before, or the hour before."""
     if when.hour is None:
@@ -153,6 +167,7 @@ def compute(when: measures.When, *, tree: SignTree | None = None) -> int:
     if tree is None:
         return 0
     day = when.day
+    _one_at_a_time(when)
     nodes = list(tree.nodes.all())
     shape = Shape(nodes)
     floors = tree.floors

@@ -70,8 +70,9 @@ def compute_last_hour() -> int:
 
 @db_periodic_task(crontab(minute="*/5"))
 def catch_up_hours() -> int:
-    """Every five minutes: up to three of the last 24 hours that have no hourly index yet
-    (a new install, the demo's first start, a worker that was down), newest first."""
+    """Every five minutes: up to three of the 24 hours before the last that have no hourly
+    index yet (a new install, the demo's first start, a worker that was down), oldest first,
+    so each hour's colours follow the hour before it (the last hour is compute_last_hour's)."""
     from signs.models import Level, SignValue
     from signs.tree import active_tree
 
@@ -79,11 +80,11 @@ def catch_up_hours() -> int:
     if tree is None:
         return 0
     now = timezone.now()
-    wanted = [hour_ended(now - timedelta(hours=h)) for h in range(CATCH_UP_HOURS)]
+    wanted = [hour_ended(now - timedelta(hours=h)) for h in range(1, CATCH_UP_HOURS + 1)]
     done = set(
         SignValue.objects.filter(
             tree=tree, day__gte=wanted[-1][0], hour__isnull=False, node__level=Level.INDEX
         ).values_list("day", "hour")
     )
-    missing = [w for w in wanted if w not in done][:CATCH_UP_HOURS_PER_RUN]
+    missing = sorted(w for w in wanted if w not in done)[:CATCH_UP_HOURS_PER_RUN]
     return sum(services.compute_hour(day, hour) for day, hour in missing)

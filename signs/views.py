@@ -100,7 +100,7 @@ def value(request: HttpRequest, pk: int) -> HttpResponse:
 def _now(tree, area: AdminArea) -> dict | None:
     """The area's index as the latest computed hour ended (实时: its 24 hours), with the
     hours before it; None before any hour is computed."""
-    latest = selectors.latest_hour(tree)
+    latest = selectors.current_hour(tree)
     if latest is None:
         return None
     day, hour = latest

@@ -287,8 +287,8 @@ def sign_index(user) -> dict | None:
     """The index of the top of the user's scope and its five goals (体征指数 · 一级): "now"
     (the latest hour's values, their 24 hours) when hours are computed, else the latest day;
     the trend is the days'."""
-    from evaluation.selectors import day_bounds
     from signs import selectors as signs
+    from signs.measures import When
     from signs.models import Level
 
     tree = signs.current_tree()
@@ -296,12 +296,11 @@ def sign_index(user) -> dict | None:
     if tree is None or not roots:
         return None
     row, label = None, ""
-    latest = signs.latest_hour(tree)
+    latest = signs.current_hour(tree)
     if latest is not None:
         day, hour = latest
         row = signs.tree_of(tree, roots[0], day, hour)
-        until = day_bounds(day, day)[0] + timedelta(hours=hour + 1)
-        label = timezone.localtime(until).strftime("%Y-%m-%d %H:%M")
+        label = timezone.localtime(When.of_hour(day, hour).end).strftime("%Y-%m-%d %H:%M")
     if row is None:
         day = signs.latest_day(tree)
         if day is None:

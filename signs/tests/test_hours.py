@@ -73,13 +73,13 @@ def test_the_hourly_task_computes_the_hour_just_ended_and_keeps_a_week(small_tre
     assert _hour("FILED", TUESDAY, 9).raw == 0.0
 
 
-def test_missing_hours_are_caught_up_newest_first(small_tree, time_machine):  # noqa: F811
+def test_missing_hours_are_caught_up_oldest_first(small_tree, time_machine):  # noqa: F811
     time_machine.move_to(local(24, 10, 5))
+    tasks.catch_up_hours.call_local()  # the 24 hours before the last (compute_last_hour's)
+    assert set(SignValue.objects.values_list("day", "hour")) == {(MONDAY, 9), (MONDAY, 10),
+                                                                (MONDAY, 11)}  # fmt: skip
     tasks.catch_up_hours.call_local()
-    assert set(SignValue.objects.values_list("day", "hour")) == {(TUESDAY, 9), (TUESDAY, 8),
-                                                                (TUESDAY, 7)}  # fmt: skip
-    tasks.catch_up_hours.call_local()
-    assert SignValue.objects.filter(day=TUESDAY, hour=4).exists()
+    assert SignValue.objects.filter(day=MONDAY, hour=14).exists()
 
 
 def test_the_api_gives_the_latest_hour_and_refuses_a_bad_hour(small_tree, client, staff):  # noqa: F811
@@ -108,11 +108,11 @@ def test_the_page_shows_the_index_now_beside_the_day(small_tree, client, staff):
     services.compute_day(MONDAY)
     page = client.get("/signs/", {"area": "330203001", "day": "2026-11-23"})
     assert 'id="sign-now"' not in page.content.decode()  # no hour computed yet
-    services.compute_hour(MONDAY, 10)
+    services.compute_hour(TUESDAY, 10)  # the hour after the latest day: "now"
     page = client.get("/signs/", {"area": "330203001", "day": "2026-11-23"})
     body = page.content.decode()
     assert 'id="sign-now"' in body and "11:00" in body
-    now = _hour("INDEX", MONDAY, 10)
+    now = _hour("INDEX", TUESDAY, 10)
     assert f"/signs/values/{now.pk}/" in body
     explained = client.get(f"/signs/values/{now.pk}/").content.decode()
     assert "11:00" in explained
@@ -124,10 +124,10 @@ def test_the_cockpit_shows_the_index_now_when_hours_are_computed(small_tree, sta
     leader = staff["city_leader"]
     services.compute_day(MONDAY)
     assert sign_index(leader)["day"] == "2026-11-23"  # days only: the latest day
-    services.compute_hour(MONDAY, 10)
+    services.compute_hour(TUESDAY, 10)
     shown = sign_index(leader)
-    assert shown["day"] == "2026-11-23 11:00"
-    assert shown["score"] == _hour("INDEX", MONDAY, 10, path="/330200/").score
+    assert shown["day"] == "2026-11-24 11:00"
+    assert shown["score"] == _hour("INDEX", TUESDAY, 10, path="/330200/").score
 
 
 def test_the_command_computes_past_hours_that_have_ended(small_tree, time_machine):  # noqa: F811
@@ -142,3 +142,31 @@ def test_the_command_computes_past_hours_that_have_ended(small_tree, time_machin
     assert "for 2 day(s), 2026-11-23 to 2026-11-24, and 34 hour(s)." in out.getvalue()
     hours = set(SignValue.objects.filter(hour__isnull=False).values_list("day", "hour"))
     assert len(hours) == 34 and (TUESDAY, 9) in hours and (TUESDAY, 10) not in hours
+
+
+def test_an_hour_computed_later_counts_its_day_only_up_to_the_hour(small_tree):  # noqa: F811
+    """A rate of an hour computed after the day went on (a backfill, a catch-up): its window's
+    whole days from the rollups, less what its last day counted after the hour's end. The
+    Monday's three cases were closed at 16:00-16:05, the overdue one not at all."""
+    services.compute_hour(MONDAY, 12)
+    services.compute_hour(MONDAY, 16)
+    noon = _hour("CLOSING", MONDAY, 12).explanation["rows"]
+    four = _hour("CLOSING", MONDAY, 16).explanation["rows"]
+    assert noon["counts"]["closed"] == 0 and noon["until"] == local(23, 13).isoformat()
+    assert four["counts"]["closed"] == 3
+    day = services.compute_day(MONDAY) and SignValue.objects.get(
+        node__code="CLOSING", area_path=ALPHA, day=MONDAY, hour=None
+    )
+    assert (
+        day.explanation["rows"]["counts"]["closed"] == 3 and "until" not in day.explanation["rows"]
+    )
+
+
+def test_the_page_and_cockpit_fall_back_to_the_day_when_hours_are_stale(small_tree, staff):  # noqa: F811
+    from signs import selectors
+    from web.cockpit import sign_index
+
+    services.compute_hour(MONDAY, 10)
+    services.compute_day(TUESDAY)  # the days went on; the hours stopped on Monday
+    assert selectors.current_hour(small_tree) is None
+    assert sign_index(staff["city_leader"])["day"] == "2026-11-24"
