@@ -23,8 +23,10 @@ value and says why (``note``): a missing number is shown as missing, never as 0 
 value (实时, the index "now", computed as each hour ends) measures the 24 hours before the
 hour's end for what happens in a day (cases filed, sensors over their limit) and its baseline
 the same 24 hours in earlier weeks; rates read their window of whole days ending with the
-hour's day, cut at the hour's end where the rollups allow it (the overdue backlog), today's rows
-as far as they were written; a feed or manual figure is the latest at the hour's end.
+hour's day as it stood at the hour's end (the rollups' days, less what the facts say the last
+day counted after the hour; the overdue backlog at the hour's end), so an hour computed later
+(a catch-up, ``signs_compute --hours``) says what it would have said then; a feed or manual
+figure is the latest at the hour's end.
 """
 
 from __future__ import annotations
