@@ -108,10 +108,14 @@ def demo_city_database(workdir: str, seed: int) -> tuple[str, str]:
 
 
 def kept_database(name: str, workdir: str) -> None:
-    """Django set up on a database an earlier run kept (``--keep``), with that run's var files:
-    measure again after a change without building the data again."""
+    """Django set up on a database an earlier run kept (``--keep``), with that run's var files,
+    migrated to the code's migrations: measure again after a change without building the data
+    again."""
     parts = _server()
     _set_up_django(urlunsplit(parts._replace(path=f"/{name}")), workdir)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
 
 
 def _set_up_django(url: str, workdir: str) -> None:

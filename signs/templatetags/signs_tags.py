@@ -1,4 +1,7 @@
+from datetime import datetime
+
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from signs import scoring
@@ -75,11 +78,19 @@ def sign_formula(value) -> list[tuple[str, str]]:
             f"({rows['from']} – {rows['to']})",
         ))  # fmt: skip
     elif "categories" in rows:
-        lines.append((
-            _("Counted"),
-            _("%(n)s cases filed on %(day)s in categories %(codes)s")
-            % {"n": f"{value.raw:g}", "day": rows["day"], "codes": ", ".join(rows["categories"])},
-        ))  # fmt: skip
+        codes = ", ".join(rows["categories"])
+        if "until" in rows:  # an hour's value: the 24 hours before its end
+            until = timezone.localtime(datetime.fromisoformat(rows["until"]))
+            counted = _(
+                "%(n)s cases filed in the 24 hours to %(until)s in categories %(codes)s"
+            ) % {"n": f"{value.raw:g}", "until": f"{until:%Y-%m-%d %H:%M}", "codes": codes}
+        else:
+            counted = _("%(n)s cases filed on %(day)s in categories %(codes)s") % {
+                "n": f"{value.raw:g}",
+                "day": rows.get("day", ""),
+                "codes": codes,
+            }
+        lines.append((_("Counted"), counted))  # fmt: skip
         if "exposure" in rows:
             registered, per = rows["exposure"]["registered"], (e.get("normaliser") or {}).get("per")
             lines.append((
@@ -88,11 +99,12 @@ def sign_formula(value) -> list[tuple[str, str]]:
                 % {"n": registered, "raw": f"{value.raw:g}", "per": per,
                    "d": f"{value.raw / registered * per:.2f}" if per else "—"},
             ))  # fmt: skip
-        if "baseline_days" in rows:
+        if "baseline_days" in rows or "baseline_until" in rows:
+            weeks = len(rows.get("baseline_days") or rows.get("baseline_until"))
             lines.append((
                 _("Baseline"),
                 _("median of the same weekday over the %(n)s weeks before: %(b)s; ratio %(r)s")
-                % {"n": len(rows["baseline_days"]), "b": f"{value.baseline:g}",
+                % {"n": weeks, "b": f"{value.baseline:g}",
                    "r": f"{value.raw / value.baseline:.2f}" if value.baseline else "—"},
             ))  # fmt: skip
     elif "found_by_the_city" in rows:

@@ -116,6 +116,11 @@ def test_the_page_shows_the_index_now_beside_the_day(small_tree, client, staff):
     assert f"/signs/values/{now.pk}/" in body
     explained = client.get(f"/signs/values/{now.pk}/").content.decode()
     assert "11:00" in explained
+    # every hourly value explains itself (a filed count: its 24 hours and its baseline)
+    for value in SignValue.objects.filter(day=TUESDAY, hour=10):
+        assert client.get(f"/signs/values/{value.pk}/").status_code == 200, value
+    filed = client.get(f"/en/signs/values/{_hour('FILED', TUESDAY, 10).pk}/").content.decode()
+    assert "in the 24 hours to 2026-11-24 11:00" in filed
 
 
 def test_the_cockpit_shows_the_index_now_when_hours_are_computed(small_tree, staff):  # noqa: F811
