@@ -156,7 +156,7 @@ def _filed(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[str,
     per_week = (
         _filed_days(categories, length, paths, day)
         if when.hour is None
-        else _filed_hours(categories, length, paths, when)
+        else _filed_hours(spec, length, paths, when)
     )
     found = {}
     for path in paths:
@@ -187,9 +187,10 @@ def _filed(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[str,
 def _filed_days(categories: Q, length: int, paths: list[str], day: date) -> dict[int, dict]:
     """Cases filed on ``day`` and on the same weekday of the ``BASELINE_WEEKS`` weeks before,
     per region, from the category rollups' day rows."""
-    first = day - timedelta(weeks=BASELINE_WEEKS)
+    # The day and the same weekday of the weeks before: 9 days' rows, not the 57 between.
+    days = [day - timedelta(weeks=w) for w in range(BASELINE_WEEKS + 1)]
     rows = (
-        CategoryRollup.objects.filter(categories, grain=Grain.DAY, day__gte=first, day__lte=day)
+        CategoryRollup.objects.filter(categories, grain=Grain.DAY, day__in=days)
         .annotate(region=Substr("area_path", 1, length))
         .filter(region__in=paths)
         .values("region", "day")
@@ -203,9 +204,27 @@ def _filed_days(categories: Q, length: int, paths: list[str], day: date) -> dict
     return per_week
 
 
-def _filed_hours(categories: Q, length: int, paths: list[str], when: When) -> dict[int, dict]:
+def _filed_hours(spec: dict, length: int, paths: list[str], when: When) -> dict[int, dict]:
     """Cases filed in the 24 hours of ``when`` and in the same 24 hours of the
-    ``BASELINE_WEEKS`` weeks before, per region, from the case facts (rollups have no hours)."""
+    ``BASELINE_WEEKS`` weeks before, per region, of the leaf's categories (and kind), from the
+    case facts (rollups have no hours): summed from ``_hour_counts``, read once per hour."""
+    codes = set(spec.get("categories", []))
+    kind = spec.get("kind_of_case")
+    paths_wanted = set(paths)
+    per_week: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (path, code, category_kind, week), n in _hour_counts(when).items():
+        if code in codes and (not kind or category_kind == kind):
+            region = path[:length]
+            if region in paths_wanted:
+                per_week[week][region] += n
+    return per_week
+
+
+@lru_cache(maxsize=4)
+def _hour_counts(when: When) -> dict[tuple, int]:
+    """(area path, category code, kind, weeks back) -> cases filed, for the 24 hours of
+    ``when`` and the same 24 hours of the weeks before: one read of the facts for every filed
+    leaf and tier of an hour's computation (``forget`` clears it)."""
     windows = [
         (w, when.start - timedelta(weeks=w), when.end - timedelta(weeks=w))
         for w in range(BASELINE_WEEKS + 1)
@@ -218,17 +237,13 @@ def _filed_hours(categories: Q, length: int, paths: list[str], when: When) -> di
         output_field=IntegerField(),
     )
     rows = (
-        CaseFact.objects.filter(categories, inside)
-        .annotate(region=Substr("area_path", 1, length), week=week)
-        .filter(region__in=paths)
-        .values("region", "week")
+        CaseFact.objects.filter(inside, category__isnull=False)
+        .annotate(week=week)
+        .values_list("area_path", "category__code", "category_kind", "week")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    per_week: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in rows:
-        per_week[row["week"]][row["region"]] = row["n"]
-    return per_week
+    return {(path, code, kind, w): n for path, code, kind, w, n in rows}
 
 
 def _region_rate(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[str, Measured]:
@@ -267,7 +282,7 @@ def _region_counts(tier: str, start, end, paths: tuple[str, ...], cutoff) -> dic
     computation share them (``measure_tier`` callers clear the cache when one starts)."""
     counts = rollups.region_counts(tier, start, end, now=min(end, cutoff), within=list(paths))
     if cutoff < end:
-        later = selectors.region_counts(CaseFact.objects.all(), tier, cutoff, end, now=end)
+        later = selectors.region_counts(_dated_within(cutoff, end), tier, cutoff, end, now=end)
         for region, row in later.items():
             if region in counts:
                 mine = counts[region]
@@ -275,6 +290,16 @@ def _region_counts(tier: str, start, end, paths: tuple[str, ...], cutoff) -> dic
                     mine[key] -= row[key]
                 mine["due"] = mine["closed"] + mine["overdue_open"]
     return counts
+
+
+def _dated_within(start, end):
+    """The case facts that can count in [start, end): filed, settled or rated then (each by
+    its index; the counts' own filters decide the rest)."""
+    return CaseFact.objects.filter(
+        Q(filed_at__gte=start, filed_at__lt=end)
+        | Q(settled_at__gte=start, settled_at__lt=end)
+        | Q(rated_at__gte=start, rated_at__lt=end)
+    )
 
 
 # The region counts summed over a period (all but the overdue backlog and its "due").
@@ -395,7 +420,7 @@ def _overdue_per_mille(leaf: SignNode, tier: str, paths: list[str], when: When):
     )
     open_by = {t["region"]: t["filed"] - t["closed"] - t["voided"] for t in totals}
     if when.hour is not None:  # as the hour ended: less what its day counted after that
-        later = selectors.region_counts(CaseFact.objects.all(), tier, when.end, end, now=end)
+        later = selectors.region_counts(_dated_within(when.end, end), tier, when.end, end, now=end)
         for region, row in later.items():
             if region in open_by:
                 open_by[region] -= row["filed"] - row["closed"] - row["voided"]
@@ -482,6 +507,7 @@ PLATFORM = {
 def forget() -> None:
     """Drop what an earlier computation cached (a new one reads the rollups afresh)."""
     _region_counts.cache_clear()
+    _hour_counts.cache_clear()
 
 
 def measure_tier(
