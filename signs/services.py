@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from areas.models import GRID_LEVEL, LEVEL_ORDER, AdminArea, UnitGrid
+from core import locks
 from signs import early_warning, measures, normalisers, scoring
 from signs.models import Level, SignNode, SignTree, SignValue, Status
 from signs.tree import INDEX_CODE, active_tree
@@ -143,11 +144,8 @@ def _one_at_a_time(when: measures.When) -> None:
     """Two computations of the same day or hour (the hourly task and a catch-up, two workers)
     run one after the other (PostgreSQL: a transaction-scoped advisory lock), so the second
     rewrites the first's rows instead of colliding with them."""
-    if connection.vendor != "postgresql":
-        return  # SQLite: one writer at a time anyway
     slot = when.day.toordinal() * 25 + (24 if when.hour is None else when.hour)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, slot % 2**31])
+    locks.hold(LOCK_NAMESPACE, slot % 2**31)
 
 
 def _before(when: measures.When) -> tuple[date, int | None]:

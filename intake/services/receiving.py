@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,7 @@ from cases.states import (
     SourceChannel,
 )
 from catalog.models import Category
+from core import locks
 from core.coords import to_wgs84
 from core.errors import PermissionDenied, ValidationFailed
 from intake import dedupe
@@ -119,11 +120,7 @@ def _repeat(report: IntakeReport) -> IntakeResult:
 
 
 def _lock_category(category_id: int) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)", [DEDUPE_LOCK_NAMESPACE, category_id]
-            )
+    locks.hold(DEDUPE_LOCK_NAMESPACE, category_id)
 
 
 def _open_locked(case: Case) -> Case | None:
