@@ -47,7 +47,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.states import SourceChannel
 from evaluation import definitions, rollups, selectors
 from evaluation.models import CaseFact, CategoryRollup, Grain, RegionRollup
-from signs.models import SignNode, Source
+from signs.models import SignNode, Source, hour_end
 
 BASELINE_WEEKS = 8
 RATE_WINDOW_DAYS = 30
@@ -100,7 +100,7 @@ class When:
     @classmethod
     def of_hour(cls, day: date, hour: int) -> When:
         """The 24 hours ending at the end of local hour ``hour`` (0-23) of ``day``."""
-        end = selectors.day_bounds(day, day)[0] + timedelta(hours=hour + 1)
+        end = hour_end(day, hour)
         return cls(day, end - timedelta(days=1), end, hour)
 
     def describe(self) -> dict:

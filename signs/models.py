@@ -11,7 +11,7 @@ whose history records every change; one version is active.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -164,6 +164,12 @@ class Status(models.TextChoices):
     OBSERVED = "observed", _("Observed only (not scored)")
 
 
+def hour_end(day: date, hour: int) -> datetime:
+    """The local end of ``hour`` (0-23) of ``day``: where an hour's value's 24 hours end."""
+    start = datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+    return start + timedelta(hours=hour + 1)
+
+
 class SignValue(models.Model):
     """One node's value for one area and one period (a day, or the 24 hours up to the end of
     an hour: ``hour``), with what it was made of.
@@ -220,10 +226,7 @@ class SignValue(models.Model):
     @property
     def until(self) -> datetime | None:
         """An hour's value: the local end of its hour (its 24 hours end there); None for a day."""
-        if self.hour is None:
-            return None
-        start = datetime.combine(self.day, time(self.hour))
-        return timezone.make_aware(start) + timedelta(hours=1)
+        return None if self.hour is None else hour_end(self.day, self.hour)
 
 
 class Channel(models.TextChoices):
