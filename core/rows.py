@@ -283,6 +283,30 @@ def execute_rows(conn, sql: str, params: list, count: int) -> None:
         cursor.execute(sql, params)
 
 
+def copy_in(instances: Sequence[Model]) -> int:
+    """INSERT many new instances of one model (every concrete field but the auto pk, as
+    ``save()`` would write them): on PostgreSQL by ``COPY ... FROM STDIN``, which takes the
+    rows as they are sent (``bulk_create`` quotes every element of its arrays in Python: 9,720
+    sign values with their explanations spent ~2 s in that), elsewhere by ``bulk_create``.
+    The instances' pks are not set; no signals are sent. Returns how many were written."""
+    if not instances:
+        return 0
+    conn = connections[DEFAULT_DB_ALIAS]
+    model = type(instances[0])
+    if conn.vendor != "postgresql":
+        model.objects.bulk_create(instances, batch_size=2000)
+        return len(instances)
+    q, meta = conn.ops.quote_name, model._meta
+    written = [f for f in meta.concrete_fields if f is not meta.pk]
+    steps = [(_getter(f), _preparer(f, conn)) for f in written]
+    columns = ", ".join(q(f.column) for f in written)
+    with conn.cursor() as cursor:
+        with cursor.copy(f"COPY {q(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for instance in instances:
+                copy.write_row([prep(get(instance)) for get, prep in steps])
+    return len(instances)
+
+
 def _upsert_shape(conn, model, count: int, conflict: str, names: tuple[str, ...]):
     key = ("upsert", model, count, conflict, names)
     shapes = _shapes(conn)

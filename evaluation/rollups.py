@@ -555,7 +555,7 @@ def _under(rows, within):
 
 
 def region_counts(
-    tier: str,
+    tier: str | None,
     start: datetime,
     end: datetime,
     *,
@@ -564,10 +564,9 @@ def region_counts(
     within=None,
 ) -> dict[str, dict[str, int]]:
     """``selectors.region_counts`` of the case facts under ``within`` (ALL/None: everywhere),
-    from the rollups."""
+    from the rollups (``tier`` None: per area path as stored)."""
     from evaluation import selectors
 
-    length = selectors.tier_path_length(tier)
     facts = _under(CaseFact.objects.all(), within)
     if kind:
         facts = facts.filter(category_kind=kind)
@@ -577,10 +576,10 @@ def region_counts(
     rows = _under(RegionRollup.objects.all(), within)
     if kind:
         rows = rows.filter(category_kind=kind)
-    rows = rows.annotate(region=Substr("area_path", 1, length))
+    rows = rows.annotate(region=selectors.region_of(tier))
     additive = _additive(REGIONS)
     today = _partial(
-        facts.annotate(region=Substr("area_path", 1, length)),
+        facts.annotate(region=selectors.region_of(tier)),
         w,
         "filed_at",
         _case_became_overdue(w.cutoff),
@@ -589,8 +588,8 @@ def region_counts(
     result = {}
     for row in _sum(rows, additive, w, ["region"]):
         region = row.pop("region")
-        if len(region) != length:
-            continue  # a case placed above the tier is in no region of it
+        if not selectors.in_tier(region, tier):
+            continue
         counts = _region_row(row, additive, today.get(region, 0))
         if any(counts.values()):
             result[region] = counts

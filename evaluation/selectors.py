@@ -222,21 +222,33 @@ def region_filters(start: datetime, end: datetime, now: datetime | None = None) 
     }
 
 
+def region_of(tier: str | None):
+    """A fact's (or rollup row's) region at ``tier``: its area path cut to the tier's length;
+    ``None``: the path as stored (the grid, or the area a case was placed at), which sums up
+    to every tier (``in_tier``)."""
+    return F("area_path") if tier is None else Substr("area_path", 1, tier_path_length(tier))
+
+
+def in_tier(region: str, tier: str | None) -> bool:
+    """Whether ``region`` (of ``region_of(tier)``) is an area of the tier: a case placed above
+    the tier, e.g. at a district only, is in no region of it."""
+    return tier is None or len(region) == tier_path_length(tier)
+
+
 def region_counts(
     facts: QuerySet[CaseFact],
-    tier: str,
+    tier: str | None,
     start: datetime,
     end: datetime,
     *,
     now: datetime | None = None,
 ) -> dict[str, dict[str, int]]:
     """region path -> {count key: number} for the period, for every region of ``tier`` with
-    any fact (a case placed above the tier, e.g. at a district only, is in no region of it)."""
-    length = tier_path_length(tier)
+    any fact (``tier`` None: per area path as stored, see ``region_of``)."""
     filters = region_filters(start, end, now)
     aggregates = {key: Count("pk", filter=q) for key, q in filters.items()}
     rows = (
-        facts.annotate(region=Substr("area_path", 1, length))
+        facts.annotate(region=region_of(tier))
         .values("region")
         .annotate(**aggregates)
         .order_by("region")
@@ -244,7 +256,7 @@ def region_counts(
     result = {}
     for row in rows:
         region = row.pop("region")
-        if len(region) == length and any(row.values()):
+        if in_tier(region, tier) and any(row.values()):
             result[region] = row
     return result
 

@@ -32,7 +32,7 @@ figure is the latest at the hour's end.
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -149,15 +149,8 @@ def _filed(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[str,
         if spec.get("per") in REGISTER_EXPOSURES
         else {}
     )
-    categories = Q(category__code__in=spec.get("categories", []))
-    if spec.get("kind_of_case"):
-        categories &= Q(category_kind=spec["kind_of_case"])
     # weeks back (0: the period itself) -> region -> cases filed
-    per_week = (
-        _filed_days(categories, length, paths, day)
-        if when.hour is None
-        else _filed_hours(spec, length, paths, when)
-    )
+    per_week = _filed_per_week(spec, length, paths, when)
     found = {}
     for path in paths:
         counts = {w: by_region.get(path, 0) for w, by_region in per_week.items()}
@@ -184,47 +177,51 @@ def _filed(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[str,
     return found
 
 
-def _filed_days(categories: Q, length: int, paths: list[str], day: date) -> dict[int, dict]:
-    """Cases filed on ``day`` and on the same weekday of the ``BASELINE_WEEKS`` weeks before,
-    per region, from the category rollups' day rows."""
-    # The day and the same weekday of the weeks before: 9 days' rows, not the 57 between.
-    days = [day - timedelta(weeks=w) for w in range(BASELINE_WEEKS + 1)]
-    rows = (
-        CategoryRollup.objects.filter(categories, grain=Grain.DAY, day__in=days)
-        .annotate(region=Substr("area_path", 1, length))
-        .filter(region__in=paths)
-        .values("region", "day")
-        .annotate(n=Sum("filed"))
-    )
-    per_week: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in rows:
-        back, rest = divmod((day - row["day"]).days, 7)
-        if rest == 0:
-            per_week[back][row["region"]] = row["n"]
-    return per_week
-
-
-def _filed_hours(spec: dict, length: int, paths: list[str], when: When) -> dict[int, dict]:
-    """Cases filed in the 24 hours of ``when`` and in the same 24 hours of the
-    ``BASELINE_WEEKS`` weeks before, per region, of the leaf's categories (and kind), from the
-    case facts (rollups have no hours): summed from ``_hour_counts``, read once per hour."""
-    codes = set(spec.get("categories", []))
+def _filed_per_week(spec: dict, length: int, paths: list[str], when: When) -> dict[int, dict]:
+    """weeks back (0: ``when`` itself) -> region -> cases filed in the leaf's categories (and
+    kind), summed from ``_filed_counts`` (read once per computation)."""
     kind = spec.get("kind_of_case")
     paths_wanted = set(paths)
     per_week: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for (path, code, category_kind, week), n in _hour_counts(when).items():
-        if code in codes and (not kind or category_kind == kind):
-            region = path[:length]
-            if region in paths_wanted:
-                per_week[week][region] += n
+    by_code = _filed_counts(when)
+    for code in set(spec.get("categories", [])):
+        for path, category_kind, week, n in by_code.get(code, ()):
+            if not kind or category_kind == kind:
+                region = path[:length]
+                if region in paths_wanted:
+                    per_week[week][region] += n
     return per_week
 
 
 @lru_cache(maxsize=4)
-def _hour_counts(when: When) -> dict[tuple, int]:
-    """(area path, category code, kind, weeks back) -> cases filed, for the 24 hours of
-    ``when`` and the same 24 hours of the weeks before: one read of the facts for every filed
-    leaf and tier of an hour's computation (``forget`` clears it)."""
+def _filed_counts(when: When) -> dict[str, list[tuple]]:
+    """category code -> [(area path, kind, weeks back, cases filed)] for ``when`` and the same
+    day (or 24 hours) of each of the ``BASELINE_WEEKS`` weeks before: one read for every filed
+    leaf and tier of a computation (``forget`` clears it). A day's from the category rollups'
+    day rows (nine days' rows, not the 57 between); an hour's from the case facts (rollups
+    have no hours)."""
+    if when.hour is None:
+        days = [when.day - timedelta(weeks=w) for w in range(BASELINE_WEEKS + 1)]
+        rows = (
+            CategoryRollup.objects.filter(grain=Grain.DAY, day__in=days)
+            .values_list("area_path", "category__code", "category_kind", "day")
+            .annotate(n=Sum("filed"))
+            .order_by()
+        )
+        keyed = (
+            ((when.day - day).days // 7, path, code, kind, n) for path, code, kind, day, n in rows
+        )
+    else:
+        keyed = ((w, path, code, kind, n) for path, code, kind, w, n in _filed_facts(when))
+    found: dict[str, list[tuple]] = defaultdict(list)
+    for week, path, code, kind, n in keyed:
+        found[code].append((path, kind, week, n))
+    return found
+
+
+def _filed_facts(when: When):
+    """(area path, category code, kind, weeks back, cases filed) of the case facts filed in the
+    24 hours of an hour's ``when`` and the same 24 hours of the weeks before."""
     windows = [
         (w, when.start - timedelta(weeks=w), when.end - timedelta(weeks=w))
         for w in range(BASELINE_WEEKS + 1)
@@ -236,14 +233,27 @@ def _hour_counts(when: When) -> dict[tuple, int]:
         *(Where(filed_at__gte=lo, filed_at__lt=hi, then=w) for w, lo, hi in windows),
         output_field=IntegerField(),
     )
-    rows = (
+    return (
         CaseFact.objects.filter(inside, category__isnull=False)
         .annotate(week=week)
         .values_list("area_path", "category__code", "category_kind", "week")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    return {(path, code, kind, w): n for path, code, kind, w, n in rows}
+
+
+def _summed(per_path: dict[str, dict], tier: str, paths: list[str]) -> dict[str, Counter]:
+    """Counts kept per area path as stored (``selectors.region_of(None)``: the grid, or the area
+    a case was placed at) summed into the areas ``paths`` of ``tier``: one read serves every
+    tier. A path above the tier (a case placed at a district only) is in no area of it."""
+    length = selectors.tier_path_length(tier)
+    wanted = set(paths)
+    found: dict[str, Counter] = defaultdict(Counter)
+    for path, counts in per_path.items():
+        region = path[:length]
+        if len(region) == length and region in wanted:
+            found[region].update(counts)
+    return found
 
 
 def _region_rate(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[str, Measured]:
@@ -275,17 +285,26 @@ def _region_rate(leaf: SignNode, tier: str, paths: list[str], when: When) -> dic
 
 @lru_cache(maxsize=64)
 def _region_counts(tier: str, start, end, paths: tuple[str, ...], cutoff) -> dict:
-    """The evaluation region counts of a tier and window of whole days as they stood at
+    """The evaluation region counts of the areas ``paths`` of a tier, window of whole days as
+    they stood at ``cutoff`` (see ``_path_counts``), shared by the rate leaves of one
+    computation."""
+    counts = _summed(_path_counts(start, end, cutoff), tier, list(paths))
+    return {region: dict(row) for region, row in counts.items()}
+
+
+@lru_cache(maxsize=8)
+def _path_counts(start, end, cutoff) -> dict[str, dict]:
+    """The evaluation region counts per area path of a window of whole days as they stood at
     ``cutoff`` (a day's value: the window's end; an hour's: the hour's end, inside the last
     day): the rollups' whole days with the overdue backlog at the cutoff, less what the last
-    day counted after it (from the facts: at most a day of them). The rate leaves of one
-    computation share them (``measure_tier`` callers clear the cache when one starts)."""
-    counts = rollups.region_counts(tier, start, end, now=min(end, cutoff), within=list(paths))
+    day counted after it (from the facts: at most a day of them). Read once per computation
+    for every tier and rate leaf (``forget`` clears it)."""
+    counts = rollups.region_counts(None, start, end, now=min(end, cutoff))
     if cutoff < end:
-        later = selectors.region_counts(_dated_within(cutoff, end), tier, cutoff, end, now=end)
-        for region, row in later.items():
-            if region in counts:
-                mine = counts[region]
+        later = selectors.region_counts(_dated_within(cutoff, end), None, cutoff, end, now=end)
+        for path, row in later.items():
+            if path in counts:
+                mine = counts[path]
                 for key in AFTER_THE_CUTOFF:
                     mine[key] -= row[key]
                 mine["due"] = mine["closed"] + mine["overdue_open"]
@@ -306,40 +325,38 @@ def _dated_within(start, end):
 AFTER_THE_CUTOFF = tuple(c for c in definitions.REGION_COUNTS if c not in ("overdue_open", "due"))
 
 
-def _later_by_source(length: int, paths: list[str], when: When) -> dict[tuple[str, str], int]:
-    """An hour's value: cases its day's rollups count as filed after the hour's end, per
-    (region, source), from the facts; nothing for a day's value."""
-    if when.hour is None:
-        return {}
-    midnight = selectors.day_bounds(when.day, when.day)[1]
+@lru_cache(maxsize=8)
+def _filed_by_source(first: date, when: When) -> dict[str, dict[str, int]]:
+    """area path -> source channel -> cases filed from ``first`` to ``when``'s day (an hour's:
+    less what its day's rollups count as filed after the hour, from the facts); read once per
+    computation for every tier."""
     rows = (
-        CaseFact.objects.filter(filed_at__gte=when.end, filed_at__lt=midnight)
-        .annotate(region=Substr("area_path", 1, length))
-        .filter(region__in=paths)
-        .values("region", "source")
-        .annotate(n=Count("pk"))
+        RegionRollup.objects.filter(rollups.span(first, when.day + timedelta(days=1)))
+        .values_list("area_path", "source")
+        .annotate(n=Sum("filed"))
         .order_by()
     )
-    return {(r["region"], r["source"]): r["n"] for r in rows}
+    by_path: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for path, source, n in rows:
+        by_path[path][source] += n or 0
+    if when.hour is not None:
+        midnight = selectors.day_bounds(when.day, when.day)[1]
+        later = (
+            CaseFact.objects.filter(filed_at__gte=when.end, filed_at__lt=midnight)
+            .values_list("area_path", "source")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for path, source, n in later:
+            by_path[path][source] -= n
+    return by_path
 
 
 def _active_discovery(leaf: SignNode, tier: str, paths: list[str], when: When):
     day = when.day
     days = int(leaf.measure.get("window_days", RATE_WINDOW_DAYS))
-    length = selectors.tier_path_length(tier)
     first = day - timedelta(days=days - 1)
-    rows = (
-        RegionRollup.objects.filter(rollups.span(first, day + timedelta(days=1)))
-        .annotate(region=Substr("area_path", 1, length))
-        .filter(region__in=paths)
-        .values("region", "source")
-        .annotate(n=Sum("filed"))
-    )
-    by_source: dict[str, dict[str, int]] = defaultdict(dict)
-    later = _later_by_source(length, paths, when)
-    for row in rows:
-        key = (row["region"], row["source"])
-        by_source[row["region"]][row["source"]] = (row["n"] or 0) - later.get(key, 0)
+    by_source = _summed(_filed_by_source(first, when), tier, paths)
     found = {}
     for path in paths:
         sources = by_source.get(path, {})
@@ -381,19 +398,10 @@ def _dissatisfied(leaf: SignNode, tier: str, paths: list[str], when: When) -> di
     day = when.day
     days = int(leaf.measure.get("window_days", RATE_WINDOW_DAYS))
     start, end = _window(day, days)
-    end = min(end, when.end)
-    length = selectors.tier_path_length(tier)
-    rows = (
-        CaseFact.objects.filter(rated_at__gte=start, rated_at__lt=end)
-        .annotate(region=Substr("area_path", 1, length))
-        .filter(region__in=paths)
-        .values("region")
-        .annotate(rated=Count("pk"), unhappy=Count("pk", filter=Q(rating__lt=DISSATISFIED_BELOW)))
-    )
-    by_region = {r["region"]: (r["rated"], r["unhappy"]) for r in rows}
+    by_region = _summed(_ratings(start, min(end, when.end)), tier, paths)
     found = {}
     for path in paths:
-        rated, unhappy = by_region.get(path, (0, 0))
+        rated, unhappy = by_region[path]["rated"], by_region[path]["unhappy"]
         what = {"area": path, "from": (day - timedelta(days=days - 1)).isoformat(),
                 "to": day.isoformat(), "rated": rated, "dissatisfied": unhappy}  # fmt: skip
         if not rated:
@@ -403,6 +411,18 @@ def _dissatisfied(leaf: SignNode, tier: str, paths: list[str], when: When) -> di
     return found
 
 
+@lru_cache(maxsize=8)
+def _ratings(start, end) -> dict[str, dict[str, int]]:
+    """area path -> ratings given in [start, end) and those of them dissatisfied."""
+    rows = (
+        CaseFact.objects.filter(rated_at__gte=start, rated_at__lt=end)
+        .values_list("area_path")
+        .annotate(rated=Count("pk"), unhappy=Count("pk", filter=Q(rating__lt=DISSATISFIED_BELOW)))
+        .order_by()
+    )
+    return {path: {"rated": rated, "unhappy": unhappy} for path, rated, unhappy in rows}
+
+
 def _overdue_per_mille(leaf: SignNode, tier: str, paths: list[str], when: When):
     """超期未结案件千分比: cases overdue and not closed at the day's end (an hour's: at the
     hour's end) per 1,000 cases open then (filed, neither closed nor voided), both from the
@@ -410,30 +430,38 @@ def _overdue_per_mille(leaf: SignNode, tier: str, paths: list[str], when: When):
     day = when.day
     start, end = selectors.day_bounds(day, day)
     overdue = _region_counts(tier, start, end, tuple(paths), when.end)
-    length = selectors.tier_path_length(tier)
-    totals = (
-        RegionRollup.objects.filter(rollups.span(None, day + timedelta(days=1)))
-        .annotate(region=Substr("area_path", 1, length))
-        .filter(region__in=paths)
-        .values("region")
-        .annotate(filed=Sum("filed"), closed=Sum("closed"), voided=Sum("voided"))
-    )
-    open_by = {t["region"]: t["filed"] - t["closed"] - t["voided"] for t in totals}
-    if when.hour is not None:  # as the hour ended: less what its day counted after that
-        later = selectors.region_counts(_dated_within(when.end, end), tier, when.end, end, now=end)
-        for region, row in later.items():
-            if region in open_by:
-                open_by[region] -= row["filed"] - row["closed"] - row["voided"]
+    open_by = _summed(_open_totals(when), tier, paths)
     found = {}
     for path in paths:
         late = overdue.get(path, {}).get("overdue_open", 0)
-        still_open = open_by.get(path, 0)
+        still_open = open_by[path]["open"]
         what = {"area": path, **when.describe(), "overdue_open": late, "open": still_open}
         if still_open <= 0:
             found[path] = Measured(None, None, what, "no_denominator")
         else:
             found[path] = Measured(round(late / still_open * 1000, 2), None, what)
     return found
+
+
+@lru_cache(maxsize=4)
+def _open_totals(when: When) -> dict[str, dict[str, int]]:
+    """area path -> cases open at ``when``'s end (filed, neither closed nor voided), from the
+    rollups' running totals (an hour's: less what its day counted after the hour)."""
+    day = when.day
+    totals = (
+        RegionRollup.objects.filter(rollups.span(None, day + timedelta(days=1)))
+        .values_list("area_path")
+        .annotate(filed=Sum("filed"), closed=Sum("closed"), voided=Sum("voided"))
+        .order_by()
+    )
+    open_by = {path: {"open": filed - closed - voided} for path, filed, closed, voided in totals}
+    end = selectors.day_bounds(day, day)[1]
+    if when.end < end:
+        later = selectors.region_counts(_dated_within(when.end, end), None, when.end, end, now=end)
+        for path, row in later.items():
+            if path in open_by:
+                open_by[path]["open"] -= row["filed"] - row["closed"] - row["voided"]
+    return open_by
 
 
 # A sensor leaf's quantity -> (device type code, reading metric of its alarm rules).
@@ -506,8 +534,9 @@ PLATFORM = {
 
 def forget() -> None:
     """Drop what an earlier computation cached (a new one reads the rollups afresh)."""
-    _region_counts.cache_clear()
-    _hour_counts.cache_clear()
+    for cached in (_path_counts, _region_counts, _filed_counts, _filed_by_source, _ratings,
+                   _open_totals):  # fmt: skip
+        cached.cache_clear()
 
 
 def measure_tier(

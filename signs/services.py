@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from areas.models import GRID_LEVEL, LEVEL_ORDER, AdminArea, UnitGrid
 from core import locks
+from core.rows import copy_in, transient
 from signs import early_warning, measures, normalisers, scoring
 from signs.models import Level, SignNode, SignTree, SignValue, Status
 from signs.tree import INDEX_CODE, active_tree
@@ -208,9 +209,10 @@ def compute(when: measures.When, *, tree: SignTree | None = None) -> int:
             band = scoring.band_of(value["score"], floors)
             shown, pending = scoring.settle(*previous.get((node.pk, path), (None, None)), band)
             rows.append(
-                SignValue(
-                    tree=tree,
-                    node=node,
+                transient(
+                    SignValue,
+                    tree_id=tree.pk,
+                    node_id=node.pk,
                     area_path=path,
                     tier=tier_of[path],
                     day=day,
@@ -222,7 +224,7 @@ def compute(when: measures.When, *, tree: SignTree | None = None) -> int:
                 )
             )
     SignValue.objects.filter(tree=tree, day=day, hour=when.hour).delete()
-    SignValue.objects.bulk_create(rows, batch_size=2000)
+    copy_in(rows)
     return len(rows)
 
 

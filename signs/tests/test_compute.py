@@ -82,6 +82,27 @@ def test_a_monday_of_eight_cases_against_eight_quiet_mondays(small_tree):
     assert district.raw == 8.0  # Alpha's cases are East's
 
 
+def test_a_case_placed_above_a_tier_counts_above_it_only(small_tree):
+    """Every tier is summed from one read per area path: a case placed at the district only
+    (no street known) counts for the district and the city, in no street."""
+    from evaluation import rollups
+    from evaluation.models import CaseFact
+
+    monday, city = date(2026, 11, 23), "/330200/"
+    services.compute_day(monday)
+    before = {path: _value("FILED", path, monday).raw for path in (ALPHA, EAST, city)}
+    moved = CaseFact.objects.filter(filed_at__date=monday, area_path__startswith=ALPHA).first()
+    CaseFact.objects.filter(pk=moved.pk).update(area_path=EAST)
+    assert rollups.check(fix=True)  # the rollups follow the fact
+    services.compute_day(monday)
+    assert _value("FILED", ALPHA, monday).raw == before[ALPHA] - 1 == 7.0
+    assert _value("FILED", EAST, monday).raw == before[EAST] == 8.0
+    assert _value("FILED", city, monday).raw == before[city]
+    closing = {v.area_path: v.explanation["rows"]["counts"]
+               for v in SignValue.objects.filter(node__code="CLOSING", day=monday)}  # fmt: skip
+    assert closing[EAST]["due"] >= closing[ALPHA]["due"]
+
+
 def test_every_stored_score_recomputes_from_its_explanation(small_tree):
     for day in (date(2026, 11, 23), date(2026, 11, 29)):
         assert services.compute_day(day) > 0
