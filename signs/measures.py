@@ -12,6 +12,13 @@ same number the evaluation pages show:
   street is mostly noise).
 - ``active_discovery_rate`` 主动发现率: cases the city found itself (grid inspectors, video AI,
   sensors, crews on planned work) / all cases filed, over the same window.
+- ``open`` 未结案件: cases of the leaf's categories open as the period ended (a stock).
+- ``component_ok_rate`` 部件完好率 / 路灯亮灯率: 100 x (1 - those open cases / the components of
+  the categories standing in the register).
+- ``repeat_rate`` 重复立案率: of the cases filed in the ``days`` days to the period's end, the
+  share filed within ``days`` after an earlier case of the same grid and subclass.
+- ``dispatch_quality`` 按时、准确派遣率: the mean of the dispatchers' two post rates.
+Categories are five-digit subclass codes or two-digit major classes (``category_q``).
 
 A density leaf takes its exposure from the component register where it counts one (``per:
 covers``: the registered covers of the leaf's categories in the area). A leaf whose density
@@ -121,7 +128,16 @@ def _window(day: date, days: int) -> tuple:
 
 # Exposures the component register (部件普查, components app) counts: the registered objects of
 # the leaf's 部件 categories in the area, removed and abandoned ones not counted.
-REGISTER_EXPOSURES = frozenset({"covers"})
+REGISTER_EXPOSURES = frozenset({"covers", "lamps", "toilets", "components"})
+
+
+def category_q(codes, prefix: str = "category__") -> Q:
+    """The categories a leaf names: five-digit GB/T 47678.5 subclass codes, or two-digit major
+    classes (大类: "01" 公用设施 takes every 01xxx subclass)."""
+    codes = list(codes)
+    subclasses = [c for c in codes if len(c) != 2]
+    majors = [c for c in codes if len(c) == 2]
+    return Q(**{f"{prefix}code__in": subclasses}) | Q(**{f"{prefix}major_code__in": majors})
 
 
 def register_counts(codes: list[str], tier: str, paths: list[str]) -> dict[str, int]:
@@ -130,7 +146,7 @@ def register_counts(codes: list[str], tier: str, paths: list[str]) -> dict[str, 
 
     length = selectors.tier_path_length(tier)
     rows = (
-        Component.objects.filter(category__code__in=codes)
+        Component.objects.filter(category_q(codes))
         .exclude(state__in=GONE)
         .annotate(region=Substr("area_path", 1, length))
         .filter(region__in=paths)
@@ -464,6 +480,170 @@ def _open_totals(when: When) -> dict[str, dict[str, int]]:
     return open_by
 
 
+@lru_cache(maxsize=4)
+def _open_by_category(when: When) -> dict[str, dict[tuple[str, str], int]]:
+    """area path -> (category code, major code) -> cases open at ``when``'s end (filed before
+    it, neither closed nor voided by then), from the case facts: one read for every ``open``
+    and ``component_ok_rate`` leaf and tier of a computation."""
+    rows = (
+        CaseFact.objects.filter(filed_at__lt=when.end, category__isnull=False)
+        .filter(Q(settled_at__isnull=True) | Q(settled_at__gte=when.end))
+        .values_list("area_path", "category__code", "category__major_code")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    found: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+    for path, code, major, n in rows:
+        found[path][(code, major)] = n
+    return found
+
+
+def _open_in(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[str, int]:
+    """region -> cases of the leaf's categories open at ``when``'s end."""
+    wanted = set(leaf.measure.get("categories", []))
+    per_path = {
+        path: {
+            "open": sum(n for (code, major), n in by.items() if code in wanted or major in wanted)
+        }
+        for path, by in _open_by_category(when).items()
+    }
+    return {region: c["open"] for region, c in _summed(per_path, tier, paths).items()}
+
+
+def _open(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[str, Measured]:
+    """未结案件 (e.g. C3.2 私搭乱建): cases of the leaf's categories filed and still open as
+    the day (an hour's value: the hour) ended, whenever they were filed."""
+    counts = _open_in(leaf, tier, paths, when)
+    codes = leaf.measure.get("categories", [])
+    return {
+        path: Measured(
+            float(counts.get(path, 0)),
+            None,
+            {"open_cases": codes, "area": path, "at": when.end.isoformat(), **when.describe()},
+        )  # fmt: skip
+        for path in paths
+    }
+
+
+def _component_ok_rate(leaf: SignNode, tier: str, paths: list[str], when: When):
+    """部件完好率 / 路灯亮灯率: 100 x (1 - open cases of the leaf's 部件 categories / the
+    components of those categories standing in the register), at the period's end. An area
+    with none registered has no value (the register is the exposure: ``per``)."""
+    spec = leaf.measure
+    codes = spec.get("categories", [])
+    counts = _open_in(leaf, tier, paths, when)
+    registered = register_counts(codes, tier, paths)
+    found = {}
+    for path in paths:
+        what = {"open_cases": codes, "area": path, "at": when.end.isoformat(),
+                **when.describe(), "open": counts.get(path, 0),
+                "registered": registered.get(path, 0), "per": spec.get("per")}  # fmt: skip
+        if not registered.get(path):
+            found[path] = Measured(None, None, what, "no_exposure", {"per": spec.get("per")})
+        else:
+            share = min(1.0, what["open"] / what["registered"])
+            found[path] = Measured(round(100 * (1 - share), 2), None, what)
+    return found
+
+
+# Days between a case and the one before it (``prev``), per database.
+_GAP_DAYS = {
+    "postgresql": "EXTRACT(EPOCH FROM filed_at - prev) / 86400.0",
+    "sqlite": "julianday(filed_at) - julianday(prev)",
+}
+
+
+@lru_cache(maxsize=8)
+def _repeats(start, end, days: int) -> dict[str, dict[str, int]]:
+    """area path -> {"filed": cases filed in [start, end), "repeats": those filed within
+    ``days`` days after an earlier case of the same grid and subclass}: one statement over the
+    facts from ``days`` days before ``start`` (each case against the one before it in its grid
+    and subclass, ``LAG``)."""
+    from django.db import connection
+
+    q, ops = connection.ops.quote_name, connection.ops
+    sql = f"""
+        SELECT area_path, COUNT(*),
+               SUM(CASE WHEN prev IS NOT NULL AND {_GAP_DAYS[connection.vendor]} <= %s
+                        THEN 1 ELSE 0 END)
+        FROM (SELECT area_path, filed_at,
+                     LAG(filed_at) OVER (PARTITION BY area_path, category_id
+                                         ORDER BY filed_at, id) AS prev
+              FROM {q(CaseFact._meta.db_table)}
+              WHERE filed_at >= %s AND filed_at < %s AND category_id IS NOT NULL) AS t
+        WHERE filed_at >= %s
+        GROUP BY area_path
+    """  # noqa: S608 - the table name is the model's
+    stamps = [ops.adapt_datetimefield_value(t) for t in (start - timedelta(days=days), end, start)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [days, *stamps])
+        return {path: {"filed": n, "repeats": r or 0} for path, n, r in cursor.fetchall()}
+
+
+def _repeat_rate(leaf: SignNode, tier: str, paths: list[str], when: When):
+    """重复立案率 (O1.4 7日, M1.4 30日): of the cases filed in the ``days`` days ending with the
+    period, the share (%) filed within ``days`` days after an earlier case of the same unit
+    grid and subclass. "The same place" is the same unit grid (单元网格, ~100-200 m): the
+    finest place the facts keep."""
+    days = int(leaf.measure.get("days", 7))
+    start = when.end - timedelta(days=days)
+    counts = _summed(_repeats(start, when.end, days), tier, paths)
+    found = {}
+    for path in paths:
+        filed, repeats = counts[path]["filed"], counts[path]["repeats"]
+        what = {"area": path, "from": start.isoformat(), "until": when.end.isoformat(),
+                "days": days, "same": "grid", "filed": filed, "repeats": repeats}  # fmt: skip
+        if not filed:
+            found[path] = Measured(None, None, what, "no_cases")
+        else:
+            found[path] = Measured(round(repeats / filed * 100, 2), None, what)
+    return found
+
+
+@lru_cache(maxsize=8)
+def _dispatches(start, end) -> dict[str, dict[str, int]]:
+    """area path -> the dispatch steps (派遣, evaluation.posts) done in [start, end): how many
+    could be told on time or not, how many were, and the same for 准确 (not returned for
+    wrong routing)."""
+    from evaluation.models import PostFact, Stage
+
+    rows = (
+        PostFact.objects.filter(stage=Stage.DISPATCH, at__gte=start, at__lt=end)
+        .values_list("area_path")
+        .annotate(
+            timed=Count("pk", filter=Q(on_time__isnull=False)),
+            on_time=Count("pk", filter=Q(on_time=True)),
+            judged=Count("pk", filter=Q(held__isnull=False)),
+            accurate=Count("pk", filter=Q(held=True)),
+        )
+        .order_by()
+    )
+    return {path: {"timed": t, "on_time": o, "judged": j, "accurate": a}
+            for path, t, o, j, a in rows}  # fmt: skip
+
+
+def _dispatch_quality(leaf: SignNode, tier: str, paths: list[str], when: When):
+    """按时、准确派遣率 (M3.2): the mean of 按时派遣率 (dispatched within the post limit) and
+    准确派遣率 (not returned for wrong routing) over the dispatches of the ``window_days``
+    days ending with the period (the posts' definitions, evaluation.posts)."""
+    day = when.day
+    days = int(leaf.measure.get("window_days", RATE_WINDOW_DAYS))
+    start, end = _window(day, days)
+    counts = _summed(_dispatches(start, min(end, when.end)), tier, paths)
+    found = {}
+    for path in paths:
+        c = counts[path]
+        what = {"area": path, "from": (day - timedelta(days=days - 1)).isoformat(),
+                "to": day.isoformat(), **_until(when), "dispatches": dict(c)}  # fmt: skip
+        if not c["timed"] or not c["judged"]:
+            found[path] = Measured(None, None, what, "no_denominator")
+            continue
+        on_time, accurate = c["on_time"] / c["timed"] * 100, c["accurate"] / c["judged"] * 100
+        what.update(on_time_rate=round(on_time, 2), accuracy=round(accurate, 2))
+        found[path] = Measured(round((on_time + accurate) / 2, 2), None, what)
+    return found
+
+
 # A sensor leaf's quantity -> (device type code, reading metric of its alarm rules).
 SENSOR_QUANTITIES = {
     "water_depth": ("water_level", "depth"),
@@ -529,13 +709,17 @@ PLATFORM = {
     "active_discovery_rate": _active_discovery,
     "dissatisfied_share": _dissatisfied,
     "overdue_per_mille": _overdue_per_mille,
+    "open": _open,
+    "component_ok_rate": _component_ok_rate,
+    "repeat_rate": _repeat_rate,
+    "dispatch_quality": _dispatch_quality,
 }
 
 
 def forget() -> None:
     """Drop what an earlier computation cached (a new one reads the rollups afresh)."""
     for cached in (_path_counts, _region_counts, _filed_counts, _filed_by_source, _ratings,
-                   _open_totals):  # fmt: skip
+                   _open_totals, _open_by_category, _repeats, _dispatches):  # fmt: skip
         cached.cache_clear()
 
 

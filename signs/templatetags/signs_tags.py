@@ -107,6 +107,37 @@ def sign_formula(value) -> list[tuple[str, str]]:
                 % {"n": weeks, "b": f"{value.baseline:g}",
                    "r": f"{value.raw / value.baseline:.2f}" if value.baseline else "—"},
             ))  # fmt: skip
+    elif "open_cases" in rows:
+        at = timezone.localtime(datetime.fromisoformat(rows["at"]))
+        codes = ", ".join(rows["open_cases"])
+        if "registered" in rows:
+            counted = _(
+                "%(open)s cases open at %(at)s in categories %(codes)s, %(n)s components "
+                "registered (部件台账): 100 × (1 − %(open)s / %(n)s) = %(raw)s"
+            ) % {"open": rows["open"], "at": f"{at:%Y-%m-%d %H:%M}", "codes": codes,
+                 "n": rows["registered"], "raw": "—" if value.raw is None else f"{value.raw:g} %"}  # fmt: skip
+        else:
+            counted = _("%(n)s cases open at %(at)s in categories %(codes)s") % {
+                "n": f"{value.raw:g}", "at": f"{at:%Y-%m-%d %H:%M}", "codes": codes}  # fmt: skip
+        lines.append((_("Counted"), counted))
+    elif "repeats" in rows:
+        until = timezone.localtime(datetime.fromisoformat(rows["until"]))
+        lines.append((
+            _("Counted"),
+            _("%(r)s of %(n)s cases filed in the %(d)s days to %(until)s followed an earlier "
+              "case of the same grid and subclass within %(d)s days")
+            % {"r": rows["repeats"], "n": rows["filed"], "d": rows["days"],
+               "until": f"{until:%Y-%m-%d %H:%M}"},
+        ))  # fmt: skip
+    elif "dispatches" in rows:
+        d = rows["dispatches"]
+        lines.append((
+            _("Counted"),
+            _("on time %(o)s / %(t)s, accurate (not returned) %(a)s / %(j)s, %(from)s – %(to)s; "
+              "the mean of the two rates")
+            % {"o": d.get("on_time", 0), "t": d.get("timed", 0), "a": d.get("accurate", 0),
+               "j": d.get("judged", 0), "from": rows["from"], "to": rows["to"]},
+        ))  # fmt: skip
     elif "found_by_the_city" in rows:
         lines.append((
             _("Counted"),
