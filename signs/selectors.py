@@ -84,6 +84,42 @@ def hourly_trend(
     return [(at, *found.get(at, (None, ""))) for at in hours]
 
 
+def node_trend(value: SignValue, days: int = 30, hours: int = HOURS_SHOWN) -> dict:
+    """The score of ``value``'s node in its area over the ``days`` days up to its day and the
+    ``hours`` hours up to its hour (a day value: up to the end of its day), oldest first:
+    ``{"days": [{"at", "score", "raw", "colour", "pk"}], "hours": [...]}``; a period not
+    computed has no score and no pk. Hourly values are kept a week: older hours are empty."""
+
+    def points(rows, stamps, key):
+        found = {key(r): r for r in rows}
+        return [
+            {"at": at.isoformat(), "score": r["score"], "raw": r["raw"], "colour": r["colour"],
+             "pk": r["pk"]} if (r := found.get(at)) else
+            {"at": at.isoformat(), "score": None, "raw": None, "colour": "", "pk": None}
+            for at in stamps
+        ]  # fmt: skip
+
+    mine = SignValue.objects.filter(tree_id=value.tree_id, node_id=value.node_id,
+                                    area_path=value.area_path)  # fmt: skip
+    fields = ("pk", "day", "hour", "score", "raw", "colour")
+    first_day = value.day - timedelta(days=days - 1)
+    day_rows = mine.filter(hour=None, day__gte=first_day, day__lte=value.day).values(*fields)
+    end = (
+        When.of_day(value.day).end
+        if value.hour is None
+        else When.of_hour(value.day, value.hour).end
+    )
+    first = end - timedelta(hours=hours)
+    hour_rows = mine.filter(hour__isnull=False, day__gte=timezone.localdate(first),
+                            day__lte=value.day).values(*fields)  # fmt: skip
+    return {
+        "days": points(day_rows, [first_day + timedelta(days=i) for i in range(days)],
+                       lambda r: r["day"]),
+        "hours": points(hour_rows, [first + timedelta(hours=i + 1) for i in range(hours)],
+                        lambda r: When.of_hour(r["day"], r["hour"]).end),
+    }  # fmt: skip
+
+
 TREND_DAYS = 30
 
 

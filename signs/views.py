@@ -93,8 +93,23 @@ def value(request: HttpRequest, pk: int) -> HttpResponse:
             "children": children,
             "cases_url": _cases_url(found),
             "area_name": _area_name(found.area_path),
+            "trend": _trend(found),
         },
     )
+
+
+def _trend(found: SignValue) -> dict:
+    """The node's trend in the value's area for the page's charts (static/js/sign-trend.js):
+    30 days and 48 hours of scores with their colours and pages, and the band floors."""
+    trend = selectors.node_trend(found)
+    for point in trend["days"] + trend["hours"]:
+        point["url"] = reverse("signs:value", args=[point["pk"]]) if point["pk"] else ""
+    if not any(p["pk"] for p in trend["hours"]):
+        trend["hours"] = []  # no hour computed: no chart of empty hours
+    trend["floors"] = [float(f) for f in found.tree.floors]
+    trend["labels"] = {"days": _("Last 30 days"), "hours": _("Last 48 hours"),
+                       "score": _("Score")}  # fmt: skip
+    return trend
 
 
 def _now(tree, area: AdminArea) -> dict | None:

@@ -86,3 +86,31 @@ def test_warnings_in_force_are_listed_above_the_index(client, staff, computed):
     client.force_login(staff["city_leader"])
     html = client.get("/en/signs/").content.decode()
     assert 'id="warnings"' in html and "Level IV" in html and "60 % since 2026-11-29" in html
+
+
+def test_a_value_page_charts_its_node_over_30_days_and_48_hours(client, staff, computed):
+    """The trend of the node in the area (the page's ECharts charts read it): the days up to
+    the value's day and the hours up to its hour, a period not computed left empty, each
+    computed point linking to its own value page."""
+    services.compute_day(date(2026, 11, 28))
+    services.compute_hour(DAY, 9)
+    client.force_login(staff["city_leader"])
+    closing = SignValue.objects.get(node__code="CLOSING", area_path=ALPHA, day=DAY, hour=None)
+    trend = client.get(f"/en/signs/values/{closing.pk}/").context["trend"]
+    days = trend["days"]
+    assert len(days) == 30 and days[-1]["at"] == "2026-11-29" and days[-2]["at"] == "2026-11-28"
+    assert (
+        days[-1]["score"] == closing.score and days[-1]["url"] == f"/en/signs/values/{closing.pk}/"
+    )
+    assert [d["pk"] is not None for d in days].count(True) == 2  # the 28th and the 29th
+    hours = trend["hours"]  # 48 hours to the 29th's end: the hour ending 10:00 computed
+    assert len(hours) == 48 and hours[-1]["at"].startswith("2026-11-30T00:00")
+    [computed_hour] = [h for h in hours if h["pk"]]
+    assert computed_hour["at"].startswith("2026-11-29T10:00")
+    assert trend["floors"] == [90.0, 75.0, 60.0, 40.0]
+    hourly = SignValue.objects.get(node__code="CLOSING", area_path=ALPHA, day=DAY, hour=9)
+    page = client.get(f"/en/signs/values/{hourly.pk}/")
+    assert page.context["trend"]["hours"][-1]["pk"] == hourly.pk  # up to its own hour
+    assert 'id="trend-data"' in page.content.decode()
+    other = SignValue.objects.get(node__code="CLOSING", area_path=ALPHA, day=date(2026, 11, 28))
+    assert client.get(f"/en/signs/values/{other.pk}/").context["trend"]["hours"] == []
