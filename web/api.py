@@ -49,11 +49,14 @@ class TrailOut(Schema):
 
 
 class DayCollectionOut(Schema):
-    """A FeatureCollection of one day (the sign index's, the sweeping coverage's)."""
+    """A FeatureCollection of one day (the sign index's, the sweeping coverage's); the sign
+    index's areas may be of an hour of that day instead (``hour`` 0-23, ``until`` its end)."""
 
     type: str = "FeatureCollection"
     features: list[dict[str, Any]]
     day: str | None
+    hour: int | None = None
+    until: str | None = None
 
 
 def _view(bbox: str, zoom: int, crs: str) -> tuple[layers.Box, int, str]:
@@ -156,7 +159,7 @@ def trail(request, device_id: int, crs: str = "wgs84"):
 @router.get(
     "/map/areas",
     response={200: DayCollectionOut, **_ERRORS},
-    summary="Area outlines of one tier with their latest sign index colour (体征指数着色)",
+    summary="Area outlines of one tier with their sign index colour now (体征指数着色)",
 )
 def areas(request, level: str = "district", crs: str = "wgs84"):
     return layers.areas_layer(request.user, level, crs=layers.parse_crs(crs))

@@ -513,16 +513,18 @@ def trail(user, device_id: int, *, crs: str = coords.WGS84, now: datetime | None
 
 
 def areas_layer(user, level: str, *, crs: str = coords.WGS84) -> dict:
-    """The outlines of one tier the user may see, each with its latest city sign index (体征
-    指数: score, band, colour), so the map paints areas 蓝绿黄橙红; areas not computed carry no
-    colour and are drawn as plain outlines."""
+    """The outlines of one tier the user may see, each with its city sign index (体征指数:
+    score, band, colour) "now": as the latest computed hour ended (its 24 hours, as the
+    cockpit shows it), or the latest day where no hour is newer; so the map paints areas
+    蓝绿黄橙红. Areas not computed carry no colour and are drawn as plain outlines."""
     from areas.selectors import areas_geojson
     from signs.models import Level, SignValue
-    from signs.selectors import current_tree, latest_day
+    from signs.selectors import current_hour, current_tree, latest_day
 
     collection = areas_geojson(user, level=level)
     tree = current_tree()
-    day = latest_day(tree) if tree is not None else None
+    now = current_hour(tree) if tree is not None else None
+    day, hour = now if now else (latest_day(tree) if tree is not None else None, None)
     values = {}
     paths = dict(
         AdminArea.objects.filter(
@@ -533,7 +535,7 @@ def areas_layer(user, level: str, *, crs: str = coords.WGS84) -> dict:
         for v in SignValue.objects.filter(
             tree=tree,
             day=day,
-            hour=None,
+            hour=hour,
             node__level=Level.INDEX,
             area_path__in=list(paths.values()),
         ).values("area_path", "pk", "score", "band", "colour"):
@@ -549,7 +551,12 @@ def areas_layer(user, level: str, *, crs: str = coords.WGS84) -> dict:
         if crs != coords.WGS84:
             feature["geometry"] = shift_geometry(feature["geometry"], crs)
         props["label_at"] = label_point(feature["geometry"])
-    return {**collection, "day": day.isoformat() if day else None}
+    until = None
+    if hour is not None:
+        from signs.models import hour_end
+
+        until = hour_end(day, hour).isoformat()
+    return {**collection, "day": day.isoformat() if day else None, "hour": hour, "until": until}
 
 
 def label_point(geometry: dict | None) -> list[float] | None:

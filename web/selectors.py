@@ -96,6 +96,7 @@ def map_context(user) -> dict:
             "seen": _("Last position"),
             "index": _("Sign index"),
             "no_index": _("No index computed"),
+            "index_until": _("as of %(at)s, the 24 hours before"),
             "loading": _("Loading…"),
             "failed": _("Could not load %(layer)s: %(error)s"),
             "shown": _(

@@ -112,6 +112,7 @@
         onEachFeature: function (f, lyr) {
           var idx = f.properties.index;
           var line = idx && idx.score !== null ? TEXT.index + " " + idx.score.toFixed(1) : TEXT.no_index;
+          if (idx && fc.until) { line += " (" + fmt(TEXT.index_until, { at: localTime(fc.until) }) + ")"; }
           lyr.bindTooltip("<b>" + esc(f.properties.name) + "</b><br>" + esc(line), { sticky: true });
           var at = f.properties.label_at;
           var centre = at ? L.latLng(at[1], at[0]) : lyr.getBounds().getCenter();

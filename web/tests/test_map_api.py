@@ -477,3 +477,29 @@ def test_components_show_faulty_or_intact_by_kind_and_are_scoped(client, persona
     leader = _get(client, personas["city_leader"], url.replace("zoom=17", "zoom=10")).json()
     assert leader["mode"] == "cells" and _cells_total(leader) == 4
     assert sum(c["faulty"] for c in leader["cells"]) == 1
+
+
+def test_areas_are_painted_as_the_latest_hour_ended_when_it_is_newer(client, personas, small_city):
+    """The map shows the index "now" as the cockpit does: the latest computed hour (its 24
+    hours) once it is newer than the latest day; the answer says which hour."""
+    from signs.models import Level, SignNode, SignValue
+    from signs.tree import active_tree
+
+    tree = active_tree()
+    root = SignNode.objects.get(tree=tree, level=Level.INDEX)
+    day = NOW.date()
+    common = dict(tree=tree, node=root, area_path=small_city.alpha.path, tier="street",
+                  status="ok", explanation={})  # fmt: skip
+    SignValue.objects.create(**common, day=day - timedelta(days=1), score=50.0, band="orange",
+                             colour="orange")  # fmt: skip
+    SignValue.objects.create(**common, day=day, hour=9, score=77.0, band="green", colour="green")
+    body = _get(client, personas["city_leader"], "/api/v1/map/areas?level=street").json()
+    index = {f["properties"]["code"]: f["properties"]["index"] for f in body["features"]}
+    assert index["330203001"]["score"] == 77.0 and index["330203001"]["colour"] == "green"
+    assert (body["day"], body["hour"]) == (day.isoformat(), 9)
+    assert body["until"].startswith(f"{day.isoformat()}T10:00:00")
+    SignValue.objects.create(**common, day=day, score=80.0, band="green", colour="green")
+    body = _get(client, personas["city_leader"], "/api/v1/map/areas?level=street").json()
+    assert (body["hour"], body["until"]) == (None, None)  # the day covers that hour: the day
+    index = {f["properties"]["code"]: f["properties"]["index"] for f in body["features"]}
+    assert index["330203001"]["score"] == 80.0
