@@ -644,7 +644,8 @@ def _dispatch_quality(leaf: SignNode, tier: str, paths: list[str], when: When):
     return found
 
 
-# A sensor leaf's quantity -> (device type code, reading metric of its alarm rules).
+# A sensor leaf's quantity -> (device type code, reading metric of its alarm rules); a leaf
+# may name its own (``device_type``, ``metric``) where the city's device types differ.
 SENSOR_QUANTITIES = {
     "water_depth": ("water_level", "depth"),
     "gas": ("gas_pressure", "pressure"),
@@ -652,25 +653,43 @@ SENSOR_QUANTITIES = {
     "cooking_fume": ("cooking_fume", "concentration"),
     "subsidence": ("road_subsidence", "settlement"),
     "bin_fill": ("waste_bin", "fill_level"),
+    "water_pressure": ("water_pressure", "pressure"),  # 供水管网压力
+    "structure": ("structure_monitor", "strain"),  # 桥梁/隧道结构监测
+    "electric": ("electric_safety", "leakage_current"),  # 智慧用电 (剩余电流)
 }
+SENSOR_KINDS = ("points_over", "share_over", "alarms", "alarm_level")
+# Exposures a sensor leaf takes from the devices themselves (智慧用电: alarms per 1,000
+# monitored points = the active devices of the type).
+DEVICE_EXPOSURES = frozenset({"monitored_points"})
+# An alarm's severity as a national warning level (I 红 = 1 ... IV 蓝 = 4; none = 0).
+SEVERITY_LEVEL = {"critical": 1, "major": 2, "minor": 3, "warning": 4}
 
 
 def _sensors(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[str, Measured]:
-    """Sensor leaves from the sensing module (一网感知): ``points_over`` counts the devices of
-    the quantity's type in the area whose reading alarm (rules on that metric) was active at
-    any time on the day (an hour's value: in the 24 hours before its end); ``share_over`` is that count as a share of the area's active devices
-    of the type. An area without such a device has no value."""
+    """Sensor leaves from the sensing module (一网感知), over the day (an hour's value: the 24
+    hours before its end), from the alarms of the rules on the quantity's metric:
+
+    - ``points_over``: the devices of the type in the area whose alarm was active at any time
+      in the period; ``share_over``: that count as a share (%) of the area's active devices;
+    - ``alarms``: the alarms that started in the period (with ``per: monitored_points`` per
+      the active devices of the type; a ``baseline_ratio`` leaf against the median of the
+      same period of the ``BASELINE_WEEKS`` weeks before);
+    - ``alarm_level``: the most severe alarm active in the period as a national warning level
+      (critical I ... warning IV; none 0).
+
+    An area without such a device has no value."""
     from iot.models import Alarm, Device
 
     spec = leaf.measure
     kind, quantity = spec.get("kind"), spec.get("quantity")
-    if quantity not in SENSOR_QUANTITIES or kind not in ("points_over", "share_over"):
+    if quantity not in SENSOR_QUANTITIES or kind not in SENSOR_KINDS:
         note, params = "not_computed", {"kind": f"{kind}/{quantity}"}
         return {path: Measured(None, None, {}, note, params) for path in paths}
-    if spec.get("per"):
-        return {p: Measured(None, None, {}, "no_exposure", {"per": spec["per"]}) for p in paths}
+    per = spec.get("per")
+    if per and not (kind == "alarms" and per in DEVICE_EXPOSURES):
+        return {p: Measured(None, None, {}, "no_exposure", {"per": per}) for p in paths}
     device_type, metric = SENSOR_QUANTITIES[quantity]
-    start, end = when.start, when.end
+    device_type, metric = spec.get("device_type", device_type), spec.get("metric", metric)
     length = selectors.tier_path_length(tier)
     devices = Device.objects.filter(device_type__code=device_type, is_active=True).annotate(
         region=Substr("area_path", 1, length)
@@ -678,28 +697,52 @@ def _sensors(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[st
     installed: dict[str, int] = defaultdict(int)
     for region in devices.filter(region__in=paths).values_list("region", flat=True):
         installed[region] += 1
-    over = (
-        Alarm.objects.filter(
-            device__device_type__code=device_type, rule__metric=metric, started_at__lt=end
-        )
-        .filter(Q(cleared_at__isnull=True) | Q(cleared_at__gte=start))
+    alarms = (
+        Alarm.objects.filter(device__device_type__code=device_type, rule__metric=metric)
         .annotate(region=Substr("device__area_path", 1, length))
         .filter(region__in=paths)
-        .values("region")
-        .annotate(n=Count("device", distinct=True))
     )
-    over_by = {row["region"]: row["n"] for row in over}
+    active = alarms.filter(started_at__lt=when.end).filter(
+        Q(cleared_at__isnull=True) | Q(cleared_at__gte=when.start)
+    )
+    baseline: dict[str, float] = {}
+    if kind == "alarms":
+        weeks = range(BASELINE_WEEKS + 1)
+        started = Q(pk__in=[])
+        for w in weeks:
+            shift = timedelta(weeks=w)
+            started |= Q(started_at__gte=when.start - shift, started_at__lt=when.end - shift)
+        per_week: dict[str, list[int]] = defaultdict(lambda: [0] * (BASELINE_WEEKS + 1))
+        for region, at in alarms.filter(started).values_list("region", "started_at"):
+            per_week[region][(when.end - at - timedelta(microseconds=1)).days // 7] += 1
+        counted = {region: weeks_[0] for region, weeks_ in per_week.items()}
+        baseline = {r: float(statistics.median(c[1:])) for r, c in per_week.items()}
+    elif kind == "alarm_level":
+        counted = {}
+        for region, severity in active.values_list("region", "severity").distinct():
+            level = SEVERITY_LEVEL.get(severity)
+            if level is not None:
+                counted[region] = min(counted.get(region, level), level)
+    else:
+        over = active.values("region").annotate(n=Count("device", distinct=True))
+        counted = {row["region"]: row["n"] for row in over}
     found = {}
     for path in paths:
         what = {"quantity": quantity, "device_type": device_type, "metric": metric,
                 "area": path, **when.describe(), "devices": installed.get(path, 0),
-                "over": over_by.get(path, 0)}  # fmt: skip
+                ("over" if kind in ("points_over", "share_over") else kind):
+                counted.get(path, 0)}  # fmt: skip
+        n = counted.get(path, 0)
         if not installed.get(path):
             found[path] = Measured(None, None, what, "no_sensor", {"type": device_type})
-        elif kind == "points_over":
-            found[path] = Measured(float(what["over"]), None, what)
-        else:
-            found[path] = Measured(round(what["over"] / what["devices"] * 100, 2), None, what)
+        elif kind == "share_over":
+            found[path] = Measured(round(n / what["devices"] * 100, 2), None, what)
+        elif kind == "alarms" and per:
+            found[path] = Measured(float(n), float(what["devices"]), what)
+        elif kind == "alarms" and leaf.normaliser.get("kind") == "baseline_ratio":
+            found[path] = Measured(float(n), baseline.get(path, 0.0), what)
+        else:  # points_over, alarms, alarm_level
+            found[path] = Measured(float(n), None, what)
     return found
 
 

@@ -138,6 +138,20 @@ def sign_formula(value) -> list[tuple[str, str]]:
             % {"o": d.get("on_time", 0), "t": d.get("timed", 0), "a": d.get("accurate", 0),
                "j": d.get("judged", 0), "from": rows["from"], "to": rows["to"]},
         ))  # fmt: skip
+    elif "device_type" in rows:
+        figures = {"type": rows["device_type"], "metric": rows["metric"], "n": rows["devices"]}
+        if "alarms" in rows:
+            text = _("%(a)s alarms on %(metric)s started; %(n)s active %(type)s devices")
+            figures["a"] = rows["alarms"]
+        elif "alarm_level" in rows:
+            text = _(
+                "most severe %(metric)s alarm active: level %(l)s (0: none); %(n)s active %(type)s devices"
+            )
+            figures["l"] = rows["alarm_level"]
+        else:
+            text = _("%(o)s of %(n)s active %(type)s devices had a %(metric)s alarm active")
+            figures["o"] = rows.get("over", 0)
+        lines.append((_("Counted"), text % figures))
     elif "found_by_the_city" in rows:
         lines.append((
             _("Counted"),
