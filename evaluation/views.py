@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -264,6 +265,7 @@ def department_page(request: HttpRequest, code: str) -> HttpResponse:
 
 # The indicators the headline (总览) shows above the region table, with 疑难 and 代整治.
 HEADLINE = ("filed", "closing_rate", "on_time_closing_rate", "satisfaction_rate")
+RANKING_PAGE = 200  # regions per page of a ranking (a city has ~2,000 grids)
 
 TIER_LABELS = {
     AreaLevel.DISTRICT: gettext_lazy("Districts"),
@@ -327,9 +329,12 @@ def regions(request: HttpRequest) -> HttpResponse:
             {"label": label, "value": n, "url": link("filed", source)}
             for source, label, n in head["sources"]
         ]
+    # Thousands of grids in one table took seconds to draw and cannot be read: a page at a
+    # time, ranks running on (the export has every row).
+    page = Paginator(rows, RANKING_PAGE).get_page(request.GET.get("page"))
     months = rollups.trend_months(period.last, now)
     trend = rollups.region_trend(tier, months, kind=kind, within=paths)
-    for row in rows:
+    for row in page:
         series = trend.get(row["path"], [])
         row["trend"] = [
             (m, definitions.region_values(c)["on_time_closing_rate"])
@@ -349,7 +354,9 @@ def regions(request: HttpRequest) -> HttpResponse:
         request,
         "evaluation/regions.html",
         {
-            "rows": rows,
+            "rows": page,
+            "page": page,
+            "query": urlencode({**query, **_scheme_query(scheme)}),
             "indicators": indicators,
             "period": period,
             "periods": PERIODS,

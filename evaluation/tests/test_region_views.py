@@ -139,3 +139,28 @@ def test_the_change_in_rank_against_the_period_before(client, staff, region_week
         lambda r: r["k"],
     )
     assert [(r["previous_rank"], r["moved"]) for r in rows] == [(2, 1), (1, -1), (None, None)]
+
+
+def test_a_long_ranking_comes_a_page_at_a_time_and_the_export_has_every_row(
+    client,
+    staff,
+    region_week,  # noqa: F811
+    monkeypatch,
+):
+    """Thousands of grids are shown a page at a time, the ranks running on across pages; the
+    CSV has every row."""
+    from evaluation import views
+
+    monkeypatch.setattr(views, "RANKING_PAGE", 1)
+    client.force_login(staff["city_leader"])
+    first = client.get(PAGE, {**WEEK_QUERY, "tier": "street"})
+    assert _rows(first) == [(1, "Gamma")]
+    html = first.content.decode()
+    assert "Page 1 of 2" in html and "tier=street" in html and "page=2" in html
+    second = client.get(PAGE, {**WEEK_QUERY, "tier": "street", "page": 2})
+    assert _rows(second) == [(2, "Alpha")]
+    assert [c["indicator"].key for c in second.context["rows"][0]["cells"]][:1]  # cells built
+    assert client.get(PAGE, {**WEEK_QUERY, "tier": "street", "page": 99}).status_code == 200
+    export = client.get(PAGE, {**WEEK_QUERY, "tier": "street", "format": "csv"})
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert [r[3] for r in rows[1:]] == ["Gamma", "Alpha"]
