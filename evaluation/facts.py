@@ -395,7 +395,8 @@ TASK_COLUMNS = (
 
 def computed(chunk: list[int]) -> tuple[list[TaskFact], list[CaseFact]]:
     """The facts of the cases with these ids and of their tasks as the case tables have them
-    now (unsaved), in six queries: what the backfill writes and the reconciliation checks."""
+    now (unsaved), in seven queries (cases, tasks, returns, four extras; a category's kind is
+    read once a process): what the backfill writes and the reconciliation checks."""
     loaded = Case.objects.filter(pk__in=chunk).only(*CASE_COLUMNS)
     tasks: dict[int, list[Task]] = {}
     for task in Task.objects.filter(case_id__in=chunk).only(*TASK_COLUMNS).order_by("pk"):
@@ -482,7 +483,7 @@ def filed_ids(cases) -> list[int]:
 
 def backfill(cases, *, progress: Callable[[int], None] | None = None) -> int:
     """Write the facts of every filed case of ``cases`` (a Case queryset) and of their tasks,
-    in chunks of cases, five queries a chunk; returns the facts written (task and case facts).
+    in chunks of cases, seven queries a chunk; returns the facts written (task and case facts).
     ``progress(n)`` is told after each chunk."""
     ids = filed_ids(cases)
     written = 0
