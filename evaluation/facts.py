@@ -46,6 +46,7 @@ FACT_FIELDS = (
     "reworks",
     "extended",
     "work_seconds",
+    "allowed_seconds",
     "rating",
     "rated_at",
 )
@@ -115,12 +116,16 @@ def case_facts(
         answered = rated is not None and task.is_lead and task.round == case.dispatch_round
         outcome = _outcome(task)
         disposed = outcome == Outcome.DISPOSED and task.disposed_at is not None
-        work = None
+        work = allowed = None
         if disposed:
             elapsed = sla.working_seconds(
                 task.started_at, task.disposed_at, task.time_unit, area_class
             )
             work = max(0, elapsed - task.paused_seconds)
+            limit = sla.working_seconds(
+                task.started_at, task.deadline_at, task.time_unit, area_class
+            )
+            allowed = max(0, limit - task.paused_seconds)
         facts.append(
             rows.transient(
                 TaskFact,
@@ -140,6 +145,7 @@ def case_facts(
                 reworks=task.rework_count,
                 extended=task.extended > 0,
                 work_seconds=work,
+                allowed_seconds=allowed,
                 rating=rated.rating if answered else None,
                 rated_at=rated.rated_at if answered else None,
             )
@@ -419,17 +425,6 @@ def _replaced(stored: list[TaskFact], written: list[TaskFact]) -> list[TaskFact]
     return [f for f in stored if f.task_id in tasks]
 
 
-def _compared(model) -> tuple[str, ...]:
-    """The fields whose values make a fact (all but its id and when it was written)."""
-    return tuple(
-        f.attname for f in model._meta.concrete_fields if f.attname not in ("id", "updated_at")
-    )
-
-
-TASK_FACT_COMPARED = _compared(TaskFact)
-CASE_FACT_COMPARED = _compared(CaseFact)
-
-
 def _changes(stored, written, key: str, fields: tuple[str, ...]) -> tuple[list, list]:
     """(the stored facts that change, the written facts that change them or are new): a fact
     written again as it is stored is neither rewritten nor counted again in the rollups (a
@@ -453,11 +448,11 @@ def store(task_facts: list[TaskFact], case_rows: list[CaseFact]) -> int:
         rollups.lock_cases({f.case_id for f in task_facts} | {f.case_id for f in case_rows})
         old_tasks, task_facts = _changes(
             TaskFact.objects.filter(task_id__in=[f.task_id for f in task_facts]),
-            task_facts, "task_id", TASK_FACT_COMPARED,
+            task_facts, "task_id", FACT_FIELDS,
         )  # fmt: skip
         old_cases, case_rows = _changes(
             CaseFact.objects.filter(case_id__in=[f.case_id for f in case_rows]),
-            case_rows, "case_id", CASE_FACT_COMPARED,
+            case_rows, "case_id", CASE_FACT_FIELDS,
         )  # fmt: skip
         written = _upsert(task_facts) + _upsert_cases(case_rows)
         rollups.apply(old_tasks, task_facts, old_cases, case_rows)

@@ -55,6 +55,9 @@ class TaskFact(models.Model):
     extended = models.BooleanField(_("extended 延期"), default=False)
     # Working time from dispatch to disposal minus pauses (处置时长), on the task's clock.
     work_seconds = models.PositiveIntegerField(_("working seconds to disposal"), null=True)
+    # The time it was allowed on the same clock (time limit + approved extensions: the working
+    # time from dispatch to the deadline, less the pauses that pushed it): 处置时限.
+    allowed_seconds = models.PositiveIntegerField(_("working seconds allowed"), null=True)
     # The reporter's rating (回访) of the case, on the lead task of its last round only: the
     # department that answered for the outcome.
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
@@ -66,6 +69,8 @@ class TaskFact(models.Model):
             models.Index(fields=["department", "settled_at"], name="eval_fact_dept_settled"),
             models.Index(fields=["department", "deadline_at"], name="eval_fact_dept_deadline"),
             models.Index(fields=["started_at"], name="eval_fact_started"),
+            # The tasks disposed in a window, across departments (the sign index's B3.3).
+            models.Index(fields=["settled_at"], name="eval_fact_settled"),
         ]
         verbose_name = _("task fact")
         verbose_name_plural = _("task facts")

@@ -18,6 +18,7 @@ same number the evaluation pages show:
 - ``repeat_rate`` 重复立案率: of the cases filed in the ``days`` days to the period's end, the
   share filed within ``days`` after an earlier case of the same grid and subclass.
 - ``dispatch_quality`` 按时、准确派遣率: the mean of the dispatchers' two post rates.
+- ``time_share`` 处置用时占时限比: working time taken / time allowed of the lead tasks disposed.
 Categories are five-digit subclass codes or two-digit major classes (``category_q``).
 
 A density leaf takes its exposure from the component register where it counts one (``per:
@@ -45,9 +46,9 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from django.db.models import Case as Choose
-from django.db.models import Count, IntegerField, Q, Sum
+from django.db.models import Count, FloatField, IntegerField, Q, Sum
 from django.db.models import When as Where
-from django.db.models.functions import Substr
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -601,6 +602,51 @@ def _repeat_rate(leaf: SignNode, tier: str, paths: list[str], when: When):
 
 
 @lru_cache(maxsize=8)
+def _time_shares(start, end) -> dict[str, dict[str, float]]:
+    """area path -> {"tasks": lead tasks disposed in [start, end) with an allowed time,
+    "share": the sum of their working time used / allowed}."""
+    from evaluation.models import Outcome, TaskFact
+
+    used = Cast("work_seconds", FloatField()) / Cast("allowed_seconds", FloatField())
+    rows = (
+        TaskFact.objects.filter(
+            outcome=Outcome.DISPOSED,
+            is_lead=True,
+            settled_at__gte=start,
+            settled_at__lt=end,
+            allowed_seconds__gt=0,
+            work_seconds__isnull=False,
+        )  # fmt: skip
+        .values_list("area_path")
+        .annotate(n=Count("pk"), share=Sum(used))
+        .order_by()
+    )
+    return {path: {"tasks": n, "share": share} for path, n, share in rows}
+
+
+def _time_share(leaf: SignNode, tier: str, paths: list[str], when: When):
+    """处置用时占时限比 (B3.3): the mean, over the lead tasks disposed in the ``window_days``
+    days ending with the period, of the working time they took (dispatch to disposal, less
+    pauses) as a share (%) of the time they were allowed (limit + extensions): 80 % is the
+    SLA light's yellow point (cases.sla)."""
+    day = when.day
+    days = int(leaf.measure.get("window_days", RATE_WINDOW_DAYS))
+    start, end = _window(day, days)
+    counts = _summed(_time_shares(start, min(end, when.end)), tier, paths)
+    found = {}
+    for path in paths:
+        tasks, share = counts[path]["tasks"], counts[path]["share"]
+        what = {"area": path, "from": (day - timedelta(days=days - 1)).isoformat(),
+                "to": day.isoformat(), **_until(when), "tasks": tasks,
+                "time_share_sum": round(share, 4)}  # fmt: skip
+        if not tasks:
+            found[path] = Measured(None, None, what, "no_denominator")
+        else:
+            found[path] = Measured(round(share / tasks * 100, 2), None, what)
+    return found
+
+
+@lru_cache(maxsize=8)
 def _dispatches(start, end) -> dict[str, dict[str, int]]:
     """area path -> the dispatch steps (派遣, evaluation.posts) done in [start, end): how many
     could be told on time or not, how many were, and the same for 准确 (not returned for
@@ -756,13 +802,15 @@ PLATFORM = {
     "component_ok_rate": _component_ok_rate,
     "repeat_rate": _repeat_rate,
     "dispatch_quality": _dispatch_quality,
+    "time_share": _time_share,
 }
 
 
 def forget() -> None:
     """Drop what an earlier computation cached (a new one reads the rollups afresh)."""
     for cached in (_path_counts, _region_counts, _filed_counts, _filed_by_source, _ratings,
-                   _open_totals, _open_by_category, _repeats, _dispatches):  # fmt: skip
+                   _open_totals, _open_by_category, _repeats, _dispatches,
+                   _time_shares):  # fmt: skip
         cached.cache_clear()
 
 

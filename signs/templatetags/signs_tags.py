@@ -138,6 +138,15 @@ def sign_formula(value) -> list[tuple[str, str]]:
             % {"o": d.get("on_time", 0), "t": d.get("timed", 0), "a": d.get("accurate", 0),
                "j": d.get("judged", 0), "from": rows["from"], "to": rows["to"]},
         ))  # fmt: skip
+    elif "time_share_sum" in rows:
+        lines.append((
+            _("Counted"),
+            _("%(n)s lead tasks disposed %(from)s – %(to)s took on average %(raw)s of the "
+              "working time they were allowed (Σ taken / allowed = %(sum)s)")
+            % {"n": rows["tasks"], "from": rows["from"], "to": rows["to"],
+               "raw": "—" if value.raw is None else f"{value.raw:g} %",
+               "sum": rows["time_share_sum"]},
+        ))  # fmt: skip
     elif "device_type" in rows:
         figures = {"type": rows["device_type"], "metric": rows["metric"], "n": rows["devices"]}
         if "alarms" in rows:

@@ -127,10 +127,36 @@ def test_the_built_in_tree_computes_them_and_the_value_pages_say_how(client, sta
     assert alpha["C3.2"].raw == 0.0  # no 私搭乱建 (06001) case open
     assert alpha["O1.4"].raw == 87.5 and alpha["M1.4"].raw == 87.5  # 7 of 8 (same grid)
     assert alpha["M3.2"].status == Status.NO_DATA  # no dispatch written as a post fact yet
+    assert alpha["B3.3"].status == Status.OK and alpha["B3.3"].explanation["rows"]["tasks"] == 4
     for code in ("B2.2", "C3.4"):
         assert alpha[code].explanation["note"] == "no_exposure"
     client.force_login(staff["city_leader"])
     page = client.get(f"/en/signs/values/{alpha['O1.4'].pk}/").content.decode()
     assert "7 of 8 cases filed in the 7 days to 2026-11-24 00:00" in page
+    page = client.get(f"/en/signs/values/{alpha['B3.3'].pk}/").content.decode()
+    assert "4 lead tasks disposed 2026-10-25 – 2026-11-23 took on average" in page
     page = client.get(f"/en/signs/values/{alpha['C3.2'].pk}/").content.decode()
     assert "0 cases open at 2026-11-24 00:00 in categories 06001" in page
+
+
+def test_time_share_is_the_mean_working_time_taken_of_the_time_allowed(region_week):  # noqa: F811
+    """B3.3 on the week (4 工作时 limits, windows 08:00-12:00 and 14:00-18:00, dispatched
+    Monday 09:00): disposed 14:00 took 3 of 4 hours (75 %); disposed 15:01 took 4 h 1 min
+    (100.42 %); the reworked one and the one waiting for its check as their facts say."""
+    from evaluation.models import Outcome, TaskFact
+
+    share = {"kind": "time_share", "window_days": 7}
+    found = _one(share, date(2026, 11, 29))
+    tasks = TaskFact.objects.filter(area_path__startswith=ALPHA, outcome=Outcome.DISPOSED,
+                                    is_lead=True)  # fmt: skip
+    on_time = tasks.get(case=region_week["on_time"])
+    assert (on_time.work_seconds, on_time.allowed_seconds) == (3 * 3600, 4 * 3600)
+    late = tasks.get(case=region_week["late"])
+    assert (late.work_seconds, late.allowed_seconds) == (4 * 3600 + 60, 4 * 3600)
+    expected = sum(t.work_seconds / t.allowed_seconds for t in tasks) / tasks.count() * 100
+    assert found.rows["tasks"] == tasks.count() == 4
+    assert found.raw == round(expected, 2)
+    west = _one(share, date(2026, 11, 29), WEST, "district")
+    assert west.raw == 75.0
+    before = _one(share, date(2026, 11, 22))
+    assert before.raw is None and before.note == "no_denominator"
