@@ -259,6 +259,14 @@ def _filed_facts(when: When):
     )
 
 
+def _percent(what: dict, part: float, whole: float, note: str = "no_denominator") -> Measured:
+    """``part`` / ``whole`` in % (2 decimals) with what was counted; no value, and why, when
+    nothing is in the denominator."""
+    if not whole:
+        return Measured(None, None, what, note)
+    return Measured(round(part / whole * 100, 2), None, what)
+
+
 def _summed(per_path: dict[str, dict], tier: str, paths: list[str]) -> dict[str, Counter]:
     """Counts kept per area path as stored (``selectors.region_of(None)``: the grid, or the area
     a case was placed at) summed into the areas ``paths`` of ``tier``: one read serves every
@@ -381,10 +389,7 @@ def _active_discovery(leaf: SignNode, tier: str, paths: list[str], when: When):
         own = sum(sources.get(s, 0) for s in FOUND_BY_THE_CITY)
         what = {"area": path, "from": first.isoformat(), "to": day.isoformat(), **_until(when),
                 "found_by_the_city": own, "filed": total}  # fmt: skip
-        if total == 0:
-            found[path] = Measured(None, None, what, "no_cases")
-        else:
-            found[path] = Measured(round(own / total * 100, 2), None, what)
+        found[path] = _percent(what, own, total, "no_cases")
     return found
 
 
@@ -421,10 +426,7 @@ def _dissatisfied(leaf: SignNode, tier: str, paths: list[str], when: When) -> di
         rated, unhappy = by_region[path]["rated"], by_region[path]["unhappy"]
         what = {"area": path, "from": (day - timedelta(days=days - 1)).isoformat(),
                 "to": day.isoformat(), "rated": rated, "dissatisfied": unhappy}  # fmt: skip
-        if not rated:
-            found[path] = Measured(None, None, what, "no_denominator")
-        else:
-            found[path] = Measured(round(unhappy / rated * 100, 2), None, what)
+        found[path] = _percent(what, unhappy, rated)
     return found
 
 
@@ -594,10 +596,7 @@ def _repeat_rate(leaf: SignNode, tier: str, paths: list[str], when: When):
         filed, repeats = counts[path]["filed"], counts[path]["repeats"]
         what = {"area": path, "from": start.isoformat(), "until": when.end.isoformat(),
                 "days": days, "same": "grid", "filed": filed, "repeats": repeats}  # fmt: skip
-        if not filed:
-            found[path] = Measured(None, None, what, "no_cases")
-        else:
-            found[path] = Measured(round(repeats / filed * 100, 2), None, what)
+        found[path] = _percent(what, repeats, filed, "no_cases")
     return found
 
 
@@ -639,10 +638,7 @@ def _time_share(leaf: SignNode, tier: str, paths: list[str], when: When):
         what = {"area": path, "from": (day - timedelta(days=days - 1)).isoformat(),
                 "to": day.isoformat(), **_until(when), "tasks": tasks,
                 "time_share_sum": round(share, 4)}  # fmt: skip
-        if not tasks:
-            found[path] = Measured(None, None, what, "no_denominator")
-        else:
-            found[path] = Measured(round(share / tasks * 100, 2), None, what)
+        found[path] = _percent(what, share, tasks)
     return found
 
 
