@@ -218,9 +218,12 @@ def main() -> None:
             f"historical import with facts and rollups: {imported:.1f} s, {import_rate:,.0f} cases/s"
         )
 
-        backfill_rate = backfill(args)
-        print(f"backfill {backfill_rate / import_rate:.2f} x the import")
-        rank(args, (import_rate, backfill_rate))
+        if args.backfill:
+            backfill_rate = backfill(args)
+            print(f"backfill {backfill_rate / import_rate:.2f} x the import")
+            rank(args, (import_rate, backfill_rate))
+        else:
+            rank(args, None)
     finally:
         generator.finish(maintenance, dbname, workdir, keep=args.keep)
 
@@ -235,6 +238,8 @@ def backfill(args) -> float:
     from evaluation.models import TaskFact
 
     filed = facts.filed_ids(Case.objects.all())[: args.backfill]
+    if not filed:
+        raise SystemExit("bench: no filed case to backfill")
     sample = Case.objects.filter(pk__lte=filed[-1])
     for i in range(0, len(filed), 10_000):
         chunk = filed[i : i + 10_000]

@@ -13,9 +13,10 @@ integer field or a foreign key id, ...) is passed as is, which is all those fiel
 would do with it; anything else takes the field's own path.
 
 Statements run through ``connection.cursor()``: Django's transaction, query capture
-(``assertNumQueries``, the query budget test) and execute wrappers all still see them; the one
-exception is a bulk statement of arrays (``execute_rows``, 500 rows and more on PostgreSQL),
-bound on the server in the same connection and transaction but unseen by the query log. Inserts
+(``assertNumQueries``, the query budget test) and execute wrappers all still see them; the
+exceptions are a bulk statement of arrays (``execute_rows``, 500 rows and more on PostgreSQL),
+bound on the server, and a ``COPY`` (``copy_in``), both in the same connection and transaction
+but unseen by the query log. Inserts
 send ``pre_save`` / ``post_save`` only when something listens (nothing does today: other apps
 follow case moves through ``cases.hooks``).
 

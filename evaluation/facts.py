@@ -478,9 +478,11 @@ def filed_ids(cases) -> list[int]:
 
 def backfill(cases, *, progress: Callable[[int], None] | None = None) -> int:
     """Write the facts of every filed case of ``cases`` (a Case queryset) and of their tasks,
-    in chunks of cases, seven queries a chunk; returns the facts written (task and case facts).
+    in chunks of cases, seven queries a chunk; returns the facts computed (task and case
+    facts; those stored as they are already are not written again).
     ``progress(n)`` is told after each chunk."""
     ids = filed_ids(cases)
+    forget_categories()  # a repair reads each category's kind afresh (it may have been edited)
     written = 0
     # On PostgreSQL outside a transaction the writes (upserts, rollups) run on a second
     # connection while the next chunk is read and computed.

@@ -85,6 +85,7 @@ def reconcile(case_ids: list[int], *, fix: bool = True, now: datetime | None = N
     """Compare the stored facts of these cases with the facts computed from them now; with
     ``fix``, write the computed ones and delete facts that should not exist."""
     now = now or timezone.now()
+    writer.forget_categories()  # each category's kind read afresh (it may have been edited)
     report = Reconciliation(cases=len(case_ids), fixed=fix)
     chunk_size = writer.BACKFILL_CHUNK
     for i in range(0, len(case_ids), chunk_size):

@@ -333,7 +333,7 @@ def regions(request: HttpRequest) -> HttpResponse:
     # time, ranks running on (the export has every row).
     page = Paginator(rows, RANKING_PAGE).get_page(request.GET.get("page"))
     months = rollups.trend_months(period.last, now)
-    trend = rollups.region_trend(tier, months, kind=kind, within=paths)
+    trend = rollups.region_trend(tier, months, kind=kind, within=[row["path"] for row in page])
     for row in page:
         series = trend.get(row["path"], [])
         row["trend"] = [

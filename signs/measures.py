@@ -34,7 +34,9 @@ the same 24 hours in earlier weeks; rates read their window of whole days ending
 hour's day as it stood at the hour's end (the rollups' days, less what the facts say the last
 day counted after the hour; the overdue backlog at the hour's end), so an hour computed later
 (a catch-up, ``signs_compute --hours``) says what it would have said then; a feed or manual
-figure is the latest at the hour's end.
+figure is the latest at the hour's end. Two measures read their windows differently: the
+repeat rate counts the ``days`` days (rolling) up to the period's end, and the dispatch
+quality reads whether a dispatch held (准确) as the posts know it now.
 """
 
 from __future__ import annotations
@@ -56,6 +58,23 @@ from cases.states import SourceChannel
 from evaluation import definitions, rollups, selectors
 from evaluation.models import CaseFact, CategoryRollup, Grain, RegionRollup
 from signs.models import SignNode, Source, hour_end
+
+# The reads one computation shares (every leaf and tier of it): each cached for the
+# computation and dropped by ``forget`` (a cache left out of this list would serve stale
+# counts to the next computation, so ``per_computation`` is the only way to make one).
+_PER_COMPUTATION: list = []
+
+
+def per_computation(maxsize: int):
+    """``lru_cache`` registered with ``forget``."""
+
+    def wrap(function):
+        cached = lru_cache(maxsize=maxsize)(function)
+        _PER_COMPUTATION.append(cached)
+        return cached
+
+    return wrap
+
 
 BASELINE_WEEKS = 8
 RATE_WINDOW_DAYS = 30
@@ -200,9 +219,10 @@ def _filed_per_week(spec: dict, length: int, paths: list[str], when: When) -> di
     kind = spec.get("kind_of_case")
     paths_wanted = set(paths)
     per_week: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    wanted = set(spec.get("categories", []))
     by_code = _filed_counts(when)
-    for code in set(spec.get("categories", [])):
-        for path, category_kind, week, n in by_code.get(code, ()):
+    for code in [c for c in by_code if c in wanted or c[:2] in wanted]:  # subclass or 大类
+        for path, category_kind, week, n in by_code[code]:
             if not kind or category_kind == kind:
                 region = path[:length]
                 if region in paths_wanted:
@@ -210,7 +230,7 @@ def _filed_per_week(spec: dict, length: int, paths: list[str], when: When) -> di
     return per_week
 
 
-@lru_cache(maxsize=4)
+@per_computation(maxsize=4)
 def _filed_counts(when: When) -> dict[str, list[tuple]]:
     """category code -> [(area path, kind, weeks back, cases filed)] for ``when`` and the same
     day (or 24 hours) of each of the ``BASELINE_WEEKS`` weeks before: one read for every filed
@@ -308,7 +328,7 @@ def _region_rate(leaf: SignNode, tier: str, paths: list[str], when: When) -> dic
     return found
 
 
-@lru_cache(maxsize=64)
+@per_computation(maxsize=64)
 def _region_counts(tier: str, start, end, paths: tuple[str, ...], cutoff) -> dict:
     """The evaluation region counts of the areas ``paths`` of a tier, window of whole days as
     they stood at ``cutoff`` (see ``_path_counts``), shared by the rate leaves of one
@@ -317,7 +337,7 @@ def _region_counts(tier: str, start, end, paths: tuple[str, ...], cutoff) -> dic
     return {region: dict(row) for region, row in counts.items()}
 
 
-@lru_cache(maxsize=8)
+@per_computation(maxsize=8)
 def _path_counts(start, end, cutoff) -> dict[str, dict]:
     """The evaluation region counts per area path of a window of whole days as they stood at
     ``cutoff`` (a day's value: the window's end; an hour's: the hour's end, inside the last
@@ -350,7 +370,7 @@ def _dated_within(start, end):
 AFTER_THE_CUTOFF = tuple(c for c in definitions.REGION_COUNTS if c not in ("overdue_open", "due"))
 
 
-@lru_cache(maxsize=8)
+@per_computation(maxsize=8)
 def _filed_by_source(first: date, when: When) -> dict[str, dict[str, int]]:
     """area path -> source channel -> cases filed from ``first`` to ``when``'s day (an hour's:
     less what its day's rollups count as filed after the hour, from the facts); read once per
@@ -430,7 +450,7 @@ def _dissatisfied(leaf: SignNode, tier: str, paths: list[str], when: When) -> di
     return found
 
 
-@lru_cache(maxsize=8)
+@per_computation(maxsize=8)
 def _ratings(start, end) -> dict[str, dict[str, int]]:
     """area path -> ratings given in [start, end) and those of them dissatisfied."""
     rows = (
@@ -462,7 +482,7 @@ def _overdue_per_mille(leaf: SignNode, tier: str, paths: list[str], when: When):
     return found
 
 
-@lru_cache(maxsize=4)
+@per_computation(maxsize=4)
 def _open_totals(when: When) -> dict[str, dict[str, int]]:
     """area path -> cases open at ``when``'s end (filed, neither closed nor voided), from the
     rollups' running totals (an hour's: less what its day counted after the hour)."""
@@ -483,33 +503,33 @@ def _open_totals(when: When) -> dict[str, dict[str, int]]:
     return open_by
 
 
-@lru_cache(maxsize=4)
-def _open_by_category(when: When) -> dict[str, dict[tuple[str, str], int]]:
-    """area path -> (category code, major code) -> cases open at ``when``'s end (filed before
+@per_computation(maxsize=4)
+def _open_by_category(when: When) -> dict[str, dict[tuple[str, str, str], int]]:
+    """area path -> (category code, major code, kind) -> cases open at ``when``'s end (filed before
     it, neither closed nor voided by then), from the case facts: one read for every ``open``
     and ``component_ok_rate`` leaf and tier of a computation."""
     rows = (
         CaseFact.objects.filter(filed_at__lt=when.end, category__isnull=False)
         .filter(Q(settled_at__isnull=True) | Q(settled_at__gte=when.end))
-        .values_list("area_path", "category__code", "category__major_code")
+        .values_list("area_path", "category__code", "category__major_code", "category_kind")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    found: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
-    for path, code, major, n in rows:
-        found[path][(code, major)] = n
+    found: dict[str, dict[tuple[str, str, str], int]] = defaultdict(dict)
+    for path, code, major, kind, n in rows:
+        found[path][(code, major, kind)] = n
     return found
 
 
 def _open_in(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[str, int]:
     """region -> cases of the leaf's categories open at ``when``'s end."""
     wanted = set(leaf.measure.get("categories", []))
+    kind = leaf.measure.get("kind_of_case")
     per_path = {
-        path: {
-            "open": sum(n for (code, major), n in by.items() if code in wanted or major in wanted)
-        }
+        path: {"open": sum(n for (code, major, of_kind), n in by.items()
+                           if (code in wanted or major in wanted) and kind in (None, of_kind))}
         for path, by in _open_by_category(when).items()
-    }
+    }  # fmt: skip
     return {region: c["open"] for region, c in _summed(per_path, tier, paths).items()}
 
 
@@ -533,16 +553,16 @@ def _component_ok_rate(leaf: SignNode, tier: str, paths: list[str], when: When):
     components of those categories standing in the register), at the period's end. An area
     with none registered has no value (the register is the exposure: ``per``)."""
     spec = leaf.measure
-    codes = spec.get("categories", [])
+    codes, per = spec.get("categories", []), spec.get("per", "components")
     counts = _open_in(leaf, tier, paths, when)
     registered = register_counts(codes, tier, paths)
     found = {}
     for path in paths:
         what = {"open_cases": codes, "area": path, "at": when.end.isoformat(),
                 **when.describe(), "open": counts.get(path, 0),
-                "registered": registered.get(path, 0), "per": spec.get("per")}  # fmt: skip
+                "registered": registered.get(path, 0), "per": per}  # fmt: skip
         if not registered.get(path):
-            found[path] = Measured(None, None, what, "no_exposure", {"per": spec.get("per")})
+            found[path] = Measured(None, None, what, "no_exposure", {"per": per})
         else:
             share = min(1.0, what["open"] / what["registered"])
             found[path] = Measured(round(100 * (1 - share), 2), None, what)
@@ -556,7 +576,7 @@ _GAP_DAYS = {
 }
 
 
-@lru_cache(maxsize=8)
+@per_computation(maxsize=8)
 def _repeats(start, end, days: int) -> dict[str, dict[str, int]]:
     """area path -> {"filed": cases filed in [start, end), "repeats": those filed within
     ``days`` days after an earlier case of the same grid and subclass}: one statement over the
@@ -589,18 +609,20 @@ def _repeat_rate(leaf: SignNode, tier: str, paths: list[str], when: When):
     grid and subclass. "The same place" is the same unit grid (单元网格, ~100-200 m): the
     finest place the facts keep."""
     days = int(leaf.measure.get("days", 7))
+    same = leaf.measure.get("same", "grid")  # "place" is counted by the grid too (see above)
     start = when.end - timedelta(days=days)
     counts = _summed(_repeats(start, when.end, days), tier, paths)
     found = {}
     for path in paths:
         filed, repeats = counts[path]["filed"], counts[path]["repeats"]
         what = {"area": path, "from": start.isoformat(), "until": when.end.isoformat(),
-                "days": days, "same": "grid", "filed": filed, "repeats": repeats}  # fmt: skip
+                "days": days, "same": same, "counted_by": "grid", "filed": filed,
+                "repeats": repeats}  # fmt: skip
         found[path] = _percent(what, repeats, filed, "no_cases")
     return found
 
 
-@lru_cache(maxsize=8)
+@per_computation(maxsize=8)
 def _time_shares(start, end) -> dict[str, dict[str, float]]:
     """area path -> {"tasks": lead tasks disposed in [start, end) with an allowed time,
     "share": the sum of their working time used / allowed}."""
@@ -642,7 +664,7 @@ def _time_share(leaf: SignNode, tier: str, paths: list[str], when: When):
     return found
 
 
-@lru_cache(maxsize=8)
+@per_computation(maxsize=8)
 def _dispatches(start, end) -> dict[str, dict[str, int]]:
     """area path -> the dispatch steps (派遣, evaluation.posts) done in [start, end): how many
     could be told on time or not, how many were, and the same for 准确 (not returned for
@@ -740,7 +762,9 @@ def _sensors(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[st
     for region in devices.filter(region__in=paths).values_list("region", flat=True):
         installed[region] += 1
     alarms = (
-        Alarm.objects.filter(device__device_type__code=device_type, rule__metric=metric)
+        Alarm.objects.filter(
+            device__device_type__code=device_type, device__is_active=True, rule__metric=metric
+        )
         .annotate(region=Substr("device__area_path", 1, length))
         .filter(region__in=paths)
     )
@@ -803,10 +827,11 @@ PLATFORM = {
 
 
 def forget() -> None:
-    """Drop what an earlier computation cached (a new one reads the rollups afresh)."""
-    for cached in (_path_counts, _region_counts, _filed_counts, _filed_by_source, _ratings,
-                   _open_totals, _open_by_category, _repeats, _dispatches,
-                   _time_shares):  # fmt: skip
+    """Drop what a computation cached: ``services.compute`` calls it as it starts and as it
+    ends; a caller of ``measure_tier`` outside it calls it first (counts change between
+    computations). Two computations at once in one process only cost each other re-reads
+    (the entries are keyed by what they measure)."""
+    for cached in _PER_COMPUTATION:
         cached.cache_clear()
 
 

@@ -56,8 +56,10 @@ def current_hour(tree: SignTree) -> tuple[date, int] | None:
     worker stops computing them while the days go on), else None."""
     found = latest_hour(tree)
     day = latest_day(tree)
-    if found is None or (day is not None and found[0] <= day and found[1] < 23):
+    if found is None:
         return None
+    if day is not None and When.of_hour(*found).end <= When.of_day(day).end:
+        return None  # the latest day's values cover that hour (an hour 23: the same 24 hours)
     return found
 
 

@@ -170,19 +170,22 @@ def compute(when: measures.When, *, tree: SignTree | None = None) -> int:
     nodes = list(tree.nodes.all())
     shape = Shape(nodes)
     floors = tree.floors
-    measures.forget()  # counts cached by the last computation may have changed since
     areas = _areas(list(LEVEL_ORDER))
     if any(GRID_LEVEL in leaf.tiers for leaf in shape.leaves):
         # The grid tier (单元网格), only for a tree with leaves that allow it: thousands of
         # grids would otherwise get a row of "no data" each for every node.
         areas[GRID_LEVEL] = list(UnitGrid.objects.values_list("path", flat=True))
     values: dict[str, dict[str, dict]] = defaultdict(dict)  # path -> code -> value
-    for tier, paths in areas.items():
-        for leaf in shape.leaves:
-            if tier not in leaf.tiers:
-                continue
-            for path, measured in measures.measure_tier(leaf, tier, paths, when).items():
-                values[path][leaf.code] = _leaf_value(leaf, measured)
+    measures.forget()  # counts cached by the last computation may have changed since
+    try:
+        for tier, paths in areas.items():
+            for leaf in shape.leaves:
+                if tier not in leaf.tiers:
+                    continue
+                for path, measured in measures.measure_tier(leaf, tier, paths, when).items():
+                    values[path][leaf.code] = _leaf_value(leaf, measured)
+    finally:
+        measures.forget()  # nothing kept in a web or worker process between computations
     for found in values.values():
         shape.roll_up(found, floors)
     if when.hour is None:

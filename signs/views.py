@@ -107,8 +107,7 @@ def _trend(found: SignValue) -> dict:
     if not any(p["pk"] for p in trend["hours"]):
         trend["hours"] = []  # no hour computed: no chart of empty hours
     trend["floors"] = [float(f) for f in found.tree.floors]
-    trend["labels"] = {"days": _("Last 30 days"), "hours": _("Last 48 hours"),
-                       "score": _("Score")}  # fmt: skip
+    trend["labels"] = {"score": _("Score")}
     return trend
 
 

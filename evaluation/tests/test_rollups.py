@@ -67,8 +67,10 @@ def test_department_counts_equal_the_facts_for_every_period_and_cutoff(week, per
     assert any(_both_ways(*PERIODS[0], NOWS[2])[1].values())  # not vacuous
 
 
-@pytest.mark.parametrize("tier", [AreaLevel.DISTRICT, AreaLevel.STREET, GRID_LEVEL])
+@pytest.mark.parametrize("tier", [AreaLevel.DISTRICT, AreaLevel.STREET, GRID_LEVEL, None])
 def test_region_counts_equal_the_facts_for_every_period_cutoff_and_scope(region_week, tier):  # noqa: F811
+    """... at every tier, and per area path as stored (``tier`` None: what the sign index sums
+    into its tiers)."""
     for start, end in PERIODS:
         for now in NOWS:
             for within, kind in ((None, None), ([EAST], None), (None, "component")):

@@ -4,7 +4,7 @@ hour and per day"). Over the small tree of test_compute (eight cases filed in st
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -175,3 +175,9 @@ def test_the_page_and_cockpit_fall_back_to_the_day_when_hours_are_stale(small_tr
     services.compute_day(TUESDAY)  # the days went on; the hours stopped on Monday
     assert selectors.current_hour(small_tree) is None
     assert sign_index(staff["city_leader"])["day"] == "2026-11-24"
+    services.compute_hour(MONDAY, 23)  # the last hour of an older day is no newer either
+    assert selectors.current_hour(small_tree) is None
+    services.compute_hour(TUESDAY, 23)  # the same 24 hours as Tuesday's day value
+    assert selectors.current_hour(small_tree) is None
+    services.compute_hour(TUESDAY + timedelta(days=1), 0)
+    assert selectors.current_hour(small_tree) == (TUESDAY + timedelta(days=1), 0)

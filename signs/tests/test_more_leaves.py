@@ -160,3 +160,31 @@ def test_time_share_is_the_mean_working_time_taken_of_the_time_allowed(region_we
     assert west.raw == 75.0
     before = _one(share, date(2026, 11, 22))
     assert before.raw is None and before.note == "no_denominator"
+
+
+def test_a_filed_leaf_may_name_a_major_class(region_week):  # noqa: F811
+    """A leaf's categories may be two-digit major classes (大类) for every kind of measure: a
+    filed count by the major class equals the count by its subclass."""
+    code = region_week["overdue"].category.code
+    by_subclass = _one({"kind": "filed", "categories": [code]}, MONDAY)
+    by_major = _one({"kind": "filed", "categories": [code[:2]]}, MONDAY)
+    assert by_subclass.raw == by_major.raw == 8.0
+    both = _one({"kind": "filed", "categories": [code, code[:2]]}, MONDAY)
+    assert both.raw == 8.0  # a case counts once, named twice or not
+
+
+def test_every_cache_of_a_computation_is_dropped_by_forget(region_week):  # noqa: F811
+    """The reads a computation shares are all registered with ``forget`` (one left out would
+    serve the next computation stale counts), and a computation leaves none behind."""
+    import inspect
+
+    from signs import services
+
+    cached = [f for _n, f in inspect.getmembers(measures) if hasattr(f, "cache_clear")]
+    assert cached and {id(f) for f in cached} == {id(f) for f in measures._PER_COMPUTATION}
+    services.compute_day(MONDAY)
+    assert all(f.cache_info().currsize == 0 for f in cached)
+    _one({"kind": "open", "categories": ["06001"]}, MONDAY)
+    assert any(f.cache_info().currsize for f in cached)
+    measures.forget()
+    assert all(f.cache_info().currsize == 0 for f in cached)

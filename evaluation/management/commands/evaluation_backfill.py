@@ -37,7 +37,10 @@ class Command(BaseCommand):
         quiet = options.get("verbosity", 1) < 1
         with tqdm(total=total, unit="case", disable=quiet, desc="tasks, cases") as bar:
             written = backfill(cases, progress=bar.update)
-        self.stdout.write(f"{written} facts (tasks and cases) written for {total} filed cases.")
+        self.stdout.write(
+            f"{written} facts (tasks and cases) checked for {total} filed cases; "
+            "those that differed from the stored ones written."
+        )
         reported = cases.count()
         with tqdm(total=reported, unit="case", disable=quiet, desc="posts") as bar:
             steps = posts.backfill(cases, progress=bar.update)
