@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from signs import services
 
@@ -88,3 +88,16 @@ def catch_up_hours() -> int:
     )
     missing = sorted(w for w in wanted if w not in done)[:CATCH_UP_HOURS_PER_RUN]
     return sum(services.compute_hour(day, hour) for day, hour in missing)
+
+
+@db_task()
+def recompute_latest_hour() -> int:
+    """After a change of weights or breakpoints: the latest computed hour again, so the index
+    "now" follows the change at once rather than from the next hour (queued by the weights
+    page: a computation takes seconds at a city's size)."""
+    from signs import selectors
+    from signs.tree import active_tree
+
+    tree = active_tree()
+    latest = selectors.latest_hour(tree) if tree is not None else None
+    return services.compute_hour(*latest, tree=tree) if latest else 0

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -229,8 +230,8 @@ def _specs_asked(request: HttpRequest, nodes) -> tuple[dict[str, dict], list[str
 @login_required
 def weights(request: HttpRequest) -> HttpResponse:
     """The tree's weights with the index of every area before and after a change, side by side,
-    before it is saved (administrators); a save is in the tree's admin history and the latest
-    day is computed again with it."""
+    before it is saved (administrators); a save is in the tree's admin history, the latest day
+    is computed again with it and the latest hour queued for the worker."""
     if not _may_edit(request.user):
         return elsewhere(request.user)
     tree = selectors.current_tree()
@@ -267,6 +268,9 @@ def weights(request: HttpRequest) -> HttpResponse:
                 )  # fmt: skip
                 if day:
                     services.compute_day(day, tree=tree)
+                from signs import tasks
+
+                transaction.on_commit(tasks.recompute_latest_hour)  # the index "now" too
             messages.success(request, _("Saved: %(n)s weights changed.") % {"n": len(changed)})
             return redirect("signs:weights")
         for node in nodes:

@@ -51,6 +51,24 @@ def test_a_change_is_shown_before_and_after_then_saved(admin_client, computed):
     assert "CLOSING" in entry.change_message and "-> 0.8" in entry.change_message
 
 
+def test_a_save_recomputes_the_latest_hour_on_the_worker(
+    admin_client, computed, django_capture_on_commit_callbacks
+):
+    """The index "now" follows new weights at once: the save queues the latest hour again."""
+    from core.testing import huey_immediate
+
+    services.compute_hour(DAY, 9)
+    hour = SignValue.objects.get(node__code="INDEX", area_path=ALPHA, day=DAY, hour=9)
+    with huey_immediate(), django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(PAGE, {**_form(CLOSING=0.8, FILED=0.2, AQI=0), "action": "save"})
+    again = SignValue.objects.get(node__code="INDEX", area_path=ALPHA, day=DAY, hour=9)
+    assert again.pk != hour.pk and again.explanation["children"] != hour.explanation["children"]
+    weights = {c["code"]: c["weight"] for c in again.explanation["children"]}
+    assert weights["G"] == 1.0
+    goal = SignValue.objects.get(node__code="G1", area_path=ALPHA, day=DAY, hour=9)
+    assert {c["code"]: c["weight"] for c in goal.explanation["children"]}["CLOSING"] == 0.8
+
+
 def test_weights_that_do_not_sum_to_one_are_refused(admin_client, computed):
     answer = admin_client.post(PAGE, {**_form(CLOSING=0.9), "action": "save"})
     assert answer.status_code == 200
