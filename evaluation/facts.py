@@ -425,6 +425,15 @@ def _replaced(stored: list[TaskFact], written: list[TaskFact]) -> list[TaskFact]
     return [f for f in stored if f.task_id in tasks]
 
 
+def differences(stored, written, fields: tuple[str, ...]) -> tuple[tuple, ...]:
+    """(field, stored value, written value) of each field in which two facts differ."""
+    return tuple(
+        (name, getattr(stored, name), getattr(written, name))
+        for name in fields
+        if getattr(stored, name) != getattr(written, name)
+    )
+
+
 def _changes(stored, written, key: str, fields: tuple[str, ...]) -> tuple[list, list]:
     """(the stored facts that change, the written facts that change them or are new): a fact
     written again as it is stored is neither rewritten nor counted again in the rollups (a
@@ -433,7 +442,7 @@ def _changes(stored, written, key: str, fields: tuple[str, ...]) -> tuple[list, 
     old, new = [], []
     for fact in written:
         was = before.get(getattr(fact, key))
-        if was is not None and all(getattr(was, n) == getattr(fact, n) for n in fields):
+        if was is not None and not differences(was, fact, fields):
             continue
         new.append(fact)
         if was is not None:

@@ -70,11 +70,7 @@ def _compare(kind, key_name, fields, stored: dict, wanted: list, now) -> list[Di
             if not not_due:
                 found.append(Difference(kind, key, fact.case_id, "missing"))
             continue
-        changed = tuple(
-            (name, getattr(have, name), getattr(fact, name))
-            for name in fields
-            if getattr(have, name) != getattr(fact, name)
-        )
+        changed = writer.differences(have, fact, fields)
         if changed:
             found.append(Difference(kind, key, fact.case_id, "changed", changed))
     found += [Difference(kind, key, row.case_id, "extra") for key, row in stored.items()]
