@@ -146,6 +146,16 @@ def _window(day: date, days: int) -> tuple:
     return selectors.day_bounds(day - timedelta(days=days - 1), day)
 
 
+def _rate_window(leaf: SignNode, when: When) -> tuple[datetime, datetime, dict]:
+    """The leaf's ``window_days`` whole days ending with the period's day, cut at an hour's
+    end, and how an explanation states them."""
+    days = int(leaf.measure.get("window_days", RATE_WINDOW_DAYS))
+    start, end = _window(when.day, days)
+    first = when.day - timedelta(days=days - 1)
+    return start, min(end, when.end), {"from": first.isoformat(), "to": when.day.isoformat(),
+                                       **_until(when)}  # fmt: skip
+
+
 # Exposures the component register (部件普查, components app) counts: the registered objects of
 # the leaf's 部件 categories in the area, removed and abandoned ones not counted.
 REGISTER_EXPOSURES = frozenset({"covers", "lamps", "toilets", "components"})
@@ -437,15 +447,12 @@ DISSATISFIED_BELOW = 3  # portal.Rating: 不满意 (2) and 非常不满意 (1)
 
 def _dissatisfied(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[str, Measured]:
     """不满意占比: ratings of 不满意 or 非常不满意 / all ratings given in the window (%)."""
-    day = when.day
-    days = int(leaf.measure.get("window_days", RATE_WINDOW_DAYS))
-    start, end = _window(day, days)
-    by_region = _summed(_ratings(start, min(end, when.end)), tier, paths)
+    start, end, stated = _rate_window(leaf, when)
+    by_region = _summed(_ratings(start, end), tier, paths)
     found = {}
     for path in paths:
         rated, unhappy = by_region[path]["rated"], by_region[path]["unhappy"]
-        what = {"area": path, "from": (day - timedelta(days=days - 1)).isoformat(),
-                "to": day.isoformat(), "rated": rated, "dissatisfied": unhappy}  # fmt: skip
+        what = {"area": path, **stated, "rated": rated, "dissatisfied": unhappy}
         found[path] = _percent(what, unhappy, rated)
     return found
 
@@ -650,16 +657,12 @@ def _time_share(leaf: SignNode, tier: str, paths: list[str], when: When):
     days ending with the period, of the working time they took (dispatch to disposal, less
     pauses) as a share (%) of the time they were allowed (limit + extensions): 80 % is the
     SLA light's yellow point (cases.sla)."""
-    day = when.day
-    days = int(leaf.measure.get("window_days", RATE_WINDOW_DAYS))
-    start, end = _window(day, days)
-    counts = _summed(_time_shares(start, min(end, when.end)), tier, paths)
+    start, end, stated = _rate_window(leaf, when)
+    counts = _summed(_time_shares(start, end), tier, paths)
     found = {}
     for path in paths:
         tasks, share = counts[path]["tasks"], counts[path]["share"]
-        what = {"area": path, "from": (day - timedelta(days=days - 1)).isoformat(),
-                "to": day.isoformat(), **_until(when), "tasks": tasks,
-                "time_share_sum": round(share, 4)}  # fmt: skip
+        what = {"area": path, **stated, "tasks": tasks, "time_share_sum": round(share, 4)}
         found[path] = _percent(what, share, tasks)
     return found
 
@@ -690,15 +693,12 @@ def _dispatch_quality(leaf: SignNode, tier: str, paths: list[str], when: When):
     """按时、准确派遣率 (M3.2): the mean of 按时派遣率 (dispatched within the post limit) and
     准确派遣率 (not returned for wrong routing) over the dispatches of the ``window_days``
     days ending with the period (the posts' definitions, evaluation.posts)."""
-    day = when.day
-    days = int(leaf.measure.get("window_days", RATE_WINDOW_DAYS))
-    start, end = _window(day, days)
-    counts = _summed(_dispatches(start, min(end, when.end)), tier, paths)
+    start, end, stated = _rate_window(leaf, when)
+    counts = _summed(_dispatches(start, end), tier, paths)
     found = {}
     for path in paths:
         c = counts[path]
-        what = {"area": path, "from": (day - timedelta(days=days - 1)).isoformat(),
-                "to": day.isoformat(), **_until(when), "dispatches": dict(c)}  # fmt: skip
+        what = {"area": path, **stated, "dispatches": dict(c)}
         if not c["timed"] or not c["judged"]:
             found[path] = Measured(None, None, what, "no_denominator")
             continue
