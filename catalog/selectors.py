@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from catalog.models import Category, FilingStandard
@@ -47,6 +47,16 @@ def active_categories(*, kind: str | None = None, major: str | None = None) -> Q
     if major:
         qs = qs.filter(major_code=major)
     return qs
+
+
+def codes_q(codes, prefix: str = "category__") -> Q:
+    """The categories named by GB/T 47678.5 codes: five-digit subclass codes, or two-digit
+    major classes (大类: "01" 公用设施 takes every 01xxx subclass); ``prefix`` is the path to
+    the category from the model filtered ("" on Category itself)."""
+    codes = list(codes)
+    subclasses = [c for c in codes if len(c) != 2]
+    majors = [c for c in codes if len(c) == 2]
+    return Q(**{f"{prefix}code__in": subclasses}) | Q(**{f"{prefix}major_code__in": majors})
 
 
 def active_standards() -> QuerySet[FilingStandard]:

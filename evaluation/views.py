@@ -37,6 +37,7 @@ from areas.models import GRID_LEVEL, AreaLevel
 from cases import permissions
 from cases.states import SourceChannel
 from cases.views.access import elsewhere
+from catalog.selectors import codes_q
 from core import exports
 from evaluation import definitions, rollups, schemes, selectors
 from evaluation.models import ObjectType, RuleKind, Scheme, SchemeItem
@@ -392,6 +393,10 @@ def region_cases(request: HttpRequest) -> HttpResponse:
         raise Http404(_("No area that you may see."))
     source = request.GET.get("source")
     source = source if source in SourceChannel.values else None
+    # A sign index leaf's cases (体征 filed leaves): only these categories (subclass or 大类).
+    codes = [c for c in request.GET.getlist("category") if c.isdigit() and len(c) in (2, 5)]
+    if codes:
+        facts = facts.filter(codes_q(codes))
     now = timezone.now()
     period = period_of(request, timezone.localdate(now))
     start, end = period.bounds
@@ -438,6 +443,8 @@ def region_cases(request: HttpRequest) -> HttpResponse:
     query = {**period.query, **_kind_query(kind), "tier": region.tier}
     if source:
         query["source"] = source
+    if codes:
+        query["category"] = codes
     return render(
         request,
         "evaluation/region_cases.html",
@@ -450,9 +457,12 @@ def region_cases(request: HttpRequest) -> HttpResponse:
             "total": total,
             "shown": len(rows),
             "period": period,
-            "back": reverse("evaluation:regions") + "?" + urlencode(query),
+            "categories": codes,
+            "back": reverse("evaluation:regions") + "?" + urlencode(query, doseq=True),
             "csv_url": "?"
-            + urlencode({"region": region.code, "count": count, **query, "format": "csv"}),
+            + urlencode(
+                {"region": region.code, "count": count, **query, "format": "csv"}, doseq=True
+            ),
         },
     )
 

@@ -19,7 +19,7 @@ same number the evaluation pages show:
   share filed within ``days`` after an earlier case of the same grid and subclass.
 - ``dispatch_quality`` 按时、准确派遣率: the mean of the dispatchers' two post rates.
 - ``time_share`` 处置用时占时限比: working time taken / time allowed of the lead tasks disposed.
-Categories are five-digit subclass codes or two-digit major classes (``category_q``).
+Categories are five-digit subclass codes or two-digit major classes (``catalog.selectors.codes_q``).
 
 A density leaf takes its exposure from the component register where it counts one (``per:
 covers``: the registered covers of the leaf's categories in the area). A leaf whose density
@@ -55,6 +55,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.states import SourceChannel
+from catalog.selectors import codes_q
 from evaluation import definitions, rollups, selectors
 from evaluation.models import CaseFact, CategoryRollup, Grain, RegionRollup
 from signs.models import SignNode, Source, hour_end
@@ -161,22 +162,13 @@ def _rate_window(leaf: SignNode, when: When) -> tuple[datetime, datetime, dict]:
 REGISTER_EXPOSURES = frozenset({"covers", "lamps", "toilets", "components"})
 
 
-def category_q(codes, prefix: str = "category__") -> Q:
-    """The categories a leaf names: five-digit GB/T 47678.5 subclass codes, or two-digit major
-    classes (大类: "01" 公用设施 takes every 01xxx subclass)."""
-    codes = list(codes)
-    subclasses = [c for c in codes if len(c) != 2]
-    majors = [c for c in codes if len(c) == 2]
-    return Q(**{f"{prefix}code__in": subclasses}) | Q(**{f"{prefix}major_code__in": majors})
-
-
 def register_counts(codes: list[str], tier: str, paths: list[str]) -> dict[str, int]:
     """path -> how many components of the categories ``codes`` stand in the area."""
     from components.models import GONE, Component
 
     length = selectors.tier_path_length(tier)
     rows = (
-        Component.objects.filter(category_q(codes))
+        Component.objects.filter(codes_q(codes))
         .exclude(state__in=GONE)
         .annotate(region=Substr("area_path", 1, length))
         .filter(region__in=paths)

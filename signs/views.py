@@ -152,23 +152,32 @@ def _area_name(path: str) -> str:
 
 
 def _cases_url(found: SignValue) -> str:
-    """The evaluation drill-down listing the cases a platform rate counted."""
+    """The evaluation drill-down listing the cases a platform value counted: a rate's
+    numerator over its window, or a day's filed cases of the leaf's categories."""
     rows = found.explanation.get("rows") or {}
-    if "indicator" not in rows:
+    area = AdminArea.objects.filter(path=rows.get("area", "")).first() if rows else None
+    if area is None:
         return ""
-    from evaluation import definitions
+    if "indicator" in rows:
+        from evaluation import definitions
 
-    indicator = definitions.REGION_BY_KEY.get(rows["indicator"])
-    area = AdminArea.objects.filter(path=rows["area"]).first()
-    if indicator is None or area is None:
+        indicator = definitions.REGION_BY_KEY.get(rows["indicator"])
+        if indicator is None:
+            return ""
+        query = {"count": indicator.numerator, "from": rows["from"], "to": rows["to"]}
+    elif "categories" in rows and "day" in rows:  # a filed leaf's day (an hour's: 24 hours)
+        query = {"count": "filed", "from": rows["day"], "to": rows["day"],
+                 "category": rows["categories"]}  # fmt: skip
+        kind = (found.explanation.get("measure") or {}).get("kind_of_case")
+        if kind:
+            query["kind"] = kind
+    else:
         return ""
-    query = {
-        "region": area.code,
-        "count": indicator.numerator,
-        "from": rows["from"],
-        "to": rows["to"],
-    }
-    return reverse("evaluation:region_cases") + "?" + urlencode(query)
+    return (
+        reverse("evaluation:region_cases")
+        + "?"
+        + urlencode({"region": area.code, **query}, doseq=True)
+    )
 
 
 def _may_edit(user) -> bool:

@@ -114,3 +114,31 @@ def test_a_value_page_charts_its_node_over_30_days_and_48_hours(client, staff, c
     assert 'id="trend-data"' in page.content.decode()
     other = SignValue.objects.get(node__code="CLOSING", area_path=ALPHA, day=date(2026, 11, 28))
     assert client.get(f"/en/signs/values/{other.pk}/").context["trend"]["hours"] == []
+
+
+def test_a_filed_leaf_opens_the_cases_it_counted(client, staff, region_week):  # noqa: F811
+    """A day's filed count links to the cases behind it: the evaluation drill-down of the
+    area's filed cases that day in the leaf's categories (other categories left out)."""
+    from signs import tree as trees
+
+    monday = date(2026, 11, 23)
+    code = region_week["overdue"].category.code
+    trees.load({"version": "filed", "name": "filed", "goals": [{"code": "G", "name": "g",
+        "groups": [{"code": "G1", "name": "g1", "leaves": [{
+            "code": "FILED", "name": "FILED", "unit": "cases/d", "source": "platform",
+            "direction": "lower_better", "frequency": "day", "tiers": ["city", "district", "street"],
+            "measure": {"kind": "filed", "categories": [code]},
+            "normaliser": {"kind": "baseline_ratio"}}]}]}]}, activate=True)  # fmt: skip
+    services.compute_day(monday)
+    filed = SignValue.objects.get(node__code="FILED", area_path=ALPHA, day=monday)
+    client.force_login(staff["city_leader"])
+    page = client.get(f"/en/signs/values/{filed.pk}/")
+    url = page.context["cases_url"]
+    assert f"category={code}" in url and "count=filed" in url and "from=2026-11-23" in url
+    behind = client.get(url)
+    assert behind.status_code == 200 and behind.context["total"] == filed.raw == 8
+    assert f"categories {code}" in behind.content.decode()
+    other = client.get(url.replace(f"category={code}", "category=06001"))
+    assert other.context["total"] == 0
+    major = client.get(url.replace(f"category={code}", f"category={code[:2]}"))
+    assert major.context["total"] == 8
