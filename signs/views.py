@@ -21,7 +21,7 @@ from cases import permissions
 from cases.views.access import elsewhere
 from core.dates import day_or_none
 from org.models import Role
-from signs import early_warning, figure_pages, normalisers, scoring, selectors, services
+from signs import behind, early_warning, figure_pages, normalisers, scoring, selectors, services
 from signs.models import Level, SignNode, SignValue
 
 
@@ -93,6 +93,7 @@ def value(request: HttpRequest, pk: int) -> HttpResponse:
             "explanation": found.explanation,
             "children": children,
             "cases_url": _cases_url(found),
+            "behind": None if children else behind.records(found),
             "area_name": _area_name(found.area_path),
             "trend": _trend(found),
         },

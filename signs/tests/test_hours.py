@@ -181,3 +181,14 @@ def test_the_page_and_cockpit_fall_back_to_the_day_when_hours_are_stale(small_tr
     assert selectors.current_hour(small_tree) is None
     services.compute_hour(TUESDAY + timedelta(days=1), 0)
     assert selectors.current_hour(small_tree) == (TUESDAY + timedelta(days=1), 0)
+
+
+def test_an_hours_filed_count_lists_the_cases_of_its_24_hours(client, staff, small_tree):  # noqa: F811
+    services.compute_hour(MONDAY, 12)  # the 24 hours to 13:00: the eight filed at 09:00
+    value = SignValue.objects.get(node__code="FILED", area_path=ALPHA, day=MONDAY, hour=12)
+    client.force_login(staff["city_leader"])
+    behind = client.get(f"/en/signs/values/{value.pk}/").context["behind"]
+    assert behind.total == value.raw == 8
+    services.compute_hour(MONDAY, 7)  # to 08:00: none yet
+    early = SignValue.objects.get(node__code="FILED", area_path=ALPHA, day=MONDAY, hour=7)
+    assert client.get(f"/en/signs/values/{early.pk}/").context["behind"].total == 0

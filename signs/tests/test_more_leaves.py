@@ -188,3 +188,38 @@ def test_every_cache_of_a_computation_is_dropped_by_forget(region_week):  # noqa
     assert any(f.cache_info().currsize for f in cached)
     measures.forget()
     assert all(f.cache_info().currsize == 0 for f in cached)
+
+
+def test_a_value_page_lists_what_its_leaf_counted(client, staff, region_week):  # noqa: F811
+    """The records behind a leaf value, found again from its explanation's filter: the repeated
+    cases, the dissatisfied ratings, the overdue open cases, the tasks of the time share, the
+    cases filed in an hour's 24 hours; each case linked."""
+    from signs import services
+    from signs.models import SignValue
+
+    sunday = date(2026, 11, 29)
+    for day in (MONDAY, sunday):
+        services.compute_day(day)
+    services.compute_hour(MONDAY, 12)
+    client.force_login(staff["city_leader"])
+
+    def behind(code, day, hour=None):
+        value = SignValue.objects.get(node__code=code, area_path=ALPHA, day=day, hour=hour)
+        page = client.get(f"/en/signs/values/{value.pk}/")
+        assert page.status_code == 200
+        return page.context["behind"], page.content.decode()
+
+    repeats, html = behind("O1.4", MONDAY)
+    assert repeats.total == 7 and len(repeats.rows) == 7  # all but the first of the eight
+    numbers = {c.number for c in region_week.values()}
+    assert {r["case"] for r in repeats.rows} <= numbers
+    assert f'href="/en/cases/{repeats.rows[0]["case"]}/"' in html
+    unhappy, _html = behind("M2.2", sunday)
+    assert [r["case"] for r in unhappy.rows] == [region_week["late"].number]  # rated 2
+    overdue, _html = behind("M3.3", sunday)
+    assert {r["case"] for r in overdue.rows} == {region_week["overdue"].number,
+                                                region_week["not_due"].number}  # fmt: skip
+    shares, _html = behind("B3.3", MONDAY)
+    assert shares.total == 4 and "75.0 %" in {r["note"] for r in shares.rows}
+    filed, _html = behind("S2.4", MONDAY, 12)  # 井盖 categories: none of the week's cases
+    assert filed.total == 0

@@ -1,0 +1,189 @@
+"""What a sign value counted, listed (the explanation's "cases / readings behind it"): the
+rows a leaf's measure read, found again from the filter its explanation keeps
+(``SignValue.explanation["rows"]``), for the value page. Rate leaves and a day's filed count
+link to the evaluation drill-down instead (``signs.views._cases_url``); feed and manual values
+name their figure record.
+
+Each list is the area's (the value page checks the reader may see the area) and at most
+``LIMIT`` rows, with the total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from catalog.selectors import codes_q
+from evaluation import selectors as evaluation
+from evaluation.models import CaseFact, Outcome, PostFact, Stage, TaskFact
+
+LIMIT = 50
+
+
+@dataclass
+class Behind:
+    title: str
+    total: int
+    rows: list[dict] = field(default_factory=list)  # {"case"|"device", "what", "at", "note"}
+
+
+def _window(rows: dict) -> tuple[datetime, datetime]:
+    """[start, end) of an explanation's window: whole days from/to (cut at ``until``), or the
+    24 hours from/until of an hour's value, or a day."""
+    if "to" in rows:
+        start, end = evaluation.day_bounds(
+            date.fromisoformat(rows["from"]), date.fromisoformat(rows["to"])
+        )
+    elif "until" in rows:
+        end = datetime.fromisoformat(rows["until"])
+        start = datetime.fromisoformat(rows["from"]) if "from" in rows else end - timedelta(1)
+        return start, end
+    else:
+        day = date.fromisoformat(rows["day"])
+        start, end = evaluation.day_bounds(day, day)
+    if "until" in rows:
+        end = min(end, datetime.fromisoformat(rows["until"]))
+    return start, end
+
+
+def _cases(title, facts, when: str, note=None) -> Behind:
+    facts = facts.select_related("case", "category").order_by(when, "pk")
+    rows = [
+        {"case": f.case.number, "what": f.category.name if f.category_id else "",
+         "at": getattr(f, when), "note": note(f) if note else ""}
+        for f in facts[:LIMIT]
+    ]  # fmt: skip
+    return Behind(str(title), facts.count(), rows)
+
+
+def _share(f) -> str:
+    return f"{f.work_seconds / f.allowed_seconds * 100:.1f} %"
+
+
+def records(value) -> Behind | None:
+    """The rows behind a leaf value, or None where the page links elsewhere (or has none)."""
+    e = value.explanation or {}
+    rows, measure = e.get("rows") or {}, e.get("measure") or {}
+    area = rows.get("area")
+    if not area:
+        return None
+    kind = measure.get("kind")
+    mine = CaseFact.objects.filter(area_path__startswith=area)
+    if kind in ("open", "component_ok_rate"):
+        at = datetime.fromisoformat(rows["at"])
+        facts = mine.filter(codes_q(rows["open_cases"]), filed_at__lt=at).filter(
+            Q(settled_at__isnull=True) | Q(settled_at__gte=at)
+        )
+        if measure.get("kind_of_case"):
+            facts = facts.filter(category_kind=measure["kind_of_case"])
+        return _cases(_("Cases open then"), facts, "filed_at")
+    if kind == "filed" and "until" in rows:  # an hour's 24 hours (a day's: the drill-down)
+        start, end = _window(rows)
+        facts = mine.filter(codes_q(rows["categories"]), filed_at__gte=start, filed_at__lt=end)
+        if measure.get("kind_of_case"):
+            facts = facts.filter(category_kind=measure["kind_of_case"])
+        return _cases(_("Cases filed in those 24 hours"), facts, "filed_at")
+    if kind == "repeat_rate":
+        return _repeats(mine, rows)
+    if kind == "dissatisfied_share":
+        start, end = _window(rows)
+        facts = mine.filter(rated_at__gte=start, rated_at__lt=end, rating__lt=3)
+        return _cases(_("Dissatisfied ratings"), facts, "rated_at", lambda f: f.rating)
+    if kind == "active_discovery_rate":
+        from signs.measures import FOUND_BY_THE_CITY
+
+        start, end = _window(rows)
+        facts = mine.filter(filed_at__gte=start, filed_at__lt=end, source__in=FOUND_BY_THE_CITY)
+        return _cases(_("Cases the city found itself"), facts, "filed_at",
+                      lambda f: f.get_source_display())  # fmt: skip
+    if kind == "overdue_per_mille":
+        end = _window(rows)[1]
+        overdue = evaluation.region_filters(end - timedelta(days=1), end, end)["overdue_open"]
+        facts = mine.filter(overdue)
+        return _cases(_("Cases overdue and open then"), facts, "deadline_at")
+    if kind == "time_share":
+        start, end = _window(rows)
+        tasks = TaskFact.objects.filter(
+            area_path__startswith=area, outcome=Outcome.DISPOSED, is_lead=True,
+            settled_at__gte=start, settled_at__lt=end, allowed_seconds__gt=0,
+            work_seconds__isnull=False,
+        ).select_related("case", "department").order_by(F("settled_at"), "pk")  # fmt: skip
+        found = [
+            {"case": t.case.number, "what": t.department.name, "at": t.settled_at,
+             "note": _share(t)}
+            for t in tasks[:LIMIT]
+        ]  # fmt: skip
+        return Behind(str(_("Lead tasks disposed: time taken of the time allowed")),
+                      tasks.count(), found)  # fmt: skip
+    if kind == "dispatch_quality":
+        start, end = _window(rows)
+        steps = (
+            PostFact.objects.filter(
+                area_path__startswith=area, stage=Stage.DISPATCH, at__gte=start, at__lt=end
+            )
+            .select_related("case", "person")
+            .order_by("at", "pk")
+        )
+        found = [
+            {"case": s.case.number, "what": s.person.get_full_name() or s.person.username,
+             "at": s.at, "note": _dispatch_note(s)}
+            for s in steps[:LIMIT]
+        ]  # fmt: skip
+        return Behind(str(_("Dispatches")), steps.count(), found)
+    if value.node.source == "sensor" and "device_type" in rows:
+        return _alarms(rows, kind)
+    return None
+
+
+def _dispatch_note(step) -> str:
+    timed = {True: _("on time"), False: _("late"), None: "—"}[step.on_time]
+    held = {True: _("accurate"), False: _("returned"), None: "—"}[step.held]
+    return f"{timed} · {held}"
+
+
+def _repeats(mine, rows) -> Behind:
+    """The window's cases that followed an earlier case of the same grid and subclass within
+    ``days`` days (the area's facts, ordered in Python: one area is small)."""
+    days = timedelta(days=int(rows["days"]))
+    start, end = datetime.fromisoformat(rows["from"]), datetime.fromisoformat(rows["until"])
+    facts = (
+        mine.filter(filed_at__gte=start - days, filed_at__lt=end, category__isnull=False)
+        .select_related("case", "category")
+        .order_by("area_path", "category_id", "filed_at", "pk")
+    )
+    found, last = [], {}
+    for f in facts:
+        key = (f.area_path, f.category_id)
+        before = last.get(key)
+        last[key] = f.filed_at
+        if f.filed_at >= start and before is not None and f.filed_at - before <= days:
+            found.append({"case": f.case.number, "what": f.category.name, "at": f.filed_at,
+                          "note": f"+{(f.filed_at - before).total_seconds() / 86400:.1f} d"})  # fmt: skip
+    found.sort(key=lambda r: r["at"])
+    return Behind(str(_("Repeated cases")), len(found), found[:LIMIT])
+
+
+def _alarms(rows, kind) -> Behind:
+    from iot.models import Alarm
+
+    start, end = _window(rows)
+    alarms = Alarm.objects.filter(
+        device__device_type__code=rows["device_type"], device__is_active=True,
+        rule__metric=rows["metric"], device__area_path__startswith=rows["area"],
+    ).select_related("device", "rule")  # fmt: skip
+    if kind == "alarms":
+        alarms = alarms.filter(started_at__gte=start, started_at__lt=end)
+    else:
+        alarms = alarms.filter(started_at__lt=end).filter(
+            Q(cleared_at__isnull=True) | Q(cleared_at__gte=start)
+        )
+    alarms = alarms.order_by("started_at", "pk")
+    found = [
+        {"device": a.device.code, "what": f"{a.device.code} {a.rule.name}", "at": a.started_at,
+         "note": a.get_severity_display()}
+        for a in alarms[:LIMIT]
+    ]  # fmt: skip
+    return Behind(str(_("Alarms")), alarms.count(), found)
