@@ -135,7 +135,23 @@ def records(value) -> Behind | None:
         return Behind(str(_("Dispatches")), steps.count(), found)
     if value.node.source == "sensor" and "device_type" in rows:
         return _alarms(rows, kind)
+    if kind in ("feed", "manual") and rows.get("figure"):
+        return _figure(rows["figure"])
     return None
+
+
+def _figure(pk: int) -> Behind | None:
+    """The figure record a feed or manual value is (who sent or entered it, when, its id)."""
+    from signs.models import Figure
+
+    figure = Figure.objects.filter(pk=pk).select_related("area", "by").first()
+    if figure is None:
+        return None
+    by = (figure.by.get_full_name() or figure.by.username) if figure.by_id else ""
+    row = {"what": f"{figure.code} = {figure.value:g} {figure.unit} ({figure.area.name}) · "
+                   f"{figure.source_id}",
+           "at": figure.at, "note": " · ".join(filter(None, [by, f"{figure.received_at:%Y-%m-%d %H:%M}"]))}  # fmt: skip
+    return Behind(str(_("The figure")), 1, [row])
 
 
 def _dispatch_note(step) -> str:

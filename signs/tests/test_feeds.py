@@ -190,3 +190,18 @@ def test_a_file_of_figures_is_stored_or_refused_by_line(tmp_path, personas, time
     no_column.write_text("area,at,value\n330203,2026-11-01 09:00,1\n", encoding="utf-8")
     with pytest.raises(CommandError, match="no column unit"):
         call_command("signs_import_figures", "sweeping_coverage", str(no_column))
+
+
+def test_a_feed_value_page_shows_the_figure_it_is(client, personas):
+    """A feed value names the record behind it: its code, value, area, source id and time."""
+    from signs import services
+    from signs.models import SignValue
+
+    _figure("330200", local(24, 23, 30), 80, "city-2330")
+    services.compute_day(date(2026, 11, 24))
+    value = SignValue.objects.get(node__code="C2.1", area_path="/330200/", day=date(2026, 11, 24))
+    client.force_login(personas["city_leader"])
+    page = client.get(f"/en/signs/values/{value.pk}/")
+    behind = page.context["behind"]
+    assert behind.total == 1 and "aqi = 80" in behind.rows[0]["what"]
+    assert "city-2330" in page.content.decode()
