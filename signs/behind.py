@@ -87,7 +87,7 @@ def records(value) -> Behind | None:
             facts = facts.filter(category_kind=measure["kind_of_case"])
         return _cases(_("Cases filed in those 24 hours"), facts, "filed_at")
     if kind == "repeat_rate":
-        return _repeats(mine, rows)
+        return _repeats(area, rows)
     if kind == "dissatisfied_share":
         start, end = _window(rows)
         facts = mine.filter(rated_at__gte=start, rated_at__lt=end, rating__lt=3)
@@ -160,26 +160,43 @@ def _dispatch_note(step) -> str:
     return f"{timed} · {held}"
 
 
-def _repeats(mine, rows) -> Behind:
+def _repeats(area: str, rows) -> Behind:
     """The window's cases that followed an earlier case of the same grid and subclass within
-    ``days`` days (the area's facts, ordered in Python: one area is small)."""
-    days = timedelta(days=int(rows["days"]))
+    ``days`` days: the measure's statement (each case against the one before it, ``LAG``) over
+    the area's facts, the first ``LIMIT`` of them."""
+    from django.db import connection
+
+    from signs.measures import GAP_DAYS
+
+    days = int(rows["days"])
     start, end = datetime.fromisoformat(rows["from"]), datetime.fromisoformat(rows["until"])
-    facts = (
-        mine.filter(filed_at__gte=start - days, filed_at__lt=end, category__isnull=False)
-        .select_related("case", "category")
-        .order_by("area_path", "category_id", "filed_at", "pk")
+    q, ops = connection.ops.quote_name, connection.ops
+    sql = f"""
+        SELECT case_id, filed_at, {GAP_DAYS[connection.vendor]} AS gap
+        FROM (SELECT case_id, filed_at,
+                     LAG(filed_at) OVER (PARTITION BY area_path, category_id
+                                         ORDER BY filed_at, id) AS prev
+              FROM {q(CaseFact._meta.db_table)}
+              WHERE filed_at >= %s AND filed_at < %s AND category_id IS NOT NULL
+                AND area_path LIKE %s) AS t
+        WHERE filed_at >= %s AND prev IS NOT NULL AND {GAP_DAYS[connection.vendor]} <= %s
+        ORDER BY filed_at, case_id
+        LIMIT %s
+    """  # noqa: S608 - the table name is the model's
+    first, last, since = (
+        ops.adapt_datetimefield_value(t) for t in (start - timedelta(days=days), end, start)
     )
-    found, last = [], {}
-    for f in facts:
-        key = (f.area_path, f.category_id)
-        before = last.get(key)
-        last[key] = f.filed_at
-        if f.filed_at >= start and before is not None and f.filed_at - before <= days:
-            found.append({"case": f.case.number, "what": f.category.name, "at": f.filed_at,
-                          "note": f"+{(f.filed_at - before).total_seconds() / 86400:.1f} d"})  # fmt: skip
-    found.sort(key=lambda r: r["at"])
-    return Behind(str(_("Repeated cases")), len(found), found[:LIMIT])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [first, last, area + "%", since, days, LIMIT])
+        found = cursor.fetchall()
+    facts = {f.case_id: f for f in CaseFact.objects.filter(case_id__in=[r[0] for r in found])
+             .select_related("case", "category")}  # fmt: skip
+    listed = [
+        {"case": facts[case_id].case.number, "what": facts[case_id].category.name,
+         "at": facts[case_id].filed_at, "note": f"+{gap:.1f} d"}
+        for case_id, _at, gap in found
+    ]  # fmt: skip
+    return Behind(str(_("Repeated cases")), int(rows.get("repeats", len(listed))), listed)
 
 
 def _alarms(rows, kind) -> Behind:

@@ -569,7 +569,7 @@ def _component_ok_rate(leaf: SignNode, tier: str, paths: list[str], when: When):
 
 
 # Days between a case and the one before it (``prev``), per database.
-_GAP_DAYS = {
+GAP_DAYS = {
     "postgresql": "EXTRACT(EPOCH FROM filed_at - prev) / 86400.0",
     "sqlite": "julianday(filed_at) - julianday(prev)",
 }
@@ -586,7 +586,7 @@ def _repeats(start, end, days: int) -> dict[str, dict[str, int]]:
     q, ops = connection.ops.quote_name, connection.ops
     sql = f"""
         SELECT area_path, COUNT(*),
-               SUM(CASE WHEN prev IS NOT NULL AND {_GAP_DAYS[connection.vendor]} <= %s
+               SUM(CASE WHEN prev IS NOT NULL AND {GAP_DAYS[connection.vendor]} <= %s
                         THEN 1 ELSE 0 END)
         FROM (SELECT area_path, filed_at,
                      LAG(filed_at) OVER (PARTITION BY area_path, category_id
