@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from catalog.selectors import codes_q
@@ -49,14 +49,23 @@ def _window(rows: dict) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _cases(title, facts, when: str, note=None) -> Behind:
-    facts = facts.select_related("case", "category").order_by(when, "pk")
+def _cases(title, facts, when: str, total, note=None) -> Behind:
+    """The latest ``LIMIT`` facts by ``when`` (newest first: read back along its index from the
+    period's end, where the rows are) and the total the measure counted (not counted again)."""
+    facts = facts.select_related("case", "category").order_by(f"-{when}", "-pk")
     rows = [
         {"case": f.case.number, "what": f.category.name if f.category_id else "",
          "at": getattr(f, when), "note": note(f) if note else ""}
         for f in facts[:LIMIT]
     ]  # fmt: skip
-    return Behind(str(title), facts.count(), rows)
+    return Behind(str(title), int(total or 0), rows)
+
+
+def _categories(codes) -> list[int]:
+    """The ids of the categories named (a filter by id, not by a join on codes)."""
+    from catalog.models import Category
+
+    return list(Category.objects.filter(codes_q(codes, prefix="")).values_list("pk", flat=True))
 
 
 def _share(f) -> str:
@@ -74,50 +83,53 @@ def records(value) -> Behind | None:
     mine = CaseFact.objects.filter(area_path__startswith=area)
     if kind in ("open", "component_ok_rate"):
         at = datetime.fromisoformat(rows["at"])
-        facts = mine.filter(codes_q(rows["open_cases"]), filed_at__lt=at).filter(
-            Q(settled_at__isnull=True) | Q(settled_at__gte=at)
-        )
+        facts = mine.filter(category__in=_categories(rows["open_cases"]), filed_at__lt=at)
+        facts = facts.filter(Q(settled_at__isnull=True) | Q(settled_at__gte=at))
         if measure.get("kind_of_case"):
             facts = facts.filter(category_kind=measure["kind_of_case"])
-        return _cases(_("Cases open then"), facts, "filed_at")
+        total = rows["open"] if "open" in rows else value.raw
+        return _cases(_("Cases open then"), facts, "filed_at", total)
     if kind == "filed" and "until" in rows:  # an hour's 24 hours (a day's: the drill-down)
         start, end = _window(rows)
-        facts = mine.filter(codes_q(rows["categories"]), filed_at__gte=start, filed_at__lt=end)
+        facts = mine.filter(category__in=_categories(rows["categories"]), filed_at__gte=start,
+                            filed_at__lt=end)  # fmt: skip
         if measure.get("kind_of_case"):
             facts = facts.filter(category_kind=measure["kind_of_case"])
-        return _cases(_("Cases filed in those 24 hours"), facts, "filed_at")
+        return _cases(_("Cases filed in those 24 hours"), facts, "filed_at", value.raw)
     if kind == "repeat_rate":
         return _repeats(area, rows)
     if kind == "dissatisfied_share":
         start, end = _window(rows)
         facts = mine.filter(rated_at__gte=start, rated_at__lt=end, rating__lt=3)
-        return _cases(_("Dissatisfied ratings"), facts, "rated_at", lambda f: f.rating)
+        return _cases(_("Dissatisfied ratings"), facts, "rated_at", rows.get("dissatisfied"),
+                      lambda f: f.rating)  # fmt: skip
     if kind == "active_discovery_rate":
         from signs.measures import FOUND_BY_THE_CITY
 
         start, end = _window(rows)
         facts = mine.filter(filed_at__gte=start, filed_at__lt=end, source__in=FOUND_BY_THE_CITY)
         return _cases(_("Cases the city found itself"), facts, "filed_at",
-                      lambda f: f.get_source_display())  # fmt: skip
+                      rows.get("found_by_the_city"), lambda f: f.get_source_display())  # fmt: skip
     if kind == "overdue_per_mille":
         end = _window(rows)[1]
         overdue = evaluation.region_filters(end - timedelta(days=1), end, end)["overdue_open"]
         facts = mine.filter(overdue)
-        return _cases(_("Cases overdue and open then"), facts, "deadline_at")
+        return _cases(_("Cases overdue and open then"), facts, "deadline_at",
+                      rows.get("overdue_open"))  # fmt: skip
     if kind == "time_share":
         start, end = _window(rows)
         tasks = TaskFact.objects.filter(
             area_path__startswith=area, outcome=Outcome.DISPOSED, is_lead=True,
             settled_at__gte=start, settled_at__lt=end, allowed_seconds__gt=0,
             work_seconds__isnull=False,
-        ).select_related("case", "department").order_by(F("settled_at"), "pk")  # fmt: skip
+        ).select_related("case", "department").order_by("-settled_at", "-pk")  # fmt: skip
         found = [
             {"case": t.case.number, "what": t.department.name, "at": t.settled_at,
              "note": _share(t)}
             for t in tasks[:LIMIT]
         ]  # fmt: skip
         return Behind(str(_("Lead tasks disposed: time taken of the time allowed")),
-                      tasks.count(), found)  # fmt: skip
+                      int(rows.get("tasks") or 0), found)  # fmt: skip
     if kind == "dispatch_quality":
         start, end = _window(rows)
         steps = (
