@@ -192,7 +192,7 @@ def _repeats(area: str, rows) -> Behind:
               WHERE filed_at >= %s AND filed_at < %s AND category_id IS NOT NULL
                 AND area_path LIKE %s) AS t
         WHERE filed_at >= %s AND prev IS NOT NULL AND {GAP_DAYS[connection.vendor]} <= %s
-        ORDER BY filed_at, case_id
+        ORDER BY filed_at DESC, case_id DESC
         LIMIT %s
     """  # noqa: S608 - the table name is the model's
     first, last, since = (

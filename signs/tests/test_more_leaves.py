@@ -211,6 +211,7 @@ def test_a_value_page_lists_what_its_leaf_counted(client, staff, region_week):  
 
     repeats, html = behind("O1.4", MONDAY)
     assert repeats.total == 7 and len(repeats.rows) == 7  # all but the first of the eight
+    assert [r["at"] for r in repeats.rows] == sorted((r["at"] for r in repeats.rows), reverse=True)
     numbers = {c.number for c in region_week.values()}
     assert {r["case"] for r in repeats.rows} <= numbers
     assert f'href="/en/cases/{repeats.rows[0]["case"]}/"' in html
