@@ -25,7 +25,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -394,7 +394,12 @@ def region_cases(request: HttpRequest) -> HttpResponse:
     source = request.GET.get("source")
     source = source if source in SourceChannel.values else None
     # A sign index leaf's cases (体征 filed leaves): only these categories (subclass or 大类).
-    codes = [c for c in request.GET.getlist("category") if c.isdigit() and len(c) in (2, 5)]
+    codes = request.GET.getlist("category")
+    if bad := [c for c in codes if not (c.isdigit() and len(c) in (2, 5))]:
+        return HttpResponseBadRequest(
+            _("Not a category code (five digits, or two for a major class): %(codes)s")
+            % {"codes": ", ".join(bad)}
+        )
     if codes:
         facts = facts.filter(codes_q(codes))
     now = timezone.now()

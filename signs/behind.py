@@ -76,9 +76,9 @@ def records(value) -> Behind | None:
     """The rows behind a leaf value, or None where the page links elsewhere (or has none)."""
     e = value.explanation or {}
     rows, measure = e.get("rows") or {}, e.get("measure") or {}
-    area = rows.get("area")
-    if not area:
+    if not rows.get("area"):
         return None
+    area = value.area_path  # the area the page checked the reader may see
     kind = measure.get("kind")
     mine = CaseFact.objects.filter(area_path__startswith=area)
     if kind in ("open", "component_ok_rate"):
@@ -100,7 +100,9 @@ def records(value) -> Behind | None:
         return _repeats(area, rows)
     if kind == "dissatisfied_share":
         start, end = _window(rows)
-        facts = mine.filter(rated_at__gte=start, rated_at__lt=end, rating__lt=3)
+        from signs.measures import DISSATISFIED_BELOW
+
+        facts = mine.filter(rated_at__gte=start, rated_at__lt=end, rating__lt=DISSATISFIED_BELOW)
         return _cases(_("Dissatisfied ratings"), facts, "rated_at", rows.get("dissatisfied"),
                       lambda f: f.rating)  # fmt: skip
     if kind == "active_discovery_rate":
@@ -137,7 +139,7 @@ def records(value) -> Behind | None:
                 area_path__startswith=area, stage=Stage.DISPATCH, at__gte=start, at__lt=end
             )
             .select_related("case", "person")
-            .order_by("at", "pk")
+            .order_by("-at", "-pk")
         )
         found = [
             {"case": s.case.number, "what": s.person.get_full_name() or s.person.username,
@@ -146,7 +148,7 @@ def records(value) -> Behind | None:
         ]  # fmt: skip
         return Behind(str(_("Dispatches")), steps.count(), found)
     if value.node.source == "sensor" and "device_type" in rows:
-        return _alarms(rows, kind)
+        return _alarms(rows, kind, area)
     if kind in ("feed", "manual") and rows.get("figure"):
         return _figure(rows["figure"])
     return None
@@ -211,13 +213,15 @@ def _repeats(area: str, rows) -> Behind:
     return Behind(str(_("Repeated cases")), int(rows.get("repeats", len(listed))), listed)
 
 
-def _alarms(rows, kind) -> Behind:
+def _alarms(rows, kind, area: str) -> Behind:
+    """The alarms a sensor leaf read, newest first (its total: the devices over their limit,
+    the alarms started, or those active, as the measure counted them)."""
     from iot.models import Alarm
 
     start, end = _window(rows)
     alarms = Alarm.objects.filter(
         device__device_type__code=rows["device_type"], device__is_active=True,
-        rule__metric=rows["metric"], device__area_path__startswith=rows["area"],
+        rule__metric=rows["metric"], device__area_path__startswith=area,
     ).select_related("device", "rule")  # fmt: skip
     if kind == "alarms":
         alarms = alarms.filter(started_at__gte=start, started_at__lt=end)
@@ -225,10 +229,16 @@ def _alarms(rows, kind) -> Behind:
         alarms = alarms.filter(started_at__lt=end).filter(
             Q(cleared_at__isnull=True) | Q(cleared_at__gte=start)
         )
-    alarms = alarms.order_by("started_at", "pk")
+    alarms = alarms.order_by("-started_at", "-pk")
     found = [
         {"device": a.device.code, "what": f"{a.device.code} {a.rule.name}", "at": a.started_at,
          "note": a.get_severity_display()}
         for a in alarms[:LIMIT]
     ]  # fmt: skip
-    return Behind(str(_("Alarms")), alarms.count(), found)
+    if kind == "alarms":
+        title, total = _("Alarms started"), rows.get("alarms", len(found))
+    elif kind == "alarm_level":
+        title, total = _("Alarms active"), alarms.count()
+    else:  # points_over / share_over count devices
+        title, total = _("Alarms active (devices over their limit)"), rows.get("over", 0)
+    return Behind(str(title), int(total), found)

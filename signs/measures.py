@@ -108,6 +108,10 @@ NOTES = {
     "stale": _("Stale: the latest figure (%(at)s) is older than the leaf's freshness."),
     "not_computed": _("The platform measure %(kind)s is not computed yet."),
     "not_connected": _("No %(source)s connected for this leaf yet."),
+    "not_backfilled": _(
+        "%(n)s tasks of the window were recorded before their allowed time was kept: run "
+        "manage.py evaluation_backfill to count them."
+    ),
 }
 
 
@@ -624,9 +628,12 @@ def _repeat_rate(leaf: SignNode, tier: str, paths: list[str], when: When):
 @per_computation(maxsize=8)
 def _time_shares(start, end) -> dict[str, dict[str, float]]:
     """area path -> {"tasks": lead tasks disposed in [start, end) with an allowed time,
-    "share": the sum of their working time used / allowed}."""
+    "share": the sum of their working time used / allowed, "unknown": those whose fact has no
+    allowed time (written before evaluation 0012, until ``evaluation_backfill`` rewrites
+    them)}."""
     from evaluation.models import Outcome, TaskFact
 
+    known = Q(allowed_seconds__gt=0)
     used = Cast("work_seconds", FloatField()) / Cast("allowed_seconds", FloatField())
     rows = (
         TaskFact.objects.filter(
@@ -634,14 +641,18 @@ def _time_shares(start, end) -> dict[str, dict[str, float]]:
             is_lead=True,
             settled_at__gte=start,
             settled_at__lt=end,
-            allowed_seconds__gt=0,
             work_seconds__isnull=False,
-        )  # fmt: skip
+        )
         .values_list("area_path")
-        .annotate(n=Count("pk"), share=Sum(used))
+        .annotate(
+            n=Count("pk", filter=known),
+            share=Sum(used, filter=known),
+            unknown=Count("pk", filter=Q(allowed_seconds__isnull=True)),
+        )
         .order_by()
     )
-    return {path: {"tasks": n, "share": share} for path, n, share in rows}
+    return {path: {"tasks": n, "share": share or 0.0, "unknown": unknown}
+            for path, n, share, unknown in rows}  # fmt: skip
 
 
 def _time_share(leaf: SignNode, tier: str, paths: list[str], when: When):
@@ -655,6 +666,11 @@ def _time_share(leaf: SignNode, tier: str, paths: list[str], when: When):
     for path in paths:
         tasks, share = counts[path]["tasks"], counts[path]["share"]
         what = {"area": path, **stated, "tasks": tasks, "time_share_sum": round(share, 4)}
+        if counts[path]["unknown"]:  # a mean over part of the tasks would mislead
+            what["without_allowed_time"] = counts[path]["unknown"]
+            found[path] = Measured(None, None, what, "not_backfilled",
+                                   {"n": counts[path]["unknown"]})  # fmt: skip
+            continue
         found[path] = _percent(what, share, tasks)
     return found
 

@@ -20,6 +20,7 @@ from areas.models import AdminArea
 from cases import permissions
 from cases.views.access import elsewhere
 from core.dates import day_or_none
+from evaluation.selectors import RANKING_ROLES
 from org.models import Role
 from signs import behind, early_warning, figure_pages, normalisers, scoring, selectors, services
 from signs.models import Level, SignNode, SignValue
@@ -85,6 +86,9 @@ def value(request: HttpRequest, pk: int) -> HttpResponse:
             .first()
         )
         children.append({**child, "value": stored})
+    # The cases, ratings and people behind a number are for the roles that may open the
+    # evaluation's drill-downs (a disposer or an inspector sees the number and how it is made).
+    may_list = permissions.role_of(request.user) in RANKING_ROLES
     return render(
         request,
         "signs/value.html",
@@ -92,8 +96,8 @@ def value(request: HttpRequest, pk: int) -> HttpResponse:
             "value": found,
             "explanation": found.explanation,
             "children": children,
-            "cases_url": _cases_url(found),
-            "behind": None if children else behind.records(found),
+            "cases_url": _cases_url(found) if may_list else "",
+            "behind": behind.records(found) if may_list and not children else None,
             "area_name": _area_name(found.area_path),
             "trend": _trend(found),
         },
@@ -280,7 +284,8 @@ def weights(request: HttpRequest) -> HttpResponse:
                     services.compute_day(day, tree=tree)
                 from signs import tasks
 
-                transaction.on_commit(tasks.recompute_latest_hour)  # the index "now" too
+                # the index "now" too (a queue that is down loses it, not the save)
+                transaction.on_commit(tasks.recompute_latest_hour, robust=True)
             messages.success(request, _("Saved: %(n)s weights changed.") % {"n": len(changed)})
             return redirect("signs:weights")
         for node in nodes:

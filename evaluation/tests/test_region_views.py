@@ -164,3 +164,10 @@ def test_a_long_ranking_comes_a_page_at_a_time_and_the_export_has_every_row(
     export = client.get(PAGE, {**WEEK_QUERY, "tier": "street", "format": "csv"})
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert [r[3] for r in rows[1:]] == ["Gamma", "Alpha"]
+
+
+def test_a_category_filter_must_be_codes(client, staff, region_week):  # noqa: F811
+    client.force_login(staff["city_leader"])
+    bad = client.get("/en/evaluation/regions/cases/",
+                     {"region": "330203001", "count": "filed", **WEEK_QUERY, "category": "x1"})  # fmt: skip
+    assert bad.status_code == 400 and "x1" in bad.content.decode()

@@ -224,3 +224,36 @@ def test_a_value_page_lists_what_its_leaf_counted(client, staff, region_week):  
     assert shares.total == 4 and "75.0 %" in {r["note"] for r in shares.rows}
     filed, _html = behind("S2.4", MONDAY, 12)  # 井盖 categories: none of the week's cases
     assert filed.total == 0
+
+
+def test_the_records_behind_are_for_the_roles_that_may_drill_down(client, staff, region_week):  # noqa: F811
+    """A disposer or an inspector of the area sees a value and how it is made, not the cases,
+    ratings and people behind it (the evaluation drill-downs refuse them too)."""
+    from signs import services
+    from signs.models import SignValue
+
+    services.compute_day(date(2026, 11, 29))
+    unhappy = SignValue.objects.get(node__code="M2.2", area_path=ALPHA, day=date(2026, 11, 29))
+    shown = []
+    for persona in ("alpha_inspector", "roads_disposer"):
+        client.force_login(staff[persona])
+        page = client.get(f"/en/signs/values/{unhappy.pk}/")
+        if page.status_code == 404:
+            continue  # not in their scope at all
+        shown.append(persona)
+        assert page.status_code == 200 and page.context["behind"] is None
+        assert page.context["cases_url"] == "" and 'id="behind"' not in page.content.decode()
+    assert shown  # the page itself is theirs to see
+    client.force_login(staff["city_leader"])
+    assert client.get(f"/en/signs/values/{unhappy.pk}/").context["behind"].total == 1
+
+
+def test_time_share_says_so_when_facts_predate_the_allowed_time(region_week):  # noqa: F811
+    """Facts written before task facts kept their allowed time (evaluation 0012): no mean over
+    part of the tasks, a note asking for the backfill instead."""
+    from evaluation.models import TaskFact
+
+    TaskFact.objects.filter(case=region_week["late"]).update(allowed_seconds=None)
+    found = _one({"kind": "time_share", "window_days": 7}, date(2026, 11, 29))
+    assert found.raw is None and found.note == "not_backfilled"
+    assert found.note_params == {"n": 1} and found.rows["without_allowed_time"] == 1
