@@ -76,6 +76,15 @@ def working_seconds(start: datetime, end: datetime, unit: str, area_class: str |
     return max(0, int(delta.total_seconds()))
 
 
+def allowed_seconds(
+    started_at: datetime, deadline_at: datetime, unit: str, paused_seconds: int, area_class
+) -> int:
+    """The time a task is allowed on its clock (处置时限: limit + approved extensions): the
+    working time from its start to its deadline, less the pauses that pushed the deadline.
+    The light, the SLA scanner and the evaluation facts all measure against this."""
+    return working_seconds(started_at, deadline_at, unit, area_class) - paused_seconds
+
+
 def push(at: datetime, seconds: int, unit: str, area_class: str | None) -> datetime:
     """``at`` moved later by ``seconds`` of ``unit``'s clock."""
     if seconds <= 0:
@@ -119,9 +128,8 @@ def progress(task, now: datetime, *, area_class: str | None = None) -> Decimal:
     if task.paused_at is not None and task.paused_at < end:
         end = task.paused_at  # suspended: the clock stopped when the case was put on hold
     used = working_seconds(task.started_at, end, task.time_unit, area_class) - task.paused_seconds
-    allowed = (
-        working_seconds(task.started_at, task.deadline_at, task.time_unit, area_class)
-        - task.paused_seconds
+    allowed = allowed_seconds(
+        task.started_at, task.deadline_at, task.time_unit, task.paused_seconds, area_class
     )
     if allowed <= 0:
         return Decimal("Infinity") if used > 0 else Decimal(0)
@@ -163,9 +171,8 @@ def worst_light(lights) -> Light | None:
 def yellow_at(task, *, area_class: str | None = None) -> datetime:
     """When the task turns yellow (80 % used), for the SLA scanner's next wake-up."""
     area_class = area_class if area_class is not None else _area_class(task)
-    allowed = (
-        working_seconds(task.started_at, task.deadline_at, task.time_unit, area_class)
-        - task.paused_seconds
+    allowed = allowed_seconds(
+        task.started_at, task.deadline_at, task.time_unit, task.paused_seconds, area_class
     )
     warn = int(Decimal(max(allowed, 0)) * YELLOW_FROM) + task.paused_seconds
     return push(task.started_at, warn, task.time_unit, area_class)
