@@ -352,14 +352,21 @@ def _path_counts(start, end, cutoff) -> dict[str, dict]:
     for every tier and rate leaf (``forget`` clears it)."""
     counts = rollups.region_counts(None, start, end, now=min(end, cutoff))
     if cutoff < end:
-        later = selectors.region_counts(_dated_within(cutoff, end), None, cutoff, end, now=end)
-        for path, row in later.items():
+        for path, row in _counted_after(cutoff, end).items():
             if path in counts:
                 mine = counts[path]
                 for key in AFTER_THE_CUTOFF:
                     mine[key] -= row[key]
                 mine["due"] = mine["closed"] + mine["overdue_open"]
     return counts
+
+
+@per_computation(maxsize=4)
+def _counted_after(cutoff, end) -> dict[str, dict[str, int]]:
+    """area path -> the region counts of [cutoff, end): what a day's rollups count after an
+    hour's end, to be taken out of them (the rates' windows and the open totals both end with
+    that day, so one read serves them)."""
+    return selectors.region_counts(_dated_within(cutoff, end), None, cutoff, end, now=end)
 
 
 def _dated_within(start, end):
@@ -499,8 +506,7 @@ def _open_totals(when: When) -> dict[str, dict[str, int]]:
     open_by = {path: {"open": filed - closed - voided} for path, filed, closed, voided in totals}
     end = selectors.day_bounds(day, day)[1]
     if when.end < end:
-        later = selectors.region_counts(_dated_within(when.end, end), None, when.end, end, now=end)
-        for path, row in later.items():
+        for path, row in _counted_after(when.end, end).items():
             if path in open_by:
                 open_by[path]["open"] -= row["filed"] - row["closed"] - row["voided"]
     return open_by
