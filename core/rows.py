@@ -77,19 +77,26 @@ def _getter(field: Field) -> Callable[[Model], object]:
     return lambda instance: field.pre_save(instance, True)
 
 
+def _written(conn, model: type[Model]) -> tuple[list[Field], list[tuple[Callable, Callable]]]:
+    """The fields an INSERT writes (every concrete field but the auto pk) and, for each, how
+    to read its value off an instance and prepare it for the database."""
+    meta = model._meta
+    written = [f for f in meta.concrete_fields if f is not meta.pk]
+    return written, [(_getter(f), _preparer(f, conn)) for f in written]
+
+
 def _insert_shape(conn, model: type[Model], count: int):
     key = ("insert", model, count)
     shapes = _shapes(conn)
     if key not in shapes:
         q, meta = conn.ops.quote_name, model._meta
-        written = [f for f in meta.concrete_fields if f is not meta.pk]
+        written, steps = _written(conn, model)
         columns = ", ".join(q(f.column) for f in written)
         row = f"({', '.join(['%s'] * len(written))})"
         sql = (
             f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES {', '.join([row] * count)} "
             f"RETURNING {q(meta.pk.column)}"
         )
-        steps = [(_getter(f), _preparer(f, conn)) for f in written]
         shapes[key] = (sql, steps)
     return shapes[key]
 
@@ -298,8 +305,7 @@ def copy_in(instances: Sequence[Model]) -> int:
         model.objects.bulk_create(instances, batch_size=2000)
         return len(instances)
     q, meta = conn.ops.quote_name, model._meta
-    written = [f for f in meta.concrete_fields if f is not meta.pk]
-    steps = [(_getter(f), _preparer(f, conn)) for f in written]
+    written, steps = _written(conn, model)
     columns = ", ".join(q(f.column) for f in written)
     with conn.cursor() as cursor:
         with cursor.copy(f"COPY {q(meta.db_table)} ({columns}) FROM STDIN") as copy:
@@ -313,7 +319,7 @@ def _upsert_shape(conn, model, count: int, conflict: str, names: tuple[str, ...]
     shapes = _shapes(conn)
     if key not in shapes:
         q, meta = conn.ops.quote_name, model._meta
-        written = [f for f in meta.concrete_fields if f is not meta.pk]
+        written, steps = _written(conn, model)
         columns = ", ".join(q(f.column) for f in written)
         source, params = rows_source(conn, written, count)
         updated = (q(meta.get_field(n).column) for n in names)
@@ -322,7 +328,6 @@ def _upsert_shape(conn, model, count: int, conflict: str, names: tuple[str, ...]
             f"INSERT INTO {q(meta.db_table)} ({columns}) {source} "
             f"ON CONFLICT ({q(meta.get_field(conflict).column)}) DO UPDATE SET {updates}"
         )
-        steps = [(_getter(f), _preparer(f, conn)) for f in written]
         shapes[key] = (sql, steps, params)
     return shapes[key]
 
