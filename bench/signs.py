@@ -18,12 +18,17 @@ Timed, in order:
 2. the explanation page of ``--explain`` random values of that day and hour
    (``/signs/values/<pk>/``, the city leader, through Django's test client: the whole
    request), ms, p95;
-3. the baseline: the "filed" leaves' raw values (19 of the 58: cases filed in the day or the
-   24 hours in their GB/T 47678.5 categories, per area) by one SQL statement over
-   ``cases_case``.
+3. the baseline: the platform and sensor leaves' raw values by plain SQL over the case, task,
+   rating, component and alarm tables, no facts and no rollups: the 19 "filed" leaves (cases
+   filed in the day or the 24 hours in their GB/T 47678.5 categories, per area) by one
+   statement per leaf and tier over ``cases_case``, the others (rates, open cases, repeat
+   rate, 主动发现率, 不满意占比, 超期千分比, 部件完好率, the sensor leaves) by one statement
+   each over the period (bench/_signs_sql.py, summed into the areas of every tier).
 
-Before those times are printed every "filed" leaf's stored raw value, for every area, the
-day's and the hour's, is compared with the SQL's; any difference stops the bench.
+Before those times are printed every such leaf's stored raw value, for every area, the day's
+and the hour's, is compared with the SQL's; any difference stops the bench. Two leaves run on
+working time, which only the facts have (B3.3 处置用时占时限比, M3.2 按时、准确派遣率): their
+counts (lead tasks disposed, dispatches done) are compared instead.
 
 Readings: ``--readings`` (default 10 M, the issue's size) sensor readings of 2025 are added to
 the demo devices (their own monthly partitions, one reading per device every few minutes) when
@@ -44,8 +49,10 @@ import random
 import statistics
 import tempfile
 import time
+from collections import defaultdict
 from datetime import date, timedelta
 
+import _signs_sql as baseline_sql
 from _common import emit
 
 NAME = "signs"
@@ -56,7 +63,8 @@ HOUR = 10  # the index "now" as 11:00 ends: the 24 hours from Sunday 11:00
 FILED_SQL = """
 SELECT substr(c.area_path, 1, %(length)s) AS region, count(*)
 FROM cases_case c JOIN catalog_category k ON k.id = c.category_id
-WHERE c.filed_at >= %(start)s AND c.filed_at < %(end)s AND k.code = ANY(%(codes)s)
+WHERE c.filed_at >= %(start)s AND c.filed_at < %(end)s
+  AND (k.code = ANY(%(codes)s) OR k.major_code = ANY(%(codes)s))
   AND substr(c.area_path, 1, %(length)s) = ANY(%(paths)s)
 GROUP BY 1
 """
@@ -129,6 +137,68 @@ def add_readings(wanted: int) -> None:
           f"added in {time.perf_counter() - began:.0f} s)")  # fmt: skip
 
 
+VARIETY_DAYS = 45  # the weeks before DAY given ratings, other sources and alarms
+
+
+def add_variety(seed: int) -> None:
+    """What a hotline year lacks, for the leaves that count it (untimed, once per database):
+    of every tenth case filed in the ``VARIETY_DAYS`` days up to DAY, a third found by the
+    city (inspector, video AI, sensor, planned work: 主动发现率) and the closed ones rated by
+    their reporter 1-5 a few hours after closing (满意率, 不满意占比), their facts and rollups
+    rewritten by the backfill (as after a repair); and alarms of the water-level and noise
+    devices started and cleared over the same days (积水点超警, 噪声超标占比). The checks
+    before the times then compare values that are not all 0."""
+    from django.db.models import F
+
+    from cases.models import Case
+    from evaluation import facts, selectors
+    from iot.models import Alarm, AlarmRule, AlarmStatus, Device
+    from portal.models import Satisfaction, SatisfactionChannel
+    from signs.measures import FOUND_BY_THE_CITY
+
+    start, end = selectors.day_bounds(DAY - timedelta(days=VARIETY_DAYS), DAY)
+    if Satisfaction.objects.filter(submitted_at__gte=start, submitted_at__lt=end).exists():
+        return
+    began = time.perf_counter()
+    rng = random.Random(seed)
+    sample = list(
+        Case.objects.filter(filed_at__gte=start, filed_at__lt=end)
+        .annotate(tenth=F("pk") % 10)
+        .filter(tenth=0)
+        .values_list("pk", "status", "closed_at", "category_id", "area_path")
+    )
+    found_by_city = [pk for pk, *_rest in sample if rng.random() < 1 / 3]
+    for source in FOUND_BY_THE_CITY:
+        mine = [pk for pk in found_by_city if rng.choice(FOUND_BY_THE_CITY) == source]
+        Case.objects.filter(pk__in=mine).update(source=source)
+    ratings = [
+        Satisfaction(
+            case_id=pk, rating=rng.choice((1, 2, 3, 4, 4, 5, 5, 5)),
+            channel=SatisfactionChannel.PHONE, category_id=category, area_path=path,
+            closed_at=closed, submitted_at=closed + timedelta(hours=rng.randint(1, 48)),
+        )
+        for pk, status, closed, category, path in sample
+        if status == "closed" and closed is not None
+    ]  # fmt: skip
+    Satisfaction.objects.bulk_create(ratings, batch_size=5_000)
+    facts.backfill(Case.objects.filter(pk__in=[row[0] for row in sample]))
+    alarms = []
+    for type_code, metric in (("water_level", "depth"), ("noise", "LAeq")):
+        rules = list(AlarmRule.objects.filter(device_type__code=type_code, metric=metric))
+        for device in Device.objects.filter(device_type__code=type_code, is_active=True):
+            for _n in range(rng.randint(0, VARIETY_DAYS // 3)):
+                rule = rng.choice(rules)
+                at = start + timedelta(seconds=rng.randint(0, VARIETY_DAYS * 86400))
+                alarms.append(Alarm(
+                    device=device, rule=rule, severity=rule.severity,
+                    status=AlarmStatus.CLEARED, started_at=at, last_triggered_at=at,
+                    cleared_at=at + timedelta(minutes=rng.randint(5, 600)),
+                ))  # fmt: skip
+    Alarm.objects.bulk_create(alarms)
+    print(f"variety: {len(found_by_city):,} cases found by the city, {len(ratings):,} ratings, "
+          f"{len(alarms):,} alarms, in {time.perf_counter() - began:.0f} s")  # fmt: skip
+
+
 def measure(args) -> None:
     """The day computed ``--repeat`` times, checked against SQL, explanations; the result line."""
     from django.db import connection
@@ -141,20 +211,18 @@ def measure(args) -> None:
     from signs.tree import active_tree
 
     add_readings(args.readings)
+    add_variety(args.seed)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
 
     tree = active_tree()
-    filed = [
-        leaf for leaf in tree.nodes.filter(level="leaf") if leaf.measure.get("kind") == "filed"
-    ]
     times = []
     for _ in range(args.repeat):
         began = time.perf_counter()
         written = signs.compute_day(DAY, tree=tree)
         times.append((time.perf_counter() - began) * 1000)
     print(f"compute_day: {written:,} values; ms {[round(t) for t in times]}")
-    day_base = checked(tree, filed, None, *selectors.day_bounds(DAY, DAY), args.repeat)
+    day_base = checked(tree, None, *selectors.day_bounds(DAY, DAY), args.repeat)
     hour_times = []
     for _ in range(args.repeat):
         began = time.perf_counter()
@@ -162,7 +230,7 @@ def measure(args) -> None:
         hour_times.append((time.perf_counter() - began) * 1000)
     print(f"compute_hour: {written:,} values; ms {[round(t) for t in hour_times]}")
     until = selectors.day_bounds(DAY, DAY)[0] + timedelta(hours=HOUR + 1)
-    hour_base = checked(tree, filed, HOUR, until - timedelta(days=1), until, args.repeat)
+    hour_base = checked(tree, HOUR, until - timedelta(days=1), until, args.repeat)
 
     client = Client()
     from django.contrib.auth import get_user_model
@@ -184,27 +252,35 @@ def measure(args) -> None:
         f"compute_hour p50 {value:.0f} ms (target <= 5,000), max {max(hour_times):.0f} ms; "
         f"compute_day p50 {statistics.median(times):.0f} ms; "
         f"explanation p50 {statistics.median(explain):.1f} ms, p95 {p95:.1f} ms "
-        f"(target <= 200) over {len(explain)} (days and hours); baseline SQL (the filed "
-        f"leaves) p50 {baseline:.0f} ms for the hour, {statistics.median(day_base):.0f} ms "
+        f"(target <= 200) over {len(explain)} (days and hours); baseline SQL (the platform "
+        f"and sensor leaves) p50 {baseline:.0f} ms for the hour, {statistics.median(day_base):.0f} ms "
         f"for the day"
     )
     emit(bench=NAME, value=value, unit="ms", baseline=baseline, n=Case.objects.count())
 
 
-def checked(tree, filed, hour, start, end, repeat: int) -> list[float]:
-    """The baseline, and the check: every "filed" leaf's raw value of the day (``hour`` None)
-    or of the hour, for every area, equal to one SQL count over ``cases_case`` in [start,
-    end); returns the SQL's times (ms)."""
+def checked(tree, hour, start, end, repeat: int) -> list[float]:
+    """The baseline, and the check: every platform and sensor leaf's raw value of the day
+    (``hour`` None) or of the hour ending [start, end), for every area, equal to the same value
+    by plain SQL (the filed leaves by ``FILED_SQL`` per leaf and tier, the others by the
+    statements of bench/_signs_sql.py, each read once for the period); B3.3 and M3.2, whose
+    values run on working time, by what they counted. Returns the SQL's times (ms)."""
     from django.db import connection
 
     from evaluation import selectors
-    from signs.models import SignValue
+    from signs.measures import RATE_WINDOW_DAYS
+    from signs.models import SignValue, Source
 
+    leaves = list(
+        tree.nodes.filter(level="leaf", source__in=[Source.PLATFORM, Source.SENSOR]).order_by(
+            "code"
+        )
+    )
     stored = {
-        (v.node.code, v.area_path): v.raw
-        for v in SignValue.objects.filter(
-            tree=tree, day=DAY, hour=hour, node__in=filed
-        ).select_related("node")
+        (code, path): (raw, explanation.get("rows", {}))
+        for code, path, raw, explanation in SignValue.objects.filter(
+            tree=tree, day=DAY, hour=hour, node__in=leaves
+        ).values_list("node__code", "area_path", "raw", "explanation")
     }
     # The areas of each leaf and tier, read once: the baseline times the SQL alone.
     asked = [
@@ -212,30 +288,64 @@ def checked(tree, filed, hour, start, end, repeat: int) -> list[float]:
             SignValue.objects.filter(tree=tree, day=DAY, hour=hour, node=leaf, tier=tier)
             .values_list("area_path", flat=True)
         ))
-        for leaf in filed
+        for leaf in leaves
         for tier in leaf.tiers
     ]  # fmt: skip
     base_times = []
     for _ in range(repeat):
         began = time.perf_counter()
-        counted = {}
+        values: dict[tuple[str, str], float | None] = {}
+        counts: dict[tuple[str, str], int] = {}
+        periods: dict[int, baseline_sql.Period] = {}
         with connection.cursor() as cursor:
             for leaf, tier, paths in asked:
-                cursor.execute(FILED_SQL, {
-                    "length": selectors.tier_path_length(tier), "start": start, "end": end,
-                    "codes": leaf.measure.get("categories", []), "paths": paths,
-                })  # fmt: skip
-                by_region = dict(cursor.fetchall())
-                for path in paths:
-                    counted[(leaf.code, path)] = float(by_region.get(path, 0))
+                kind = leaf.measure.get("kind")
+                if kind == "filed":
+                    cursor.execute(FILED_SQL, {
+                        "length": selectors.tier_path_length(tier), "start": start, "end": end,
+                        "codes": leaf.measure.get("categories", []), "paths": paths,
+                    })  # fmt: skip
+                    by_region = dict(cursor.fetchall())
+                    for path in paths:
+                        values[(leaf.code, path)] = float(by_region.get(path, 0))
+                    continue
+                days = int(leaf.measure.get("window_days", RATE_WINDOW_DAYS))
+                if days not in periods:
+                    periods[days] = baseline_sql.Period(DAY, start, end, days)
+                period = periods[days]
+                found = baseline_sql.expected(leaf, tier, paths, period)
+                if found is not None:
+                    values.update({(leaf.code, p): v for p, v in found.items()})
+                    continue
+                found = baseline_sql.counted(leaf, tier, paths, period)
+                if found is None:
+                    raise SystemExit(f"{NAME}: {leaf.code}: no SQL for the kind {kind}")
+                counts.update({(leaf.code, p): n for p, n in found.items()})
         base_times.append((time.perf_counter() - began) * 1000)
-    different = {k: (stored.get(k), v) for k, v in counted.items() if stored.get(k) != v}
-    if different or not counted:
+    different = {k: (stored.get(k, (None,))[0], v) for k, v in values.items()
+                 if k not in stored or stored[k][0] != v}  # fmt: skip
+    for (code, path), n in counts.items():
+        rows = stored.get((code, path), (None, {}))[1]
+        told = rows.get("tasks", rows.get("dispatches", {}).get("judged", 0))
+        if told != n:
+            different[(code, path)] = (told, n)
+    if different or not values:
         raise SystemExit(
-            f"{NAME}: stored raw values differ from SQL: {list(different.items())[:5]}"
+            f"{NAME}: stored raw values differ from SQL (stored, SQL): "
+            f"{list(different.items())[:8]}"
         )
+    kind_of = {leaf.code: leaf.measure.get("kind") for leaf in leaves}
+    seen: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # compared, a value, not 0
+    for (code, _path), v in [*values.items(), *counts.items()]:
+        tally = seen[kind_of[code]]
+        tally[0] += 1
+        tally[1] += v is not None
+        tally[2] += bool(v)
     what = "the day" if hour is None else f"the hour ending {hour + 1}:00"
-    print(f"checked {len(counted):,} filed-leaf values of {what} against SQL: equal")
+    print(f"checked {len(values):,} leaf values and {len(counts):,} counts of {what} "
+          f"({len(leaves)} leaves) against SQL: equal; compared / with a value / not 0:")  # fmt: skip
+    for kind, (n, valued, nonzero) in sorted(seen.items()):
+        print(f"  {kind}: {n:,} / {valued:,} / {nonzero:,}")
     return base_times
 
 
