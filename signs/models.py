@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SignTree(models.Model):
@@ -88,6 +89,27 @@ class Frequency(models.TextChoices):
     YEAR = "year", _("Yearly")
 
 
+# The built-in tree's units in the reader's language (a city's own unit is shown as written).
+UNIT_LABELS = {
+    "cases/d": pgettext_lazy("sign unit", "cases/d"),
+    "cases": pgettext_lazy("sign unit", "cases"),
+    "cases/百公里/d": pgettext_lazy("sign unit", "cases/百公里/d"),
+    "cases per 10 k covers": pgettext_lazy("sign unit", "cases per 10 k covers"),
+    "cases per 100 toilets/d": pgettext_lazy("sign unit", "cases per 100 toilets/d"),
+    "level": pgettext_lazy("sign unit", "level"),
+    "points": pgettext_lazy("sign unit", "points"),
+    "% points": pgettext_lazy("sign unit", "% points"),
+    "alarms/d": pgettext_lazy("sign unit", "alarms/d"),
+    "alarms/d per 100 km pipe": pgettext_lazy("sign unit", "alarms/d per 100 km pipe"),
+    "alarms per 1 000 points/d": pgettext_lazy("sign unit", "alarms per 1 000 points/d"),
+    "minutes/d": pgettext_lazy("sign unit", "minutes/d"),
+    "calls/d": pgettext_lazy("sign unit", "calls/d"),
+    "户·h/d": pgettext_lazy("sign unit", "户·h/d"),
+    "index": pgettext_lazy("sign unit", "index"),
+    "score": pgettext_lazy("sign unit", "score"),
+}
+
+
 class SignNode(models.Model):
     tree = models.ForeignKey(
         SignTree, verbose_name=_("tree"), on_delete=models.CASCADE, related_name="nodes"
@@ -143,6 +165,11 @@ class SignNode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def unit_label(self) -> str:
+        """The unit in the reader's language where the built-in tree's (``UNIT_LABELS``)."""
+        return str(UNIT_LABELS.get(self.unit, self.unit))
 
     def clean(self) -> None:
         from signs import early_warning, normalisers

@@ -35,7 +35,7 @@ def sign_raw(value) -> str:
     if value is None or value.raw is None:
         return "—"
     raw = f"{value.raw:g}"
-    return f"{raw} {value.node.unit}".strip()
+    return f"{raw} {value.node.unit_label}".strip()
 
 
 @register.filter

@@ -142,3 +142,24 @@ def test_a_filed_leaf_opens_the_cases_it_counted(client, staff, region_week):  #
     assert other.context["total"] == 0
     major = client.get(url.replace(f"category={code}", f"category={code[:2]}"))
     assert major.context["total"] == 8
+
+
+def test_a_built_in_unit_is_shown_in_the_readers_language(client, staff, computed):
+    client.force_login(staff["city_leader"])
+    filed = SignValue.objects.get(node__code="FILED", area_path=ALPHA, day=DAY)
+    assert filed.node.unit == "cases/d"
+    raw = f"{filed.raw:g}"
+    assert (
+        f'<dd id="raw">{raw} 件/日</dd>'
+        in client.get(f"/signs/values/{filed.pk}/").content.decode()
+    )
+    assert (
+        f'<dd id="raw">{raw} cases/d</dd>'
+        in client.get(f"/en/signs/values/{filed.pk}/").content.decode()
+    )
+    filed.node.unit = "辆/日"  # a city's own unit: shown as written
+    filed.node.save(update_fields=["unit"])
+    assert (
+        f'<dd id="raw">{raw} 辆/日</dd>'
+        in client.get(f"/signs/values/{filed.pk}/").content.decode()
+    )
