@@ -43,6 +43,7 @@ from django.db.models import Count, F, Model, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from areas.models import GRID_LEVEL
 from cases.states import SourceChannel
 from catalog.models import Category
 from core import rows
@@ -627,6 +628,10 @@ def region_totals(
     return {k: counts[k] for k in definitions.REGION_COUNTS}, by_source
 
 
+# Regions named in a top-categories query (a ranking page's); more are filtered in Python.
+NAMED_REGIONS = 1_000
+
+
 def top_categories(
     regions,
     tier: str,
@@ -650,13 +655,19 @@ def top_categories(
     # The sums per (region, category) leave the server as numbers and the first ``limit`` of
     # each region are picked here: a quarter of grids is ~10^5 rollup rows summed into ~5 x
     # 10^4 pairs, and ordering them on the server (a window) cost more than picking (work_mem).
-    # Every region asked for has cases filed; the rest are dropped here rather than named in
-    # the query (thousands of grid paths as parameters).
+    # A page's regions (a few hundred) are named in the query, grids by their path (the
+    # rollups' key, so by its index); thousands are dropped here instead (as parameters they
+    # cost more than they save).
     wanted = set(regions)
+    rows = rows.annotate(region=Substr("area_path", 1, length))
+    if len(wanted) <= NAMED_REGIONS:
+        named = list(wanted)
+        rows = rows.filter(region__in=named)
+        if tier == GRID_LEVEL:  # a grid's rows are keyed by its path
+            rows = rows.filter(area_path__in=named)
     by_region: dict[str, list[tuple[int, int]]] = defaultdict(list)
     grouped = (
-        rows.annotate(region=Substr("area_path", 1, length))
-        .values("region", "category_id")
+        rows.values("region", "category_id")
         .annotate(n=Sum("filed"))
         .filter(n__gt=0)
         .order_by()

@@ -10,6 +10,7 @@ the same for the regions of a tier (区域评价) over CaseFact.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -376,7 +377,8 @@ def region_ranking(
     结案率 (no rate: last), each ``{"rank", "path", "name", "counts", "values", "top"}``;
     ``kind`` narrows to 部件 or 事件 cases, ``within`` to regions under these paths (the user's
     scope; None: all); ``top=False`` leaves the most filed categories out (empty): a ranking
-    read only for its order, such as the period before's."""
+    read only for its order, such as the period before's, or one whose page reads them for
+    its own rows (``with_top_categories``)."""
     counts = rollups.region_counts(tier, start, end, now=now, kind=kind, within=within)
     if within is not None:  # regions inside the scope, not the ones it lies in
         counts = {p: c for p, c in counts.items() if any(p.startswith(w) for w in within)}
@@ -406,6 +408,18 @@ def region_ranking(
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
     return rows
+
+
+def with_top_categories(
+    rows: Iterable[dict], tier: str, start: datetime, end: datetime, *, kind=None, within=None
+) -> None:
+    """Give each of these ranking rows its most filed categories (``top``): a page of a long
+    ranking reads them for its own regions (a quarter of 2,000 grids is ~10^5 rollup rows
+    for all of them)."""
+    rows = list(rows)
+    top = top_categories([r["path"] for r in rows], tier, start, end, kind=kind, within=within)
+    for row in rows:
+        row["top"] = top.get(row["path"], [])
 
 
 def headline(paths, start: datetime, end: datetime, *, now=None, kind=None) -> list[dict]:

@@ -293,7 +293,9 @@ def regions(request: HttpRequest) -> HttpResponse:
     scheme = schemes.active_scheme(ObjectType.REGION, request.GET.get("scheme"))
     rows = ranked_regions(paths, tier, period, now, scheme, kind=kind)
     indicators = definitions.REGION_INDICATORS
+    top = {"kind": kind, "within": paths}
     if fmt := request.GET.get("format"):  # an unknown format: export_response says 400
+        selectors.with_top_categories(rows, tier, *period.bounds, **top)
         header = [_("Rank"), _("Change in rank 较上期"), _("Code"), _("Region")]
         header += [*_score_header(scheme), *(str(i.name) for i in indicators)]
         header.append(_("Most filed categories 高发类别"))
@@ -333,6 +335,7 @@ def regions(request: HttpRequest) -> HttpResponse:
     # Thousands of grids in one table took seconds to draw and cannot be read: a page at a
     # time, ranks running on (the export has every row).
     page = Paginator(rows, RANKING_PAGE).get_page(request.GET.get("page"))
+    selectors.with_top_categories(page, tier, *period.bounds, **top)
     months = rollups.trend_months(period.last, now)
     trend = rollups.region_trend(tier, months, kind=kind, within=[row["path"] for row in page])
     for row in page:
@@ -484,14 +487,17 @@ def ranked_departments(visible, period: Period, now, scheme, *, kind=None) -> li
 
 
 def ranked_regions(paths, tier, period: Period, now, scheme, *, kind=None) -> list[dict]:
-    """The region ranking of ``tier`` for ``period``, as ``ranked_departments``."""
+    """The region ranking of ``tier`` for ``period``, as ``ranked_departments``, without the
+    most filed categories (``top``: the caller reads them for the rows it shows,
+    ``selectors.with_top_categories``)."""
 
-    def ranked(p: Period, top: bool = True) -> list[dict]:
-        found = selectors.region_ranking(tier, *p.bounds, now=now, kind=kind, within=paths, top=top)
+    def ranked(p: Period) -> list[dict]:
+        found = selectors.region_ranking(
+            tier, *p.bounds, now=now, kind=kind, within=paths, top=False
+        )
         return schemes.score_rows(found, scheme) if scheme else found
 
-    before = ranked(period.previous(), top=False)  # read for the ranks only
-    return rank_change(ranked(period), before, lambda r: r["path"])
+    return rank_change(ranked(period), ranked(period.previous()), lambda r: r["path"])
 
 
 def rank_change(rows: list[dict], before: list[dict], key) -> list[dict]:

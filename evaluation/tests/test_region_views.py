@@ -160,10 +160,14 @@ def test_a_long_ranking_comes_a_page_at_a_time_and_the_export_has_every_row(
     second = client.get(PAGE, {**WEEK_QUERY, "tier": "street", "page": 2})
     assert _rows(second) == [(2, "Alpha")]
     assert [c["indicator"].key for c in second.context["rows"][0]["cells"]][:1]  # cells built
+    for page in (first, second):  # each page reads its own rows' most filed categories
+        [row] = page.context["rows"]
+        assert row["top"] and f"{row['top'][0][0]} {row['top'][0][1]}" in page.content.decode()
     assert client.get(PAGE, {**WEEK_QUERY, "tier": "street", "page": 99}).status_code == 200
     export = client.get(PAGE, {**WEEK_QUERY, "tier": "street", "format": "csv"})
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert [r[3] for r in rows[1:]] == ["Gamma", "Alpha"]
+    assert all(r[-1] for r in rows[1:])  # every row's most filed categories
 
 
 def test_a_category_filter_must_be_codes(client, staff, region_week):  # noqa: F811

@@ -275,6 +275,22 @@ def test_top_categories_are_each_regions_most_filed_ties_by_name(region_week):  
     }
 
 
+@pytest.mark.parametrize("tier", [GRID_LEVEL, AreaLevel.STREET])
+@pytest.mark.parametrize("named", [1_000, 0])
+def test_a_page_reads_the_top_categories_of_its_own_rows(region_week, monkeypatch, tier, named):  # noqa: F811
+    """A long ranking is read without its most filed categories and each page reads them for
+    its own rows: named in the query (a grid by its path, the rollups' key) or, past
+    ``NAMED_REGIONS``, picked from all; either way each row's own, as the full ranking's."""
+    monkeypatch.setattr(rollups, "NAMED_REGIONS", named)
+    week_ = PERIODS[0]
+    full = selectors.region_ranking(tier, *week_, now=NOWS[2])
+    bare = selectors.region_ranking(tier, *week_, now=NOWS[2], top=False)
+    assert len(full) >= 2 and all(row["top"] for row in full)
+    for page in (bare[:1], bare[1:]):
+        selectors.with_top_categories(page, tier, *week_)
+    assert [row["top"] for row in bare] == [row["top"] for row in full]
+
+
 def test_region_names_read_many_paths_by_their_common_prefix(region_week, monkeypatch):  # noqa: F811
     from areas.models import AdminArea, UnitGrid
 
