@@ -385,6 +385,8 @@ class CategoryRollup(Rollup):
                 name="eval_catroll_key",
             )
         ]
+        # A ranking page's most filed categories: its regions' rows of the period.
+        indexes = [models.Index(fields=["area_path", "grain", "day"], name="eval_catroll_path")]
         verbose_name = _("category rollup")
         verbose_name_plural = _("category rollups")
 

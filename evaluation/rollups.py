@@ -39,7 +39,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Model, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Model, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -439,11 +439,41 @@ def pieces(first: date | None, last: date) -> list[tuple[str, date | None, date]
 
 def span(first: date | None, last: date) -> Q:
     """The rollup rows of the days [first, last) (see ``pieces``)."""
+    return _rows_of(pieces(first, last))
+
+
+def _rows_of(found: Iterable[tuple[str, date | None, date]]) -> Q:
     where = Q(pk__in=[])
-    for grain, lo, hi in pieces(first, last):
+    for grain, lo, hi in found:
         piece = Q(grain=grain, day__lt=hi)
         where |= piece & Q(day__gte=lo) if lo is not None else piece
     return where
+
+
+def either(*periods: tuple[date | None, date]) -> Q:
+    """The rollup rows of any of these periods of days [first, last) (``merged_pieces``): a
+    period and the days before a cutoff share most rows, and naming them twice misleads the
+    planner (it reckons the rows twice and scans the whole table instead of the index)."""
+    return _rows_of(merged_pieces(*periods))
+
+
+def merged_pieces(*periods: tuple[date | None, date]) -> list[tuple[str, date | None, date]]:
+    """The ``pieces`` of these periods, each grain's ranges merged where they meet or
+    overlap."""
+    ranges: dict[str, list[tuple[date, date]]] = defaultdict(list)
+    for first, last in periods:
+        for grain, lo, hi in pieces(first, last):
+            ranges[grain].append((lo or date.min, hi))
+    merged: list[tuple[str, date | None, date]] = []
+    for grain, found in ranges.items():
+        runs: list[list[date]] = []
+        for lo, hi in sorted(found):
+            if runs and lo <= runs[-1][1]:
+                runs[-1][1] = max(runs[-1][1], hi)
+            else:
+                runs.append([lo, hi])
+        merged += [(grain, None if lo == date.min else lo, hi) for lo, hi in runs]
+    return merged
 
 
 def _midnight(day: date) -> datetime:
@@ -468,6 +498,7 @@ class Window:
     before_cutoff: Q  # rows of every day before the cutoff's day
     cutoff: datetime
     cutoff_day_start: datetime  # == cutoff when the cutoff is a midnight
+    rows: Q  # the rows of either (``either``)
 
 
 def window(start: datetime, end: datetime, now: datetime | None) -> Window | None:
@@ -476,7 +507,7 @@ def window(start: datetime, end: datetime, now: datetime | None) -> Window | Non
         return None
     cutoff = min(end, now or timezone.now())
     day = local_day(cutoff)
-    return Window(span(*days), span(None, day), cutoff, _midnight(day))
+    return Window(span(*days), span(None, day), cutoff, _midnight(day), either(days, (None, day)))
 
 
 def _additive(spec: Spec) -> list[str]:
@@ -485,11 +516,39 @@ def _additive(spec: Spec) -> list[str]:
 
 
 def _sum(rows, columns: Sequence[str], w: Window, group: Sequence) -> list[dict]:
-    aggregates = {c: Sum(c, filter=w.days) for c in columns}
-    aggregates["came_due"] = Sum("came_due", filter=w.before_cutoff)
-    aggregates["resolved"] = Sum("resolved", filter=w.before_cutoff)
-    found = rows.filter(w.days | w.before_cutoff).values(*group).annotate(**aggregates)
-    return list(found.order_by(*group))
+    """Per ``group``: ``columns`` summed over the period's rows and the overdue backlog's
+    running totals (came_due, resolved) over the rows before the cutoff. The server groups by
+    the two conditions as well (each tested once a row, not once a column: a quarter of grids
+    reads ~10^5 rows) and the groups are added up here."""
+    flags = {
+        "in_days": ExpressionWrapper(w.days, output_field=BooleanField()),
+        "before_cutoff": ExpressionWrapper(w.before_cutoff, output_field=BooleanField()),
+    }
+    summed = [*columns, "came_due", "resolved"]
+    parts = (
+        rows.filter(w.rows)
+        .annotate(**flags)
+        .values(*group, *flags)
+        .annotate(**{c: Sum(c) for c in summed})
+        .order_by()
+        .values_list(*group, *flags, *summed)
+    )
+    width = len(group)
+    found: dict[tuple, dict] = {}
+    for part in parts:
+        key, (in_days, before_cutoff), sums = (
+            part[:width],
+            part[width : width + 2],
+            part[width + 2 :],
+        )
+        row = found.get(key)
+        if row is None:
+            row = found[key] = {**dict(zip(group, key, strict=True)), **dict.fromkeys(summed, 0)}
+        for column, n in zip(summed, sums, strict=True):
+            counted = in_days if column in columns else before_cutoff
+            if counted:
+                row[column] += n or 0
+    return [found[key] for key in sorted(found)]
 
 
 def _partial(facts, w: Window, started: str, became: Q, group: str) -> dict:

@@ -120,6 +120,37 @@ def test_a_year_is_read_from_year_month_and_day_rows():
     assert rollups.pieces(date(2026, 2, 1), date(2026, 2, 1)) == []
 
 
+def test_a_period_and_the_days_before_its_cutoff_name_each_row_once():
+    """A quarter and the days before its end: the months of the year so far once (the
+    quarter's are among them), the years before once; pieces of different grains stay apart
+    (a year row and the day rows of the same year are different rows)."""
+    quarter, before = (date(2025, 7, 1), date(2025, 10, 1)), (None, date(2025, 10, 1))
+    assert rollups.merged_pieces(quarter, before) == [
+        (M, date(2025, 1, 1), date(2025, 10, 1)),
+        (Y, None, date(2025, 1, 1)),
+    ]
+    around_new_year = (date(2024, 12, 15), date(2025, 1, 15))
+    assert sorted(rollups.merged_pieces(around_new_year, (None, date(2025, 3, 1)))) == [
+        (D, date(2024, 12, 15), date(2025, 1, 15)),
+        (M, date(2025, 1, 1), date(2025, 3, 1)),
+        (Y, None, date(2025, 1, 1)),
+    ]
+    assert rollups.merged_pieces((date(2026, 2, 1), date(2026, 2, 1))) == []
+
+
+@pytest.mark.parametrize(
+    "days", [(date(2026, 11, 1), date(2026, 11, 30)), (date(2026, 10, 28), date(2026, 11, 25))]
+)
+def test_the_rows_of_either_are_the_rows_of_one_or_the_other(region_week, days):  # noqa: F811
+    start, end = selectors.day_bounds(*days)
+    w = rollups.window(start, end, NOWS[2])
+    one_or_other = set(
+        RegionRollup.objects.filter(w.days | w.before_cutoff).values_list("pk", flat=True)
+    )
+    assert set(RegionRollup.objects.filter(w.rows).values_list("pk", flat=True)) == one_or_other
+    assert one_or_other
+
+
 def test_each_fact_adds_to_its_day_month_and_year(week, roads):  # noqa: F811
     days = DepartmentRollup.objects.filter(department=roads, grain=D)
     months = DepartmentRollup.objects.filter(department=roads, grain=M)
