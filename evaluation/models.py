@@ -289,6 +289,7 @@ class PublicResults(models.Model):
 class Grain(models.TextChoices):
     DAY = "d", _("Day")
     MONTH = "m", _("Month")
+    QUARTER = "q", _("Quarter")
     YEAR = "y", _("Year")
 
 

@@ -199,12 +199,17 @@ CASE_SPECS = (REGIONS, CATEGORIES)
 
 @lru_cache(maxsize=8192)
 def _starts(day: date) -> tuple[tuple[str, date], ...]:
-    """The rows a count of ``day`` adds to: its day's, month's and year's."""
+    """The rows a count of ``day`` adds to: its day's, month's, quarter's and year's."""
     return (
         (str(Grain.DAY), day),
         (str(Grain.MONTH), day.replace(day=1)),
+        (str(Grain.QUARTER), quarter_start(day)),
         (str(Grain.YEAR), day.replace(month=1, day=1)),
     )
+
+
+def quarter_start(day: date) -> date:
+    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
 
 
 def sums(spec: Spec, facts: Iterable[Model]) -> dict[tuple, Counter]:
@@ -409,10 +414,17 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
+def _next_quarter(day: date) -> date:
+    return _next_month(_next_month(_next_month(day)))
+
+
 def pieces(first: date | None, last: date) -> list[tuple[str, date | None, date]]:
     """The rollup rows that make up the days [first, last) (``first`` None: from the
-    beginning): whole years as year rows, whole months as month rows, the rest as days;
-    (grain, from, to) with rows of that grain whose day is in [from, to)."""
+    beginning): whole years as year rows, whole quarters as quarter rows, whole months as
+    month rows, the rest as days; (grain, from, to) with rows of that grain whose day is in
+    [from, to). (The overdue backlog at a cutoff in September reads the years before, two
+    quarters and the months of the third: a quarter of grids reads a third of the rows it
+    would month by month.)"""
     found: list[tuple[str, date | None, date]] = []
 
     def take(grain: str, lo: date | None, hi: date) -> None:
@@ -428,6 +440,8 @@ def pieces(first: date | None, last: date) -> list[tuple[str, date | None, date]
     while day < last:
         if day.month == 1 and day.day == 1 and day.replace(year=day.year + 1) <= last:
             after, grain = day.replace(year=day.year + 1), Grain.YEAR
+        elif day.day == 1 and day == quarter_start(day) and _next_quarter(day) <= last:
+            after, grain = _next_quarter(day), Grain.QUARTER
         elif day.day == 1 and _next_month(day) <= last:
             after, grain = _next_month(day), Grain.MONTH
         else:

@@ -24,7 +24,7 @@ from org.models import Department
 
 pytestmark = pytest.mark.django_db
 
-D, M, Y = Grain.DAY, Grain.MONTH, Grain.YEAR
+D, M, Q, Y = Grain.DAY, Grain.MONTH, Grain.QUARTER, Grain.YEAR
 
 # Whole-day periods around the fixtures' week (Mon 23 - Sun 29 Nov 2026) and the instants
 # they are looked at: before it, during it (mid-day and at midnight), long after.
@@ -114,8 +114,18 @@ def test_a_year_is_read_from_year_month_and_day_rows():
     ]
     assert rollups.pieces(None, date(2026, 11, 24)) == [
         (Y, None, date(2026, 1, 1)),
-        (M, date(2026, 1, 1), date(2026, 11, 1)),
+        (Q, date(2026, 1, 1), date(2026, 10, 1)),
+        (M, date(2026, 10, 1), date(2026, 11, 1)),
         (D, date(2026, 11, 1), date(2026, 11, 24)),
+    ]
+    assert rollups.pieces(date(2026, 3, 30), date(2026, 10, 2)) == [
+        (D, date(2026, 3, 30), date(2026, 4, 1)),
+        (Q, date(2026, 4, 1), date(2026, 10, 1)),
+        (D, date(2026, 10, 1), date(2026, 10, 2)),
+    ]
+    assert rollups.pieces(date(2026, 2, 1), date(2026, 7, 1)) == [
+        (M, date(2026, 2, 1), date(2026, 4, 1)),
+        (Q, date(2026, 4, 1), date(2026, 7, 1)),
     ]
     assert rollups.pieces(date(2026, 2, 1), date(2026, 2, 1)) == []
 
@@ -126,7 +136,7 @@ def test_a_period_and_the_days_before_its_cutoff_name_each_row_once():
     (a year row and the day rows of the same year are different rows)."""
     quarter, before = (date(2025, 7, 1), date(2025, 10, 1)), (None, date(2025, 10, 1))
     assert rollups.merged_pieces(quarter, before) == [
-        (M, date(2025, 1, 1), date(2025, 10, 1)),
+        (Q, date(2025, 1, 1), date(2025, 10, 1)),
         (Y, None, date(2025, 1, 1)),
     ]
     around_new_year = (date(2024, 12, 15), date(2025, 1, 15))
@@ -151,14 +161,35 @@ def test_the_rows_of_either_are_the_rows_of_one_or_the_other(region_week, days):
     assert one_or_other
 
 
-def test_each_fact_adds_to_its_day_month_and_year(week, roads):  # noqa: F811
+def test_each_fact_adds_to_its_day_month_quarter_and_year(week, roads):  # noqa: F811
     days = DepartmentRollup.objects.filter(department=roads, grain=D)
     months = DepartmentRollup.objects.filter(department=roads, grain=M)
+    quarters = DepartmentRollup.objects.filter(department=roads, grain=Q)
     years = DepartmentRollup.objects.filter(department=roads, grain=Y)
     total = sum(r.dispatched for r in days)
     assert total == TaskFact.objects.filter(department=roads).count() > 0
     assert sum(r.dispatched for r in months) == sum(r.dispatched for r in years) == total
+    assert sum(r.dispatched for r in quarters) == total
+    assert {r.day for r in quarters} == {date(2026, 10, 1)}
     assert {r.day for r in years} == {date(2026, 1, 1)}
+
+
+def test_an_existing_install_gets_its_quarter_rows_from_its_month_rows(region_week):  # noqa: F811
+    """Migration 0014: the quarter rows of rollups written before quarters existed are the
+    sums of their month rows, equal to what the facts give (the rollup check)."""
+    import importlib
+
+    from django.apps import apps
+
+    from evaluation.models import CategoryRollup
+
+    migration = importlib.import_module("evaluation.migrations.0014_quarter_grain")
+    for model in (DepartmentRollup, RegionRollup, CategoryRollup):
+        assert model.objects.filter(grain=Q).exists()
+        model.objects.filter(grain=Q).delete()
+    assert rollups.check(fix=False)  # the quarters are missing
+    migration.add_quarters(apps, None)
+    assert rollups.check(fix=False) == []
 
 
 def test_rework_moves_a_disposal_out_of_its_day_and_back(flow, staff, roads):
