@@ -366,6 +366,8 @@ class RegionRollup(Rollup):
                 name="eval_regionroll_key",
             )
         ]
+        # A ranking page's regions: their trend months (and a street's or grid's own page).
+        indexes = [models.Index(fields=["area_path", "grain", "day"], name="eval_regionroll_path")]
         verbose_name = _("region rollup")
         verbose_name_plural = _("region rollups")
 

@@ -37,8 +37,9 @@ class Period:
         return {"from": self.first.isoformat(), "to": self.last.isoformat()}
 
     def previous(self) -> Period:
-        """The period before: the previous month, quarter or year (whole), or as many days
-        just before chosen dates."""
+        """The period before: the previous month, quarter or year (whole), the same number of
+        whole months before chosen dates that are whole months (May before June, Q2 before
+        Q3), or as many days just before other chosen dates."""
         if self.key in ("month", "last_month"):
             end = self.first - timedelta(days=1)
             return Period("custom", "", end.replace(day=1), end)
@@ -48,10 +49,23 @@ class Period:
         if self.key == "year":
             return Period("custom", "", self.first.replace(year=self.first.year - 1),
                           self.first - timedelta(days=1))  # fmt: skip
+        months = _whole_months(self.first, self.last)
+        if months:  # chosen dates that are whole months (June; Q3; 2025): the months before
+            start = self.first
+            for _ in range(months):
+                start = (start - timedelta(days=1)).replace(day=1)
+            return Period("custom", "", start, self.first - timedelta(days=1))
         days = (self.last - self.first).days + 1
         return Period(
             "custom", "", self.first - timedelta(days=days), self.first - timedelta(days=1)
         )
+
+
+def _whole_months(first: date, last: date) -> int | None:
+    """How many calendar months [first, last] is when it is whole months, else None."""
+    if first.day != 1 or (last + timedelta(days=1)).day != 1:
+        return None
+    return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
 def period_of(request: HttpRequest, today: date) -> Period:

@@ -474,10 +474,13 @@ def either(*periods: tuple[date | None, date]) -> Q:
 def merged_pieces(*periods: tuple[date | None, date]) -> list[tuple[str, date | None, date]]:
     """The ``pieces`` of these periods, each grain's ranges merged where they meet or
     overlap."""
+    return _merged([piece for first, last in periods for piece in pieces(first, last)])
+
+
+def _merged(found: Iterable[tuple[str, date | None, date]]) -> list[tuple[str, date | None, date]]:
     ranges: dict[str, list[tuple[date, date]]] = defaultdict(list)
-    for first, last in periods:
-        for grain, lo, hi in pieces(first, last):
-            ranges[grain].append((lo or date.min, hi))
+    for grain, lo, hi in found:
+        ranges[grain].append((lo or date.min, hi))
     merged: list[tuple[str, date | None, date]] = []
     for grain, found in ranges.items():
         runs: list[list[date]] = []
@@ -619,12 +622,18 @@ def _case_became_overdue(cutoff: datetime) -> Q:
 
 
 def _under(rows, within):
-    """The rows whose area path lies under one of ``within`` (None: ALL, everywhere)."""
+    """The rows whose area path lies under one of ``within`` (None: ALL, everywhere): a grid
+    by its path (nothing lies under a grid; a page of 200 grids as 200 LIKEs cost a scan
+    testing each of them on every row), an area by its prefix."""
+    from evaluation import selectors
+
     if within is None:
         return rows
-    where = Q(pk__in=[])
+    grid = selectors.tier_path_length(GRID_LEVEL)
+    where = Q(area_path__in=[p for p in within if len(p) >= grid])
     for path in within:
-        where |= Q(area_path__startswith=path)
+        if len(path) < grid:
+            where |= Q(area_path__startswith=path)
     return rows.filter(where)
 
 
@@ -788,7 +797,7 @@ def _monthly(spec: Spec, rows, group: str, months: list[date]) -> dict[object, l
     month rows, and the overdue backlog carried from everything before the first month."""
     first, end = months[0], _next_month(months[-1])
     additive = _additive(spec)
-    wanted = span(None, first) | Q(grain=Grain.MONTH, day__gte=first, day__lt=end)
+    wanted = _rows_of(_merged([*pieces(None, first), (Grain.MONTH, first, end)]))
     sums_ = {c: Sum(c) for c in (*additive, "came_due", "resolved")}
     carried: Counter = Counter()
     by_month: dict[object, dict[date, dict]] = defaultdict(dict)

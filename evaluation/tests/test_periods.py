@@ -33,3 +33,18 @@ def test_named_periods_and_the_one_before():
     assert span(week.previous()) == (date(2026, 11, 16), date(2026, 11, 22))
     january = period_of(Asked(period="month"), date(2026, 1, 9))
     assert span(january.previous()) == (date(2025, 12, 1), date(2025, 12, 31))
+
+
+def test_chosen_dates_of_whole_months_are_compared_with_the_months_before():
+    def before(first: str, last: str):
+        p = period_of(Asked(**{"from": first, "to": last}), TODAY).previous()
+        return (p.first, p.last)
+
+    assert before("2025-06-01", "2025-06-30") == (
+        date(2025, 5, 1),
+        date(2025, 5, 31),
+    )  # not 30 days
+    assert before("2025-07-01", "2025-09-30") == (date(2025, 4, 1), date(2025, 6, 30))
+    assert before("2025-01-01", "2025-12-31") == (date(2024, 1, 1), date(2024, 12, 31))
+    assert before("2025-03-01", "2025-03-31") == (date(2025, 2, 1), date(2025, 2, 28))
+    assert before("2025-06-02", "2025-06-30") == (date(2025, 5, 4), date(2025, 6, 1))  # days

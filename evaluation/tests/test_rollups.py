@@ -161,6 +161,19 @@ def test_the_rows_of_either_are_the_rows_of_one_or_the_other(region_week, days):
     assert one_or_other
 
 
+def test_rows_under_grids_and_areas_are_those_their_paths_start_with(region_week):  # noqa: F811
+    """``_under``: a grid by its path (exactly: nothing lies under a grid), an area by its
+    prefix; the same rows as prefixes would give."""
+    grids = {p for p in RegionRollup.objects.values_list("area_path", flat=True)
+             if len(p) == selectors.tier_path_length(GRID_LEVEL)}  # fmt: skip
+    grid, district = sorted(grids)[0], "/330200/330205/"
+    for within in ([grid], [grid, district], [district]):
+        prefixed = {r.pk for r in RegionRollup.objects.all()
+                    if any(r.area_path.startswith(w) for w in within)}  # fmt: skip
+        under = set(rollups._under(RegionRollup.objects.all(), within).values_list("pk", flat=True))
+        assert under == prefixed and prefixed
+
+
 def test_each_fact_adds_to_its_day_month_quarter_and_year(week, roads):  # noqa: F811
     days = DepartmentRollup.objects.filter(department=roads, grain=D)
     months = DepartmentRollup.objects.filter(department=roads, grain=M)
