@@ -22,3 +22,8 @@ def day_or_none(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def quarter_start(day: date) -> date:
+    """The first day of ``day``'s calendar quarter (1 January, 1 April, 1 July, 1 October)."""
+    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)

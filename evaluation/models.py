@@ -278,10 +278,10 @@ class PublicResults(models.Model):
         return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
-# --- Rollups (日/月/年汇总) ---------------------------------------------------------------------
+# --- Rollups (日/月/季/年汇总) ------------------------------------------------------------------
 #
-# Facts summed per local day, month and year (``grain``), so a period is a sum over a few rows
-# whatever its length: a year is one row per key, a quarter three, a running month its days.
+# Facts summed per local day, month, quarter and year (``grain``), so a period is a sum over a
+# few rows whatever its length: a year or a quarter is one row per key, a running month its days.
 # They are kept equal to the facts as stored by evaluation.rollups (every fact write adds the
 # difference it makes, in the same transaction); the nightly reconciliation checks them.
 
@@ -295,7 +295,7 @@ class Grain(models.TextChoices):
 
 class Rollup(models.Model):
     grain = models.CharField(_("grain"), max_length=1, choices=Grain.choices)
-    # The day, or the first day of the month or year, in the city's time zone.
+    # The day, or the first day of the month, quarter or year, in the city's time zone.
     day = models.DateField(_("day"))
     category_kind = models.CharField(
         _("kind 部件/事件"), max_length=10, choices=CategoryKind.choices, blank=True

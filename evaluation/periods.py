@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
-from core.dates import day_or_none
+from core.dates import day_or_none, quarter_start
 from evaluation import selectors
 
 PERIODS = {
@@ -81,8 +81,7 @@ def period_of(request: HttpRequest, today: date) -> Period:
         end = month - timedelta(days=1)
         return Period(key, str(PERIODS[key]), end.replace(day=1), end)
     if key == "quarter":
-        start = month.replace(month=(month.month - 1) // 3 * 3 + 1)
-        return Period(key, str(PERIODS[key]), start, today)
+        return Period(key, str(PERIODS[key]), quarter_start(today), today)
     if key == "year":
         return Period(key, str(PERIODS[key]), today.replace(month=1, day=1), today)
     return Period("month", str(PERIODS["month"]), month, today)

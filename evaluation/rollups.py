@@ -1,11 +1,11 @@
-"""Rollups (汇总): the facts summed per day, month and year, so a ranking of any period and tier
+"""Rollups (汇总): the facts summed per day, month, quarter and year, so a ranking of any period and tier
 reads a few rows instead of every fact (issue 14: "period numbers sum small rollups").
 
 **What a fact adds.** ``task_counts``, ``case_counts`` and ``category_counts`` say what one
 fact adds to which local day: a disposed task adds 处置数 (and 按期, 返工, 延期, 处置时长, 核查)
 on the day it was disposed, 派遣 on the day it was dispatched, and so on, exactly the filters of
 ``evaluation.selectors`` (the reference, kept for what rollups cannot answer and as the tests'
-oracle). Each fact adds the same to its day's, month's and year's row (``Grain``).
+oracle). Each fact adds the same to its day's, month's, quarter's and year's row (``Grain``).
 
 **The overdue backlog** (超期未处置/未结案 at the period's cutoff) is not a sum over the period:
 it counts everything overdue and still open at one instant ``c``. A fact becomes overdue at
@@ -15,7 +15,7 @@ stops being open at ``x`` (settled). Overdue at ``c`` means e < c <= x, so
     overdue(c) = #{e < c} - #{max(e, x) < c}
 
 two running totals: ``came_due`` is dated by e and ``resolved`` by max(e, x). For a cutoff at
-midnight both are sums of whole days from the beginning (years, then months, then days); a
+midnight both are sums of whole days from the beginning (years, quarters, months, days); a
 running period's cutoff (now) adds today's part from the facts.
 
 **Kept equal to the facts.** Every fact write goes through ``apply(old, new)`` in the
@@ -47,6 +47,7 @@ from areas.models import GRID_LEVEL
 from cases.states import SourceChannel
 from catalog.models import Category
 from core import rows
+from core.dates import quarter_start
 from core.snapshot import snapshot
 from evaluation import definitions
 from evaluation.models import (
@@ -206,10 +207,6 @@ def _starts(day: date) -> tuple[tuple[str, date], ...]:
         (str(Grain.QUARTER), quarter_start(day)),
         (str(Grain.YEAR), day.replace(month=1, day=1)),
     )
-
-
-def quarter_start(day: date) -> date:
-    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
 
 
 def sums(spec: Spec, facts: Iterable[Model]) -> dict[tuple, Counter]:
@@ -440,7 +437,7 @@ def pieces(first: date | None, last: date) -> list[tuple[str, date | None, date]
     while day < last:
         if day.month == 1 and day.day == 1 and day.replace(year=day.year + 1) <= last:
             after, grain = day.replace(year=day.year + 1), Grain.YEAR
-        elif day.day == 1 and day == quarter_start(day) and _next_quarter(day) <= last:
+        elif day == quarter_start(day) and _next_quarter(day) <= last:
             after, grain = _next_quarter(day), Grain.QUARTER
         elif day.day == 1 and _next_month(day) <= last:
             after, grain = _next_month(day), Grain.MONTH
@@ -464,7 +461,7 @@ def _rows_of(found: Iterable[tuple[str, date | None, date]]) -> Q:
     return where
 
 
-def either(*periods: tuple[date | None, date]) -> Q:
+def rows_of_any(*periods: tuple[date | None, date]) -> Q:
     """The rollup rows of any of these periods of days [first, last) (``merged_pieces``): a
     period and the days before a cutoff share most rows, and naming them twice misleads the
     planner (it reckons the rows twice and scans the whole table instead of the index)."""
@@ -477,14 +474,14 @@ def merged_pieces(*periods: tuple[date | None, date]) -> list[tuple[str, date | 
     return _merged([piece for first, last in periods for piece in pieces(first, last)])
 
 
-def _merged(found: Iterable[tuple[str, date | None, date]]) -> list[tuple[str, date | None, date]]:
+def _merged(given: Iterable[tuple[str, date | None, date]]) -> list[tuple[str, date | None, date]]:
     ranges: dict[str, list[tuple[date, date]]] = defaultdict(list)
-    for grain, lo, hi in found:
+    for grain, lo, hi in given:
         ranges[grain].append((lo or date.min, hi))
     merged: list[tuple[str, date | None, date]] = []
-    for grain, found in ranges.items():
+    for grain, spans in ranges.items():
         runs: list[list[date]] = []
-        for lo, hi in sorted(found):
+        for lo, hi in sorted(spans):
             if runs and lo <= runs[-1][1]:
                 runs[-1][1] = max(runs[-1][1], hi)
             else:
@@ -515,7 +512,7 @@ class Window:
     before_cutoff: Q  # rows of every day before the cutoff's day
     cutoff: datetime
     cutoff_day_start: datetime  # == cutoff when the cutoff is a midnight
-    rows: Q  # the rows of either (``either``)
+    days_or_before: Q  # the rows of either (``rows_of_any``)
 
 
 def window(start: datetime, end: datetime, now: datetime | None) -> Window | None:
@@ -524,7 +521,9 @@ def window(start: datetime, end: datetime, now: datetime | None) -> Window | Non
         return None
     cutoff = min(end, now or timezone.now())
     day = local_day(cutoff)
-    return Window(span(*days), span(None, day), cutoff, _midnight(day), either(days, (None, day)))
+    return Window(
+        span(*days), span(None, day), cutoff, _midnight(day), rows_of_any(days, (None, day))
+    )
 
 
 def _additive(spec: Spec) -> list[str]:
@@ -543,7 +542,7 @@ def _sum(rows, columns: Sequence[str], w: Window, group: Sequence) -> list[dict]
     }
     summed = [*columns, "came_due", "resolved"]
     parts = (
-        rows.filter(w.rows)
+        rows.filter(w.days_or_before)
         .annotate(**flags)
         .values(*group, *flags)
         .annotate(**{c: Sum(c) for c in summed})
@@ -741,12 +740,16 @@ def top_categories(
     # rollups' key, so by its index); thousands are dropped here instead (as parameters they
     # cost more than they save).
     wanted = set(regions)
+    if not wanted:
+        return {}
     rows = rows.annotate(region=Substr("area_path", 1, length))
-    if len(wanted) <= NAMED_REGIONS:
+    if len(wanted) <= NAMED_REGIONS:  # a grid's rows are keyed by its path
         named = list(wanted)
-        rows = rows.filter(region__in=named)
-        if tier == GRID_LEVEL:  # a grid's rows are keyed by its path
-            rows = rows.filter(area_path__in=named)
+        rows = (
+            rows.filter(area_path__in=named)
+            if tier == GRID_LEVEL
+            else rows.filter(region__in=named)
+        )
     by_region: dict[str, list[tuple[int, int]]] = defaultdict(list)
     grouped = (
         rows.values("region", "category_id")

@@ -201,7 +201,7 @@ def _describe(warning: SignWarning) -> str:
         "name": node.name,
         "area": _area_name(warning.area_path),
         "raw": f"{warning.raw:g}",
-        "unit": node.unit,
+        "unit": node.unit_label,
         "day": warning.started_on.isoformat(),
     }
 

@@ -98,7 +98,7 @@ UNIT_LABELS = {
     "cases per 100 toilets/d": pgettext_lazy("sign unit", "cases per 100 toilets/d"),
     "level": pgettext_lazy("sign unit", "level"),
     "points": pgettext_lazy("sign unit", "points"),
-    "% points": pgettext_lazy("sign unit", "% points"),
+    "% points": pgettext_lazy("sign unit", "percent of points"),
     "alarms/d": pgettext_lazy("sign unit", "alarms/d"),
     "alarms/d per 100 km pipe": pgettext_lazy("sign unit", "alarms/d per 100 km pipe"),
     "alarms per 1 000 points/d": pgettext_lazy("sign unit", "alarms per 1 000 points/d"),

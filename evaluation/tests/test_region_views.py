@@ -175,3 +175,13 @@ def test_a_category_filter_must_be_codes(client, staff, region_week):  # noqa: F
     bad = client.get("/en/evaluation/regions/cases/",
                      {"region": "330203001", "count": "filed", **WEEK_QUERY, "category": "x1"})  # fmt: skip
     assert bad.status_code == 400 and "x1" in bad.content.decode()
+
+
+def test_a_period_without_cases_is_an_empty_table_and_an_empty_export(client, staff, region_week):  # noqa: F811
+    client.force_login(staff["city_leader"])
+    empty = {"from": "2020-01-01", "to": "2020-01-31", "tier": "grid"}
+    page = client.get(PAGE, empty)
+    assert page.status_code == 200 and list(page.context["rows"]) == []
+    export = client.get(PAGE, {**empty, "format": "csv"})
+    assert export.status_code == 200
+    assert len(list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))) == 1  # header

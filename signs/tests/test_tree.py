@@ -157,3 +157,17 @@ def test_the_admin_lists_trees_and_nodes_and_refuses_a_bad_normaliser(admin_clie
 
     with translation.override("en"), pytest.raises(ValidationError, match="Band floors must fall"):
         tree.clean()
+
+
+def test_every_unit_of_the_built_in_tree_has_its_label_or_needs_none():
+    """A unit added to the tree without a label would show in English in a Chinese page."""
+    import json
+    from pathlib import Path
+
+    from signs.models import UNIT_LABELS
+
+    data = json.loads((Path(__file__).parents[1] / "data" / "default_tree.json").read_text())
+    units = {leaf["unit"] for goal in data["goals"] for group in goal["groups"]
+             for leaf in group["leaves"]}  # fmt: skip
+    the_same_in_every_language = {"%", "‰", "km/h", "0-10"}
+    assert units - the_same_in_every_language == set(UNIT_LABELS)
