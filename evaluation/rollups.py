@@ -709,6 +709,25 @@ def region_totals(
     return {k: counts[k] for k in definitions.REGION_COUNTS}, by_source
 
 
+def filed_under(
+    prefixes: list[str], start: datetime, end: datetime
+) -> list[tuple[str, int, int]] | None:
+    """[(area path, cases filed, of them from a public report)] under these prefixes in the
+    period, from the region rollups (an inspector's 漏报 and its denominator); None when the
+    period is not whole days."""
+    days = whole_days(start, end)
+    if days is None:
+        return None
+    rows = (
+        _under(RegionRollup.objects.filter(span(*days)), prefixes)
+        .values("area_path")
+        .annotate(filed=Sum("filed"), public=Sum("public_filed"))
+        .order_by()
+        .values_list("area_path", "filed", "public")
+    )
+    return [(path, filed or 0, public or 0) for path, filed, public in rows]
+
+
 # Regions named in a top-categories query (a ranking page's); more are filtered in Python.
 NAMED_REGIONS = 1_000
 

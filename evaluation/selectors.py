@@ -10,6 +10,7 @@ the same for the regions of a tier (区域评价) over CaseFact.
 from __future__ import annotations
 
 import os
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -568,15 +569,17 @@ def missed_counts(
     if not areas:
         return {}
     prefixes = sorted({p for paths in areas.values() for p in paths})
-    by_path = (
-        rollups._under(CaseFact.objects.filter(_within("filed_at", start, end)), prefixes)
-        .values("area_path")
-        .annotate(
-            filed=Count("pk"),
-            public=Count("pk", filter=Q(source__in=definitions.PUBLIC_SOURCES)),
+    rows = rollups.filed_under(prefixes, start, end)
+    if rows is None:  # not whole days: from the facts
+        by_path = (
+            rollups._under(CaseFact.objects.filter(_within("filed_at", start, end)), prefixes)
+            .values("area_path")
+            .annotate(
+                filed=Count("pk"),
+                public=Count("pk", filter=Q(source__in=definitions.PUBLIC_SOURCES)),
+            )
         )
-    )
-    rows = [(r["area_path"], r["filed"], r["public"]) for r in by_path]
+        rows = [(r["area_path"], r["filed"], r["public"]) for r in by_path]
     result = {}
     for person, mine in areas.items():
         filed = public = 0
@@ -588,20 +591,38 @@ def missed_counts(
     return result
 
 
+def post_counts(facts: QuerySet[PostFact], post: str, start: datetime, end: datetime) -> dict:
+    """person id -> the counts of their steps of ``post`` done in the period (the filters of
+    ``post_filters``): the facts grouped by person, step, on time and held, added up here (a
+    year of a 2.6 M-case city is ~15 M post facts: 32 filtered counts a row cost three times
+    the grouping)."""
+    rows = (
+        facts.filter(post=post)
+        .filter(_within("at", start, end))
+        .values("person_id", "stage", "on_time", "held")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("person_id", "stage", "on_time", "held", "n")
+    )
+    found: dict[int, Counter] = defaultdict(Counter)
+    for person, stage, on_time, held, n in rows:
+        if stage not in definitions.POST_STAGES:
+            continue
+        mine = found[person]
+        mine[stage] += n
+        if on_time:
+            mine[f"{stage}_on_time"] += n
+        if held is not None:
+            mine[f"{stage}_held" if held else f"{stage}_failed"] += n
+    return dict(found)
+
+
 def post_ranking(
     facts: QuerySet[PostFact], post: str, start: datetime, end: datetime, *, within=ALL
 ) -> list[dict]:
     """The people of ``post`` with any step in the period, ranked by the post's first rate
     (then its first count), each ``{"rank", "person", "name", "counts", "values"}``."""
-    filters = post_filters(start, end)
-    rows = (
-        facts.filter(post=post)
-        .filter(_within("at", start, end))
-        .values("person_id")
-        .annotate(**{key: Count("pk", filter=q) for key, q in filters.items()})
-        .order_by("person_id")
-    )
-    counts = {row.pop("person_id"): row for row in rows}
+    counts = post_counts(facts, post, start, end)
     if post == Role.INSPECTOR:
         missed = missed_counts(list(counts), start, end, within)
         for person, row in counts.items():

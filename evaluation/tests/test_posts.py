@@ -155,6 +155,35 @@ def test_inspector_numbers(week):
     }
 
 
+@pytest.mark.parametrize("period", [WEEK, (local(23, 9), local(27, 15))])
+def test_each_count_is_its_filter_and_the_missed_reports_the_facts(week, monkeypatch, period):
+    """The grouped read gives every count its filter would (``post_filters``), for every post;
+    漏报 from the region rollups equals the facts' count (a period of whole days; the other
+    is counted from the facts)."""
+    from django.db.models import Count
+
+    from evaluation import definitions, rollups
+
+    facts = PostFact.objects.all()
+    for post in {f.post for f in facts}:
+        oracle = {
+            row.pop("person_id"): {k: n for k, n in row.items() if n}
+            for row in facts.filter(post=post)
+            .values("person_id")
+            .annotate(**{k: Count("pk", filter=q) for k, q in selectors.post_filters(*period).items()})
+        }  # fmt: skip
+        counted = selectors.post_counts(facts, post, *period)
+        assert {p: dict(c) for p, c in counted.items() if c} == {
+            p: c for p, c in oracle.items() if c
+        }
+    inspectors = list(facts.filter(post="inspector").values_list("person_id", flat=True).distinct())
+    rolled = selectors.missed_counts(inspectors, *period)
+    monkeypatch.setattr(rollups, "filed_under", lambda *args: None)
+    assert selectors.missed_counts(inspectors, *period) == rolled
+    assert any(row["area_filed"] for row in rolled.values())
+    assert set(definitions.POST_STAGES) >= {f.stage for f in facts}
+
+
 def test_shift_leader_dispatcher_and_disposer_numbers(week):
     assert _row("shift_leader", "shift_leader")["values"] == {
         "filed": Decimal(4),
