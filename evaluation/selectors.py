@@ -600,7 +600,7 @@ def post_counts(facts: QuerySet[PostFact], post: str, start: datetime, end: date
         facts.filter(post=post)
         .filter(_within("at", start, end))
         .values("person_id", "stage", "on_time", "held")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # not the id: the covering index has what the query reads
         .order_by()
         .values_list("person_id", "stage", "on_time", "held", "n")
     )
