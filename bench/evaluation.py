@@ -101,6 +101,10 @@ def main() -> None:
     parser.add_argument(
         "--backfill", type=int, default=200_000, help="cases whose facts the backfill rewrites"
     )
+    parser.add_argument(
+        "--posts", action="store_true",
+        help="also time the post rankings over synthetic post facts (added once, untimed)",
+    )  # fmt: skip
     parser.add_argument("--reuse", metavar="DATABASE", help="measure a kept database again")
     parser.add_argument("--workdir", help="the kept run's work directory (with --reuse)")
     args = parser.parse_args()
@@ -206,6 +210,55 @@ def page_of(tier: str, bounds) -> list[dict]:
     return rows
 
 
+# Imported history has no post facts (nobody signed in did its steps): one per loop step of
+# every case, the person of the step's post taken round-robin by case id, on time and held
+# but for every 17th and 23rd (the rates are not the point; the volume is: ~6 a case).
+POST_FACTS_SQL = """
+WITH who AS (SELECT role, array_agg(user_id ORDER BY user_id) AS ids
+             FROM org_staffprofile GROUP BY role)
+INSERT INTO evaluation_postfact (event_id, case_id, person_id, post, stage, area_path, at,
+                                 started_at, due_at, on_time, held)
+SELECT e.id, e.case_id, w.ids[1 + (e.case_id %% array_length(w.ids, 1))], m.role, m.stage,
+       c.area_path, e.at, e.at - interval '1 hour', e.at + interval '1 hour',
+       (e.id %% 17) <> 0, (e.id %% 23) <> 0
+FROM cases_caseevent e JOIN cases_case c ON c.id = e.case_id
+JOIN (VALUES ('report', 'report', 'inspector'), ('file', 'file', 'shift_leader'),
+             ('dispatch', 'dispatch', 'dispatcher'), ('dispose', 'dispose', 'disposer'),
+             ('check_pass', 'check', 'inspector'), ('close', 'close', 'shift_leader'))
+  AS m(action, stage, role) ON m.action = e.action
+JOIN who w ON w.role = m.role
+ON CONFLICT DO NOTHING
+"""
+
+
+def post_rankings(repeat: int) -> None:
+    """The post rankings (岗位评价, ``selectors.post_ranking``) of June and of the year for each
+    post, over synthetic post facts added once (``POST_FACTS_SQL``); printed, not in the
+    result line (the issue sets no target for posts)."""
+    from django.db import connection
+
+    from evaluation import selectors
+    from evaluation.models import PostFact
+
+    if not PostFact.objects.exists():
+        began = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(POST_FACTS_SQL, [])  # (%% is % with parameters)
+            cursor.execute("VACUUM ANALYZE evaluation_postfact")
+        print(f"post facts added: {PostFact.objects.count():,} in "
+              f"{time.perf_counter() - began:.0f} s")  # fmt: skip
+    facts = PostFact.objects.all()
+    for post in ("inspector", "shift_leader", "dispatcher", "disposer"):
+        for name, first, last in (("June", date(2025, 6, 1), date(2025, 6, 30)),
+                                  ("the year", date(2025, 1, 1), date(2025, 12, 31))):  # fmt: skip
+            bounds = selectors.day_bounds(first, last)
+            times, rows = timed(
+                lambda b=bounds, p=post: selectors.post_ranking(facts, p, *b), repeat
+            )
+            print(f"posts, {post}, {name}: {len(rows)} people; p50 "
+                  f"{statistics.median(times) * 1000:.0f} ms, p95 {p95(times) * 1000:.0f} ms")  # fmt: skip
+
+
 def rank(args, rates: tuple[float, float] | None) -> None:
     """The three rankings, compared three ways, then timed; the result line."""
     from django.db import connection
@@ -267,6 +320,8 @@ def rank(args, rates: tuple[float, float] | None) -> None:
             f"({p95(base_times) / p95(times):.0f} x)"
         )
     pages(args.repeat)
+    if args.posts:
+        post_rankings(max(3, args.repeat // 4))
     size = Case.objects.count()
     connection.close()
     ours = 1 / statistics.mean(ours_p95)
