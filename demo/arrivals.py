@@ -1,7 +1,8 @@
 """The reports of the demo's history: when, through which channel, what and where.
 
 ``plan_arrivals`` spreads reports over the last HISTORY_DAYS days with the daily rhythm of each
-channel (``demo.texts``) and fewer on weekends; ``showcase_arrivals`` adds a few recent cases
+channel (``demo.texts``) and fewer on weekends, and ``plan_year`` the year before them (fewer a
+day: the evaluation's year tables and trends, 综合评价, have a year to show); ``showcase_arrivals`` adds a few recent cases
 that stop in every state, and three whose task is exactly green, yellow and red now. Pure
 planning: ``demo.seed_cases`` makes the reports.
 """
@@ -24,6 +25,8 @@ from demo.places import GridPlace, Places
 from demo.story import Temperament
 
 HISTORY_DAYS = 60
+YEAR_DAYS = 365  # the year before: reports from HISTORY_DAYS to YEAR_DAYS days back
+YEAR_SHARE = 2  # reports in the year before: this many times those of the last HISTORY_DAYS
 WEEKEND_SHARE = 0.7  # weekend days see this share of a weekday's reports
 SHOWCASE_COPIES = 2
 # Where the light showcase's clock stands now: share of the allowed time used.
@@ -88,13 +91,15 @@ class Catalogue:
         return rng.choices(pool, weights=[p.weight for p in pool])[0]
 
 
-def _moment(rng: random.Random, *, now: datetime, source: str) -> datetime:
-    """A report time in the last HISTORY_DAYS days, with the channel's hours and fewer on
-    weekends (rejection sampling keeps it simple and exact)."""
+def _moment(
+    rng: random.Random, *, now: datetime, source: str, days: tuple[int, int] = (0, HISTORY_DAYS)
+) -> datetime:
+    """A report time ``days`` (from, to) days back (the last HISTORY_DAYS days), with the
+    channel's hours and fewer on weekends (rejection sampling keeps it simple and exact)."""
     today = timezone.localtime(now).date()
     hours = texts.hourly_weights(source)
     while True:
-        day = today - timedelta(days=rng.randrange(HISTORY_DAYS))
+        day = today - timedelta(days=rng.randrange(*days))
         if day.weekday() >= 5 and rng.random() > WEEKEND_SHARE:
             continue
         hour = rng.choices(range(24), weights=hours)[0]
@@ -128,17 +133,24 @@ def make_arrival(rng, *, key, at, source, problem, catalogue, places, temperamen
 
 
 def plan_arrivals(
-    *, seed: int, count: int, now: datetime, places: Places, catalogue: Catalogue
+    *,
+    seed: int,
+    count: int,
+    now: datetime,
+    places: Places,
+    catalogue: Catalogue,
+    days: tuple[int, int] = (0, HISTORY_DAYS),
+    name: str = "",
 ) -> list[Arrival]:
-    rng = random.Random(f"{seed}:cases")
+    rng = random.Random(f"{seed}:cases{name}")
     arrivals = []
     for index in range(count):
         source = texts.pick_source(rng)
         arrivals.append(
             make_arrival(
                 rng,
-                key=f"demo{seed}-{index:05d}",
-                at=_moment(rng, now=now, source=source),
+                key=f"demo{seed}{name}-{index:05d}",
+                at=_moment(rng, now=now, source=source, days=days),
                 source=source,
                 problem=catalogue.pick(rng, source),
                 catalogue=catalogue,
@@ -146,6 +158,15 @@ def plan_arrivals(
             )
         )
     return arrivals
+
+
+def plan_year(
+    *, seed: int, count: int, now: datetime, places: Places, catalogue: Catalogue
+) -> list[Arrival]:
+    """``count`` reports over the year before the last HISTORY_DAYS days (finished long ago:
+    the straight-through ones go in bulk through the historical import)."""
+    return plan_arrivals(seed=seed, count=count, now=now, places=places, catalogue=catalogue,
+                         days=(HISTORY_DAYS, YEAR_DAYS), name="y")  # fmt: skip
 
 
 def showcase_arrivals(

@@ -1,4 +1,5 @@
-"""Sixty days of cases for the demo city, ending now, across every state and light.
+"""A year of cases for the demo city, ending now (sixty busy days and the quieter year before
+them, for the evaluation's year tables), across every state and light.
 
 Reports arrive with the daily rhythm of their channel (``demo.arrivals``), each with a
 temperament (``demo.story``). Two ways in, one set of rules:
@@ -33,7 +34,14 @@ from cases.states import OPEN_TASK_STATUSES, CaseStatus
 from cases.states import SourceChannel as S
 from core.errors import DomainError
 from demo import photos, texts
-from demo.arrivals import Arrival, Catalogue, plan_arrivals, showcase_arrivals
+from demo.arrivals import (
+    YEAR_SHARE,
+    Arrival,
+    Catalogue,
+    plan_arrivals,
+    plan_year,
+    showcase_arrivals,
+)
 from demo.cast import Cast
 from demo.history import BULK_AFTER, BulkRoutes, bulk_importer, history_row, import_history
 from demo.mover import CaseMover, due_in_office, later
@@ -130,13 +138,17 @@ def live_case(
 def seed_cases(
     *, seed: int, count: int = DEFAULT_CASES, now: datetime | None = None, places: Places
 ) -> CaseSeedReport:
-    """Report ``count`` cases over the last HISTORY_DAYS days (plus the showcase) and move each
-    as far as it has got by ``now``. Call inside the seeding transaction."""
+    """Report ``count`` cases over the last HISTORY_DAYS days, ``count`` x YEAR_SHARE over the
+    year before them (plus the showcase), and move each as far as it has got by ``now``. Call
+    inside the seeding transaction."""
     started = time.monotonic()
     now = now or timezone.now()
     report_ = CaseSeedReport()
     catalogue = Catalogue()
     arrivals = plan_arrivals(seed=seed, count=count, now=now, places=places, catalogue=catalogue)
+    arrivals += plan_year(
+        seed=seed, count=count * YEAR_SHARE, now=now, places=places, catalogue=catalogue
+    )
     arrivals += showcase_arrivals(seed=seed, now=now, places=places, catalogue=catalogue)
     report_.planned = len(arrivals)
     cast = Cast.load()

@@ -1,5 +1,5 @@
 """Everything the demo city holds beyond its map and staff: filing standards for the demo's
-extra categories, routing, sensors, cameras and sixty days of cases (``seed_world``), and
+extra categories, routing, sensors, cameras and a year of cases (``seed_world``), and
 removing it again (``reset_world``, for ``seed_demo --reset``).
 """
 

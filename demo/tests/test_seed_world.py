@@ -16,7 +16,7 @@ from cases.states import OPEN_TASK_STATUSES, CaseStatus, Priority, SourceChannel
 from catalog.models import Category
 from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from demo import texts
-from demo.arrivals import HISTORY_DAYS
+from demo.arrivals import HISTORY_DAYS, YEAR_DAYS
 from demo.history import HISTORY_FILE
 from demo.seed_devices import DEVICE_PREFIX, PLANS
 from dispatch.models import DecisionSource, EscalationRule, SlaState, Supervision
@@ -104,13 +104,19 @@ def test_returned_cases_fall_back_and_overdue_street_tasks_escalate(seeded_world
     assert escalation_target(escalation_target(office)).code == "330200-YXZX"
 
 
-def test_cases_exist_in_every_state_over_sixty_days(seeded_world):
+def test_cases_exist_in_every_state_over_a_year(seeded_world):
     statuses = Counter(Case.objects.values_list("status", flat=True))
     assert set(statuses) == set(CaseStatus.values), statuses
     assert statuses[CaseStatus.CLOSED] > sum(statuses.values()) / 2  # most of history is done
     assert Case.objects.count() >= 200
     first = Case.objects.order_by("reported_at").first().reported_at
-    assert (seeded_world.now - first).days >= HISTORY_DAYS - 5
+    assert (seeded_world.now - first).days >= YEAR_DAYS - 10  # a year for the evaluation
+    recent = Case.objects.filter(reported_at__gte=seeded_world.now - timedelta(days=HISTORY_DAYS))
+    assert Case.objects.count() - recent.count() >= recent.count()  # the year before: YEAR_SHARE x
+    from evaluation.models import CaseFact, CaseOutcome
+
+    older = CaseFact.objects.filter(filed_at__lt=seeded_world.now - timedelta(days=HISTORY_DAYS))
+    assert older.filter(outcome=CaseOutcome.CLOSED).count() > 100  # evaluated, not only stored
     assert Case.objects.filter(reported_at__gt=seeded_world.now).count() == 0
     # The twists of real life are there: returns (兜底), extensions, joint cases, urgent ones.
     assert Case.objects.filter(status=CaseStatus.FILED, needs_fallback=True).exists()
