@@ -80,9 +80,10 @@ def allowed_seconds(
     started_at: datetime, deadline_at: datetime, unit: str, paused_seconds: int, area_class
 ) -> int:
     """The time a task is allowed on its clock (处置时限: limit + approved extensions): the
-    working time from its start to its deadline, less the pauses that pushed the deadline.
-    The light, the SLA scanner and the evaluation facts all measure against this."""
-    return working_seconds(started_at, deadline_at, unit, area_class) - paused_seconds
+    working time from its start to its deadline, less the pauses that pushed the deadline,
+    never below 0. The light, the SLA scanner and the evaluation facts all measure against
+    this."""
+    return max(0, working_seconds(started_at, deadline_at, unit, area_class) - paused_seconds)
 
 
 def push(at: datetime, seconds: int, unit: str, area_class: str | None) -> datetime:
@@ -174,5 +175,5 @@ def yellow_at(task, *, area_class: str | None = None) -> datetime:
     allowed = allowed_seconds(
         task.started_at, task.deadline_at, task.time_unit, task.paused_seconds, area_class
     )
-    warn = int(Decimal(max(allowed, 0)) * YELLOW_FROM) + task.paused_seconds
+    warn = int(Decimal(allowed) * YELLOW_FROM) + task.paused_seconds
     return push(task.started_at, warn, task.time_unit, area_class)

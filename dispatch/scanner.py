@@ -146,10 +146,9 @@ class Clock:
         )
 
     def allowed(self) -> int:
-        allowed = sla.allowed_seconds(
+        return sla.allowed_seconds(
             self.started_at, self.deadline_at, self.unit, self.paused_seconds, self.area_class
         )
-        return max(allowed, 0)
 
     def yellow_at(self) -> datetime:
         """When 80 % of the allowed time is used (rounded up to the second)."""

@@ -122,8 +122,9 @@ def case_facts(
                 task.started_at, task.disposed_at, task.time_unit, area_class
             )
             work = max(0, elapsed - task.paused_seconds)
-            allowed = max(0, sla.allowed_seconds(task.started_at, task.deadline_at,
-                                                 task.time_unit, task.paused_seconds, area_class))  # fmt: skip
+            allowed = sla.allowed_seconds(
+                task.started_at, task.deadline_at, task.time_unit, task.paused_seconds, area_class
+            )
         facts.append(
             rows.transient(
                 TaskFact,
