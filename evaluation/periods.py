@@ -21,6 +21,10 @@ PERIODS = {
 }
 
 
+# The whole months a named period's period before is (this month so far: last month ...).
+NAMED_MONTHS = {"month": 1, "last_month": 1, "quarter": 3, "year": 12}
+
+
 @dataclass(frozen=True)
 class Period:
     key: str
@@ -40,17 +44,8 @@ class Period:
         """The period before: the previous month, quarter or year (whole), the same number of
         whole months before chosen dates that are whole months (May before June, Q2 before
         Q3), or as many days just before other chosen dates."""
-        if self.key in ("month", "last_month"):
-            end = self.first - timedelta(days=1)
-            return Period("custom", "", end.replace(day=1), end)
-        if self.key == "quarter":
-            end = self.first - timedelta(days=1)
-            return Period("custom", "", end.replace(day=1, month=end.month - 2), end)
-        if self.key == "year":
-            return Period("custom", "", self.first.replace(year=self.first.year - 1),
-                          self.first - timedelta(days=1))  # fmt: skip
-        months = _whole_months(self.first, self.last)
-        if months:  # chosen dates that are whole months (June; Q3; 2025): the months before
+        months = NAMED_MONTHS.get(self.key) or _whole_months(self.first, self.last)
+        if months:  # a named period (running or not), or chosen dates of whole months
             start = self.first
             for _ in range(months):
                 start = (start - timedelta(days=1)).replace(day=1)

@@ -384,9 +384,6 @@ def region_ranking(
     if within is not None:  # regions inside the scope, not the ones it lies in
         counts = {p: c for p, c in counts.items() if any(p.startswith(w) for w in within)}
     names = region_names(list(counts))
-    top = (
-        top_categories(counts, tier, start, end, kind=kind, within=within) if counts and top else {}
-    )
     rows = [
         {
             "path": path,
@@ -394,10 +391,12 @@ def region_ranking(
             "name": names.get(path, path),
             "counts": row,
             "values": definitions.region_values(row),
-            "top": top.get(path, []),
+            "top": [],
         }
         for path, row in counts.items()
     ]
+    if top:
+        with_top_categories(rows, tier, start, end, kind=kind, within=within)
     rows.sort(
         key=lambda r: (
             r["values"]["on_time_closing_rate"] is None,
