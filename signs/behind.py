@@ -176,32 +176,21 @@ def _dispatch_note(step) -> str:
 
 def _repeats(area: str, rows) -> Behind:
     """The window's cases that followed an earlier case of the same grid and subclass within
-    ``days`` days: the measure's statement (each case against the one before it, ``LAG``) over
-    the area's facts, the first ``LIMIT`` of them."""
+    ``days`` days: the measure's statement (``signs.measures.lagged``) over the area's facts,
+    the latest ``LIMIT`` of them."""
     from django.db import connection
 
-    from signs.measures import GAP_DAYS
+    from signs.measures import lagged
 
     days = int(rows["days"])
     start, end = datetime.fromisoformat(rows["from"]), datetime.fromisoformat(rows["until"])
-    q, ops = connection.ops.quote_name, connection.ops
+    each, params = lagged(start, end, days, under=area)
     sql = f"""
-        SELECT case_id, filed_at, {GAP_DAYS[connection.vendor]} AS gap
-        FROM (SELECT case_id, filed_at,
-                     LAG(filed_at) OVER (PARTITION BY area_path, category_id
-                                         ORDER BY filed_at, id) AS prev
-              FROM {q(CaseFact._meta.db_table)}
-              WHERE filed_at >= %s AND filed_at < %s AND category_id IS NOT NULL
-                AND area_path LIKE %s) AS t
-        WHERE filed_at >= %s AND prev IS NOT NULL AND {GAP_DAYS[connection.vendor]} <= %s
-        ORDER BY filed_at DESC, case_id DESC
-        LIMIT %s
-    """  # noqa: S608 - the table name is the model's
-    first, last, since = (
-        ops.adapt_datetimefield_value(t) for t in (start - timedelta(days=days), end, start)
-    )
+        SELECT case_id, filed_at, gap FROM ({each}) AS r WHERE gap <= %s
+        ORDER BY filed_at DESC, case_id DESC LIMIT %s
+    """  # noqa: S608 - built by lagged
     with connection.cursor() as cursor:
-        cursor.execute(sql, [first, last, area + "%", since, days, LIMIT])
+        cursor.execute(sql, [*params, days, LIMIT])
         found = cursor.fetchall()
     facts = {f.case_id: f for f in CaseFact.objects.filter(case_id__in=[r[0] for r in found])
              .select_related("case", "category")}  # fmt: skip
@@ -217,6 +206,7 @@ def _alarms(rows, kind, area: str) -> Behind:
     """The alarms a sensor leaf read, newest first (its total: the devices over their limit,
     the alarms started, or those active, as the measure counted them)."""
     from iot.models import Alarm
+    from signs.measures import active_in
 
     start, end = _window(rows)
     alarms = Alarm.objects.filter(
@@ -226,9 +216,7 @@ def _alarms(rows, kind, area: str) -> Behind:
     if kind == "alarms":
         alarms = alarms.filter(started_at__gte=start, started_at__lt=end)
     else:
-        alarms = alarms.filter(started_at__lt=end).filter(
-            Q(cleared_at__isnull=True) | Q(cleared_at__gte=start)
-        )
+        alarms = active_in(alarms, start, end)
     alarms = alarms.order_by("-started_at", "-pk")
     found = [
         {"device": a.device.code, "what": f"{a.device.code} {a.rule.name}", "at": a.started_at,

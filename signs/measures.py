@@ -585,30 +585,44 @@ GAP_DAYS = {
 }
 
 
-@per_computation(maxsize=8)
-def _repeats(start, end, days: int) -> dict[str, dict[str, int]]:
-    """area path -> {"filed": cases filed in [start, end), "repeats": those filed within
-    ``days`` days after an earlier case of the same grid and subclass}: one statement over the
-    facts from ``days`` days before ``start`` (each case against the one before it in its grid
-    and subclass, ``LAG``)."""
+def lagged(start, end, days: int, *, under: str = "") -> tuple[str, list]:
+    """A statement to select from, and its parameters: the case facts filed in [start, end)
+    (under the area path ``under`` if given; ``case_id``, ``area_path``, ``filed_at``), each
+    with ``gap``, the days since the case before it of the same grid and subclass (``LAG``
+    over the facts from ``days`` days before ``start``; NULL for none). The repeat rate counts
+    it, the value page lists it (signs.behind)."""
     from django.db import connection
 
     q, ops = connection.ops.quote_name, connection.ops
     sql = f"""
-        SELECT area_path, COUNT(*),
-               SUM(CASE WHEN prev IS NOT NULL AND {GAP_DAYS[connection.vendor]} <= %s
-                        THEN 1 ELSE 0 END)
-        FROM (SELECT area_path, filed_at,
+        SELECT case_id, area_path, filed_at, {GAP_DAYS[connection.vendor]} AS gap
+        FROM (SELECT case_id, area_path, filed_at,
                      LAG(filed_at) OVER (PARTITION BY area_path, category_id
                                          ORDER BY filed_at, id) AS prev
               FROM {q(CaseFact._meta.db_table)}
-              WHERE filed_at >= %s AND filed_at < %s AND category_id IS NOT NULL) AS t
+              WHERE filed_at >= %s AND filed_at < %s AND category_id IS NOT NULL
+                    {"AND area_path LIKE %s" if under else ""}) AS t
         WHERE filed_at >= %s
-        GROUP BY area_path
     """  # noqa: S608 - the table name is the model's
-    stamps = [ops.adapt_datetimefield_value(t) for t in (start - timedelta(days=days), end, start)]
+    first, last, since = (
+        ops.adapt_datetimefield_value(t) for t in (start - timedelta(days=days), end, start)
+    )
+    return sql, [first, last, *([under + "%"] if under else []), since]
+
+
+@per_computation(maxsize=8)
+def _repeats(start, end, days: int) -> dict[str, dict[str, int]]:
+    """area path -> {"filed": cases filed in [start, end), "repeats": those filed within
+    ``days`` days after an earlier case of the same grid and subclass} (``lagged``)."""
+    from django.db import connection
+
+    each, params = lagged(start, end, days)
+    sql = f"""
+        SELECT area_path, COUNT(*), SUM(CASE WHEN gap <= %s THEN 1 ELSE 0 END)
+        FROM ({each}) AS r GROUP BY area_path
+    """  # noqa: S608 - built above
     with connection.cursor() as cursor:
-        cursor.execute(sql, [days, *stamps])
+        cursor.execute(sql, [days, *params])
         return {path: {"filed": n, "repeats": r or 0} for path, n, r in cursor.fetchall()}
 
 
@@ -743,6 +757,14 @@ DEVICE_EXPOSURES = frozenset({"monitored_points"})
 SEVERITY_LEVEL = {"critical": 1, "major": 2, "minor": 3, "warning": 4}
 
 
+def active_in(alarms, start, end):
+    """The alarms active at any time in [start, end): started before its end, not cleared
+    before its start."""
+    return alarms.filter(started_at__lt=end).filter(
+        Q(cleared_at__isnull=True) | Q(cleared_at__gte=start)
+    )
+
+
 def _sensors(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[str, Measured]:
     """Sensor leaves from the sensing module (一网感知), over the day (an hour's value: the 24
     hours before its end), from the alarms of the rules on the quantity's metric:
@@ -782,9 +804,7 @@ def _sensors(leaf: SignNode, tier: str, paths: list[str], when: When) -> dict[st
         .annotate(region=Substr("device__area_path", 1, length))
         .filter(region__in=paths)
     )
-    active = alarms.filter(started_at__lt=when.end).filter(
-        Q(cleared_at__isnull=True) | Q(cleared_at__gte=when.start)
-    )
+    active = active_in(alarms, when.start, when.end)
     baseline: dict[str, float] = {}
     if kind == "alarms":
         weeks = range(BASELINE_WEEKS + 1)
